@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import pino, { type Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRouter } from './audit/audit-router.js';
+import { authRouter } from './auth/auth-router.js';
+import { type ServerSettingsInput, serverSettingsSchema } from './config.js';
+import type { ServerContext } from './context.js';
+import { type KeyManager } from './crypto/key-manager.js';
+import { newDataKey } from './crypto/value-cipher.js';
+import { adminRouter } from './domains/admin/admin-router.js';
+import { identitiesRouter } from './domains/identities/identities-router.js';
+import { projectsRouter } from './domains/projects/projects-router.js';
+import { secretsDomainRouter } from './domains/secrets/secrets-domain-router.js';
+import { errorHandler, notFoundRoute } from './http/error-handler.js';
+import { unsupportedMediaType } from './http/errors.js';
+import { rateLimiter } from './http/rate-limit.js';
+import type { ProjectRecord } from './store/records.js';
+import type { Store } from './store/store.js';
+
+/** What createApp is built from; tests inject an in-memory store and a fake clock. */
+export interface AppDeps {
+  store: Store;
+  keys: KeyManager;
+  settings?: ServerSettingsInput;
+  /** Milliseconds since the epoch. @default Date.now */
+  now?: () => number;
+  /** pino logger; credentials and values are redacted. @default a silent logger */
+  logger?: Logger;
+}
+
+/** Paths pino must never print. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  '*.authorization',
+  '*.clientSecret',
+  '*.accessToken',
+  '*.secretValue',
+  '*.plaintext',
+  '*.password',
+  '*.token',
+];
+
+/** A pino logger with the server's redaction rules. */
+export function createLogger(options: { level?: string; enabled?: boolean } = {}): Logger {
+  return pino({
+    level: options.level ?? 'info',
+    enabled: options.enabled ?? true,
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
+  });
+}
+
+/** Builds the shared context: data-key cache, lazily created JWT signing key. */
+export function createContext(deps: AppDeps): ServerContext {
+  const settings = serverSettingsSchema.parse(deps.settings ?? {});
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? createLogger({ enabled: false });
+  const dataKeys = new Map<string, Buffer>();
+  let jwtKey: Promise<Uint8Array> | undefined;
+  const loadJwtKey = async () => {
+    let config = await deps.store.access.getConfig();
+    if (!config) {
+      config = { initialized: false, adminIdentityIds: [], jwtSecret: deps.keys.wrapDataKey(newDataKey()) };
+      await deps.store.access.saveConfig(config);
+    }
+    return new Uint8Array(deps.keys.unwrapDataKey(config.jwtSecret));
+  };
+  return {
+    store: deps.store,
+    keys: deps.keys,
+    settings,
+    logger,
+    now,
+    audit: new AuditLog(deps.store.audit, now, settings.auditRetentionDays),
+    dataKey(project: ProjectRecord) {
+      const cacheKey = `${project.id}:${project.dataKey.keyId}:${project.dataKey.wrapped}`;
+      let key = dataKeys.get(cacheKey);
+      if (!key) {
+        key = deps.keys.unwrapDataKey(project.dataKey);
+        dataKeys.set(cacheKey, key);
+      }
+      return key;
+    },
+    jwtKey() {
+      jwtKey ??= loadJwtKey().catch((error) => {
+        jwtKey = undefined;
+        throw error;
+      });
+      return jwtKey;
+    },
+  };
+}
+
+/** Builds the Express app serving the Hanzo KMS API. */
+export function createApp(deps: AppDeps): Express {
+  const ctx = createContext(deps);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', ctx.settings.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    req.reqId = `req-${randomUUID()}`;
+    res.set('x-request-id', req.reqId);
+    next();
+  });
+  app.use((req, _res, next) => {
+    // A body that is not JSON is refused before routing, so no handler sees it.
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is('application/json')) {
+      return next(unsupportedMediaType('Request bodies must be JSON (Content-Type: application/json)'));
+    }
+    next();
+  });
+  app.use(express.json({ limit: ctx.settings.maxBodyBytes, strict: true }));
+  if (ctx.settings.rateLimit) app.use(rateLimiter(ctx.settings.rateLimit, ctx.now));
+
+  app.use(adminRouter(ctx));
+  app.use(authRouter(ctx));
+  app.use(identitiesRouter(ctx));
+  app.use(projectsRouter(ctx));
+  app.use(secretsDomainRouter(ctx));
+  app.use(auditRouter(ctx));
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

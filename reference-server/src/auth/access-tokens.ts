@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { ServerContext } from '../context.js';
+import { badRequest, forbidden, tokenError, unauthorized } from '../http/errors.js';
+import { isIpTrusted } from '../http/ip-match.js';
+import type { AccessTokenRecord, AccessTokenSettings, AuthMethodName } from '../store/records.js';
+
+/** Claims of an identity access token, as upstream issues them. */
+export interface AccessTokenClaims {
+  identityId: string;
+  identityAccessTokenId: string;
+  authTokenType: string;
+  clientSecretId?: string;
+}
+
+/** The login / renew response body. */
+export interface TokenResponse {
+  accessToken: string;
+  expiresIn: number;
+  accessTokenMaxTTL: number;
+  tokenType: 'Bearer';
+}
+
+const PERIODIC_MAX_TTL = 1_000_000_000;
+
+/** Signs a JWT for a token row; no `exp` when the TTL is 0 (never expires). */
+export async function signAccessToken(ctx: ServerContext, token: AccessTokenRecord, issuedAtMs: number) {
+  const claims: AccessTokenClaims = {
+    identityId: token.identityId,
+    identityAccessTokenId: token.id,
+    authTokenType: 'identityAccessToken',
+    ...(token.clientSecretId ? { clientSecretId: token.clientSecretId } : {}),
+  };
+  const lifetime = token.period > 0 ? token.period : token.ttl;
+  const iat = Math.floor(issuedAtMs / 1000);
+  const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(iat);
+  if (lifetime > 0) jwt.setExpirationTime(iat + lifetime);
+  return jwt.sign(await ctx.jwtKey());
+}
+
+/** Response body for a freshly issued or renewed token. */
+export async function tokenResponse(ctx: ServerContext, token: AccessTokenRecord, issuedAtMs: number): Promise<TokenResponse> {
+  return {
+    accessToken: await signAccessToken(ctx, token, issuedAtMs),
+    expiresIn: token.period > 0 ? token.period : token.ttl,
+    accessTokenMaxTTL: token.period > 0 ? PERIODIC_MAX_TTL : token.maxTtl,
+    tokenType: 'Bearer',
+  };
+}
+
+/** A new token row from an auth method's settings. */
+export function newTokenRecord(
+  identityId: string,
+  method: AuthMethodName,
+  settings: AccessTokenSettings,
+  nowMs: number,
+  extra: { name?: string | null; clientSecretId?: string | null } = {},
+): AccessTokenRecord {
+  const iso = new Date(nowMs).toISOString();
+  return {
+    id: randomUUID(),
+    identityId,
+    authMethod: method,
+    name: extra.name ?? null,
+    clientSecretId: extra.clientSecretId ?? null,
+    ttl: settings.accessTokenTTL,
+    maxTtl: settings.accessTokenMaxTTL,
+    numUses: 0,
+    numUsesLimit: settings.accessTokenNumUsesLimit,
+    period: settings.accessTokenPeriod,
+    trustedIps: settings.accessTokenTrustedIps,
+    isRevoked: false,
+    lastUsedAt: null,
+    lastRenewedAt: null,
+    createdAtMs: nowMs,
+    renewedAtMs: nowMs,
+    createdAt: iso,
+    updatedAt: iso,
+  };
+}
+
+/** Verifies signature and expiry; every failure is the contract's 403 `TokenError`. */
+export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Promise<AccessTokenClaims> {
+  try {
+    const { payload } = await jwtVerify(jwt, await ctx.jwtKey(), {
+      algorithms: ['HS256'],
+      currentDate: new Date(ctx.now()),
+    });
+    if (typeof payload.identityAccessTokenId !== 'string' || typeof payload.identityId !== 'string') {
+      throw tokenError('The provided access token is malformed or invalid. Please re-authenticate.');
+    }
+    return payload as unknown as AccessTokenClaims;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw tokenError('Your token has expired. Please re-authenticate.');
+    if (error instanceof joseErrors.JOSEAlgNotAllowed)
+      throw tokenError('The provided access token was signed with an invalid algorithm. Please re-authenticate.');
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError)
+      throw tokenError('The provided access token is malformed or invalid. Please re-authenticate.');
+    throw error;
+  }
+}
+
+const USES_EXHAUSTED = 'Unable to renew because access token number of uses limit reached';
+
+/**
+ * Everything an authenticated request does with an identity token (contract §2.10):
+ * JWT check, live row, trusted IP, TTL, and one atomically counted use.
+ */
+export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string | undefined) {
+  const claims = await verifyAccessTokenJwt(ctx, jwt);
+  const { access } = ctx.store;
+  const token = await access.getAccessToken(claims.identityAccessTokenId);
+  if (!token || token.isRevoked) throw unauthorized('No identity access token found');
+  if (!isIpTrusted(ip, token.trustedIps)) {
+    throw forbidden('You are not allowed to access this resource from the current IP address');
+  }
+  const now = ctx.now();
+  if (token.numUsesLimit > 0 && token.numUses >= token.numUsesLimit) {
+    await access.deleteAccessToken(token.id);
+    throw unauthorized(USES_EXHAUSTED);
+  }
+  const lifetime = token.period > 0 ? token.period : token.ttl;
+  if (lifetime > 0 && now > token.renewedAtMs + lifetime * 1000) {
+    await access.deleteAccessToken(token.id);
+    throw unauthorized('Failed to renew MI access token due to TTL expiration');
+  }
+  const used = await access.consumeAccessTokenUse(token.id, new Date(now).toISOString());
+  if (!used) {
+    // Lost the race for the last use (or revoked meanwhile).
+    const current = await access.getAccessToken(token.id);
+    if (current && !current.isRevoked) {
+      await access.deleteAccessToken(token.id);
+      throw unauthorized(USES_EXHAUSTED);
+    }
+    throw unauthorized('No identity access token found');
+  }
+  const identity = await access.getIdentity(used.identityId);
+  if (!identity) throw unauthorized('Identity does not belong to any organization');
+  return { token: used, identity };
+}
+
+/** Renew (contract §2.2 / decision D2): a new JWT; the max TTL stays anchored at login. */
+export async function renewAccessToken(ctx: ServerContext, jwt: string): Promise<{ response: TokenResponse; token: AccessTokenRecord }> {
+  const claims = await verifyAccessTokenJwt(ctx, jwt);
+  if (claims.authTokenType !== 'identityAccessToken') throw badRequest('Only identity access tokens can be renewed');
+  const { access } = ctx.store;
+  const token = await access.getAccessToken(claims.identityAccessTokenId);
+  if (!token || token.isRevoked) throw unauthorized('No identity access token found');
+  const now = ctx.now();
+  const refuse = async (message: string) => {
+    await access.deleteAccessToken(token.id);
+    return unauthorized(message);
+  };
+  if (token.numUsesLimit > 0 && token.numUses > 0 && token.numUses >= token.numUsesLimit) throw await refuse(USES_EXHAUSTED);
+  if (token.period === 0) {
+    if (token.ttl > 0 && now > token.renewedAtMs + token.ttl * 1000)
+      throw await refuse('Failed to renew MI access token due to TTL expiration');
+    if (token.maxTtl > 0) {
+      const maxEnd = token.createdAtMs + token.maxTtl * 1000;
+      if (now > maxEnd) throw await refuse('Failed to renew MI access token due to Max TTL expiration');
+      if (now + token.ttl * 1000 > maxEnd) throw await refuse('Failed to renew MI access token past its Max TTL expiration');
+    }
+  }
+  const iso = new Date(now).toISOString();
+  const renewed: AccessTokenRecord = { ...token, renewedAtMs: now, lastRenewedAt: iso, updatedAt: iso };
+  await access.updateAccessToken(renewed);
+  return { response: await tokenResponse(ctx, renewed, now), token: renewed };
+}
+
+/** Revoke (contract §2.3). */
+export async function revokeAccessToken(ctx: ServerContext, jwt: string): Promise<AccessTokenRecord> {
+  const claims = await verifyAccessTokenJwt(ctx, jwt);
+  if (claims.authTokenType !== 'identityAccessToken') throw unauthorized('Only identity access tokens can be revoked');
+  const token = await ctx.store.access.getAccessToken(claims.identityAccessTokenId);
+  if (!token || token.isRevoked) throw unauthorized('No identity access token found');
+  const iso = new Date(ctx.now()).toISOString();
+  const revoked = { ...token, isRevoked: true, updatedAt: iso };
+  await ctx.store.access.updateAccessToken(revoked);
+  return revoked;
+}

@@ -1,0 +1,148 @@
+import type { AuthContext, ServerContext } from '../context.js';
+import { badRequest, forbidden, notFound, permissionDenied } from '../http/errors.js';
+import type { MembershipRoleRecord, ProjectRecord } from '../store/records.js';
+
+/** What the project role matrix speaks about. */
+export type ProjectSubject =
+  | 'secrets'
+  | 'secret-folders'
+  | 'secret-imports'
+  | 'tags'
+  | 'environments'
+  | 'audit-logs'
+  | 'identity'
+  | 'member'
+  | 'settings'
+  | 'project';
+
+/** `readValue` is reading a secret's value; `read` alone is describing it. */
+export type ProjectAction = 'read' | 'readValue' | 'create' | 'edit' | 'delete';
+
+const ALL: ProjectAction[] = ['read', 'readValue', 'create', 'edit', 'delete'];
+const READ: ProjectAction[] = ['read', 'readValue'];
+
+/**
+ * The upstream built-in project roles (api-management.md §4.4, first table; decision M1):
+ * a viewer reads secret values, a member writes, an admin manages.
+ */
+export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, ProjectAction[]>>> = {
+  admin: {
+    secrets: ALL,
+    'secret-folders': ALL,
+    'secret-imports': ALL,
+    tags: ALL,
+    environments: ALL,
+    'audit-logs': READ,
+    identity: ALL,
+    member: ALL,
+    settings: ALL,
+    project: ALL,
+  },
+  member: {
+    secrets: ALL,
+    'secret-folders': ALL,
+    'secret-imports': ALL,
+    tags: ALL,
+    environments: ALL,
+    'audit-logs': READ,
+    identity: ALL,
+    member: ['read', 'create'],
+    settings: ['read'],
+    project: ['read'],
+  },
+  viewer: {
+    secrets: READ,
+    'secret-folders': READ,
+    'secret-imports': READ,
+    tags: READ,
+    environments: READ,
+    'audit-logs': READ,
+    identity: ['read'],
+    member: ['read'],
+    settings: ['read'],
+    project: ['read'],
+  },
+  'no-access': {},
+};
+
+export const BUILT_IN_PROJECT_ROLES = Object.keys(PROJECT_ROLES);
+
+/** Roles in force now: permanent ones and temporary ones inside their window. */
+export function activeRoles(roles: MembershipRoleRecord[], nowMs: number): string[] {
+  return roles
+    .filter(
+      (r) =>
+        !r.isTemporary ||
+        (r.temporaryAccessStartTime !== null &&
+          r.temporaryAccessEndTime !== null &&
+          Date.parse(r.temporaryAccessStartTime) <= nowMs &&
+          nowMs < Date.parse(r.temporaryAccessEndTime)),
+    )
+    .map((r) => r.role);
+}
+
+/** Whether any of the roles allows the action on the subject. */
+export const rolesAllow = (roles: string[], action: ProjectAction, subject: ProjectSubject) =>
+  roles.some((role) => PROJECT_ROLES[role]?.[subject]?.includes(action) ?? false);
+
+/** A caller's standing in one project. */
+export interface ProjectAccess {
+  project: ProjectRecord;
+  roles: string[];
+  can(action: ProjectAction, subject: ProjectSubject): boolean;
+  /** Throws the contract's 403 PermissionDenied when not allowed. */
+  assert(action: ProjectAction, subject: ProjectSubject): void;
+}
+
+const ACTION_WORDS: Record<ProjectAction, string> = {
+  read: 'read',
+  readValue: 'readValue',
+  create: 'create',
+  edit: 'edit',
+  delete: 'delete',
+};
+
+/**
+ * Loads a project the caller belongs to. A project in another organization is 404;
+ * a caller without membership gets upstream's 403.
+ */
+export async function projectAccess(ctx: ServerContext, auth: AuthContext, projectId: string): Promise<ProjectAccess> {
+  const project = await ctx.store.projects.getProject(projectId);
+  if (!project || project.orgId !== auth.orgId) throw notFound(`Project with ID '${projectId}' not found`);
+  return accessFor(ctx, auth, project);
+}
+
+/** As {@link projectAccess} for a project already loaded. */
+export async function accessFor(ctx: ServerContext, auth: AuthContext, project: ProjectRecord): Promise<ProjectAccess> {
+  const membership = await ctx.store.projects.getMembership(project.id, auth.identity.id);
+  if (!membership) {
+    throw forbidden(`Identity is not a member of the specified project with ID '${project.id}'`, {
+      name: 'PermissionDenied',
+    });
+  }
+  const roles = activeRoles(membership.roles, ctx.now());
+  const can = (action: ProjectAction, subject: ProjectSubject) => rolesAllow(roles, action, subject);
+  return {
+    project,
+    roles,
+    can,
+    assert(action, subject) {
+      if (!can(action, subject)) throw permissionDenied(ACTION_WORDS[action], subject);
+    },
+  };
+}
+
+/** Resolves `workspaceId` / `workspaceSlug` / `projectSlug` inside the caller's organization. */
+export async function resolveProject(
+  ctx: ServerContext,
+  auth: AuthContext,
+  ref: { projectId?: string | undefined; projectSlug?: string | undefined },
+): Promise<ProjectAccess> {
+  if (ref.projectId) return projectAccess(ctx, auth, ref.projectId);
+  if (ref.projectSlug) {
+    const project = await ctx.store.projects.getProjectBySlug(auth.orgId, ref.projectSlug);
+    if (!project) throw notFound(`Project with slug '${ref.projectSlug}' not found`);
+    return accessFor(ctx, auth, project);
+  }
+  throw badRequest('You must provide projectSlug or workspaceId');
+}

@@ -1,0 +1,29 @@
+import type { RequestHandler } from 'express';
+import type { ServerContext } from '../context.js';
+import { badRequest, unauthorized } from '../http/errors.js';
+import { useAccessToken } from './access-tokens.js';
+
+/**
+ * Guards a route: `Authorization: Bearer <identity access token>` (everything after the
+ * first 7 characters is the token, as upstream). Sets `req.auth`.
+ */
+export function requireAuth(ctx: ServerContext): RequestHandler {
+  return async (req, _res, next) => {
+    if (req.get('x-api-key')) {
+      throw badRequest('API key authentication is not supported anymore, please use machine identities instead');
+    }
+    const header = req.get('authorization');
+    if (!header) throw unauthorized('Token missing');
+    const jwt = header.slice(7).trim();
+    if (!jwt) throw unauthorized('Token missing');
+    const { token, identity } = await useAccessToken(ctx, jwt, req.ip);
+    const config = await ctx.store.access.getConfig();
+    req.auth = {
+      token,
+      identity,
+      orgId: identity.orgId,
+      isInstanceAdmin: config?.adminIdentityIds.includes(identity.id) ?? false,
+    };
+    next();
+  };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Per-IP request budgets, each over `windowSeconds` (the contract's community defaults). */
+export const rateLimitSchema = z.strictObject({
+  windowSeconds: z.number().int().positive().default(60),
+  readLimit: z.number().int().positive().default(60),
+  writeLimit: z.number().int().positive().default(200),
+  secretsLimit: z.number().int().positive().default(40),
+  authLimit: z.number().int().positive().default(60),
+  projectCreationLimit: z.number().int().positive().default(5),
+});
+export type RateLimitConfig = z.output<typeof rateLimitSchema>;
+
+/** Behaviour switches of one server instance (transport and storage live in StartServerOptions). */
+export const serverSettingsSchema = z.strictObject({
+  /** `false` disables rate limiting (tests); an object overrides single buckets. */
+  rateLimit: z.union([z.literal(false), rateLimitSchema]).default(rateLimitSchema.parse({})),
+  /** How long audit entries are kept. */
+  auditRetentionDays: z.number().int().positive().default(365),
+  /** Largest accepted request body. */
+  maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+  /** Express `trust proxy` setting: honour X-Forwarded-For from these hops. */
+  trustProxy: z.union([z.boolean(), z.number().int(), z.string()]).default(false),
+});
+export type ServerSettings = z.output<typeof serverSettingsSchema>;
+export type ServerSettingsInput = z.input<typeof serverSettingsSchema>;

@@ -1,0 +1,60 @@
+import type { Request } from 'express';
+import type { Logger } from 'pino';
+import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
+import type { ServerSettings } from './config.js';
+import type { KeyManager } from './crypto/key-manager.js';
+import type { AccessTokenRecord, IdentityRecord, ProjectRecord } from './store/records.js';
+import type { Store } from './store/store.js';
+
+/** The authenticated caller of a request (machine identities only: users have no API login here). */
+export interface AuthContext {
+  identity: IdentityRecord;
+  token: AccessTokenRecord;
+  orgId: string;
+  isInstanceAdmin: boolean;
+}
+
+/** Everything a router or service needs, injected once by createApp. */
+export interface ServerContext {
+  store: Store;
+  keys: KeyManager;
+  settings: ServerSettings;
+  audit: AuditLog;
+  logger: Logger;
+  /** Milliseconds since the epoch; injectable so tests control time. */
+  now(): number;
+  /** The project's data key, unwrapped once and cached in memory. */
+  dataKey(project: ProjectRecord): Buffer;
+  /** The HS256 key access tokens are signed with. */
+  jwtKey(): Promise<Uint8Array>;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      reqId: string;
+      auth?: AuthContext;
+    }
+  }
+}
+
+/** The caller, or a 401 if a router forgot `requireAuth` (a programming error made visible). */
+export function authOf(req: Request): AuthContext {
+  if (!req.auth) throw new Error('route is missing requireAuth');
+  return req.auth;
+}
+
+/** The audit actor of a request. */
+export function actorOf(req: Request): AuditActor {
+  return req.auth
+    ? { type: 'identity', metadata: { identityId: req.auth.identity.id, name: req.auth.identity.name } }
+    : { type: 'unknownUser', metadata: {} };
+}
+
+/** Records an audit event for this request (actor, IP and user agent taken from it). */
+export function audit(ctx: ServerContext, req: Request, event: AuditEvent) {
+  return ctx.audit.record({ ...event, orgId: event.orgId ?? req.auth?.orgId ?? null }, actorOf(req), {
+    ipAddress: req.ip ?? null,
+    userAgent: req.get('user-agent') ?? null,
+  });
+}

@@ -1,0 +1,26 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/**
+ * AES-256-GCM under a project's data key. The associated data binds a ciphertext to
+ * the row it was written for, so a ciphertext copied onto another row fails to decrypt.
+ * Stored form: base64 of iv (12) || tag (16) || ciphertext.
+ */
+export function encryptValue(dataKey: Uint8Array, plaintext: string, associatedData: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
+  cipher.setAAD(Buffer.from(associatedData));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+/** Inverse of {@link encryptValue}; throws when the data key or the associated data differ. */
+export function decryptValue(dataKey: Uint8Array, stored: string, associatedData: string): string {
+  const raw = Buffer.from(stored, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', dataKey, raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(associatedData));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+}
+
+/** A fresh random data key. */
+export const newDataKey = () => randomBytes(32);

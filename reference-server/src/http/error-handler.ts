@@ -1,0 +1,56 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ApiError, notFound, ValidationError } from './errors.js';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+/** Maps body-parser failures to the API's 4xx errors. */
+function fromBodyParser(error: BodyParserError): ApiError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, 'BadRequest', 'Malformed JSON in request body');
+    case 'entity.too.large':
+      return new ApiError(413, 'PayloadTooLarge', 'Request body is larger than the server accepts');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'UnsupportedMediaType', 'Unsupported body encoding or charset');
+    case 'request.aborted':
+      return new ApiError(400, 'BadRequest', 'Request aborted');
+    default:
+      return undefined;
+  }
+}
+
+/** Unknown routes: the contract's envelope, not Express's HTML page. */
+export const notFoundRoute: RequestHandler = (req, _res, next) => {
+  next(notFound(`Route ${req.method}:${req.path} not found`, { name: 'Not Found' }));
+};
+
+/**
+ * The one place errors become responses: `{ reqId, statusCode, message, error, details? }`.
+ * Anything unexpected is a 500 with a fixed message; its details go only to the log,
+ * which redacts credentials and values.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const error: ApiError =
+      err instanceof ApiError ? err : (fromBodyParser(err as BodyParserError) ?? new ApiError(500, 'InternalServerError', 'Something went wrong'));
+    if (error.statusCode >= 500) {
+      logger.error({ reqId: req.reqId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
+    }
+    if (res.headersSent) return;
+    res.set(error.headers);
+    const body: Record<string, unknown> = {
+      reqId: req.reqId,
+      statusCode: error.statusCode,
+      message: error instanceof ValidationError ? error.issues : error.message,
+      error: error.name,
+    };
+    if (error.details !== undefined && error.statusCode !== 401) body.details = error.details;
+    res.status(error.statusCode).json(body);
+  };
+}

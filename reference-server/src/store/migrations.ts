@@ -1,0 +1,256 @@
+/**
+ * Versioned schema migrations for the SQLite store. Append new entries; never edit a
+ * released one. Each runs in one transaction together with its `schema_migrations` row.
+ * Timestamps are ISO-8601 strings; secret values and comments are stored only as
+ * ciphertext (see crypto/value-cipher.ts).
+ */
+export const migrations: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE server_config (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  initialized INTEGER NOT NULL DEFAULT 0,
+  admin_identity_ids TEXT NOT NULL DEFAULT '[]',
+  jwt_secret_wrapped TEXT NOT NULL,
+  jwt_secret_key_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE organizations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  slug TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  super_admin INTEGER NOT NULL DEFAULT 0,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE identities (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  org_role TEXT NOT NULL,
+  has_delete_protection INTEGER NOT NULL DEFAULT 0,
+  metadata TEXT NOT NULL DEFAULT '[]',
+  last_login_auth_method TEXT,
+  last_login_time TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX identities_org ON identities(org_id);
+
+CREATE TABLE identity_auth_methods (
+  id TEXT PRIMARY KEY,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  method TEXT NOT NULL,
+  client_id TEXT UNIQUE,
+  config TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (identity_id, method)
+);
+
+CREATE TABLE ua_client_secrets (
+  id TEXT PRIMARY KEY,
+  auth_method_id TEXT NOT NULL REFERENCES identity_auth_methods(id) ON DELETE CASCADE,
+  description TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  ttl INTEGER NOT NULL,
+  num_uses INTEGER NOT NULL DEFAULT 0,
+  num_uses_limit INTEGER NOT NULL,
+  is_revoked INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX ua_client_secrets_prefix ON ua_client_secrets(auth_method_id, prefix);
+
+CREATE TABLE auth_lockouts (
+  auth_method_id TEXT PRIMARY KEY REFERENCES identity_auth_methods(id) ON DELETE CASCADE,
+  failures INTEGER NOT NULL,
+  window_started_at INTEGER NOT NULL,
+  locked_until INTEGER
+);
+
+CREATE TABLE access_tokens (
+  id TEXT PRIMARY KEY,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  auth_method TEXT NOT NULL,
+  name TEXT,
+  client_secret_id TEXT,
+  ttl INTEGER NOT NULL,
+  max_ttl INTEGER NOT NULL,
+  num_uses INTEGER NOT NULL DEFAULT 0,
+  num_uses_limit INTEGER NOT NULL,
+  period INTEGER NOT NULL DEFAULT 0,
+  trusted_ips TEXT NOT NULL,
+  is_revoked INTEGER NOT NULL DEFAULT 0,
+  last_used_at TEXT,
+  last_renewed_at TEXT,
+  created_at_ms INTEGER NOT NULL,
+  renewed_at_ms INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX access_tokens_identity ON access_tokens(identity_id);
+
+CREATE TABLE projects (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  slug TEXT NOT NULL,
+  description TEXT,
+  type TEXT NOT NULL,
+  auto_capitalization INTEGER NOT NULL DEFAULT 0,
+  has_delete_protection INTEGER NOT NULL DEFAULT 0,
+  data_key_wrapped TEXT NOT NULL,
+  data_key_id TEXT NOT NULL,
+  content_version INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (org_id, slug)
+);
+
+CREATE TABLE environments (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  slug TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (project_id, slug)
+);
+
+CREATE TABLE folders (
+  id TEXT PRIMARY KEY,
+  env_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+  parent_id TEXT REFERENCES folders(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX folders_name ON folders(env_id, COALESCE(parent_id, ''), name);
+
+CREATE TABLE secrets (
+  id TEXT PRIMARY KEY,
+  folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  type TEXT NOT NULL DEFAULT 'shared',
+  version INTEGER NOT NULL,
+  value_ciphertext TEXT NOT NULL,
+  comment_ciphertext TEXT NOT NULL,
+  skip_multiline_encoding INTEGER NOT NULL DEFAULT 0,
+  reminder_note TEXT,
+  reminder_repeat_days INTEGER,
+  metadata TEXT NOT NULL DEFAULT '[]',
+  actor TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (folder_id, key, type)
+);
+
+CREATE TABLE secret_versions (
+  id TEXT PRIMARY KEY,
+  secret_id TEXT NOT NULL,
+  folder_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  value_ciphertext TEXT NOT NULL,
+  comment_ciphertext TEXT NOT NULL,
+  skip_multiline_encoding INTEGER NOT NULL DEFAULT 0,
+  metadata TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL,
+  UNIQUE (secret_id, version)
+);
+
+CREATE TABLE secret_tags (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  slug TEXT NOT NULL,
+  color TEXT NOT NULL,
+  created_by TEXT,
+  created_by_actor_type TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (project_id, slug)
+);
+
+CREATE TABLE secret_tag_links (
+  secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+  tag_id TEXT NOT NULL REFERENCES secret_tags(id) ON DELETE CASCADE,
+  PRIMARY KEY (secret_id, tag_id)
+);
+
+CREATE TABLE secret_imports (
+  id TEXT PRIMARY KEY,
+  folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+  import_env_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+  import_path TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  is_replication INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE project_memberships (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (project_id, identity_id)
+);
+
+CREATE TABLE project_membership_roles (
+  id TEXT PRIMARY KEY,
+  membership_id TEXT NOT NULL REFERENCES project_memberships(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  is_temporary INTEGER NOT NULL DEFAULT 0,
+  temporary_mode TEXT,
+  temporary_range TEXT,
+  temporary_access_start_time TEXT,
+  temporary_access_end_time TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE audit_logs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  org_id TEXT,
+  project_id TEXT,
+  project_name TEXT,
+  event_type TEXT NOT NULL,
+  event_metadata TEXT NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor_metadata TEXT NOT NULL,
+  ip_address TEXT,
+  user_agent TEXT,
+  user_agent_type TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_logs_project ON audit_logs(project_id, created_at);
+CREATE INDEX audit_logs_org ON audit_logs(org_id, created_at);
+`,
+  },
+];

@@ -1,0 +1,134 @@
+import type { SqliteDatabase } from '../database.js';
+import type { AuditRecord } from '../records.js';
+import { json, type Row } from './rows.js';
+
+/** Filters of the audit-log query API (all optional; dates are ISO strings). */
+export interface AuditQuery {
+  orgId?: string;
+  projectId?: string;
+  environment?: string;
+  actorType?: string;
+  actorId?: string;
+  eventTypes?: string[];
+  userAgentType?: string;
+  secretPath?: string;
+  secretKey?: string;
+  eventMetadata?: Record<string, string>;
+  startDate?: string;
+  endDate?: string;
+  offset: number;
+  limit: number;
+}
+
+/** The append-only, hash-chained audit log. */
+export interface AuditStore {
+  /**
+   * Appends an entry: reads the previous entry's hash and inserts the new one in one
+   * transaction, so the chain has no gaps or forks under concurrency.
+   */
+  append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, hash: (prevHash: string) => string): Promise<AuditRecord>;
+  query(q: AuditQuery): Promise<AuditRecord[]>;
+  /** Every entry in chain order (for verification). */
+  all(): Iterable<AuditRecord>;
+  /** Deletes entries whose expiry has passed; returns how many. */
+  purgeExpired(now: string): Promise<number>;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+const toAudit = (r: Row): AuditRecord => ({
+  seq: r.seq as number,
+  id: r.id as string,
+  orgId: (r.org_id as string | null) ?? null,
+  projectId: (r.project_id as string | null) ?? null,
+  projectName: (r.project_name as string | null) ?? null,
+  eventType: r.event_type as string,
+  eventMetadata: json(r.event_metadata, {}),
+  actorType: r.actor_type as string,
+  actorMetadata: json(r.actor_metadata, {}),
+  ipAddress: (r.ip_address as string | null) ?? null,
+  userAgent: (r.user_agent as string | null) ?? null,
+  userAgentType: (r.user_agent_type as string | null) ?? null,
+  createdAt: r.created_at as string,
+  expiresAt: r.expires_at as string,
+  prevHash: r.prev_hash as string,
+  hash: r.hash as string,
+});
+
+export class SqliteAuditStore implements AuditStore {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, hash: (prevHash: string) => string) {
+    return this.db.transaction(() => {
+      const last = this.db.prepare('SELECT hash FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as
+        | { hash: string }
+        | undefined;
+      const prevHash = last?.hash ?? GENESIS_HASH;
+      const entryHash = hash(prevHash);
+      const info = this.db
+        .prepare(
+          `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type, actor_metadata,
+           ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          entry.id,
+          entry.orgId,
+          entry.projectId,
+          entry.projectName,
+          entry.eventType,
+          JSON.stringify(entry.eventMetadata),
+          entry.actorType,
+          JSON.stringify(entry.actorMetadata),
+          entry.ipAddress,
+          entry.userAgent,
+          entry.userAgentType,
+          entry.createdAt,
+          entry.expiresAt,
+          prevHash,
+          entryHash,
+        );
+      return { ...entry, seq: Number(info.lastInsertRowid), prevHash, hash: entryHash };
+    }).immediate();
+  }
+
+  async query(q: AuditQuery) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (q.orgId) add('org_id = ?', q.orgId);
+    if (q.projectId) add('project_id = ?', q.projectId);
+    if (q.environment) add("json_extract(event_metadata, '$.environment') = ?", q.environment);
+    if (q.actorType) add('actor_type = ?', q.actorType);
+    if (q.actorId)
+      add(
+        "COALESCE(json_extract(actor_metadata, '$.identityId'), json_extract(actor_metadata, '$.userId')) = ?",
+        q.actorId,
+      );
+    if (q.eventTypes?.length) add(`event_type IN (${q.eventTypes.map(() => '?').join(',')})`, ...q.eventTypes);
+    if (q.userAgentType) add('user_agent_type = ?', q.userAgentType);
+    if (q.secretPath) add("json_extract(event_metadata, '$.secretPath') = ?", q.secretPath);
+    if (q.secretKey) add("json_extract(event_metadata, '$.secretKey') = ?", q.secretKey);
+    for (const [k, v] of Object.entries(q.eventMetadata ?? {})) {
+      add('CAST(json_extract(event_metadata, ?) AS TEXT) = ?', `$.${k}`, v);
+    }
+    if (q.startDate) add('created_at >= ?', q.startDate);
+    if (q.endDate) add('created_at <= ?', q.endDate);
+    const sql = `SELECT * FROM audit_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY seq DESC LIMIT ? OFFSET ?`;
+    return (this.db.prepare(sql).all(...params, q.limit, q.offset) as Row[]).map(toAudit);
+  }
+
+  *all() {
+    for (const r of this.db.prepare('SELECT * FROM audit_logs ORDER BY seq').iterate() as Iterable<Row>) {
+      yield toAudit(r);
+    }
+  }
+
+  async purgeExpired(now: string) {
+    return this.db.prepare('DELETE FROM audit_logs WHERE expires_at < ?').run(now).changes;
+  }
+}
