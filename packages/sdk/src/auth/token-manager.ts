@@ -1,0 +1,434 @@
+/**
+ * The token manager owns the session: it logs in, renews shortly before expiry, logs in again when the
+ * max TTL or the number of uses would run out, runs one refresh at a time, and never keeps the process
+ * alive. The rules are written out in docs/token-lifecycle.md.
+ *
+ * @module
+ */
+import {
+  KmsAbortError,
+  KmsConfigError,
+  KmsError,
+  KmsResponseParseError,
+  KmsValidationError,
+} from '../errors.js';
+import type { KmsEventEmitter, ReauthenticationReason } from '../events.js';
+import { printAs, REDACTED } from '../redaction.js';
+import type { HttpTransport, RequestOptions } from '../transport.js';
+import type { LoginStrategy } from './login-strategy.js';
+
+/** What a login or renew returned, without the token: safe to log. */
+export interface AccessTokenInfo {
+  /** TTL of the token in seconds (`0` = never expires). */
+  expiresIn: number;
+  /** Max TTL of the session in seconds (`0` = unlimited). */
+  accessTokenMaxTTL: number;
+  /** Always `Bearer`. */
+  tokenType: 'Bearer';
+}
+
+interface WireGrant {
+  accessToken: string;
+  expiresIn: number;
+  accessTokenMaxTTL: number;
+  tokenType?: string;
+  accessTokenNumUsesLimit?: number;
+}
+
+interface Session {
+  accessToken: string;
+  /** TTL in ms; `Infinity` when the token never expires. */
+  ttl: number;
+  /** Max TTL in ms; `Infinity` when unlimited. */
+  maxTtl: number;
+  info: AccessTokenInfo;
+  /** Client time just before the login request was sent (never later than the server's token creation). */
+  loginAt: number;
+  /** Client time just before the last login or renew request was sent. */
+  fetchedAt: number;
+  usesLimit: number;
+  uses: number;
+  /** `login` sessions have a lifecycle; `manual` tokens (set with `accessToken()`) do not. */
+  source: 'login' | 'manual';
+  generation: number;
+}
+
+/** A token handed out for one request; `generation` identifies the session it came from. */
+export interface TokenLease {
+  token: string;
+  generation: number;
+}
+
+/** Refresh margin for a lifetime of `ms`: 20 % of it, at most 30 s (so short TTLs get short buffers). */
+export function refreshBuffer(ms: number): number {
+  return Math.min(30_000, ms * 0.2);
+}
+
+/** Background retry delay after a failed refresh. */
+const BACKGROUND_RETRY_MS = 1_000;
+
+function toMs(seconds: number): number {
+  return seconds > 0 ? seconds * 1000 : Number.POSITIVE_INFINITY;
+}
+
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  (timer as { unref?: () => void }).unref?.();
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new KmsAbortError('aborted by the caller while authenticating'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new KmsAbortError('aborted by the caller while authenticating'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Owns the access token of one {@link KmsClient}. Internal: reach it through `client.auth`. */
+export class TokenManager {
+  #session: Session | undefined;
+  #strategy: LoginStrategy | undefined;
+  #inflight: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #generation = 0;
+  #closed = false;
+  #revokedByCaller = false;
+
+  constructor(
+    private readonly transport: HttpTransport,
+    private readonly events: KmsEventEmitter,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Uses `strategy` for every later login. Does not log in. */
+  setStrategy(strategy: LoginStrategy): void {
+    this.#strategy = strategy;
+  }
+
+  /** Whether a login strategy is configured. */
+  get hasStrategy(): boolean {
+    return this.#strategy !== undefined;
+  }
+
+  /** Safe facts about the current token, or `undefined` when there is none. */
+  get info(): AccessTokenInfo | undefined {
+    return this.#session ? { ...this.#session.info } : undefined;
+  }
+
+  /** Uses `token` as is: no renewal, no re-login (the caller owns its lifetime). */
+  setAccessToken(token: string): void {
+    if (typeof token !== 'string' || token.trim() === '') {
+      throw new KmsValidationError('accessToken', 'expected a non-empty string');
+    }
+    this.clearTimer();
+    this.#session = {
+      accessToken: token.trim(),
+      ttl: Number.POSITIVE_INFINITY,
+      maxTtl: Number.POSITIVE_INFINITY,
+      info: { expiresIn: 0, accessTokenMaxTTL: 0, tokenType: 'Bearer' },
+      loginAt: this.now(),
+      fetchedAt: this.now(),
+      usesLimit: 0,
+      uses: 0,
+      source: 'manual',
+      generation: ++this.#generation,
+    };
+  }
+
+  /** Logs in now with the configured strategy (sharing an in-flight refresh if one runs). */
+  async login(requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
+    this.#closed = false;
+    await raceAbort(
+      this.exclusive(() => this.doLogin(undefined)),
+      requestOptions?.signal,
+    );
+    return this.info!;
+  }
+
+  /** Renews the current token now; falls back to a fresh login if the renewal fails and a strategy exists. */
+  async renew(requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
+    if (!this.#session) throw new KmsConfigError('auth', 'there is no access token to renew; log in first');
+    await raceAbort(
+      this.exclusive(() => this.doRenewOrLogin(true)),
+      requestOptions?.signal,
+    );
+    return this.info!;
+  }
+
+  /** Revokes the current token on the server and forgets it. */
+  async revoke(requestOptions?: RequestOptions): Promise<void> {
+    if (this.#inflight) await this.#inflight.catch(() => undefined);
+    const session = this.#session;
+    this.clearTimer();
+    this.#session = undefined;
+    this.#revokedByCaller = true;
+    if (!session) return;
+    await this.transport.send({
+      method: 'POST',
+      path: '/v1/auth/token/revoke',
+      body: { accessToken: session.accessToken },
+      idempotent: true,
+      sensitive: [session.accessToken],
+      requestOptions,
+    });
+  }
+
+  /**
+   * Returns a token for one authenticated request, refreshing first when the token is due (a safety net
+   * behind the background timer), and counts the use.
+   */
+  async acquire(requestOptions?: RequestOptions): Promise<TokenLease> {
+    for (let round = 0; round < 3; round++) {
+      const session = this.#session;
+      if (session && !this.isDue(session)) {
+        session.uses++;
+        return { token: session.accessToken, generation: session.generation };
+      }
+      if (!session) {
+        if (!this.#strategy) {
+          throw new KmsConfigError(
+            'auth',
+            'the client is not authenticated: pass the `auth` option or call client.auth.universalAuth.login()',
+          );
+        }
+        const reason = this.#revokedByCaller ? 'revoked' : undefined;
+        await raceAbort(
+          this.exclusive(() => (this.#session ? Promise.resolve() : this.doLogin(reason))),
+          requestOptions?.signal,
+        );
+      } else {
+        try {
+          await raceAbort(
+            this.exclusive(() =>
+              this.isDue(session) && this.#session === session ? this.refreshDue() : Promise.resolve(),
+            ),
+            requestOptions?.signal,
+          );
+        } catch (error) {
+          // A token inside its refresh buffer still works: serve the request with it rather than fail.
+          if (error instanceof KmsAbortError || this.#session !== session || !this.isUsable(session))
+            throw error;
+          session.uses++;
+          return { token: session.accessToken, generation: session.generation };
+        }
+      }
+    }
+    const session = this.#session;
+    if (!session) throw new KmsConfigError('auth', 'could not obtain an access token');
+    session.uses++;
+    return { token: session.accessToken, generation: session.generation };
+  }
+
+  /**
+   * Called when the server rejected a token with 401 or 403 `TokenError`. Logs in again (once per
+   * session) and reports whether the request may be retried with a new token.
+   */
+  async rejected(lease: TokenLease, status: number, requestOptions?: RequestOptions): Promise<boolean> {
+    if (!this.#strategy) return false;
+    const reason: ReauthenticationReason = status === 401 ? 'unauthorized' : 'tokenExpired';
+    await raceAbort(
+      this.exclusive(() =>
+        this.#session && this.#session.generation !== lease.generation
+          ? Promise.resolve()
+          : this.doLogin(reason),
+      ),
+      requestOptions?.signal,
+    );
+    return true;
+  }
+
+  /** Stops timers and, for a token obtained by login, revokes it. Never throws. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.clearTimer();
+    if (this.#inflight) await this.#inflight.catch(() => undefined);
+    const session = this.#session;
+    if (session?.source !== 'login') {
+      this.#session = undefined;
+      return;
+    }
+    try {
+      await this.revoke({ maxRetries: 0, timeout: 5_000 });
+    } catch (error) {
+      this.events.emit('error', {
+        error: error instanceof KmsError ? error : new KmsError('revoke failed'),
+        operation: 'revoke',
+      });
+    }
+  }
+
+  private isDue(session: Session): boolean {
+    if (session.source !== 'login') return false;
+    if (session.usesLimit > 0 && session.uses >= session.usesLimit) return true;
+    return this.now() >= this.refreshAt(session);
+  }
+
+  private isUsable(session: Session): boolean {
+    if (session.usesLimit > 0 && session.uses >= session.usesLimit) return false;
+    return this.now() < session.fetchedAt + session.ttl;
+  }
+
+  private refreshAt(session: Session): number {
+    return session.fetchedAt + session.ttl - refreshBuffer(session.ttl);
+  }
+
+  /** Runs `task` unless a refresh is already in flight, in which case the caller shares that one. */
+  private exclusive(task: () => Promise<void>): Promise<void> {
+    if (this.#inflight) return this.#inflight;
+    const run = task().finally(() => {
+      this.#inflight = undefined;
+    });
+    this.#inflight = run;
+    return run;
+  }
+
+  /** The due session is renewed, or replaced by a login when renewing cannot work. */
+  private async refreshDue(): Promise<void> {
+    await this.doRenewOrLogin(false);
+  }
+
+  private async doRenewOrLogin(forceRenew: boolean): Promise<void> {
+    const session = this.#session;
+    if (!session) return this.doLogin(undefined);
+    if (session.source === 'manual' && !forceRenew) return;
+    const canLogin = this.#strategy !== undefined;
+    if (canLogin && !forceRenew) {
+      if (session.usesLimit > 0 && session.uses >= session.usesLimit) return this.doLogin('usesLimit');
+      const remainingBudget = session.loginAt + session.maxTtl - this.now();
+      // Renewing would ask the server to pass the max TTL (it would delete the token): log in instead.
+      if (remainingBudget < session.ttl + refreshBuffer(session.ttl)) return this.doLogin('maxTtl');
+    }
+    try {
+      await this.doRenew(session);
+    } catch (error) {
+      if (!canLogin || error instanceof KmsAbortError) throw error;
+      await this.doLogin('renewFailed');
+    }
+  }
+
+  private async doLogin(reason: ReauthenticationReason | undefined): Promise<void> {
+    const strategy = this.#strategy;
+    if (!strategy) throw new KmsConfigError('auth', 'no login strategy configured');
+    const request = await strategy.loginRequest();
+    if (!request.path.startsWith('/v1/auth/')) {
+      throw new KmsConfigError('auth', 'a login strategy must call a /v1/auth/ path');
+    }
+    const startedAt = this.now();
+    const response = await this.transport.send<WireGrant>({
+      method: 'POST',
+      path: request.path,
+      body: request.body,
+      idempotent: true,
+      sensitive: request.sensitive,
+    });
+    const grant = this.readGrant(response.data, request.path);
+    const usesLimit = grant.accessTokenNumUsesLimit ?? strategy.accessTokenNumUsesLimit ?? 0;
+    this.install(grant, startedAt, startedAt, usesLimit, 0);
+    this.#revokedByCaller = false;
+    this.events.emit('tokenRefreshed', { kind: 'login', ...this.publicTimes() });
+    if (reason) this.events.emit('reauthenticated', { reason });
+  }
+
+  private async doRenew(session: Session): Promise<void> {
+    const startedAt = this.now();
+    const response = await this.transport.send<WireGrant>({
+      method: 'POST',
+      path: '/v1/auth/token/renew',
+      body: { accessToken: session.accessToken },
+      idempotent: true,
+      sensitive: [session.accessToken],
+    });
+    const grant = this.readGrant(response.data, '/v1/auth/token/renew');
+    this.install(grant, session.loginAt, startedAt, session.usesLimit, session.uses, session.source);
+    this.events.emit('tokenRefreshed', { kind: 'renew', ...this.publicTimes() });
+  }
+
+  private publicTimes(): { expiresIn: number; accessTokenMaxTTL: number } {
+    const info = this.#session!.info;
+    return { expiresIn: info.expiresIn, accessTokenMaxTTL: info.accessTokenMaxTTL };
+  }
+
+  private readGrant(data: unknown, path: string): WireGrant {
+    const grant = data as Partial<WireGrant> | undefined;
+    if (
+      !grant ||
+      typeof grant.accessToken !== 'string' ||
+      typeof grant.expiresIn !== 'number' ||
+      typeof grant.accessTokenMaxTTL !== 'number'
+    ) {
+      throw new KmsResponseParseError({
+        method: 'POST',
+        path,
+        status: 200,
+        errorName: 'InvalidResponse',
+        message: 'the login response lacks accessToken, expiresIn or accessTokenMaxTTL',
+        requestId: undefined,
+        details: undefined,
+      });
+    }
+    return grant as WireGrant;
+  }
+
+  private install(
+    grant: WireGrant,
+    loginAt: number,
+    fetchedAt: number,
+    usesLimit: number,
+    uses: number,
+    source: Session['source'] = 'login',
+  ): void {
+    this.#session = {
+      accessToken: grant.accessToken,
+      ttl: toMs(grant.expiresIn),
+      maxTtl: toMs(grant.accessTokenMaxTTL),
+      info: { expiresIn: grant.expiresIn, accessTokenMaxTTL: grant.accessTokenMaxTTL, tokenType: 'Bearer' },
+      loginAt,
+      fetchedAt,
+      usesLimit,
+      uses,
+      source,
+      generation: ++this.#generation,
+    };
+    this.schedule();
+  }
+
+  private schedule(delayOverride?: number): void {
+    this.clearTimer();
+    const session = this.#session;
+    if (this.#closed || !session || session.source !== 'login' || !this.#strategy) return;
+    const at = this.refreshAt(session);
+    if (!Number.isFinite(at)) return; // TTL 0: the token never expires, nothing to do.
+    const delay = delayOverride ?? Math.max(0, at - this.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.exclusive(() => (this.#session === session ? this.refreshDue() : Promise.resolve())).catch(
+        (error: unknown) => {
+          this.events.emit('error', {
+            error: error instanceof KmsError ? error : new KmsError('background refresh failed'),
+            operation: 'backgroundRefresh',
+          });
+          // The request path still refreshes on demand; retry in the background too.
+          if (this.#session === session) this.schedule(BACKGROUND_RETRY_MS);
+        },
+      );
+    }, delay);
+    unref(this.#timer);
+  }
+
+  private clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+printAs(TokenManager, 'TokenManager', (m) => ({ accessToken: m.info ? REDACTED : undefined, ...m.info }));

@@ -1,0 +1,164 @@
+/**
+ * Options of {@link KmsClient}, validated with zod at construction: unknown keys are rejected and a
+ * {@link KmsConfigError} names the offending option.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import type { LoginStrategy, UniversalAuthCredentials } from './auth/login-strategy.js';
+import { KmsConfigError } from './errors.js';
+import { nonEmptyString, parseInput } from './input-validation.js';
+import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+
+/** How the client authenticates. With this option the client logs in lazily, on its first request. */
+export type KmsAuthOptions =
+  /** Universal Auth machine identity credentials (full token lifecycle). */
+  | { universalAuth: UniversalAuthCredentials }
+  /** A ready access token, used as is (no renewal, no re-login). */
+  | { accessToken: string }
+  /** Any {@link LoginStrategy} (full token lifecycle); the seam for OIDC, JWT and Kubernetes auth. */
+  | { strategy: LoginStrategy };
+
+/** In-memory response cache settings (`cache` option). Nothing is ever written to disk. */
+export interface KmsCacheOptions {
+  /** How long a cached read is served without asking the server, in milliseconds. @default 60000 */
+  ttl?: number;
+  /** Maximum number of cached reads. @default 1000 */
+  max?: number;
+  /**
+   * When the server cannot be reached (connection error, timeout, 5xx after retries), serve the last
+   * good value and mark the result `stale: true` instead of throwing.
+   * @default false
+   */
+  staleIfError?: boolean;
+}
+
+/** Options of `new KmsClient(options)`. */
+export interface KmsClientOptions {
+  /**
+   * Base URL of the KMS server, e.g. `https://kms.example.com`. `/api` is appended unless the URL
+   * already ends with it (as kms-go does).
+   */
+  siteUrl: string;
+  /** Credentials; when given, the client logs in on its first request. @default undefined (call `client.auth.*`) */
+  auth?: KmsAuthOptions;
+  /** In-memory cache of `secrets.list` and `secrets.retrieve`; `false` or absent turns it off. @default false */
+  cache?: KmsCacheOptions | false;
+  /** Retry policy of idempotent requests; `false` disables retries. @default { maxRetries: 2, initialDelay: 500, maxDelay: 30000 } */
+  retry?: Partial<RetryPolicy> | false;
+  /** Timeout of each HTTP attempt in milliseconds. @default 30000 */
+  timeout?: number;
+  /** Extra headers sent with every request (`Authorization` is not allowed here). @default {} */
+  headers?: Record<string, string>;
+  /** `User-Agent` header value. @default "@hanzo/kms/<version>" */
+  userAgent?: string;
+  /** The `fetch` implementation to use. @default globalThis.fetch (resolved at call time) */
+  fetch?: typeof globalThis.fetch;
+}
+
+const positiveInt = () => z.number().check(z.int(), z.positive());
+const nonNegativeInt = () => z.number().check(z.int(), z.nonnegative());
+
+const universalAuthSchema = z.strictObject({
+  clientId: nonEmptyString(),
+  clientSecret: nonEmptyString(),
+  organizationSlug: z.optional(nonEmptyString()),
+  accessTokenNumUsesLimit: z.optional(nonNegativeInt()),
+});
+
+const authSchema = z.union([
+  z.strictObject({ universalAuth: universalAuthSchema }),
+  z.strictObject({ accessToken: nonEmptyString() }),
+  z.strictObject({
+    strategy: z.custom<LoginStrategy>(
+      (s) => typeof s === 'object' && s !== null && typeof (s as LoginStrategy).loginRequest === 'function',
+    ),
+  }),
+]);
+
+const optionsSchema = z.strictObject({
+  siteUrl: z.url({ protocol: /^https?$/ }),
+  auth: z.optional(authSchema),
+  cache: z.optional(
+    z.union([
+      z.literal(false),
+      z.strictObject({
+        ttl: z.optional(positiveInt()),
+        max: z.optional(positiveInt()),
+        staleIfError: z.optional(z.boolean()),
+      }),
+    ]),
+  ),
+  retry: z.optional(
+    z.union([
+      z.literal(false),
+      z.strictObject({
+        maxRetries: z.optional(nonNegativeInt()),
+        initialDelay: z.optional(nonNegativeInt()),
+        maxDelay: z.optional(nonNegativeInt()),
+      }),
+    ]),
+  ),
+  timeout: z.optional(positiveInt()),
+  headers: z.optional(z.record(z.string(), z.string())),
+  userAgent: z.optional(nonEmptyString()),
+  fetch: z.optional(z.custom<typeof globalThis.fetch>((f) => typeof f === 'function')),
+});
+
+/** Options after validation and defaults. */
+export interface ResolvedClientOptions {
+  baseUrl: string;
+  auth: KmsAuthOptions | undefined;
+  cache: Required<KmsCacheOptions> | undefined;
+  retry: RetryPolicy;
+  timeout: number;
+  headers: Record<string, string>;
+  fetch: typeof globalThis.fetch | undefined;
+}
+
+/** The SDK version, sent in the default `User-Agent`. */
+export const SDK_VERSION = '0.1.0';
+
+/** Appends `/api` to the site URL unless present, dropping trailing slashes (kms-go `AppendAPIEndpoint`). */
+export function apiBaseUrl(siteUrl: string): string {
+  const trimmed = siteUrl.trim().replace(/\/+$/, '');
+  return trimmed.endsWith('/api') ? trimmed : `${trimmed}/api`;
+}
+
+/** Validates raw options; throws {@link KmsConfigError} naming the first bad option. */
+export function resolveClientOptions(input: unknown): ResolvedClientOptions {
+  if (typeof input !== 'object' || input === null) {
+    throw new KmsConfigError('options', 'expected an object with at least `siteUrl`');
+  }
+  const options = parseInput(optionsSchema, input, '', 'config');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (name.toLowerCase() === 'authorization') {
+      throw new KmsConfigError(`headers.${name}`, 'the SDK sets Authorization itself; use `auth`');
+    }
+    headers[name] = value;
+  }
+  headers['user-agent'] = options.userAgent ?? `@hanzo/kms/${SDK_VERSION}`;
+  return {
+    baseUrl: apiBaseUrl(options.siteUrl),
+    auth: options.auth as KmsAuthOptions | undefined,
+    cache: options.cache
+      ? {
+          ttl: options.cache.ttl ?? 60_000,
+          max: options.cache.max ?? 1000,
+          staleIfError: options.cache.staleIfError ?? false,
+        }
+      : undefined,
+    retry:
+      options.retry === false
+        ? { ...defaultRetryPolicy, maxRetries: 0 }
+        : { ...defaultRetryPolicy, ...stripUndefined(options.retry ?? {}) },
+    timeout: options.timeout ?? 30_000,
+    headers,
+    fetch: options.fetch,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,70 @@
+/**
+ * `@hanzo/kms`: the typed Hanzo KMS client.
+ *
+ * @packageDocumentation
+ */
+export type {
+  LoginRequest,
+  LoginStrategy,
+  UniversalAuthCredentials,
+} from './auth/login-strategy.js';
+export { universalAuthStrategy } from './auth/login-strategy.js';
+export type { AccessTokenInfo } from './auth/token-manager.js';
+export { refreshBuffer } from './auth/token-manager.js';
+export { KmsClient } from './client.js';
+export type { KmsAuthOptions, KmsCacheOptions, KmsClientOptions } from './client-options.js';
+export { apiBaseUrl, SDK_VERSION } from './client-options.js';
+export {
+  createApiError,
+  type CreateApiErrorInput,
+  KmsAbortError,
+  KmsApiError,
+  type KmsApiErrorInit,
+  KmsAuthenticationError,
+  KmsBadRequestError,
+  KmsConfigError,
+  KmsConflictError,
+  KmsConnectionError,
+  KmsError,
+  KmsInternalServerError,
+  KmsNotFoundError,
+  KmsPermissionDeniedError,
+  KmsRateLimitError,
+  type KmsRequestInfo,
+  KmsResponseParseError,
+  KmsTimeoutError,
+  KmsUnprocessableEntityError,
+  KmsValidationError,
+} from './errors.js';
+export type { KmsClientEvents, KmsClientListener, ReauthenticationReason } from './events.js';
+export type { RetryPolicy } from './retry-policy.js';
+export { Auth, UniversalAuth } from './resources/auth.js';
+export type {
+  CreateFolderParams,
+  DeleteFolderParams,
+  Folder,
+  FolderLocation,
+  ListFoldersParams,
+  UpdateFolderParams,
+} from './resources/folders.js';
+export { Folders } from './resources/folders.js';
+export type { ProjectSelector } from './resources/request-params.js';
+export type {
+  BatchCreateSecretItem,
+  BatchCreateSecretsParams,
+  BatchDeleteSecretsParams,
+  BatchUpdateSecretItem,
+  BatchUpdateSecretsParams,
+  CreateSecretParams,
+  DeleteSecretParams,
+  ListSecretsParams,
+  ListSecretsResult,
+  RetrieveSecretParams,
+  SecretLocation,
+  SecretWriteFields,
+  UpdateSecretParams,
+} from './resources/secrets.js';
+export { Secrets, SecretsBatch } from './resources/secrets.js';
+export type { Secret, SecretMetadataEntry, SecretTag } from './secret.js';
+export type { SecretImportBlock } from './secret-list-merge.js';
+export type { RequestOptions } from './transport.js';

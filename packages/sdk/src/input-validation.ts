@@ -1,0 +1,77 @@
+/**
+ * Turns zod issues into the SDK's typed errors. Messages name the field and the expectation, never
+ * the received value (which could be a secret).
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import { KmsConfigError, KmsValidationError } from './errors.js';
+
+type Issue = z.core.$ZodIssue;
+
+function describe(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'too_small':
+      return issue.origin === 'string' ? 'must not be empty' : `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'invalid_format':
+      return `must be a valid ${issue.format}`;
+    case 'unrecognized_keys':
+      return 'unknown option';
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'does not match any accepted shape';
+    default:
+      return issue.message && issue.message !== 'Invalid input' ? issue.message : 'is invalid';
+  }
+}
+
+function fieldOf(issue: Issue, root: string): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') path.push(issue.keys[0] ?? '');
+  const joined = path.join('.');
+  return root ? (joined ? `${root}.${joined}` : root) : joined || 'options';
+}
+
+/** For a union, the issue of the branch that got furthest (the one the caller most likely meant). */
+function pickIssue(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: Issue | undefined;
+  let bestScore = -1;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (!first) continue;
+    const score = first.code === 'unrecognized_keys' && first.path.length === 0 ? 0 : first.path.length + 1;
+    if (score > bestScore) {
+      best = first;
+      bestScore = score;
+    }
+  }
+  if (!best || bestScore === 0) return issue;
+  const inner = pickIssue(best);
+  return { ...inner, path: [...issue.path, ...inner.path] } as Issue;
+}
+
+/**
+ * Parses `input` with `schema`; on failure throws a {@link KmsValidationError} (or {@link KmsConfigError}
+ * when `kind` is `config`) naming the first bad field.
+ */
+export function parseInput<S extends z.ZodMiniType>(
+  schema: S,
+  input: unknown,
+  root = '',
+  kind: 'config' | 'argument' = 'argument',
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = pickIssue(result.error.issues[0]!);
+  const ErrorClass = kind === 'config' ? KmsConfigError : KmsValidationError;
+  throw new ErrorClass(fieldOf(issue, root), describe(issue));
+}
+
+/** A non-empty string, trimmed. */
+export const nonEmptyString = () => z.string().check(z.trim(), z.minLength(1));

@@ -1,0 +1,472 @@
+/**
+ * `client.secrets`: list, retrieve, create, update, delete and `batch` over the v3 raw endpoints.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import { nonEmptyString, parseInput } from '../input-validation.js';
+import type { CacheScope } from '../response-cache.js';
+import { type Secret, type SecretMetadataEntry, toSecret } from '../secret.js';
+import {
+  attachToProcessEnv,
+  dedupeByKey,
+  mergeImports,
+  type SecretImportBlock,
+  sortByKey,
+} from '../secret-list-merge.js';
+import type { RequestOptions } from '../transport.js';
+import {
+  flag,
+  pathSegment,
+  type ProjectSelector,
+  projectSelectorShape,
+  requireProject,
+  secretPathSchema,
+} from './request-params.js';
+import { APIResource } from './resource.js';
+
+/** Where secrets live: a project, an environment and a folder path. */
+export interface SecretLocation extends ProjectSelector {
+  /** Environment slug, e.g. `dev`. */
+  environment: string;
+  /** Folder path. @default "/" */
+  secretPath?: string;
+}
+
+/** Parameters of {@link Secrets.list} (kms-go `ListSecretsOptions`). */
+export interface ListSecretsParams extends SecretLocation {
+  /** Include secrets of every sub-folder; duplicates keys are reduced to one. @default false */
+  recursive?: boolean;
+  /** Merge secrets of imported folders (local secrets win, then earlier imports). @default false */
+  includeImports?: boolean;
+  /**
+   * Let the server expand `${KEY}` / `${env.path.KEY}` references. On by default (unlike kms-go and the
+   * server's v3 default) because references left literal are rarely what an application wants.
+   * @default true
+   */
+  expandSecretReferences?: boolean;
+  /** Keep only secrets having any of these tag slugs. @default undefined (no filter) */
+  tagSlugs?: string[];
+  /** `false` masks every value as `<hidden-by-kms>`. @default true */
+  viewSecretValue?: boolean;
+  /**
+   * Write the result into `process.env` (not available on edge runtimes). Existing non-empty variables
+   * are kept unless `overrideEnv` is true.
+   * @default false
+   */
+  attachToProcessEnv?: boolean;
+  /** With `attachToProcessEnv`, overwrite variables that already have a value. @default false */
+  overrideEnv?: boolean;
+}
+
+/** Result of {@link Secrets.list}. */
+export interface ListSecretsResult {
+  /** The secrets: de-duplicated (recursive), merged with imports (includeImports), sorted by key. */
+  secrets: Secret[];
+  /** The import blocks as the server returned them (empty unless `includeImports`). */
+  imports: SecretImportBlock[];
+  /** `true` when the cache served the last good value because the server could not be reached. */
+  stale: boolean;
+}
+
+/** Parameters of {@link Secrets.retrieve}. */
+export interface RetrieveSecretParams extends SecretLocation {
+  /** The secret's key. */
+  secretName: string;
+  /** `shared` or `personal`. @default "shared" */
+  type?: 'shared' | 'personal';
+  /** Read this historical version. @default undefined (latest) */
+  version?: number;
+  /** Expand references in the value. @default true */
+  expandSecretReferences?: boolean;
+  /** Look the key up in imports when it is not local. @default false */
+  includeImports?: boolean;
+  /** `false` masks the value. @default true */
+  viewSecretValue?: boolean;
+}
+
+/** Fields shared by create and update. */
+export interface SecretWriteFields {
+  /** Comment. */
+  secretComment?: string;
+  /** Tag ids to attach (replaces the tag set on update). */
+  tagIds?: string[];
+  /** Metadata entries (replaces the metadata set on update). */
+  secretMetadata?: SecretMetadataEntry[];
+  /** Do not encode newlines when exporting. */
+  skipMultilineEncoding?: boolean;
+  /** `shared` or `personal`. @default "shared" */
+  type?: 'shared' | 'personal';
+}
+
+/** Parameters of {@link Secrets.create}. */
+export interface CreateSecretParams extends SecretLocation, SecretWriteFields {
+  /** The new secret's key (no `:` or `/`). */
+  secretName: string;
+  /** The value. */
+  secretValue: string;
+}
+
+/** Parameters of {@link Secrets.update}. */
+export interface UpdateSecretParams extends SecretLocation, SecretWriteFields {
+  /** The key of the secret to update. */
+  secretName: string;
+  /** New value; omitted leaves the value unchanged (`""` sets an empty value). */
+  secretValue?: string;
+  /** Rename the secret to this key. */
+  newSecretName?: string;
+}
+
+/** Parameters of {@link Secrets.delete}. */
+export interface DeleteSecretParams extends SecretLocation {
+  /** The key of the secret to delete. */
+  secretName: string;
+  /** `shared` or `personal`. @default "shared" */
+  type?: 'shared' | 'personal';
+}
+
+/** One secret of {@link SecretsBatch.create}. */
+export interface BatchCreateSecretItem {
+  secretKey: string;
+  secretValue: string;
+  secretComment?: string;
+  skipMultilineEncoding?: boolean;
+  secretMetadata?: SecretMetadataEntry[];
+  tagIds?: string[];
+}
+
+/** One secret of {@link SecretsBatch.update}. */
+export interface BatchUpdateSecretItem {
+  secretKey: string;
+  secretValue?: string;
+  /** Per-item folder override. */
+  secretPath?: string;
+  secretComment?: string;
+  newSecretName?: string;
+  skipMultilineEncoding?: boolean;
+  secretMetadata?: SecretMetadataEntry[];
+  tagIds?: string[];
+}
+
+/** Parameters of {@link SecretsBatch.create}. */
+export interface BatchCreateSecretsParams extends SecretLocation {
+  secrets: BatchCreateSecretItem[];
+}
+
+/** Parameters of {@link SecretsBatch.update}. */
+export interface BatchUpdateSecretsParams extends SecretLocation {
+  secrets: BatchUpdateSecretItem[];
+  /** What to do with keys that do not exist. @default "failOnNotFound" */
+  mode?: 'failOnNotFound' | 'upsert' | 'ignore';
+}
+
+/** Parameters of {@link SecretsBatch.delete}. */
+export interface BatchDeleteSecretsParams extends SecretLocation {
+  secrets: { secretKey: string; type?: 'shared' | 'personal' }[];
+}
+
+const secretType = z.optional(z.enum(['shared', 'personal']));
+const metadata = z.optional(
+  z.array(z.strictObject({ key: nonEmptyString(), value: z.string(), isEncrypted: z.optional(z.boolean()) })),
+);
+const locationShape = {
+  ...projectSelectorShape,
+  environment: nonEmptyString(),
+  secretPath: z.optional(secretPathSchema()),
+};
+const writeShape = {
+  secretComment: z.optional(z.string()),
+  tagIds: z.optional(z.array(nonEmptyString())),
+  secretMetadata: metadata,
+  skipMultilineEncoding: z.optional(z.boolean()),
+  type: secretType,
+};
+
+const listSchema = z.strictObject({
+  ...locationShape,
+  recursive: z.optional(z.boolean()),
+  includeImports: z.optional(z.boolean()),
+  expandSecretReferences: z.optional(z.boolean()),
+  tagSlugs: z.optional(z.array(nonEmptyString())),
+  viewSecretValue: z.optional(z.boolean()),
+  attachToProcessEnv: z.optional(z.boolean()),
+  overrideEnv: z.optional(z.boolean()),
+});
+const retrieveSchema = z.strictObject({
+  ...locationShape,
+  secretName: nonEmptyString(),
+  type: secretType,
+  version: z.optional(z.number().check(z.int(), z.positive())),
+  expandSecretReferences: z.optional(z.boolean()),
+  includeImports: z.optional(z.boolean()),
+  viewSecretValue: z.optional(z.boolean()),
+});
+const createSchema = z.strictObject({
+  ...locationShape,
+  ...writeShape,
+  secretName: nonEmptyString(),
+  secretValue: z.string(),
+});
+const updateSchema = z.strictObject({
+  ...locationShape,
+  ...writeShape,
+  secretName: nonEmptyString(),
+  secretValue: z.optional(z.string()),
+  newSecretName: z.optional(nonEmptyString()),
+});
+const deleteSchema = z.strictObject({ ...locationShape, secretName: nonEmptyString(), type: secretType });
+const batchCreateSchema = z.strictObject({
+  ...locationShape,
+  secrets: z
+    .array(
+      z.strictObject({
+        secretKey: nonEmptyString(),
+        secretValue: z.string(),
+        secretComment: z.optional(z.string()),
+        skipMultilineEncoding: z.optional(z.boolean()),
+        secretMetadata: metadata,
+        tagIds: z.optional(z.array(nonEmptyString())),
+      }),
+    )
+    .check(z.minLength(1)),
+});
+const batchUpdateSchema = z.strictObject({
+  ...locationShape,
+  mode: z.optional(z.enum(['failOnNotFound', 'upsert', 'ignore'])),
+  secrets: z
+    .array(
+      z.strictObject({
+        secretKey: nonEmptyString(),
+        secretValue: z.optional(z.string()),
+        secretPath: z.optional(secretPathSchema()),
+        secretComment: z.optional(z.string()),
+        newSecretName: z.optional(nonEmptyString()),
+        skipMultilineEncoding: z.optional(z.boolean()),
+        secretMetadata: metadata,
+        tagIds: z.optional(z.array(nonEmptyString())),
+      }),
+    )
+    .check(z.minLength(1)),
+});
+const batchDeleteSchema = z.strictObject({
+  ...locationShape,
+  secrets: z.array(z.strictObject({ secretKey: nonEmptyString(), type: secretType })).check(z.minLength(1)),
+});
+
+interface WireImport {
+  secretPath: string;
+  environment: string;
+  secrets: unknown[];
+}
+
+function projectQuery(p: ProjectSelector): { workspaceId?: string; workspaceSlug?: string } {
+  return p.projectId ? { workspaceId: p.projectId } : { workspaceSlug: p.projectSlug };
+}
+
+function projectBody(p: ProjectSelector): { workspaceId?: string; projectSlug?: string } {
+  return p.projectId ? { workspaceId: p.projectId } : { projectSlug: p.projectSlug };
+}
+
+function scopeOf(project: string, p: { environment: string; secretPath?: string | undefined }): CacheScope {
+  return { project, environment: p.environment, secretPath: p.secretPath ?? '/' };
+}
+
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** `client.secrets.batch`: all-or-nothing writes of many secrets in one folder. */
+export class SecretsBatch extends APIResource {
+  /** Creates many secrets (`POST /api/v3/secrets/batch/raw`); fails if any key exists. */
+  async create(params: BatchCreateSecretsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
+    const p = parseInput(batchCreateSchema, params);
+    const project = requireProject(p);
+    const secretPath = p.secretPath ?? '/';
+    return this.write(
+      'POST',
+      project,
+      p,
+      { secrets: p.secrets.map(defined) },
+      p.secrets,
+      requestOptions,
+      secretPath,
+    );
+  }
+
+  /** Updates (or with `mode: 'upsert'` creates) many secrets (`PATCH /api/v3/secrets/batch/raw`). */
+  async update(params: BatchUpdateSecretsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
+    const p = parseInput(batchUpdateSchema, params);
+    const project = requireProject(p);
+    const body = { secrets: p.secrets.map(defined), ...(p.mode ? { mode: p.mode } : {}) };
+    const result = await this.write('PATCH', project, p, body, p.secrets, requestOptions, undefined);
+    for (const item of p.secrets) {
+      if (item.secretPath) this.context.invalidate(scopeOf(project, { ...p, secretPath: item.secretPath }));
+    }
+    return result;
+  }
+
+  /** Deletes many secrets (`DELETE /api/v3/secrets/batch/raw`); returns the deleted secrets. */
+  async delete(params: BatchDeleteSecretsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
+    const p = parseInput(batchDeleteSchema, params);
+    const project = requireProject(p);
+    return this.write(
+      'DELETE',
+      project,
+      p,
+      { secrets: p.secrets.map(defined) },
+      [],
+      requestOptions,
+      undefined,
+    );
+  }
+
+  private async write(
+    method: 'POST' | 'PATCH' | 'DELETE',
+    project: string,
+    p: ProjectSelector & { environment: string; secretPath?: string | undefined },
+    extra: Record<string, unknown>,
+    items: readonly { secretValue?: string | undefined }[],
+    requestOptions: RequestOptions | undefined,
+    fillPath: string | undefined,
+  ): Promise<Secret[]> {
+    try {
+      const { data } = await this.context.request<{ secrets: unknown[] }>({
+        method,
+        path: '/v3/secrets/batch/raw',
+        body: { ...projectBody(p), environment: p.environment, secretPath: p.secretPath ?? '/', ...extra },
+        idempotent: false,
+        sensitive: items.map((i) => i.secretValue).filter((v): v is string => typeof v === 'string'),
+        requestOptions,
+      });
+      return (data?.secrets ?? []).map((s) => toSecret(s, fillPath ? { secretPath: fillPath } : {}));
+    } finally {
+      this.context.invalidate(scopeOf(project, p));
+    }
+  }
+}
+
+/** `client.secrets`: read and write secrets (v3 raw endpoints). */
+export class Secrets extends APIResource {
+  /** Batch writes. */
+  readonly batch: SecretsBatch;
+
+  /** @internal */
+  constructor(context: ConstructorParameters<typeof APIResource>[0]) {
+    super(context);
+    this.batch = new SecretsBatch(context);
+  }
+
+  /**
+   * Lists the secrets of a folder (`GET /api/v3/secrets/raw`), then post-processes like kms-go:
+   * de-duplicates recursive results by key, merges imports (local first, then earlier imports), sorts by
+   * key, and optionally fills `process.env`.
+   */
+  async list(params: ListSecretsParams, requestOptions?: RequestOptions): Promise<ListSecretsResult> {
+    const p = parseInput(listSchema, params);
+    const project = requireProject(p);
+    const expand = p.expandSecretReferences ?? true;
+    const includeImports = p.includeImports ?? false;
+    const recursive = p.recursive ?? false;
+    const { data, stale } = await this.context.cachedGet<{ secrets?: unknown[]; imports?: WireImport[] }>(
+      {
+        method: 'GET',
+        path: '/v3/secrets/raw',
+        query: {
+          ...projectQuery(p),
+          environment: p.environment,
+          secretPath: p.secretPath ?? '/',
+          expandSecretReferences: flag(expand),
+          include_imports: flag(includeImports),
+          recursive: flag(recursive),
+          viewSecretValue: flag(p.viewSecretValue ?? true),
+          tagSlugs: p.tagSlugs?.length ? p.tagSlugs.join(',') : undefined,
+        },
+        idempotent: true,
+        requestOptions,
+      },
+      { ...scopeOf(project, p), recursive, crossPath: expand || includeImports },
+    );
+    let secrets = (data?.secrets ?? []).map((s) => toSecret(s));
+    const imports: SecretImportBlock[] = (data?.imports ?? []).map((block) => ({
+      secretPath: block.secretPath,
+      environment: block.environment,
+      secrets: (block.secrets ?? []).map((s) =>
+        toSecret(s, { secretPath: block.secretPath, environment: block.environment }),
+      ),
+    }));
+    if (recursive) secrets = dedupeByKey(secrets);
+    if (includeImports) secrets = mergeImports(secrets, imports);
+    sortByKey(secrets);
+    if (p.attachToProcessEnv) attachToProcessEnv(secrets, p.overrideEnv ?? false);
+    return { secrets, imports, stale };
+  }
+
+  /** Reads one secret (`GET /api/v3/secrets/raw/:secretName`). */
+  async retrieve(params: RetrieveSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
+    const p = parseInput(retrieveSchema, params);
+    const project = requireProject(p);
+    const expand = p.expandSecretReferences ?? true;
+    const { data } = await this.context.cachedGet<{ secret: unknown }>(
+      {
+        method: 'GET',
+        path: `/v3/secrets/raw/${pathSegment('secretName', p.secretName)}`,
+        query: {
+          ...projectQuery(p),
+          environment: p.environment,
+          secretPath: p.secretPath ?? '/',
+          type: p.type,
+          version: p.version === undefined ? undefined : String(p.version),
+          expandSecretReferences: flag(expand),
+          include_imports: flag(p.includeImports),
+          viewSecretValue: flag(p.viewSecretValue),
+        },
+        idempotent: true,
+        requestOptions,
+      },
+      { ...scopeOf(project, p), crossPath: expand || p.includeImports === true },
+    );
+    return toSecret(data.secret);
+  }
+
+  /** Creates a secret (`POST /api/v3/secrets/raw/:secretName`). Not retried once sent. */
+  async create(params: CreateSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
+    const p = parseInput(createSchema, params);
+    const { secretName, projectId, projectSlug, environment, secretPath, ...fields } = p;
+    return this.writeOne('POST', requireProject(p), p, defined(fields), requestOptions);
+  }
+
+  /** Updates a secret's value, comment, tags or metadata, or renames it with `newSecretName`. */
+  async update(params: UpdateSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
+    const p = parseInput(updateSchema, params);
+    const { secretName, projectId, projectSlug, environment, secretPath, ...fields } = p;
+    return this.writeOne('PATCH', requireProject(p), p, defined(fields), requestOptions);
+  }
+
+  /** Deletes a secret; returns the deleted secret. */
+  async delete(params: DeleteSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
+    const p = parseInput(deleteSchema, params);
+    return this.writeOne('DELETE', requireProject(p), p, defined({ type: p.type }), requestOptions);
+  }
+
+  private async writeOne(
+    method: 'POST' | 'PATCH' | 'DELETE',
+    project: string,
+    p: ProjectSelector & { secretName: string; environment: string; secretPath?: string | undefined },
+    fields: Record<string, unknown> & { secretValue?: string | undefined },
+    requestOptions: RequestOptions | undefined,
+  ): Promise<Secret> {
+    try {
+      const { data } = await this.context.request<{ secret: unknown }>({
+        method,
+        path: `/v3/secrets/raw/${pathSegment('secretName', p.secretName)}`,
+        body: { ...projectBody(p), environment: p.environment, secretPath: p.secretPath ?? '/', ...fields },
+        idempotent: false,
+        sensitive: typeof fields.secretValue === 'string' ? [fields.secretValue] : [],
+        requestOptions,
+      });
+      return toSecret(data?.secret);
+    } finally {
+      this.context.invalidate(scopeOf(project, p));
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * In-memory cache of secret reads (kms-go style `cache: { ttl, max }`), kept in process memory only.
+ * Entries are keyed by the request; a write invalidates every entry that could see it; an expired entry
+ * with an ETag is revalidated with `If-None-Match`.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+import type { KmsCacheOptions } from './client-options.js';
+
+/** Where a read or a write lands, for invalidation. */
+export interface CacheScope {
+  /** `id:<uuid>` or `slug:<slug>`. */
+  project: string;
+  environment: string;
+  secretPath: string;
+  /** The read covers sub-folders. */
+  recursive?: boolean;
+  /** The read can see other paths or environments (imports, expanded references). */
+  crossPath?: boolean;
+}
+
+/** One cached response body. */
+export interface CacheEntry {
+  data: unknown;
+  etag: string | undefined;
+  storedAt: number;
+  scope: CacheScope;
+}
+
+function isSameOrBelow(path: string, ancestor: string): boolean {
+  if (ancestor === '/') return true;
+  return path === ancestor || path.startsWith(`${ancestor}/`);
+}
+
+function sameProject(a: string, b: string): boolean {
+  // An id and a slug may name the same project: assume they do.
+  return a === b || a.slice(0, a.indexOf(':')) !== b.slice(0, b.indexOf(':'));
+}
+
+/** The cache of one client. */
+export class ResponseCache {
+  private readonly entries: LRUCache<string, CacheEntry>;
+
+  constructor(
+    private readonly settings: Required<KmsCacheOptions>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.entries = new LRUCache<string, CacheEntry>({ max: settings.max });
+  }
+
+  /** Whether stale entries may be served when the server cannot be reached. */
+  get staleIfError(): boolean {
+    return this.settings.staleIfError;
+  }
+
+  /** A stable key for a GET request. */
+  static key(path: string, query: Record<string, string | undefined>): string {
+    const parts = Object.keys(query)
+      .filter((k) => query[k] !== undefined)
+      .sort()
+      .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(query[k]!)}`);
+    return `${path}?${parts.join('&')}`;
+  }
+
+  get(key: string): CacheEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  isFresh(entry: CacheEntry): boolean {
+    return this.now() - entry.storedAt < this.settings.ttl;
+  }
+
+  set(key: string, data: unknown, etag: string | undefined, scope: CacheScope): void {
+    this.entries.set(key, { data, etag, storedAt: this.now(), scope });
+  }
+
+  /** Marks a revalidated (304) entry fresh again. */
+  touch(key: string, entry: CacheEntry): void {
+    this.entries.set(key, { ...entry, storedAt: this.now() });
+  }
+
+  /** Drops every entry that a write to `write` could make wrong. */
+  invalidate(write: CacheScope): void {
+    for (const [key, entry] of this.entries.entries()) {
+      const read = entry.scope;
+      if (!sameProject(read.project, write.project)) continue;
+      const hit =
+        read.crossPath ||
+        (read.environment === write.environment &&
+          (read.secretPath === write.secretPath ||
+            (read.recursive === true && isSameOrBelow(write.secretPath, read.secretPath)) ||
+            isSameOrBelow(read.secretPath, write.secretPath)));
+      if (hit) this.entries.delete(key);
+    }
+  }
+
+  /** Empties the cache. */
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * HTTP transport: one ofetch call per attempt (ofetch's own retries and timeout are off), wrapped in the
+ * SDK's one retry loop and a per-attempt timeout composed with the caller's `AbortSignal`.
+ *
+ * @module
+ */
+import { createFetch } from 'ofetch';
+import {
+  createApiError,
+  KmsAbortError,
+  KmsConnectionError,
+  type KmsError,
+  type KmsRequestInfo,
+  KmsResponseParseError,
+  KmsTimeoutError,
+} from './errors.js';
+import { type RetryPolicy, retryDelay, shouldRetryError, shouldRetryStatus } from './retry-policy.js';
+
+/** Per-call options accepted as the last argument of every SDK method. */
+export interface RequestOptions {
+  /** Timeout of each attempt, in milliseconds. Overrides the client's `timeout`. */
+  timeout?: number;
+  /** Aborts the call (including retries and waits); the SDK then throws {@link KmsAbortError}. */
+  signal?: AbortSignal;
+  /** Maximum number of retries for this call. Overrides the client's `retry.maxRetries`. */
+  maxRetries?: number;
+  /** Extra headers for this call. `Authorization` is always set by the SDK. */
+  headers?: Record<string, string>;
+}
+
+/** One HTTP request as the resources describe it. */
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Path below the API base, starting with `/v1`, `/v2` or `/v3`. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  /** Whether repeating the request cannot change server state twice (GET, login, renew). */
+  idempotent: boolean;
+  /** Extra headers set by the SDK itself (e.g. `If-None-Match`). */
+  headers?: Record<string, string>;
+  /** Strings carried by this request that must never appear in an error (values, credentials). */
+  sensitive?: readonly string[];
+  requestOptions?: RequestOptions | undefined;
+}
+
+/** A successful (2xx or 304) response. */
+export interface ApiResponse<T> {
+  status: number;
+  /** Parsed JSON body; `undefined` for 304 and empty bodies. */
+  data: T | undefined;
+  headers: Headers;
+}
+
+/** Transport settings resolved from the client options. */
+export interface TransportSettings {
+  baseUrl: string;
+  timeout: number;
+  retry: RetryPolicy;
+  headers: Record<string, string>;
+  fetch: typeof globalThis.fetch | undefined;
+}
+
+class TimeoutSignal {
+  readonly controller = new AbortController();
+  timedOut = false;
+  userAborted = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly onUserAbort = () => {
+    this.userAborted = true;
+    this.controller.abort();
+  };
+  constructor(
+    timeoutMs: number,
+    private readonly userSignal: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeoutMs);
+    if (userSignal?.aborted) this.onUserAbort();
+    else userSignal?.addEventListener('abort', this.onUserAbort, { once: true });
+  }
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.userSignal?.removeEventListener('abort', this.onUserAbort);
+  }
+}
+
+function abortError(request: KmsRequestInfo): KmsAbortError {
+  return new KmsAbortError(`${request.method} ${request.path}: aborted by the caller`);
+}
+
+/** Waits `ms`, rejecting with {@link KmsAbortError} as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined, request: KmsRequestInfo): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(request));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(request));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Sends requests to the KMS API: serialisation, timeout, abort, retries and error mapping. */
+export class HttpTransport {
+  private readonly $fetch: ReturnType<typeof createFetch>;
+
+  constructor(private readonly settings: TransportSettings) {
+    // Resolve fetch at call time so a fetch patched after construction (msw, instrumentation) is used.
+    const fetchImpl: typeof globalThis.fetch = (input, init) =>
+      (settings.fetch ?? globalThis.fetch)(input, init);
+    this.$fetch = createFetch({ fetch: fetchImpl, Headers: globalThis.Headers });
+  }
+
+  /** Sends `request`, retrying as the policy allows; resolves on 2xx/304, throws a {@link KmsError} otherwise. */
+  async send<T>(request: ApiRequest): Promise<ApiResponse<T>> {
+    const info: KmsRequestInfo = { method: request.method, path: request.path };
+    const opts = request.requestOptions ?? {};
+    const maxRetries = opts.maxRetries ?? this.settings.retry.maxRetries;
+    const timeoutMs = opts.timeout ?? this.settings.timeout;
+    for (let attempt = 0; ; attempt++) {
+      if (opts.signal?.aborted) throw abortError(info);
+      let outcome: { response: Response; text: string } | { error: KmsError };
+      outcome = await this.attempt(request, info, timeoutMs);
+      if ('error' in outcome) {
+        const error = outcome.error;
+        if (error instanceof KmsAbortError) throw error;
+        if (attempt < maxRetries && shouldRetryError(error, request.idempotent)) {
+          await sleep(retryDelay(attempt, undefined, this.settings.retry), opts.signal, info);
+          continue;
+        }
+        throw error;
+      }
+      const { response, text } = outcome;
+      if (response.ok || response.status === 304) {
+        return {
+          status: response.status,
+          data: this.parseBody<T>(text, response, request, info),
+          headers: response.headers,
+        };
+      }
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      const error = createApiError({
+        ...info,
+        status: response.status,
+        body,
+        text,
+        headers: response.headers,
+        sensitive: request.sensitive ?? [],
+      });
+      if (attempt < maxRetries && shouldRetryStatus(response.status, request.idempotent)) {
+        const retryAfter = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
+        await sleep(retryDelay(attempt, retryAfter, this.settings.retry), opts.signal, info);
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private parseBody<T>(
+    text: string,
+    response: Response,
+    request: ApiRequest,
+    info: KmsRequestInfo,
+  ): T | undefined {
+    if (response.status === 304 || text === '') return undefined;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new KmsResponseParseError({
+        ...info,
+        status: response.status,
+        errorName: 'InvalidResponse',
+        message: `the response body is not valid JSON (${text.length} bytes)`,
+        requestId: response.headers.get('x-request-id') ?? undefined,
+        details: undefined,
+      });
+    } finally {
+      void request;
+    }
+  }
+
+  private async attempt(
+    request: ApiRequest,
+    info: KmsRequestInfo,
+    timeoutMs: number,
+  ): Promise<{ response: Response; text: string } | { error: KmsError }> {
+    const signal = new TimeoutSignal(timeoutMs, request.requestOptions?.signal);
+    try {
+      const query: Record<string, string> = {};
+      for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) query[k] = v;
+      const response = await this.$fetch.raw<string, 'text'>(this.settings.baseUrl + request.path, {
+        method: request.method,
+        query,
+        body: request.body as Record<string, unknown> | undefined,
+        headers: { ...this.settings.headers, ...request.requestOptions?.headers, ...request.headers },
+        signal: signal.controller.signal,
+        retry: false,
+        ignoreResponseError: true,
+        responseType: 'text',
+      });
+      return { response, text: response._data ?? '' };
+    } catch (cause) {
+      if (signal.userAborted) return { error: abortError(info) };
+      if (signal.timedOut) return { error: new KmsTimeoutError(info, timeoutMs) };
+      return { error: new KmsConnectionError(info, undefined, { cause: connectionCause(cause) }) };
+    } finally {
+      signal.dispose();
+    }
+  }
+}
+
+/** ofetch wraps the fetch failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
+function connectionCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 4; depth++) {
+    const next = (current as { cause?: unknown } | undefined)?.cause;
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
