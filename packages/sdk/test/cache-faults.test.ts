@@ -1,0 +1,76 @@
+import { HttpResponse, http } from 'msw';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KmsClient, KmsConnectionError } from '../src/index.js';
+import { API, FakeAuth, mswServer, SITE, secretJson } from './fault-server.js';
+
+const LIST = `${API}/v3/secrets/raw`;
+const params = { projectId: 'proj-1', environment: 'dev', secretPath: '/app' };
+let auth: FakeAuth;
+beforeAll(() => mswServer.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => mswServer.close());
+beforeEach(() => {
+  auth = new FakeAuth();
+  mswServer.use(...auth.handlers());
+});
+afterEach(() => {
+  mswServer.resetHandlers();
+  vi.useRealTimers();
+});
+
+function client(staleIfError: boolean) {
+  return new KmsClient({
+    siteUrl: SITE,
+    auth: { universalAuth: { clientId: 'id', clientSecret: 'secret-123456' } },
+    cache: { ttl: 1_000, staleIfError },
+    retry: { maxRetries: 1, initialDelay: 1 },
+  });
+}
+
+describe('stale-if-error (server unreachable)', () => {
+  it('serves the last good value marked stale when the server cannot be reached', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let down = false;
+    mswServer.use(
+      http.get(LIST, () =>
+        down ? HttpResponse.error() : HttpResponse.json({ secrets: [secretJson('A')], imports: [] }),
+      ),
+    );
+    const kms = client(true);
+    expect((await kms.secrets.list(params)).stale).toBe(false);
+    down = true;
+    vi.advanceTimersByTime(1_500);
+    const result = await kms.secrets.list(params);
+    expect(result.stale).toBe(true);
+    expect(result.secrets.map((s) => s.secretKey)).toEqual(['A']);
+  });
+
+  it('without staleIfError the connection error is thrown once the entry expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let down = false;
+    mswServer.use(
+      http.get(LIST, () => (down ? HttpResponse.error() : HttpResponse.json({ secrets: [], imports: [] }))),
+    );
+    const kms = client(false);
+    await kms.secrets.list(params);
+    down = true;
+    vi.advanceTimersByTime(1_500);
+    await expect(kms.secrets.list(params)).rejects.toBeInstanceOf(KmsConnectionError);
+  });
+
+  it('also serves stale on a 5xx burst', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let down = false;
+    mswServer.use(
+      http.get(LIST, () =>
+        down
+          ? HttpResponse.json({ statusCode: 503, error: 'Unavailable', message: 'down' }, { status: 503 })
+          : HttpResponse.json({ secrets: [secretJson('B')], imports: [] }),
+      ),
+    );
+    const kms = client(true);
+    await kms.secrets.list(params);
+    down = true;
+    vi.advanceTimersByTime(1_500);
+    expect((await kms.secrets.list(params)).stale).toBe(true);
+  });
+});
