@@ -6,7 +6,7 @@ import { auditRouter } from './audit/audit-router.js';
 import { authRouter } from './auth/auth-router.js';
 import { type ServerSettingsInput, serverSettingsSchema } from './config.js';
 import type { ServerContext } from './context.js';
-import { type KeyManager } from './crypto/key-manager.js';
+import type { KeyManager } from './crypto/key-manager.js';
 import { newDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';

@@ -18,7 +18,11 @@ export const serverSettingsSchema = z.strictObject({
   /** How long audit entries are kept. */
   auditRetentionDays: z.number().int().positive().default(365),
   /** Largest accepted request body. */
-  maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** Express `trust proxy` setting: honour X-Forwarded-For from these hops. */
   trustProxy: z.union([z.boolean(), z.number().int(), z.string()]).default(false),
 });

@@ -29,7 +29,8 @@ export function userAgentType(userAgent: string | null): string {
   const ua = userAgent.toLowerCase();
   if (ua === 'cli' || ua === 'k8-operator' || ua === 'terraform') return ua;
   if (ua.includes('mozilla')) return 'web';
-  if (ua.includes('hanzo-kms-node') || ua.includes('infisicalsdk') || ua.includes('@hanzo/kms')) return 'NodeSDK';
+  if (ua.includes('hanzo-kms-node') || ua.includes('infisicalsdk') || ua.includes('@hanzo/kms'))
+    return 'NodeSDK';
   if (ua.includes('python')) return 'PythonSDK';
   return 'other';
 }
@@ -103,13 +104,25 @@ export function verifyAuditChain(entries: Iterable<AuditRecord>): AuditVerificat
     count++;
     firstSeq ??= entry.seq;
     if (previous && entry.prevHash !== previous.hash) {
-      return { ok: false, entries: count, brokenAt: { seq: entry.seq, id: entry.id, reason: 'link to the previous entry does not match' } };
+      return {
+        ok: false,
+        entries: count,
+        brokenAt: { seq: entry.seq, id: entry.id, reason: 'link to the previous entry does not match' },
+      };
     }
     if (!previous && entry.seq === 1 && entry.prevHash !== GENESIS_HASH) {
-      return { ok: false, entries: count, brokenAt: { seq: entry.seq, id: entry.id, reason: 'first entry does not start the chain' } };
+      return {
+        ok: false,
+        entries: count,
+        brokenAt: { seq: entry.seq, id: entry.id, reason: 'first entry does not start the chain' },
+      };
     }
     if (sha256(canonical(entry, entry.prevHash)) !== entry.hash) {
-      return { ok: false, entries: count, brokenAt: { seq: entry.seq, id: entry.id, reason: 'content does not match its hash' } };
+      return {
+        ok: false,
+        entries: count,
+        brokenAt: { seq: entry.seq, id: entry.id, reason: 'content does not match its hash' },
+      };
     }
     previous = entry;
   }

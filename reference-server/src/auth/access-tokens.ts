@@ -39,7 +39,11 @@ export async function signAccessToken(ctx: ServerContext, token: AccessTokenReco
 }
 
 /** Response body for a freshly issued or renewed token. */
-export async function tokenResponse(ctx: ServerContext, token: AccessTokenRecord, issuedAtMs: number): Promise<TokenResponse> {
+export async function tokenResponse(
+  ctx: ServerContext,
+  token: AccessTokenRecord,
+  issuedAtMs: number,
+): Promise<TokenResponse> {
   return {
     accessToken: await signAccessToken(ctx, token, issuedAtMs),
     expiresIn: token.period > 0 ? token.period : token.ttl,
@@ -91,9 +95,12 @@ export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Pro
     }
     return payload as unknown as AccessTokenClaims;
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw tokenError('Your token has expired. Please re-authenticate.');
+    if (error instanceof joseErrors.JWTExpired)
+      throw tokenError('Your token has expired. Please re-authenticate.');
     if (error instanceof joseErrors.JOSEAlgNotAllowed)
-      throw tokenError('The provided access token was signed with an invalid algorithm. Please re-authenticate.');
+      throw tokenError(
+        'The provided access token was signed with an invalid algorithm. Please re-authenticate.',
+      );
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError)
       throw tokenError('The provided access token is malformed or invalid. Please re-authenticate.');
     throw error;
@@ -140,9 +147,13 @@ export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string
 }
 
 /** Renew (contract §2.2 / decision D2): a new JWT; the max TTL stays anchored at login. */
-export async function renewAccessToken(ctx: ServerContext, jwt: string): Promise<{ response: TokenResponse; token: AccessTokenRecord }> {
+export async function renewAccessToken(
+  ctx: ServerContext,
+  jwt: string,
+): Promise<{ response: TokenResponse; token: AccessTokenRecord }> {
   const claims = await verifyAccessTokenJwt(ctx, jwt);
-  if (claims.authTokenType !== 'identityAccessToken') throw badRequest('Only identity access tokens can be renewed');
+  if (claims.authTokenType !== 'identityAccessToken')
+    throw badRequest('Only identity access tokens can be renewed');
   const { access } = ctx.store;
   const token = await access.getAccessToken(claims.identityAccessTokenId);
   if (!token || token.isRevoked) throw unauthorized('No identity access token found');
@@ -151,14 +162,16 @@ export async function renewAccessToken(ctx: ServerContext, jwt: string): Promise
     await access.deleteAccessToken(token.id);
     return unauthorized(message);
   };
-  if (token.numUsesLimit > 0 && token.numUses > 0 && token.numUses >= token.numUsesLimit) throw await refuse(USES_EXHAUSTED);
+  if (token.numUsesLimit > 0 && token.numUses > 0 && token.numUses >= token.numUsesLimit)
+    throw await refuse(USES_EXHAUSTED);
   if (token.period === 0) {
     if (token.ttl > 0 && now > token.renewedAtMs + token.ttl * 1000)
       throw await refuse('Failed to renew MI access token due to TTL expiration');
     if (token.maxTtl > 0) {
       const maxEnd = token.createdAtMs + token.maxTtl * 1000;
       if (now > maxEnd) throw await refuse('Failed to renew MI access token due to Max TTL expiration');
-      if (now + token.ttl * 1000 > maxEnd) throw await refuse('Failed to renew MI access token past its Max TTL expiration');
+      if (now + token.ttl * 1000 > maxEnd)
+        throw await refuse('Failed to renew MI access token past its Max TTL expiration');
     }
   }
   const iso = new Date(now).toISOString();
@@ -170,7 +183,8 @@ export async function renewAccessToken(ctx: ServerContext, jwt: string): Promise
 /** Revoke (contract §2.3). */
 export async function revokeAccessToken(ctx: ServerContext, jwt: string): Promise<AccessTokenRecord> {
   const claims = await verifyAccessTokenJwt(ctx, jwt);
-  if (claims.authTokenType !== 'identityAccessToken') throw unauthorized('Only identity access tokens can be revoked');
+  if (claims.authTokenType !== 'identityAccessToken')
+    throw unauthorized('Only identity access tokens can be revoked');
   const token = await ctx.store.access.getAccessToken(claims.identityAccessTokenId);
   if (!token || token.isRevoked) throw unauthorized('No identity access token found');
   const iso = new Date(ctx.now()).toISOString();

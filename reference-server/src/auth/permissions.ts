@@ -106,14 +106,22 @@ const ACTION_WORDS: Record<ProjectAction, string> = {
  * Loads a project the caller belongs to. A project in another organization is 404;
  * a caller without membership gets upstream's 403.
  */
-export async function projectAccess(ctx: ServerContext, auth: AuthContext, projectId: string): Promise<ProjectAccess> {
+export async function projectAccess(
+  ctx: ServerContext,
+  auth: AuthContext,
+  projectId: string,
+): Promise<ProjectAccess> {
   const project = await ctx.store.projects.getProject(projectId);
   if (!project || project.orgId !== auth.orgId) throw notFound(`Project with ID '${projectId}' not found`);
   return accessFor(ctx, auth, project);
 }
 
 /** As {@link projectAccess} for a project already loaded. */
-export async function accessFor(ctx: ServerContext, auth: AuthContext, project: ProjectRecord): Promise<ProjectAccess> {
+export async function accessFor(
+  ctx: ServerContext,
+  auth: AuthContext,
+  project: ProjectRecord,
+): Promise<ProjectAccess> {
   const membership = await ctx.store.projects.getMembership(project.id, auth.identity.id);
   if (!membership) {
     throw forbidden(`Identity is not a member of the specified project with ID '${project.id}'`, {

@@ -10,7 +10,9 @@ import { useAccessToken } from './access-tokens.js';
 export function requireAuth(ctx: ServerContext): RequestHandler {
   return async (req, _res, next) => {
     if (req.get('x-api-key')) {
-      throw badRequest('API key authentication is not supported anymore, please use machine identities instead');
+      throw badRequest(
+        'API key authentication is not supported anymore, please use machine identities instead',
+      );
     }
     const header = req.get('authorization');
     if (!header) throw unauthorized('Token missing');

@@ -67,7 +67,9 @@ export class LocalKeyManager implements KeyManager {
 
   unwrapDataKey({ keyId, wrapped }: WrappedKey): Buffer {
     if (keyId !== this.keyId) {
-      throw new RootKeyError(`data key was wrapped by root key ${keyId.slice(0, 12)}…, not the configured one`);
+      throw new RootKeyError(
+        `data key was wrapped by root key ${keyId.slice(0, 12)}…, not the configured one`,
+      );
     }
     const raw = Buffer.from(wrapped, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.#rootKey, raw.subarray(0, 12));

@@ -38,9 +38,18 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error: ApiError =
-      err instanceof ApiError ? err : (fromBodyParser(err as BodyParserError) ?? new ApiError(500, 'InternalServerError', 'Something went wrong'));
+      err instanceof ApiError
+        ? err
+        : (fromBodyParser(err as BodyParserError) ??
+          new ApiError(500, 'InternalServerError', 'Something went wrong'));
     if (error.statusCode >= 500) {
-      logger.error({ reqId: req.reqId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
+      logger.error(
+        {
+          reqId: req.reqId,
+          err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack },
+        },
+        'unhandled error',
+      );
     }
     if (res.headersSent) return;
     res.set(error.headers);

@@ -14,7 +14,12 @@ export function parseTrustedIp(value: string): TrustedIp | undefined {
   if (version === 0) return undefined;
   const max = version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText)))
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+  )
     return undefined;
   return { ipAddress: address, type: version === 4 ? 'ipv4' : 'ipv6', prefix };
 }

@@ -9,7 +9,8 @@ type Bucket = 'readLimit' | 'writeLimit' | 'secretsLimit' | 'authLimit' | 'proje
 export function bucketFor(method: string, path: string): Bucket | undefined {
   if (path === '/api/status') return undefined;
   if (/^\/api\/v1\/auth\/(?:[a-z-]+\/login|token\/(?:renew|revoke))$/.test(path)) return 'authLimit';
-  if (method === 'POST' && /^\/api\/(?:v2\/workspace|v1\/projects)\/?$/.test(path)) return 'projectCreationLimit';
+  if (method === 'POST' && /^\/api\/(?:v2\/workspace|v1\/projects)\/?$/.test(path))
+    return 'projectCreationLimit';
   if (/^\/api\/(?:v3\/secrets|v1\/folders|v[12]\/secret-imports)/.test(path)) return 'secretsLimit';
   return method === 'GET' || method === 'HEAD' ? 'readLimit' : 'writeLimit';
 }

@@ -19,7 +19,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where?
   return result.data;
 }
 
-export const parseBody = <S extends z.ZodType>(req: Request, schema: S) => parseWith(schema, req.body, 'body');
-export const parseQuery = <S extends z.ZodType>(req: Request, schema: S) => parseWith(schema, req.query, 'query');
+export const parseBody = <S extends z.ZodType>(req: Request, schema: S) =>
+  parseWith(schema, req.body, 'body');
+export const parseQuery = <S extends z.ZodType>(req: Request, schema: S) =>
+  parseWith(schema, req.query, 'query');
 export const parseParams = <S extends z.ZodType>(req: Request, schema: S) =>
   parseWith(schema, req.params, 'params');

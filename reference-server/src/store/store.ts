@@ -1,3 +1,4 @@
+import type { WrappedKey } from '../crypto/key-manager.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { type AccessStore, SqliteAccessStore } from './sqlite/access-store.js';
 import { type AuditStore, SqliteAuditStore } from './sqlite/audit-store.js';
@@ -14,6 +15,11 @@ export interface Store {
   readonly projects: ProjectStore;
   readonly secrets: SecretStore;
   readonly audit: AuditStore;
+  /**
+   * Root-key rotation: re-wraps every wrapped key (project data keys and the token
+   * signing key) in one transaction. Secret ciphertexts are untouched. Returns how many.
+   */
+  rewrapKeys(rewrap: (key: WrappedKey) => WrappedKey): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -26,6 +32,37 @@ export function createSqliteStore(path: string): Store & { db: SqliteDatabase } 
     projects: new SqliteProjectStore(db),
     secrets: new SqliteSecretStore(db),
     audit: new SqliteAuditStore(db),
+    async rewrapKeys(rewrap) {
+      return db
+        .transaction(() => {
+          let count = 0;
+          const projects = db.prepare('SELECT id, data_key_wrapped, data_key_id FROM projects').all() as {
+            id: string;
+            data_key_wrapped: string;
+            data_key_id: string;
+          }[];
+          const updateProject = db.prepare(
+            'UPDATE projects SET data_key_wrapped = ?, data_key_id = ? WHERE id = ?',
+          );
+          for (const p of projects) {
+            const next = rewrap({ wrapped: p.data_key_wrapped, keyId: p.data_key_id });
+            updateProject.run(next.wrapped, next.keyId, p.id);
+            count++;
+          }
+          const config = db
+            .prepare('SELECT jwt_secret_wrapped, jwt_secret_key_id FROM server_config WHERE id = 1')
+            .get() as { jwt_secret_wrapped: string; jwt_secret_key_id: string } | undefined;
+          if (config) {
+            const next = rewrap({ wrapped: config.jwt_secret_wrapped, keyId: config.jwt_secret_key_id });
+            db.prepare(
+              'UPDATE server_config SET jwt_secret_wrapped = ?, jwt_secret_key_id = ? WHERE id = 1',
+            ).run(next.wrapped, next.keyId);
+            count++;
+          }
+          return count;
+        })
+        .immediate();
+    },
     async close() {
       if (db.open) db.close();
     },

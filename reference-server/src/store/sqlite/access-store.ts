@@ -222,7 +222,9 @@ export class SqliteAccessStore implements AccessStore {
     const { org, user, identity, tokenAuth, token } = input;
     return this.db.transaction(() => {
       const claimed = this.db
-        .prepare('UPDATE server_config SET initialized = 1, admin_identity_ids = ?, updated_at = ? WHERE id = 1 AND initialized = 0')
+        .prepare(
+          'UPDATE server_config SET initialized = 1, admin_identity_ids = ?, updated_at = ? WHERE id = 1 AND initialized = 0',
+        )
         .run(JSON.stringify([identity.id]), org.createdAt);
       if (claimed.changes !== 1) return false;
       this.db
@@ -232,7 +234,15 @@ export class SqliteAccessStore implements AccessStore {
         .prepare(
           'INSERT INTO users (id, email, password_hash, super_admin, org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(user.id, user.email, user.passwordHash, user.superAdmin ? 1 : 0, user.orgId, user.createdAt, user.updatedAt);
+        .run(
+          user.id,
+          user.email,
+          user.passwordHash,
+          user.superAdmin ? 1 : 0,
+          user.orgId,
+          user.createdAt,
+          user.updatedAt,
+        );
       this.db.prepare(INSERT_IDENTITY).run(identityParams(identity));
       this.db.prepare(INSERT_AUTH_METHOD).run(authMethodParams(tokenAuth));
       this.db.prepare(INSERT_TOKEN).run(tokenParams(token));
@@ -260,9 +270,9 @@ export class SqliteAccessStore implements AccessStore {
   }
 
   async listIdentities(orgId: string) {
-    return (this.db.prepare('SELECT * FROM identities WHERE org_id = ? ORDER BY name, id').all(orgId) as Row[]).map(
-      toIdentity,
-    );
+    return (
+      this.db.prepare('SELECT * FROM identities WHERE org_id = ? ORDER BY name, id').all(orgId) as Row[]
+    ).map(toIdentity);
   }
 
   async updateIdentity(i: IdentityRecord) {
@@ -299,7 +309,9 @@ export class SqliteAccessStore implements AccessStore {
 
   async listAuthMethods(identityId: string) {
     return (
-      this.db.prepare('SELECT * FROM identity_auth_methods WHERE identity_id = ? ORDER BY method').all(identityId) as Row[]
+      this.db
+        .prepare('SELECT * FROM identity_auth_methods WHERE identity_id = ? ORDER BY method')
+        .all(identityId) as Row[]
     ).map(toAuthMethod);
   }
 
@@ -311,7 +323,9 @@ export class SqliteAccessStore implements AccessStore {
 
   async deleteAuthMethod(id: string, identityId: string, method: AuthMethodName) {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM access_tokens WHERE identity_id = ? AND auth_method = ?').run(identityId, method);
+      this.db
+        .prepare('DELETE FROM access_tokens WHERE identity_id = ? AND auth_method = ?')
+        .run(identityId, method);
       this.db.prepare('DELETE FROM identity_auth_methods WHERE id = ?').run(id);
     })();
   }
@@ -411,7 +425,9 @@ export class SqliteAccessStore implements AccessStore {
   async listAccessTokens(identityId: string, authMethod: AuthMethodName) {
     return (
       this.db
-        .prepare('SELECT * FROM access_tokens WHERE identity_id = ? AND auth_method = ? ORDER BY updated_at DESC')
+        .prepare(
+          'SELECT * FROM access_tokens WHERE identity_id = ? AND auth_method = ? ORDER BY updated_at DESC',
+        )
         .all(identityId, authMethod) as Row[]
     ).map(toToken);
   }

@@ -26,7 +26,10 @@ export interface AuditStore {
    * Appends an entry: reads the previous entry's hash and inserts the new one in one
    * transaction, so the chain has no gaps or forks under concurrency.
    */
-  append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, hash: (prevHash: string) => string): Promise<AuditRecord>;
+  append(
+    entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>,
+    hash: (prevHash: string) => string,
+  ): Promise<AuditRecord>;
   query(q: AuditQuery): Promise<AuditRecord[]>;
   /** Every entry in chain order (for verification). */
   all(): Iterable<AuditRecord>;
@@ -59,37 +62,39 @@ export class SqliteAuditStore implements AuditStore {
   constructor(private readonly db: SqliteDatabase) {}
 
   async append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, hash: (prevHash: string) => string) {
-    return this.db.transaction(() => {
-      const last = this.db.prepare('SELECT hash FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as
-        | { hash: string }
-        | undefined;
-      const prevHash = last?.hash ?? GENESIS_HASH;
-      const entryHash = hash(prevHash);
-      const info = this.db
-        .prepare(
-          `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type, actor_metadata,
+    return this.db
+      .transaction(() => {
+        const last = this.db.prepare('SELECT hash FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as
+          | { hash: string }
+          | undefined;
+        const prevHash = last?.hash ?? GENESIS_HASH;
+        const entryHash = hash(prevHash);
+        const info = this.db
+          .prepare(
+            `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type, actor_metadata,
            ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          entry.id,
-          entry.orgId,
-          entry.projectId,
-          entry.projectName,
-          entry.eventType,
-          JSON.stringify(entry.eventMetadata),
-          entry.actorType,
-          JSON.stringify(entry.actorMetadata),
-          entry.ipAddress,
-          entry.userAgent,
-          entry.userAgentType,
-          entry.createdAt,
-          entry.expiresAt,
-          prevHash,
-          entryHash,
-        );
-      return { ...entry, seq: Number(info.lastInsertRowid), prevHash, hash: entryHash };
-    }).immediate();
+          )
+          .run(
+            entry.id,
+            entry.orgId,
+            entry.projectId,
+            entry.projectName,
+            entry.eventType,
+            JSON.stringify(entry.eventMetadata),
+            entry.actorType,
+            JSON.stringify(entry.actorMetadata),
+            entry.ipAddress,
+            entry.userAgent,
+            entry.userAgentType,
+            entry.createdAt,
+            entry.expiresAt,
+            prevHash,
+            entryHash,
+          );
+        return { ...entry, seq: Number(info.lastInsertRowid), prevHash, hash: entryHash };
+      })
+      .immediate();
   }
 
   async query(q: AuditQuery) {
@@ -108,7 +113,8 @@ export class SqliteAuditStore implements AuditStore {
         "COALESCE(json_extract(actor_metadata, '$.identityId'), json_extract(actor_metadata, '$.userId')) = ?",
         q.actorId,
       );
-    if (q.eventTypes?.length) add(`event_type IN (${q.eventTypes.map(() => '?').join(',')})`, ...q.eventTypes);
+    if (q.eventTypes?.length)
+      add(`event_type IN (${q.eventTypes.map(() => '?').join(',')})`, ...q.eventTypes);
     if (q.userAgentType) add('user_agent_type = ?', q.userAgentType);
     if (q.secretPath) add("json_extract(event_metadata, '$.secretPath') = ?", q.secretPath);
     if (q.secretKey) add("json_extract(event_metadata, '$.secretKey') = ?", q.secretKey);

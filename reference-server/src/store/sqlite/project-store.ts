@@ -17,8 +17,6 @@ export interface ProjectStore {
   listProjects(): Promise<ProjectRecord[]>;
   updateProject(project: ProjectRecord): Promise<void>;
   deleteProject(id: string): Promise<void>;
-  /** Re-wraps every project's data key (root-key rotation) in one transaction. */
-  rewrapDataKeys(rewrap: (p: ProjectRecord) => ProjectRecord['dataKey']): Promise<number>;
   /** Bumps the project's content version (ETags and caches depend on it). */
   touchContent(projectId: string): Promise<void>;
 
@@ -124,7 +122,9 @@ export class SqliteProjectStore implements ProjectStore {
 
   private withRoles(r: Row): MembershipRecord {
     const roles = (
-      this.db.prepare('SELECT * FROM project_membership_roles WHERE membership_id = ? ORDER BY created_at').all(r.id) as Row[]
+      this.db
+        .prepare('SELECT * FROM project_membership_roles WHERE membership_id = ? ORDER BY created_at')
+        .all(r.id) as Row[]
     ).map(toRole);
     return {
       id: r.id as string,
@@ -136,7 +136,12 @@ export class SqliteProjectStore implements ProjectStore {
     };
   }
 
-  async createProject({ project: p, environments, rootFolderIds, creatorMembership }: Parameters<ProjectStore['createProject']>[0]) {
+  async createProject({
+    project: p,
+    environments,
+    rootFolderIds,
+    creatorMembership,
+  }: Parameters<ProjectStore['createProject']>[0]) {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -158,7 +163,7 @@ export class SqliteProjectStore implements ProjectStore {
           p.createdAt,
           p.updatedAt,
         );
-      environments.forEach((env, i) => this.insertEnvironmentRows(env, rootFolderIds[i]!));
+      for (const [i, env] of environments.entries()) this.insertEnvironmentRows(env, rootFolderIds[i]!);
       this.insertMembershipRows(creatorMembership);
     })();
   }
@@ -169,7 +174,9 @@ export class SqliteProjectStore implements ProjectStore {
   }
 
   async getProjectBySlug(orgId: string, slug: string) {
-    const r = this.db.prepare('SELECT * FROM projects WHERE org_id = ? AND slug = ?').get(orgId, slug) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM projects WHERE org_id = ? AND slug = ?').get(orgId, slug) as
+      | Row
+      | undefined;
     return r && toProject(r);
   }
 
@@ -194,23 +201,19 @@ export class SqliteProjectStore implements ProjectStore {
         `UPDATE projects SET name = ?, slug = ?, description = ?, auto_capitalization = ?, has_delete_protection = ?,
          updated_at = ? WHERE id = ?`,
       )
-      .run(p.name, p.slug, p.description, p.autoCapitalization ? 1 : 0, p.hasDeleteProtection ? 1 : 0, p.updatedAt, p.id);
+      .run(
+        p.name,
+        p.slug,
+        p.description,
+        p.autoCapitalization ? 1 : 0,
+        p.hasDeleteProtection ? 1 : 0,
+        p.updatedAt,
+        p.id,
+      );
   }
 
   async deleteProject(id: string) {
     this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
-  }
-
-  async rewrapDataKeys(rewrap: (p: ProjectRecord) => ProjectRecord['dataKey']) {
-    return this.db.transaction(() => {
-      const projects = (this.db.prepare('SELECT * FROM projects').all() as Row[]).map(toProject);
-      const stmt = this.db.prepare('UPDATE projects SET data_key_wrapped = ?, data_key_id = ? WHERE id = ?');
-      for (const p of projects) {
-        const next = rewrap(p);
-        stmt.run(next.wrapped, next.keyId, p.id);
-      }
-      return projects.length;
-    })();
   }
 
   async touchContent(projectId: string) {
@@ -219,7 +222,9 @@ export class SqliteProjectStore implements ProjectStore {
 
   async listEnvironments(projectId: string) {
     return (
-      this.db.prepare('SELECT * FROM environments WHERE project_id = ? ORDER BY position, created_at').all(projectId) as Row[]
+      this.db
+        .prepare('SELECT * FROM environments WHERE project_id = ? ORDER BY position, created_at')
+        .all(projectId) as Row[]
     ).map(toEnvironment);
   }
 
@@ -229,9 +234,9 @@ export class SqliteProjectStore implements ProjectStore {
   }
 
   async getEnvironmentBySlug(projectId: string, slug: string) {
-    const r = this.db.prepare('SELECT * FROM environments WHERE project_id = ? AND slug = ?').get(projectId, slug) as
-      | Row
-      | undefined;
+    const r = this.db
+      .prepare('SELECT * FROM environments WHERE project_id = ? AND slug = ?')
+      .get(projectId, slug) as Row | undefined;
     return r && toEnvironment(r);
   }
 
@@ -263,7 +268,9 @@ export class SqliteProjectStore implements ProjectStore {
 
   async listMemberships(projectId: string) {
     return (
-      this.db.prepare('SELECT * FROM project_memberships WHERE project_id = ? ORDER BY created_at').all(projectId) as Row[]
+      this.db
+        .prepare('SELECT * FROM project_memberships WHERE project_id = ? ORDER BY created_at')
+        .all(projectId) as Row[]
     ).map((r) => this.withRoles(r));
   }
 

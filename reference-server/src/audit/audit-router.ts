@@ -1,0 +1,101 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { projectAccess } from '../auth/permissions.js';
+import { requireAuth } from '../auth/require-auth.js';
+import type { ServerContext } from '../context.js';
+import { authOf } from '../context.js';
+import { forbidden } from '../http/errors.js';
+import { parseQuery } from '../http/validate.js';
+import type { AuditRecord } from '../store/records.js';
+
+const auditQuery = z
+  .object({
+    projectId: z.string().trim().min(1).optional(),
+    environment: z.string().trim().min(1).optional(),
+    actorType: z.enum(['identity', 'user', 'service', 'unknownUser']).optional(),
+    actor: z.string().trim().min(1).optional(),
+    secretPath: z
+      .string()
+      .trim()
+      .min(1)
+      .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p))
+      .optional(),
+    secretKey: z.string().trim().min(1).optional(),
+    eventType: z
+      .string()
+      .trim()
+      .min(1)
+      .transform((s) =>
+        s
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+    userAgentType: z.string().trim().min(1).optional(),
+    eventMetadata: z
+      .string()
+      .trim()
+      .regex(/^[\w.-]+=[^,]*(,[\w.-]+=[^,]*)*$/, 'eventMetadata must be k=v pairs separated by commas')
+      .transform((s) => Object.fromEntries(s.split(',').map((pair) => pair.split('=') as [string, string])))
+      .optional(),
+    startDate: z.iso.datetime().optional(),
+    endDate: z.iso.datetime().optional(),
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(20),
+  })
+  .refine((q) => !q.startDate || !q.endDate || Date.parse(q.endDate) >= Date.parse(q.startDate), {
+    message: 'endDate must be on or after startDate',
+    path: ['endDate'],
+  });
+
+/** The audit entry as the API returns it (upstream row shape). */
+function auditView(e: AuditRecord) {
+  return {
+    id: e.id,
+    ipAddress: e.ipAddress,
+    userAgent: e.userAgent,
+    userAgentType: e.userAgentType,
+    expiresAt: e.expiresAt,
+    createdAt: e.createdAt,
+    updatedAt: e.createdAt,
+    orgId: e.orgId,
+    projectId: e.projectId,
+    projectName: e.projectName,
+    event: { type: e.eventType, metadata: e.eventMetadata },
+    actor: { type: e.actorType, metadata: e.actorMetadata },
+  };
+}
+
+/** Audit-log queries at the seed's path and at Infisical's (decision D8). */
+export function auditRouter(ctx: ServerContext): Router {
+  const router = Router();
+  const paths = ['/api/v1/audit-logs', '/api/v1/organization/audit-logs'];
+  router.get(paths, requireAuth(ctx), async (req, res) => {
+    const q = parseQuery(req, auditQuery);
+    const caller = authOf(req);
+    if (q.projectId) {
+      (await projectAccess(ctx, caller, q.projectId)).assert('read', 'audit-logs');
+    } else if (caller.identity.orgRole !== 'admin' && caller.identity.orgRole !== 'member') {
+      throw forbidden('You are not allowed to read on audit-logs', { name: 'PermissionDenied' });
+    }
+    const entries = await ctx.store.audit.query({
+      orgId: caller.orgId,
+      projectId: q.projectId,
+      environment: q.environment,
+      actorType: q.actorType,
+      actorId: q.actor,
+      eventTypes: q.eventType,
+      userAgentType: q.userAgentType,
+      secretPath: q.secretPath,
+      secretKey: q.secretKey,
+      eventMetadata: q.eventMetadata,
+      startDate: q.startDate,
+      endDate: q.endDate,
+      offset: q.offset,
+      limit: q.limit,
+    });
+    res.json({ auditLogs: entries.map(auditView) });
+  });
+  return router;
+}

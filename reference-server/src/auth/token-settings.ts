@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ttlSchema } from '../domains/shared-schemas.js';
+import { ALL_IPS, parseTrustedIp } from '../http/ip-match.js';
+import type { AccessTokenSettings, TrustedIp } from '../store/records.js';
+
+/** `[{ ipAddress: "10.0.0.0/8" }]` → stored `{ipAddress, type, prefix}`; invalid → 422 naming the entry. */
+export const trustedIpsSchema = z
+  .array(z.object({ ipAddress: z.string().trim() }))
+  .min(1)
+  .transform((list, ctx) => {
+    const parsed: TrustedIp[] = [];
+    for (const [i, entry] of list.entries()) {
+      const ip = parseTrustedIp(entry.ipAddress);
+      if (!ip) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'The IP is not a valid IPv4, IPv6, or CIDR block',
+          path: [i, 'ipAddress'],
+        });
+        return z.NEVER;
+      }
+      parsed.push(ip);
+    }
+    return parsed;
+  });
+
+/** Token settings shared by every auth method, all optional (PATCH); defaults applied on attach. */
+export const tokenSettingsFields = {
+  accessTokenTTL: ttlSchema.optional(),
+  accessTokenMaxTTL: ttlSchema.optional(),
+  accessTokenNumUsesLimit: z.number().int().min(0).optional(),
+  accessTokenPeriod: z.number().int().min(0).max(315360000).optional(),
+  accessTokenTrustedIps: trustedIpsSchema.optional(),
+};
+
+/** The API's attach defaults (decision D4): 30 days, unlimited uses, any IP. */
+export const DEFAULT_TOKEN_SETTINGS: AccessTokenSettings = {
+  accessTokenTTL: 2592000,
+  accessTokenMaxTTL: 2592000,
+  accessTokenNumUsesLimit: 0,
+  accessTokenPeriod: 0,
+  accessTokenTrustedIps: ALL_IPS,
+};
+
+/** TTL must not exceed max TTL when both are limited (0 = unlimited). */
+export const ttlWithinMax = (s: {
+  accessTokenTTL?: number | undefined;
+  accessTokenMaxTTL?: number | undefined;
+}) =>
+  s.accessTokenTTL === undefined ||
+  s.accessTokenMaxTTL === undefined ||
+  s.accessTokenMaxTTL === 0 ||
+  s.accessTokenTTL <= s.accessTokenMaxTTL;
+
+export const TTL_ABOVE_MAX_MESSAGE = 'Access Token TTL cannot be greater than Access Token Max TTL.';
+
+/** Drops keys whose value is undefined, so a PATCH only changes what it names. */
+export function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

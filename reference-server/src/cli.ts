@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { verifyAuditChain } from './audit/audit-log.js';
+import { LocalKeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
+import { devRootKey } from './dev/dev-root-key.js';
+import { type DevInstance, provisionDemo, reattachDemo } from './dev/provision-demo.js';
+import { type StartServerOptions, startServer } from './server.js';
+import { createSqliteStore } from './store/store.js';
+
+const env = process.env;
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** Settings shared by `start` and `dev`, from flags and environment. */
+function serverOptions(
+  opts: { port: number; host: string; dataDir: string },
+  rootKey: string,
+): StartServerOptions {
+  const rateLimitOff = ['off', 'false', '0'].includes((env.KMS_RATE_LIMIT ?? '').toLowerCase());
+  return {
+    port: opts.port,
+    host: opts.host,
+    dataDir: resolve(opts.dataDir),
+    rootEncryptionKey: rootKey,
+    rateLimit: rateLimitOff ? false : {},
+    logger: (env.KMS_LOG ?? 'off') !== 'off',
+    settings: {
+      ...(env.KMS_AUDIT_RETENTION_DAYS
+        ? { auditRetentionDays: positiveInt(env.KMS_AUDIT_RETENTION_DAYS) }
+        : {}),
+      ...(env.KMS_TRUST_PROXY
+        ? { trustProxy: env.KMS_TRUST_PROXY === 'true' ? true : env.KMS_TRUST_PROXY }
+        : {}),
+    },
+  };
+}
+
+function onSignals(close: () => Promise<void>) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void close().then(() => process.exit(0));
+    });
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`kms-server: ${message}\n`);
+  process.exit(1);
+}
+
+function printDevInstance(d: DevInstance) {
+  const lines = [
+    '',
+    'Hanzo KMS reference server (dev mode) is ready.',
+    '',
+    `  Site URL        ${d.siteUrl}`,
+    `  Admin token     ${d.adminToken}`,
+    `  Organization    ${d.organizationId}`,
+    `  Demo project    ${d.projectSlug} (${d.projectId}); environments dev, staging, prod; folder /app`,
+    '  Viewer identity (Universal Auth):',
+    `    KMS_SITE_URL=${d.siteUrl}`,
+    `    KMS_CLIENT_ID=${d.clientId}`,
+    `    KMS_CLIENT_SECRET=${d.clientSecret}`,
+    `    KMS_PROJECT_SLUG=${d.projectSlug}`,
+    '    KMS_ENVIRONMENT=dev',
+    '    KMS_SECRET_PATH=/app',
+    '',
+    `  Try: curl -s -X POST ${d.siteUrl}/api/v1/auth/universal-auth/login -H 'content-type: application/json' \\`,
+    `         -d '{"clientId":"${d.clientId}","clientSecret":"<the secret above>"}'`,
+    '',
+    'Dev credentials are printed once per start and kept only in memory. Ctrl-C stops the server.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+const program = new Command('kms-server')
+  .description(
+    'Hanzo KMS reference server: the KMS API with encryption at rest, audit log and an embedded store',
+  )
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('Start an empty (not yet bootstrapped) server. Requires ROOT_ENCRYPTION_KEY.')
+  .option('--port <port>', 'TCP port', port, Number(env.PORT ?? 8080))
+  .option('--host <host>', 'interface to bind', env.HOST ?? '127.0.0.1')
+  .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .action(async (opts) => {
+    let rootKey: string;
+    try {
+      rootKey = parseRootKey(env.ROOT_ENCRYPTION_KEY).toString('base64');
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    const server = await startServer(serverOptions(opts, rootKey));
+    process.stdout.write(`kms-server listening on ${server.url} (data: ${resolve(opts.dataDir)})\n`);
+    const config = await server.store.access.getConfig();
+    if (!config?.initialized)
+      process.stdout.write(`Not bootstrapped yet: POST ${server.url}/api/v1/admin/bootstrap\n`);
+    onSignals(() => server.close());
+  });
+
+program
+  .command('dev')
+  .description('Start a ready-to-use local instance with a demo project and print its credentials')
+  .option('--port <port>', 'TCP port', port, Number(env.PORT ?? 8080))
+  .option('--host <host>', 'interface to bind', env.HOST ?? '127.0.0.1')
+  .option('--data-dir <dir>', 'local data folder', env.KMS_DATA_DIR ?? './.kms-dev')
+  .action(async (opts) => {
+    const root = devRootKey(resolve(opts.dataDir), env);
+    try {
+      parseRootKey(root.key, root.source);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    process.stdout.write(`kms-server dev: root key from ${root.source}\n`);
+    const server = await startServer(serverOptions(opts, root.key));
+    onSignals(() => server.close());
+    const config = await server.store.access.getConfig();
+    let instance: DevInstance | undefined;
+    if (!config?.initialized) {
+      const res = await fetch(`${server.url}/api/v1/admin/bootstrap`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: 'admin@kms.local',
+          password: randomBytes(18).toString('base64url'),
+          organization: 'Hanzo Dev',
+        }),
+      });
+      if (!res.ok) fail(`bootstrap failed with ${res.status}`);
+      const body = (await res.json()) as {
+        organization: { id: string };
+        identity: { credentials: { token: string } };
+      };
+      instance = await provisionDemo(server.url, body.identity.credentials.token, body.organization.id);
+    } else {
+      const adminToken = await server.issueAdminToken('kms-server dev');
+      instance = adminToken ? await reattachDemo(server.url, adminToken) : undefined;
+      if (!instance)
+        fail('the data folder is bootstrapped but has no demo project; use `kms-server start` for it');
+    }
+    printDevInstance(instance);
+  });
+
+program
+  .command('bootstrap')
+  .description('Bootstrap a running server over HTTP and print the response JSON (admin token included)')
+  .requiredOption('--url <url>', 'server URL', env.KMS_API_URL)
+  .requiredOption('--email <email>', 'admin email', env.KMS_ADMIN_EMAIL)
+  .requiredOption('--password <password>', 'admin password', env.KMS_ADMIN_PASSWORD)
+  .requiredOption('--organization <name>', 'organization name', env.KMS_ADMIN_ORGANIZATION)
+  .action(async (opts) => {
+    const base = String(opts.url)
+      .replace(/\/+$/, '')
+      .replace(/\/api$/, '');
+    const res = await fetch(`${base}/api/v1/admin/bootstrap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: opts.email, password: opts.password, organization: opts.organization }),
+    }).catch((error: Error) => fail(`cannot reach ${base}: ${error.message}`));
+    const text = await res.text();
+    if (!res.ok) fail(`bootstrap refused (${res.status}): ${text}`);
+    process.stdout.write(`${text}\n`);
+  });
+
+program
+  .command('rotate-root-key')
+  .description(
+    'Re-wrap every data key under a new root key (server stopped). Old key: ROOT_ENCRYPTION_KEY; new: NEW_ROOT_ENCRYPTION_KEY',
+  )
+  .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .action(async (opts) => {
+    let oldKey: Buffer;
+    let newKey: Buffer;
+    try {
+      oldKey = parseRootKey(env.ROOT_ENCRYPTION_KEY);
+      newKey = parseRootKey(env.NEW_ROOT_ENCRYPTION_KEY, 'NEW_ROOT_ENCRYPTION_KEY');
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    const oldManager = new LocalKeyManager(oldKey);
+    const newManager = new LocalKeyManager(newKey);
+    const store = createSqliteStore(resolve(opts.dataDir, 'kms.db'));
+    try {
+      const count = await store.rewrapKeys((wrapped) =>
+        newManager.wrapDataKey(oldManager.unwrapDataKey(wrapped)),
+      );
+      process.stdout.write(
+        `re-wrapped ${count} keys under root key ${newManager.keyId.slice(0, 12)}…; start the server with the new ROOT_ENCRYPTION_KEY\n`,
+      );
+    } catch (error) {
+      fail(
+        error instanceof RootKeyError
+          ? error.message
+          : `rotation failed, nothing changed: ${(error as Error).message}`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('audit')
+  .description('Audit-log tools')
+  .command('verify')
+  .description('Walk the hash chain and report the first broken link')
+  .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .action(async (opts) => {
+    const store = createSqliteStore(resolve(opts.dataDir, 'kms.db'));
+    const result = verifyAuditChain(store.audit.all());
+    await store.close();
+    if (result.ok) {
+      process.stdout.write(`audit chain ok: ${result.entries} entries\n`);
+    } else {
+      const b = result.brokenAt;
+      process.stdout.write(`audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}\n`);
+      process.exit(1);
+    }
+  });
+
+program.parseAsync().catch((error: Error) => fail(error.message));

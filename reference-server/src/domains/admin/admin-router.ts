@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { newTokenRecord, signAccessToken } from '../../auth/access-tokens.js';
+import type { ServerContext } from '../../context.js';
+import { hashSecret } from '../../crypto/secret-hash.js';
+import { badRequest } from '../../http/errors.js';
+import { ALL_IPS } from '../../http/ip-match.js';
+import { parseBody } from '../../http/validate.js';
+import type { AuthMethodRecord, IdentityRecord, TokenAuthConfig } from '../../store/records.js';
+import { randomSlug } from '../shared-schemas.js';
+
+const bootstrapBody = z.object({
+  email: z.email().trim().min(1),
+  password: z.string().trim().min(1),
+  organization: z.string().trim().min(1).max(64),
+});
+
+/** Health, instance config and the one-shot bootstrap (api-management.md §1, §10). */
+export function adminRouter(ctx: ServerContext): Router {
+  const router = Router();
+
+  router.get('/api/status', async (_req, res) => {
+    const config = await ctx.store.access.getConfig();
+    res.json({
+      date: new Date(ctx.now()).toISOString(),
+      message: 'Ok',
+      emailConfigured: false,
+      inviteOnlySignup: !(config?.initialized ?? false),
+      redisConfigured: false,
+      secretScanningConfigured: false,
+      auditLogStorageDisabled: false,
+    });
+  });
+
+  router.get('/api/v1/admin/config', async (_req, res) => {
+    const config = await ctx.store.access.getConfig();
+    res.json({
+      config: {
+        id: '00000000-0000-0000-0000-000000000000',
+        initialized: config?.initialized ?? false,
+        allowSignUp: !(config?.initialized ?? false),
+        adminIdentityIds: config?.adminIdentityIds ?? [],
+        isMigrationModeOn: false,
+        isSecretScanningDisabled: true,
+        fipsEnabled: false,
+      },
+    });
+  });
+
+  router.post('/api/v1/admin/bootstrap', async (req, res) => {
+    const body = parseBody(req, bootstrapBody);
+    await ctx.jwtKey(); // makes sure the config row exists before the one-shot claim
+    const now = ctx.now();
+    const iso = new Date(now).toISOString();
+    const email = body.email.toLowerCase();
+    const org = {
+      id: randomUUID(),
+      name: body.organization,
+      slug: randomSlug(body.organization),
+      createdAt: iso,
+      updatedAt: iso,
+    };
+    const user = {
+      id: randomUUID(),
+      email,
+      passwordHash: hashSecret(body.password),
+      superAdmin: true,
+      orgId: org.id,
+      createdAt: iso,
+      updatedAt: iso,
+    };
+    const identity: IdentityRecord = {
+      id: randomUUID(),
+      name: 'Instance Admin Identity',
+      orgId: org.id,
+      orgRole: 'admin',
+      hasDeleteProtection: false,
+      metadata: [],
+      lastLoginAuthMethod: null,
+      lastLoginTime: null,
+      createdAt: iso,
+      updatedAt: iso,
+    };
+    const tokenAuthConfig: TokenAuthConfig = {
+      accessTokenTTL: 0,
+      accessTokenMaxTTL: 0,
+      accessTokenNumUsesLimit: 0,
+      accessTokenPeriod: 0,
+      accessTokenTrustedIps: ALL_IPS,
+    };
+    const tokenAuth: AuthMethodRecord = {
+      id: randomUUID(),
+      identityId: identity.id,
+      method: 'token-auth',
+      clientId: null,
+      config: tokenAuthConfig,
+      createdAt: iso,
+      updatedAt: iso,
+    };
+    const token = newTokenRecord(identity.id, 'token-auth', tokenAuthConfig, now, {
+      name: 'Instance Admin Token',
+    });
+    const done = await ctx.store.access.bootstrap({ org, user, identity, tokenAuth, token });
+    if (!done) throw badRequest('Instance has already been set up');
+    res.json({
+      message: 'Successfully bootstrapped instance',
+      user: { id: user.id, username: email, email, firstName: 'Admin', lastName: 'User', superAdmin: true },
+      organization: { id: org.id, name: org.name, slug: org.slug },
+      identity: {
+        id: identity.id,
+        name: identity.name,
+        credentials: { token: await signAccessToken(ctx, token, now) },
+      },
+    });
+  });
+
+  return router;
+}

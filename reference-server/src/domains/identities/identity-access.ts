@@ -1,0 +1,53 @@
+import type { AuthContext, ServerContext } from '../../context.js';
+import { forbidden, notFound } from '../../http/errors.js';
+import type { IdentityRecord } from '../../store/records.js';
+
+/** Built-in organization roles. */
+export const ORG_ROLES = ['admin', 'member', 'no-access'] as const;
+
+type OrgAction = 'read' | 'manage';
+
+/** Org admins manage identities; members may read them; no-access may do neither. */
+export function assertOrgPermission(auth: AuthContext, action: OrgAction): void {
+  const role = auth.identity.orgRole;
+  const allowed = role === 'admin' || (action === 'read' && role === 'member');
+  if (!allowed) {
+    throw forbidden(`You are not allowed to ${action === 'read' ? 'read' : 'edit'} on identity`, {
+      name: 'PermissionDenied',
+    });
+  }
+}
+
+/** An identity of the caller's organization, or the contract's 404. */
+export async function identityInOrg(
+  ctx: ServerContext,
+  auth: AuthContext,
+  identityId: string,
+): Promise<IdentityRecord> {
+  const identity = await ctx.store.access.getIdentity(identityId);
+  if (!identity || identity.orgId !== auth.orgId)
+    throw notFound(`Failed to find identity with ID ${identityId}`);
+  return identity;
+}
+
+/** Only an instance admin may change an instance-admin identity (api-management.md §0.1). */
+export async function assertMayModifyIdentity(
+  ctx: ServerContext,
+  auth: AuthContext,
+  identityId: string,
+): Promise<void> {
+  const config = await ctx.store.access.getConfig();
+  if (config?.adminIdentityIds.includes(identityId) && !auth.isInstanceAdmin) {
+    throw forbidden(
+      'You are attempting to modify an instance admin identity. This requires elevated instance admin privileges',
+    );
+  }
+}
+
+/** Identity for a management call: in the caller's org, caller allowed, admin identities protected. */
+export async function identityToManage(ctx: ServerContext, auth: AuthContext, identityId: string) {
+  assertOrgPermission(auth, 'manage');
+  const identity = await identityInOrg(ctx, auth, identityId);
+  await assertMayModifyIdentity(ctx, auth, identityId);
+  return identity;
+}

@@ -1,0 +1,18 @@
+/**
+ * `@hanzo/kms-server`: the Hanzo KMS API (Infisical-compatible) over Express, with
+ * envelope encryption at rest, a hash-chained audit log and an embedded SQLite store.
+ * @packageDocumentation
+ */
+export { type AppDeps, createApp, createLogger, REDACTED_LOG_PATHS } from './app.js';
+export { type AuditVerification, verifyAuditChain } from './audit/audit-log.js';
+export type { RateLimitConfig, ServerSettings, ServerSettingsInput } from './config.js';
+export {
+  type KeyManager,
+  LocalKeyManager,
+  parseRootKey,
+  RootKeyError,
+  type WrappedKey,
+} from './crypto/key-manager.js';
+export { type DevInstance, provisionDemo } from './dev/provision-demo.js';
+export { type RunningServer, type StartServerOptions, startServer } from './server.js';
+export { createSqliteStore, type Store } from './store/store.js';
