@@ -1,0 +1,161 @@
+// Starts the reference server (@hanzo/kms-server) on port 0 and provisions what a test needs over plain
+// HTTP, following api-management.md §12. The SDK is never used here: this is the black box's setup.
+
+interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+type StartServer = (options: {
+  port?: number;
+  rateLimit?: false;
+  logger?: boolean;
+}) => Promise<RunningServer>;
+
+/** Whether the reference server package can be loaded (it is built before this package's tests). */
+export async function loadStartServer(): Promise<StartServer | undefined> {
+  // A computed specifier keeps this package's typecheck independent of the server's build output.
+  const specifier = '@hanzo/kms-server';
+  try {
+    const mod = (await import(specifier)) as { startServer?: StartServer };
+    return mod.startServer;
+  } catch {
+    return undefined;
+  }
+}
+
+async function call<T>(
+  url: string,
+  method: string,
+  path: string,
+  body: unknown,
+  token: string | undefined,
+): Promise<T> {
+  const response = await fetch(url + path, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Settings of the Universal Auth identity a test wants. */
+export interface IdentityPlan {
+  accessTokenTTL?: number;
+  accessTokenMaxTTL?: number;
+  accessTokenNumUsesLimit?: number;
+  role?: 'viewer' | 'member' | 'admin';
+}
+
+/** A provisioned project and identity. */
+export interface Provisioned {
+  url: string;
+  adminToken: string;
+  projectId: string;
+  projectSlug: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** A started reference server with an admin token (bootstrap done once). */
+export class ReferenceServer {
+  private constructor(
+    readonly url: string,
+    readonly adminToken: string,
+    readonly orgId: string,
+    private readonly server: RunningServer,
+  ) {}
+
+  static async start(startServer: StartServer): Promise<ReferenceServer> {
+    const server = await startServer({ port: 0, rateLimit: false, logger: false });
+    const boot = await call<{ identity: { credentials: { token: string } }; organization: { id: string } }>(
+      server.url,
+      'POST',
+      '/api/v1/admin/bootstrap',
+      { email: 'admin@example.test', password: 'S3cure-pass!', organization: 'sdk-tests' },
+      undefined,
+    );
+    return new ReferenceServer(server.url, boot.identity.credentials.token, boot.organization.id, server);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  /** As the admin: any call of the management API. */
+  admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return call<T>(this.url, method, path, body, this.adminToken);
+  }
+
+  /** A fresh project with `secrets` at `secretPath` in `dev`, and an identity with the given token plan. */
+  async provision(
+    plan: IdentityPlan = {},
+    secrets: Record<string, string> = { DB_HOST: 'db.internal', DB_USER: 'app', DB_PASS: 'p4ss' },
+    secretPath = '/app',
+  ): Promise<Provisioned> {
+    const rand = Math.random().toString(36).slice(2, 10);
+    const slug = `sdk-${rand}`;
+    const { project } = await this.admin<{ project: { id: string } }>('POST', '/api/v2/workspace', {
+      projectName: `SDK ${rand}`,
+      slug,
+      type: 'secret-manager',
+    });
+    if (secretPath !== '/') {
+      const name = secretPath.split('/').filter(Boolean);
+      let parent = '/';
+      for (const segment of name) {
+        await this.admin('POST', '/api/v1/folders', {
+          workspaceId: project.id,
+          environment: 'dev',
+          name: segment,
+          path: parent,
+        });
+        parent = parent === '/' ? `/${segment}` : `${parent}/${segment}`;
+      }
+    }
+    const entries = Object.entries(secrets);
+    if (entries.length) {
+      await this.admin('POST', '/api/v3/secrets/batch/raw', {
+        workspaceId: project.id,
+        environment: 'dev',
+        secretPath,
+        secrets: entries.map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
+      });
+    }
+    const { identity } = await this.admin<{ identity: { id: string } }>('POST', '/api/v1/identities', {
+      name: `reader-${rand}`,
+      organizationId: this.orgId,
+      role: 'no-access',
+    });
+    const attach: Record<string, number> = {};
+    if (plan.accessTokenTTL !== undefined) attach.accessTokenTTL = plan.accessTokenTTL;
+    if (plan.accessTokenMaxTTL !== undefined) attach.accessTokenMaxTTL = plan.accessTokenMaxTTL;
+    if (plan.accessTokenNumUsesLimit !== undefined)
+      attach.accessTokenNumUsesLimit = plan.accessTokenNumUsesLimit;
+    const { identityUniversalAuth } = await this.admin<{ identityUniversalAuth: { clientId: string } }>(
+      'POST',
+      `/api/v1/auth/universal-auth/identities/${identity.id}`,
+      attach,
+    );
+    const { clientSecret } = await this.admin<{ clientSecret: string }>(
+      'POST',
+      `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`,
+      { description: 'sdk-test', ttl: 0, numUsesLimit: 0 },
+    );
+    await this.admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, {
+      roles: [{ role: plan.role ?? 'member', isTemporary: false }],
+    });
+    return {
+      url: this.url,
+      adminToken: this.adminToken,
+      projectId: project.id,
+      projectSlug: slug,
+      clientId: identityUniversalAuth.clientId,
+      clientSecret,
+    };
+  }
+}
