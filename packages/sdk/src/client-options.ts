@@ -12,12 +12,18 @@ import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
 /** How the client authenticates. With this option the client logs in lazily, on its first request. */
 export type KmsAuthOptions =
-  /** Universal Auth machine identity credentials (full token lifecycle). */
-  | { universalAuth: UniversalAuthCredentials }
-  /** A ready access token, used as is (no renewal, no re-login). */
-  | { accessToken: string }
-  /** Any {@link LoginStrategy} (full token lifecycle); the seam for OIDC, JWT and Kubernetes auth. */
-  | { strategy: LoginStrategy };
+  | {
+      /** Universal Auth machine identity credentials (full token lifecycle). */
+      universalAuth: UniversalAuthCredentials;
+    }
+  | {
+      /** A ready access token, used as is (no renewal, no re-login). */
+      accessToken: string;
+    }
+  | {
+      /** Any {@link LoginStrategy} (full token lifecycle): the seam for OIDC, JWT and Kubernetes auth. */
+      strategy: LoginStrategy;
+    };
 
 /** In-memory response cache settings (`cache` option). Nothing is ever written to disk. */
 export interface KmsCacheOptions {

@@ -54,21 +54,37 @@ export class KmsClient {
   readonly #cache: ResponseCache | undefined;
 
   /** Every error class, reachable without an extra import (`KmsClient.KmsNotFoundError`). */
+  /** Alias of {@link KmsError}. */
   static readonly KmsError = errors.KmsError;
+  /** Alias of {@link KmsApiError}. */
   static readonly KmsApiError = errors.KmsApiError;
+  /** Alias of {@link KmsBadRequestError}. */
   static readonly KmsBadRequestError = errors.KmsBadRequestError;
+  /** Alias of {@link KmsAuthenticationError}. */
   static readonly KmsAuthenticationError = errors.KmsAuthenticationError;
+  /** Alias of {@link KmsPermissionDeniedError}. */
   static readonly KmsPermissionDeniedError = errors.KmsPermissionDeniedError;
+  /** Alias of {@link KmsNotFoundError}. */
   static readonly KmsNotFoundError = errors.KmsNotFoundError;
+  /** Alias of {@link KmsConflictError}. */
   static readonly KmsConflictError = errors.KmsConflictError;
+  /** Alias of {@link KmsUnprocessableEntityError}. */
   static readonly KmsUnprocessableEntityError = errors.KmsUnprocessableEntityError;
+  /** Alias of {@link KmsRateLimitError}. */
   static readonly KmsRateLimitError = errors.KmsRateLimitError;
+  /** Alias of {@link KmsInternalServerError}. */
   static readonly KmsInternalServerError = errors.KmsInternalServerError;
+  /** Alias of {@link KmsResponseParseError}. */
   static readonly KmsResponseParseError = errors.KmsResponseParseError;
+  /** Alias of {@link KmsConnectionError}. */
   static readonly KmsConnectionError = errors.KmsConnectionError;
+  /** Alias of {@link KmsTimeoutError}. */
   static readonly KmsTimeoutError = errors.KmsTimeoutError;
+  /** Alias of {@link KmsAbortError}. */
   static readonly KmsAbortError = errors.KmsAbortError;
+  /** Alias of {@link KmsValidationError}. */
   static readonly KmsValidationError = errors.KmsValidationError;
+  /** Alias of {@link KmsConfigError}. */
   static readonly KmsConfigError = errors.KmsConfigError;
 
   /**

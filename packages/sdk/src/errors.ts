@@ -12,11 +12,13 @@ const REDACTED = '[REDACTED]';
 
 /** Base class of every error thrown by `@hanzo/kms`. */
 export class KmsError extends Error {
+  /** Always `KmsError`. */
   override name = 'KmsError';
 }
 
 /** Bad input to an SDK method: `field` names the offending parameter (e.g. `environment`). */
 export class KmsValidationError extends KmsError {
+  /** Always `KmsValidationError`. */
   override name = 'KmsValidationError';
   /** Dotted path of the offending field, e.g. `cache.ttl` or `secrets.0.secretKey`. */
   readonly field: string;
@@ -28,6 +30,7 @@ export class KmsValidationError extends KmsError {
 
 /** Bad {@link KmsClientOptions} given to `new KmsClient()`; `field` names the option. */
 export class KmsConfigError extends KmsValidationError {
+  /** Always `KmsConfigError`. */
   override name = 'KmsConfigError';
 }
 
@@ -57,6 +60,7 @@ export interface KmsApiErrorInit extends KmsRequestInfo {
 
 /** The server answered with an error status. Subclasses exist per status (see {@link createApiError}). */
 export class KmsApiError extends KmsError {
+  /** Always `KmsApiError`. */
   override name = 'KmsApiError';
   /** HTTP status code. */
   readonly status: number;
@@ -85,26 +89,32 @@ export class KmsApiError extends KmsError {
 
 /** 400: the server refused the request as invalid. */
 export class KmsBadRequestError extends KmsApiError {
+  /** Always `KmsBadRequestError`. */
   override name = 'KmsBadRequestError';
 }
 /** 401: the token is missing, revoked, exhausted or the credentials are wrong. */
 export class KmsAuthenticationError extends KmsApiError {
+  /** Always `KmsAuthenticationError`. */
   override name = 'KmsAuthenticationError';
 }
 /** 403: permission denied, or (with `error === 'TokenError'`) an expired or malformed token. */
 export class KmsPermissionDeniedError extends KmsApiError {
+  /** Always `KmsPermissionDeniedError`. */
   override name = 'KmsPermissionDeniedError';
 }
 /** 404: the project, environment, folder or secret does not exist. */
 export class KmsNotFoundError extends KmsApiError {
+  /** Always `KmsNotFoundError`. */
   override name = 'KmsNotFoundError';
 }
 /** 409: conflicting state. */
 export class KmsConflictError extends KmsApiError {
+  /** Always `KmsConflictError`. */
   override name = 'KmsConflictError';
 }
 /** 422: the server's validation failed; `issues` holds its issue list. */
 export class KmsUnprocessableEntityError extends KmsApiError {
+  /** Always `KmsUnprocessableEntityError`. */
   override name = 'KmsUnprocessableEntityError';
   /** The server's validation issues (the 422 envelope's `message` array). */
   get issues(): unknown[] {
@@ -113,6 +123,7 @@ export class KmsUnprocessableEntityError extends KmsApiError {
 }
 /** 429: rate limited. `retryAfterMs` is the server's `Retry-After`, when sent. */
 export class KmsRateLimitError extends KmsApiError {
+  /** Always `KmsRateLimitError`. */
   override name = 'KmsRateLimitError';
   /** The server's `Retry-After` in milliseconds, if it sent one. */
   readonly retryAfterMs: number | undefined;
@@ -123,15 +134,18 @@ export class KmsRateLimitError extends KmsApiError {
 }
 /** 5xx: the server failed. */
 export class KmsInternalServerError extends KmsApiError {
+  /** Always `KmsInternalServerError`. */
   override name = 'KmsInternalServerError';
 }
 /** A 2xx response whose body is not the JSON the SDK expected. */
 export class KmsResponseParseError extends KmsApiError {
+  /** Always `KmsResponseParseError`. */
   override name = 'KmsResponseParseError';
 }
 
 /** The server could not be reached (DNS, refused, reset) or the connection broke mid-response. */
 export class KmsConnectionError extends KmsError {
+  /** Always `KmsConnectionError`. */
   override name = 'KmsConnectionError';
   /** HTTP method of the failed request. */
   readonly method: string;
@@ -146,6 +160,7 @@ export class KmsConnectionError extends KmsError {
 
 /** The request did not complete within its timeout (`timeout` option, per attempt). */
 export class KmsTimeoutError extends KmsConnectionError {
+  /** Always `KmsTimeoutError`. */
   override name = 'KmsTimeoutError';
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
@@ -157,6 +172,7 @@ export class KmsTimeoutError extends KmsConnectionError {
 
 /** The caller aborted the request through its `AbortSignal`. */
 export class KmsAbortError extends KmsError {
+  /** Always `KmsAbortError`. */
   override name = 'KmsAbortError';
 }
 

@@ -52,6 +52,7 @@ export type { ProjectSelector } from './resources/request-params.js';
 export type {
   BatchCreateSecretItem,
   BatchCreateSecretsParams,
+  BatchDeleteSecretItem,
   BatchDeleteSecretsParams,
   BatchUpdateSecretItem,
   BatchUpdateSecretsParams,

@@ -10,8 +10,11 @@ import type { Secret } from './secret.js';
 
 /** An import block of a list response, after wrapping. */
 export interface SecretImportBlock {
+  /** Imported folder path. */
   secretPath: string;
+  /** Imported environment slug. */
   environment: string;
+  /** The imported secrets (their `secretPath`/`environment` are the import's). */
   secrets: Secret[];
 }
 

@@ -8,16 +8,23 @@ import { printAs, REDACTED } from './redaction.js';
 
 /** A tag attached to a secret. */
 export interface SecretTag {
+  /** Tag id. */
   id: string;
+  /** Tag slug. */
   slug: string;
+  /** Display name. */
   name?: string;
+  /** Display colour. */
   color?: string | null;
 }
 
 /** A metadata entry of a secret. Values with `isEncrypted: true` print redacted. */
 export interface SecretMetadataEntry {
+  /** Metadata key. */
   key: string;
+  /** Metadata value. */
   value: string;
+  /** Whether the value is stored encrypted (printed redacted). */
   isEncrypted?: boolean;
 }
 
@@ -43,10 +50,15 @@ export interface Secret {
   secretPath?: string;
   /** Whether the value was masked by the server. */
   secretValueHidden?: boolean;
+  /** Do not encode newlines when exporting. */
   skipMultilineEncoding?: boolean | null;
+  /** Rotation reminder note. */
   secretReminderNote?: string | null;
+  /** Rotation reminder interval in days. */
   secretReminderRepeatDays?: number | null;
+  /** Tags of the secret. */
   tags?: SecretTag[];
+  /** Metadata entries of the secret. */
   secretMetadata?: SecretMetadataEntry[];
   /** ISO-8601 timestamp. */
   createdAt?: string;

@@ -12,12 +12,20 @@ import { APIResource } from './resource.js';
 
 /** A folder as the KMS returns it. */
 export interface Folder {
+  /** Folder id (UUID). */
+
   id: string;
+  /** Folder name. */
   name: string;
+  /** Version, starting at 1. */
   version?: number;
+  /** Id of the environment the folder belongs to. */
   envId?: string;
+  /** Parent folder id; `null` for the root folder. */
   parentId?: string | null;
+  /** Reserved folders are managed by the server. */
   isReserved?: boolean;
+  /** Optional description. */
   description?: string | null;
   /** Full path of the folder (create and update responses). */
   path?: string;
@@ -63,7 +71,9 @@ export interface UpdateFolderParams extends FolderLocation {
 
 /** Parameters of {@link Folders.delete}: give `folderId` or `folderName`. */
 export interface DeleteFolderParams extends FolderLocation {
+  /** Id of the folder to delete. */
   folderId?: string;
+  /** Name of the folder to delete (alternative to `folderId`). */
   folderName?: string;
 }
 

@@ -127,42 +127,66 @@ export interface DeleteSecretParams extends SecretLocation {
 
 /** One secret of {@link SecretsBatch.create}. */
 export interface BatchCreateSecretItem {
+  /** Key of the new secret. */
   secretKey: string;
+  /** Value of the new secret. */
   secretValue: string;
+  /** Comment. */
   secretComment?: string;
+  /** Do not encode newlines when exporting. */
   skipMultilineEncoding?: boolean;
+  /** Metadata entries. */
   secretMetadata?: SecretMetadataEntry[];
+  /** Tag ids to attach. */
   tagIds?: string[];
 }
 
 /** One secret of {@link SecretsBatch.update}. */
 export interface BatchUpdateSecretItem {
+  /** Key of the secret to update. */
   secretKey: string;
+  /** New value; omitted leaves it unchanged. */
   secretValue?: string;
   /** Per-item folder override. */
   secretPath?: string;
+  /** New comment. */
   secretComment?: string;
+  /** Rename the secret to this key. */
   newSecretName?: string;
+  /** Do not encode newlines when exporting. */
   skipMultilineEncoding?: boolean;
+  /** Replaces the metadata set. */
   secretMetadata?: SecretMetadataEntry[];
+  /** Replaces the tag set. */
   tagIds?: string[];
 }
 
 /** Parameters of {@link SecretsBatch.create}. */
 export interface BatchCreateSecretsParams extends SecretLocation {
+  /** The secrets to create (at least one); if any key exists, nothing is created. */
   secrets: BatchCreateSecretItem[];
 }
 
 /** Parameters of {@link SecretsBatch.update}. */
 export interface BatchUpdateSecretsParams extends SecretLocation {
+  /** The secrets to update (at least one). */
   secrets: BatchUpdateSecretItem[];
   /** What to do with keys that do not exist. @default "failOnNotFound" */
   mode?: 'failOnNotFound' | 'upsert' | 'ignore';
 }
 
+/** One secret of {@link SecretsBatch.delete}. */
+export interface BatchDeleteSecretItem {
+  /** Key of the secret to delete. */
+  secretKey: string;
+  /** `shared` or `personal`. @default "shared" */
+  type?: 'shared' | 'personal';
+}
+
 /** Parameters of {@link SecretsBatch.delete}. */
 export interface BatchDeleteSecretsParams extends SecretLocation {
-  secrets: { secretKey: string; type?: 'shared' | 'personal' }[];
+  /** The secrets to delete (at least one). */
+  secrets: BatchDeleteSecretItem[];
 }
 
 const secretType = z.optional(z.enum(['shared', 'personal']));
