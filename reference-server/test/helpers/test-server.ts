@@ -1,0 +1,97 @@
+import { type RunningServer, type StartServerOptions, startServer } from '../../src/server.js';
+
+/** A response as tests look at it. */
+export interface CallResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A clock tests can move forward. */
+export class TestClock {
+  t = Date.parse('2026-01-01T00:00:00Z');
+  now = () => this.t;
+  advance(seconds: number) {
+    this.t += seconds * 1000;
+  }
+}
+
+/** A started, bootstrapped server with helpers for provisioning over HTTP. */
+export interface TestServer extends RunningServer {
+  clock: TestClock;
+  adminToken: string;
+  orgId: string;
+  call<T = any>(method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<CallResult<T>>;
+  /** Admin call that must succeed. */
+  admin<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  createProject(slug: string): Promise<{ id: string; slug: string }>;
+  /** Identity with Universal Auth and a client secret, optionally a member of a project. */
+  createMachineIdentity(options?: {
+    ua?: Record<string, unknown>;
+    project?: { id: string; role: string };
+    clientSecret?: Record<string, unknown>;
+  }): Promise<{ identityId: string; clientId: string; clientSecret: string }>;
+  login(clientId: string, clientSecret: string): Promise<CallResult>;
+}
+
+export async function startTestServer(options: StartServerOptions & { bootstrap?: boolean } = {}): Promise<TestServer> {
+  const clock = new TestClock();
+  const server = await startServer({ rateLimit: false, now: clock.now, ...options });
+  const call = async (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {}
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+  let adminToken = '';
+  let orgId = '';
+  if (options.bootstrap !== false) {
+    const boot = await call('POST', '/api/v1/admin/bootstrap', {
+      email: 'admin@example.test',
+      password: 'S3cure-pass!',
+      organization: 'e2e-org',
+    });
+    if (boot.status !== 200) throw new Error(`bootstrap failed: ${JSON.stringify(boot.body)}`);
+    adminToken = boot.body.identity.credentials.token;
+    orgId = boot.body.organization.id;
+  }
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await call(method, path, body, adminToken);
+    if (r.status !== 200) throw new Error(`${method} ${path} -> ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  return {
+    ...server,
+    clock,
+    adminToken,
+    orgId,
+    call,
+    admin,
+    async createProject(slug) {
+      return (await admin('POST', '/api/v2/workspace', { projectName: slug, slug })).project;
+    },
+    async createMachineIdentity({ ua = {}, project, clientSecret = {} } = {}) {
+      const { identity } = await admin('POST', '/api/v1/identities', { name: `svc-${Math.random()}`, organizationId: orgId });
+      const { identityUniversalAuth } = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}`, ua);
+      const secret = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`, clientSecret);
+      if (project) {
+        await admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, { role: project.role });
+      }
+      return { identityId: identity.id, clientId: identityUniversalAuth.clientId, clientSecret: secret.clientSecret };
+    },
+    login(clientId, clientSecret) {
+      return call('POST', '/api/v1/auth/universal-auth/login', { clientId, clientSecret });
+    },
+  };
+}
