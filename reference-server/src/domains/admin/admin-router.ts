@@ -11,7 +11,7 @@ import type { AuthMethodRecord, IdentityRecord, TokenAuthConfig } from '../../st
 import { randomSlug } from '../shared-schemas.js';
 
 const bootstrapBody = z.object({
-  email: z.email().trim().min(1),
+  email: z.string().trim().toLowerCase().pipe(z.email()),
   password: z.string().trim().min(1),
   organization: z.string().trim().min(1).max(64),
 });
