@@ -1,0 +1,166 @@
+// Side-by-side figures for @hanzo/kms and @infisical/sdk 5.0.2 against one local reference server.
+// Prints figures and ratios; it is not a test and asserts nothing.
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { KmsClient } from '@hanzo/kms';
+import { startServer } from '@hanzo/kms-server';
+import { provision } from './provision.mjs';
+
+const run = promisify(execFile);
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (n) => `${n.toFixed(1)} ms`;
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+async function timeNode(args, env = {}) {
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    await run(process.execPath, args, { cwd: benchDir, env: { ...process.env, ...env } });
+    samples.push(performance.now() - started);
+  }
+  return median(samples);
+}
+
+/** Apparent size of a package's published files plus its runtime dependency closure (deduplicated). */
+function installedSize(packageName) {
+  const seen = new Set();
+  let total = 0;
+  const sizeOf = (path) => {
+    const stat = statSync(path);
+    if (!stat.isDirectory()) return stat.size;
+    let sum = 0;
+    for (const entry of readdirSync(path)) if (entry !== 'node_modules') sum += sizeOf(join(path, entry));
+    return sum;
+  };
+  const visit = (dir) => {
+    const real = realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    const manifest = JSON.parse(readFileSync(join(real, 'package.json'), 'utf8'));
+    const files = manifest.files ? [...manifest.files, 'package.json', 'README.md'] : readdirSync(real);
+    for (const entry of new Set(files)) {
+      try {
+        if (entry !== 'node_modules') total += sizeOf(join(real, entry));
+      } catch {
+        // a `files` entry that does not exist
+      }
+    }
+    // Runtime dependencies sit beside the package in pnpm's virtual store, or in its own node_modules.
+    const storeRoot = real.slice(0, real.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+      for (const candidate of [join(real, 'node_modules', dep), storeRoot && join(storeRoot, dep)]) {
+        try {
+          if (candidate && statSync(candidate)) {
+            visit(candidate);
+            break;
+          }
+        } catch {
+          // not there: try the next layout
+        }
+      }
+    }
+  };
+  visit(join(benchDir, 'node_modules', packageName));
+  return { bytes: total, packages: seen.size };
+}
+
+async function throughput(fn, durationMs = 2000) {
+  let ops = 0;
+  const until = performance.now() + durationMs;
+  while (performance.now() < until) {
+    await fn();
+    ops++;
+  }
+  return (ops * 1000) / durationMs;
+}
+
+const server = await startServer({ port: 0, rateLimit: false, logger: false });
+try {
+  const secrets = Object.fromEntries(
+    Array.from({ length: 100 }, (_, i) => [`KEY_${String(i).padStart(3, '0')}`, `value-${i}`]),
+  );
+  const env = await provision(server.url, secrets);
+  const childEnv = {
+    KMS_URL: env.url,
+    KMS_CLIENT_ID: env.clientId,
+    KMS_CLIENT_SECRET: env.clientSecret,
+    KMS_PROJECT_ID: env.projectId,
+  };
+
+  // 1. Import cost over a bare `node -e 0`.
+  const bare = await timeNode(['-e', '0']);
+  const importKms = (await timeNode(['--input-type=module', '-e', "await import('@hanzo/kms')"])) - bare;
+  const importInf = (await timeNode(['--input-type=module', '-e', "await import('@infisical/sdk')"])) - bare;
+
+  // 2. Process start to 100 secrets in hand.
+  const startKms = await timeNode([join(benchDir, 'src/start-kms.mjs')], childEnv);
+  const startInf = await timeNode([join(benchDir, 'src/start-infisical.mjs')], childEnv);
+
+  // 3. Installed size.
+  const sizeKms = installedSize('@hanzo/kms');
+  const sizeInf = installedSize('@infisical/sdk');
+
+  // 4. list throughput (cached for @hanzo/kms; @infisical/sdk has no cache).
+  const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/' };
+  const cached = new KmsClient({
+    siteUrl: env.url,
+    auth: { universalAuth: { clientId: env.clientId, clientSecret: env.clientSecret } },
+    cache: { ttl: 60_000 },
+  });
+  await cached.secrets.list(loc);
+  const cachedOps = await throughput(() => cached.secrets.list(loc));
+  const uncached = new KmsClient({
+    siteUrl: env.url,
+    auth: { universalAuth: { clientId: env.clientId, clientSecret: env.clientSecret } },
+  });
+  await uncached.secrets.list(loc);
+  const uncachedOps = await throughput(() => uncached.secrets.list(loc));
+  const { InfisicalSDK } = await import('@infisical/sdk');
+  const inf = new InfisicalSDK({ siteUrl: env.url });
+  await inf.auth().universalAuth.login({ clientId: env.clientId, clientSecret: env.clientSecret });
+  const infOps = await throughput(() => inf.secrets().listSecrets(loc));
+  await cached.close();
+  await uncached.close();
+
+  const rows = [
+    ['Import cost over `node -e 0`', ms(importKms), ms(importInf), importKms / importInf, '≤ 0.25'],
+    ['Process start → 100 secrets', ms(startKms), ms(startInf), startKms / startInf, '≤ 0.50'],
+    [
+      'Installed size (package + runtime deps)',
+      `${mb(sizeKms.bytes)} (${sizeKms.packages} pkg)`,
+      `${mb(sizeInf.bytes)} (${sizeInf.packages} pkg)`,
+      sizeKms.bytes / sizeInf.bytes,
+      '≤ 0.05',
+    ],
+    [
+      'list ops/s (kms cached vs infisical)',
+      cachedOps.toFixed(0),
+      infOps.toFixed(0),
+      cachedOps / infOps,
+      'higher is better',
+    ],
+    [
+      'list ops/s (kms uncached vs infisical)',
+      uncachedOps.toFixed(0),
+      infOps.toFixed(0),
+      uncachedOps / infOps,
+      '–',
+    ],
+  ];
+  console.log(
+    `\n@hanzo/kms vs @infisical/sdk 5.0.2 — Node ${process.version}, median of ${RUNS} runs, server ${env.url}\n`,
+  );
+  console.log('| Measure | @hanzo/kms | @infisical/sdk | ratio | goal |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const [name, a, b, ratio, goal] of rows)
+    console.log(`| ${name} | ${a} | ${b} | ${ratio.toFixed(3)} | ${goal} |`);
+  console.log(`\n(bare \`node -e 0\`: ${ms(bare)}; sizes are apparent bytes of published files.)`);
+} finally {
+  await server.close();
+}
