@@ -1,7 +1,16 @@
 import { Router } from 'express';
 import type { ServerContext } from '../../context.js';
+import { foldersRouter } from './folders-router.js';
+import { importsRouter } from './imports-router.js';
+import { secretsRouter } from './secrets-router.js';
+import { tagsRouter } from './tags-router.js';
 
 /** Secrets, folders, secret imports and tags. */
-export function secretsDomainRouter(_ctx: ServerContext): Router {
-  return Router();
+export function secretsDomainRouter(ctx: ServerContext): Router {
+  const router = Router();
+  router.use(secretsRouter(ctx));
+  router.use(foldersRouter(ctx));
+  router.use(importsRouter(ctx));
+  router.use(tagsRouter(ctx));
+  return router;
 }

@@ -1,0 +1,75 @@
+import { Router } from 'express';
+import { requireAuth } from '../../auth/require-auth.js';
+import type { ServerContext } from '../../context.js';
+import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { callerFor, callerForProjectId } from './caller.js';
+import { createFolder, deleteFolder, getFolderById, listFolders, updateFolder } from './folder-service.js';
+import {
+  createFolderBody,
+  deleteFolderBody,
+  folderIdOrNameParams,
+  folderIdParams,
+  listFoldersQuery,
+  updateFolderBody,
+} from './schemas.js';
+
+/** `path`, or the legacy `directory`, default `/`. */
+const pathOf = (input: { path?: string | undefined; directory?: string | undefined }) =>
+  input.path ?? input.directory ?? '/';
+
+/** Folders `/api/v1/folders` (api-contract §4). */
+export function foldersRouter(ctx: ServerContext): Router {
+  const router = Router();
+  const auth = requireAuth(ctx);
+
+  router.get('/api/v1/folders', auth, async (req, res) => {
+    const q = parseQuery(req, listFoldersQuery);
+    const caller = await callerFor(ctx, req, { projectId: q.workspaceId });
+    res.json(
+      await listFolders(ctx, caller, { environment: q.environment, path: pathOf(q), recursive: q.recursive }),
+    );
+  });
+
+  router.get('/api/v1/folders/:folderId', auth, async (req, res) => {
+    const { folderId } = parseParams(req, folderIdParams);
+    res.json(await getFolderById(ctx, folderId, (projectId) => callerForProjectId(ctx, req, projectId)));
+  });
+
+  router.post('/api/v1/folders', auth, async (req, res) => {
+    const body = parseBody(req, createFolderBody);
+    const caller = await callerFor(ctx, req, { projectId: body.workspaceId });
+    res.json(
+      await createFolder(ctx, caller, {
+        environment: body.environment,
+        path: pathOf(body),
+        name: body.name,
+        description: body.description,
+      }),
+    );
+  });
+
+  router.patch('/api/v1/folders/:folderId', auth, async (req, res) => {
+    const { folderId } = parseParams(req, folderIdParams);
+    const body = parseBody(req, updateFolderBody);
+    const caller = await callerFor(ctx, req, { projectId: body.workspaceId });
+    res.json(
+      await updateFolder(ctx, caller, folderId, {
+        environment: body.environment,
+        path: pathOf(body),
+        name: body.name,
+        description: body.description,
+      }),
+    );
+  });
+
+  router.delete('/api/v1/folders/:folderIdOrName', auth, async (req, res) => {
+    const { folderIdOrName } = parseParams(req, folderIdOrNameParams);
+    const body = parseBody(req, deleteFolderBody);
+    const caller = await callerFor(ctx, req, { projectId: body.workspaceId });
+    res.json(
+      await deleteFolder(ctx, caller, folderIdOrName, { environment: body.environment, path: pathOf(body) }),
+    );
+  });
+
+  return router;
+}

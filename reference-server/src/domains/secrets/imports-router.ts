@@ -1,0 +1,52 @@
+import { Router } from 'express';
+import { requireAuth } from '../../auth/require-auth.js';
+import type { ServerContext } from '../../context.js';
+import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { callerFor, callerForProjectId } from './caller.js';
+import { createImport, deleteImport, getImport, listImports, updateImport } from './import-service.js';
+import { type ImportProjectKey, importIdParams, importSchemas } from './schemas.js';
+
+/** Mounts one secret-imports tree: v1 names the project `workspaceId`, v2 `projectId` (management §6). */
+function importRoutes(router: Router, ctx: ServerContext, base: string, projectKey: ImportProjectKey) {
+  const auth = requireAuth(ctx);
+  const schemas = importSchemas(projectKey);
+
+  router.post(base, auth, async (req, res) => {
+    const body = parseBody(req, schemas.create);
+    const caller = await callerFor(ctx, req, { projectId: body[projectKey] });
+    res.json(await createImport(ctx, caller, body));
+  });
+
+  router.get(base, auth, async (req, res) => {
+    const q = parseQuery(req, schemas.list);
+    const caller = await callerFor(ctx, req, { projectId: q[projectKey] });
+    res.json(await listImports(ctx, caller, q));
+  });
+
+  router.get(`${base}/:secretImportId`, auth, async (req, res) => {
+    const { secretImportId } = parseParams(req, importIdParams);
+    res.json(await getImport(ctx, secretImportId, (projectId) => callerForProjectId(ctx, req, projectId)));
+  });
+
+  router.patch(`${base}/:secretImportId`, auth, async (req, res) => {
+    const { secretImportId } = parseParams(req, importIdParams);
+    const body = parseBody(req, schemas.update);
+    const caller = await callerFor(ctx, req, { projectId: body[projectKey] });
+    res.json(await updateImport(ctx, caller, secretImportId, body));
+  });
+
+  router.delete(`${base}/:secretImportId`, auth, async (req, res) => {
+    const { secretImportId } = parseParams(req, importIdParams);
+    const body = parseBody(req, schemas.delete);
+    const caller = await callerFor(ctx, req, { projectId: body[projectKey] });
+    res.json(await deleteImport(ctx, caller, secretImportId, body));
+  });
+}
+
+/** Secret imports: `/api/v1/secret-imports` and `/api/v2/secret-imports`. */
+export function importsRouter(ctx: ServerContext): Router {
+  const router = Router();
+  importRoutes(router, ctx, '/api/v1/secret-imports', 'workspaceId');
+  importRoutes(router, ctx, '/api/v2/secret-imports', 'projectId');
+  return router;
+}

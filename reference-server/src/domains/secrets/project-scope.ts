@@ -1,0 +1,85 @@
+import type { AuditEvent } from '../../audit/audit-log.js';
+import type { AuthContext, ServerContext } from '../../context.js';
+import type { ProjectAccess } from '../../auth/permissions.js';
+import type { EnvironmentRecord, ProjectRecord } from '../../store/records.js';
+import type { SecretRecord } from '../../store/sqlite/secret-store.js';
+import { environmentBySlug, type FolderTree, loadFolderTree } from './folder-tree.js';
+import { openSecret, type SecretPlainFields } from './secret-crypto.js';
+
+/** The caller of a service call: identity, standing in the project, and its audit sink. */
+export interface Caller {
+  auth: AuthContext;
+  access: ProjectAccess;
+  /** Records an audit event for this project (project id and name are filled in). */
+  audit(event: Omit<AuditEvent, 'projectId' | 'projectName' | 'orgId'>): Promise<unknown>;
+}
+
+/**
+ * Per-request view of one project: environments and folder trees loaded once,
+ * decrypted secrets cached, so expansion and imports never re-read or re-decrypt.
+ */
+export class ProjectScope {
+  readonly project: ProjectRecord;
+  private envList?: Promise<EnvironmentRecord[]>;
+  private readonly trees = new Map<string, Promise<FolderTree>>();
+  private readonly plains = new Map<string, SecretPlainFields>();
+
+  constructor(
+    readonly ctx: ServerContext,
+    readonly caller: Caller,
+  ) {
+    this.project = caller.access.project;
+  }
+
+  get dataKey() {
+    return this.ctx.dataKey(this.project);
+  }
+
+  environments() {
+    this.envList ??= this.ctx.store.projects.listEnvironments(this.project.id);
+    return this.envList;
+  }
+
+  async envById(id: string) {
+    return (await this.environments()).find((e) => e.id === id);
+  }
+
+  async envBySlugOrNull(slug: string) {
+    return (await this.environments()).find((e) => e.slug === slug);
+  }
+
+  /** The environment or 404. */
+  envBySlug(slug: string) {
+    return environmentBySlug(this.ctx, this.project, slug);
+  }
+
+  tree(env: EnvironmentRecord) {
+    let tree = this.trees.get(env.id);
+    if (!tree) {
+      tree = loadFolderTree(this.ctx, env);
+      this.trees.set(env.id, tree);
+    }
+    return tree;
+  }
+
+  /** Decrypts a secret's fields (cached per row version). */
+  open(secret: SecretRecord): SecretPlainFields {
+    const id = `${secret.id}:${secret.version}`;
+    let plain = this.plains.get(id);
+    if (!plain) {
+      plain = openSecret(
+        this.dataKey,
+        {
+          projectId: this.project.id,
+          envId: secret.envId,
+          folderId: secret.folderId,
+          key: secret.key,
+          version: secret.version,
+        },
+        secret,
+      );
+      this.plains.set(id, plain);
+    }
+    return plain;
+  }
+}

@@ -1,0 +1,48 @@
+import type { SecretRecord, TagRecord } from '../../store/sqlite/secret-store.js';
+import type { SecretMetadataItem } from './secret-crypto.js';
+
+/** Upstream's mask is `<hidden-by-infisical>`; this fork's (decision D12). */
+export const HIDDEN_SECRET_VALUE = '<hidden-by-kms>';
+
+/** The fields of the contract's base secret schema (§3.1), and nothing else. */
+export function baseSecretView(
+  secret: SecretRecord,
+  o: { workspace: string; envSlug: string; value: string; comment: string },
+) {
+  return {
+    id: secret.id,
+    _id: secret.id,
+    workspace: o.workspace,
+    environment: o.envSlug,
+    version: secret.version,
+    type: secret.type,
+    secretKey: secret.key,
+    secretValue: o.value,
+    secretComment: o.comment,
+    secretReminderNote: secret.reminderNote,
+    secretReminderRepeatDays: secret.reminderRepeatDays,
+    skipMultilineEncoding: secret.skipMultilineEncoding,
+    createdAt: secret.createdAt,
+    updatedAt: secret.updatedAt,
+    actor: secret.actor ? { ...secret.actor, membershipId: null, groupId: null } : null,
+  };
+}
+
+/** Tags as a secret carries them: `{id, slug, color, name}`. */
+export const secretTagsView = (tagIds: string[], tagsById: Map<string, TagRecord>) =>
+  tagIds.flatMap((id) => {
+    const tag = tagsById.get(id);
+    return tag ? [{ id: tag.id, slug: tag.slug, color: tag.color, name: tag.slug }] : [];
+  });
+
+/** Metadata as the API returns it. */
+export const metadataView = (metadata: SecretMetadataItem[]) =>
+  metadata.map((m) => ({ key: m.key, value: m.value, isEncrypted: m.isEncrypted }));
+
+/** Metadata for audit entries: values of encrypted entries never leave the server. */
+export const metadataForAudit = (metadata: SecretMetadataItem[]) =>
+  metadata.map((m) => ({
+    key: m.key,
+    value: m.isEncrypted ? '<sensitive>' : m.value,
+    isEncrypted: m.isEncrypted,
+  }));

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, conflict, notFound } from '../../http/errors.js';
+import { type SecretRecord, StoreConflictError } from '../../store/sqlite/secret-store.js';
+import type { ProjectScope } from './project-scope.js';
+import { type KeyRename, rewriteReferences } from './references.js';
+import { type SecretPlainFields, sealSecret } from './secret-crypto.js';
+
+/** One secret as a write wants it to be; `current` is absent for a new secret. */
+export interface PlannedSecret {
+  current?: SecretRecord;
+  id: string;
+  folderId: string;
+  envId: string;
+  key: string;
+  type: 'shared' | 'personal';
+  plain: SecretPlainFields;
+  skipMultilineEncoding: boolean;
+  reminderNote: string | null;
+  reminderRepeatDays: number | null;
+  tagIds: string[];
+}
+
+/** A plan for a new secret with defaults. */
+export function newSecretPlan(
+  target: { folderId: string; envId: string; key: string },
+  fields: Partial<Omit<PlannedSecret, 'current' | 'id' | 'folderId' | 'envId' | 'key' | 'type'>> & {
+    plain: SecretPlainFields;
+  },
+): PlannedSecret {
+  return {
+    id: randomUUID(),
+    type: 'shared',
+    skipMultilineEncoding: false,
+    reminderNote: null,
+    reminderRepeatDays: null,
+    tagIds: [],
+    ...target,
+    ...fields,
+  };
+}
+
+/** A plan that starts from the secret as stored (decrypted). */
+export function existingSecretPlan(scope: ProjectScope, current: SecretRecord): PlannedSecret {
+  const plain = scope.open(current);
+  return {
+    current,
+    id: current.id,
+    folderId: current.folderId,
+    envId: current.envId,
+    key: current.key,
+    type: current.type,
+    plain: { ...plain, metadata: [...plain.metadata] },
+    skipMultilineEncoding: current.skipMultilineEncoding,
+    reminderNote: current.reminderNote,
+    reminderRepeatDays: current.reminderRepeatDays,
+    tagIds: [...current.tagIds],
+  };
+}
+
+/** Throws 404 "Tag not found. Found …" unless every id is a tag of the project. */
+export async function assertTagsExist(scope: ProjectScope, tagIds: string[]) {
+  if (tagIds.length === 0) return;
+  const tags = await scope.ctx.store.secrets.listTags(scope.project.id);
+  const found = tags.filter((t) => tagIds.includes(t.id));
+  if (new Set(tagIds).size !== found.length) {
+    throw notFound(`Tag not found. Found ${found.map((t) => t.slug).join(',')}`);
+  }
+}
+
+/**
+ * Adds to `plans` every secret of the project whose value references a renamed key,
+ * rewritten to the new name (each such secret gets a new version).
+ */
+export async function planReferenceRewrites(
+  scope: ProjectScope,
+  renames: KeyRename[],
+  plans: Map<string, PlannedSecret>,
+) {
+  if (renames.length === 0) return;
+  const all = await scope.ctx.store.secrets.listProjectSecrets(scope.project.id);
+  for (const secret of all) {
+    const env = await scope.envById(secret.envId);
+    if (!env) continue;
+    const path = (await scope.tree(env)).pathOf(secret.folderId);
+    const planned = plans.get(secret.id);
+    const value = planned ? planned.plain.value : scope.open(secret).value;
+    const rewritten = rewriteReferences(value, env.slug, path, renames);
+    if (rewritten === value) continue;
+    const plan = planned ?? existingSecretPlan(scope, secret);
+    plan.plain.value = rewritten;
+    plans.set(secret.id, plan);
+  }
+}
+
+/**
+ * Encrypts and writes every plan (new version for existing secrets) and the deletes in
+ * one transaction. Returns the stored records by id.
+ */
+export async function commitSecretWrites(
+  scope: ProjectScope,
+  plans: PlannedSecret[],
+  deletes: string[] = [],
+): Promise<Map<string, SecretRecord>> {
+  const now = new Date(scope.ctx.now()).toISOString();
+  const { identity } = scope.caller.auth;
+  const actor = { actorId: identity.id, actorType: 'identity', name: identity.name };
+  const stored = new Map<string, SecretRecord>();
+  const inserts: SecretRecord[] = [];
+  const updates: { secret: SecretRecord; previousVersion: number }[] = [];
+  for (const plan of plans) {
+    const version = plan.current ? plan.current.version + 1 : 1;
+    const sealed = sealSecret(
+      scope.dataKey,
+      { projectId: scope.project.id, envId: plan.envId, folderId: plan.folderId, key: plan.key, version },
+      plan.plain,
+    );
+    const record: SecretRecord = {
+      id: plan.id,
+      folderId: plan.folderId,
+      envId: plan.envId,
+      key: plan.key,
+      type: plan.type,
+      version,
+      ...sealed,
+      skipMultilineEncoding: plan.skipMultilineEncoding,
+      reminderNote: plan.reminderNote,
+      reminderRepeatDays: plan.reminderRepeatDays,
+      actor,
+      tagIds: plan.tagIds,
+      createdAt: plan.current?.createdAt ?? now,
+      updatedAt: now,
+    };
+    stored.set(record.id, record);
+    if (plan.current) updates.push({ secret: record, previousVersion: plan.current.version });
+    else inserts.push(record);
+  }
+  try {
+    await scope.ctx.store.secrets.writeSecrets({ inserts, updates, deletes });
+  } catch (error) {
+    if (error instanceof StoreConflictError) {
+      if (error.kind === 'stale')
+        throw conflict('The secret was changed by another request; retry the write');
+      throw badRequest('Secret already exists');
+    }
+    throw error;
+  }
+  await scope.ctx.store.projects.touchContent(scope.project.id);
+  return stored;
+}

@@ -1,0 +1,117 @@
+import { Router } from 'express';
+import { requireAuth } from '../../auth/require-auth.js';
+import type { ServerContext } from '../../context.js';
+import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { callerFor } from './caller.js';
+import {
+  batchCreateBody,
+  batchDeleteBody,
+  batchUpdateBody,
+  createSecretBody,
+  deleteSecretBody,
+  getSecretQuery,
+  listSecretsQuery,
+  secretNameParams,
+  updateSecretBody,
+} from './schemas.js';
+import {
+  createSecret,
+  createSecretsBatch,
+  deleteSecret,
+  deleteSecretsBatch,
+  getSecret,
+  listSecrets,
+  updateSecret,
+  updateSecretsBatch,
+} from './secret-service.js';
+
+/** Secrets v3 "raw" endpoints (api-contract §3). */
+export function secretsRouter(ctx: ServerContext): Router {
+  const router = Router();
+  const auth = requireAuth(ctx);
+
+  router.get('/api/v3/secrets/raw', auth, async (req, res) => {
+    const q = parseQuery(req, listSecretsQuery);
+    const caller = await callerFor(ctx, req, { projectId: q.workspaceId, projectSlug: q.workspaceSlug });
+    const result = await listSecrets(
+      ctx,
+      caller,
+      {
+        environment: q.environment,
+        secretPath: q.secretPath,
+        recursive: q.recursive,
+        includeImports: q.include_imports,
+        expandSecretReferences: q.expandSecretReferences,
+        viewSecretValue: q.viewSecretValue,
+        tagSlugs: q.tagSlugs,
+        metadataFilter: q.metadataFilter,
+      },
+      req.get('if-none-match'),
+    );
+    res.set('ETag', result.etag);
+    if (result.notModified) {
+      res.status(304).end();
+      return;
+    }
+    res.json(result.body);
+  });
+
+  router.get('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
+    const { secretName } = parseParams(req, secretNameParams);
+    const q = parseQuery(req, getSecretQuery);
+    const caller = await callerFor(ctx, req, { projectId: q.workspaceId, projectSlug: q.workspaceSlug });
+    res.json(
+      await getSecret(ctx, caller, {
+        environment: q.environment,
+        secretPath: q.secretPath,
+        secretName,
+        type: q.type,
+        version: q.version,
+        viewSecretValue: q.viewSecretValue,
+        expandSecretReferences: q.expandSecretReferences,
+        includeImports: q.include_imports,
+      }),
+    );
+  });
+
+  router.post('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
+    const { secretName } = parseParams(req, secretNameParams);
+    const { workspaceId, projectSlug, ...body } = parseBody(req, createSecretBody);
+    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    res.json(await createSecret(ctx, caller, { ...body, secretName }));
+  });
+
+  router.patch('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
+    const { secretName } = parseParams(req, secretNameParams);
+    const { workspaceId, projectSlug, ...body } = parseBody(req, updateSecretBody);
+    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    res.json(await updateSecret(ctx, caller, { ...body, secretName }));
+  });
+
+  router.delete('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
+    const { secretName } = parseParams(req, secretNameParams);
+    const { workspaceId, projectSlug, ...body } = parseBody(req, deleteSecretBody);
+    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    res.json(await deleteSecret(ctx, caller, { ...body, secretName }));
+  });
+
+  router.post('/api/v3/secrets/batch/raw', auth, async (req, res) => {
+    const { workspaceId, projectSlug, ...body } = parseBody(req, batchCreateBody);
+    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    res.json(await createSecretsBatch(ctx, caller, body));
+  });
+
+  router.patch('/api/v3/secrets/batch/raw', auth, async (req, res) => {
+    const { workspaceId, projectSlug, ...body } = parseBody(req, batchUpdateBody);
+    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    res.json(await updateSecretsBatch(ctx, caller, body));
+  });
+
+  router.delete('/api/v3/secrets/batch/raw', auth, async (req, res) => {
+    const { workspaceId, projectSlug, ...body } = parseBody(req, batchDeleteBody);
+    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    res.json(await deleteSecretsBatch(ctx, caller, body));
+  });
+
+  return router;
+}
