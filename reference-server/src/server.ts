@@ -72,6 +72,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // Keep-alive slightly above common client pools so clients, not the server, close idle sockets.
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
+  // Expired audit entries are purged at start and hourly; the timer never keeps the process alive.
+  const purgeAudit = () => {
+    store.audit.purgeExpired(new Date((options.now ?? Date.now)()).toISOString()).catch((error: Error) => {
+      logger.error({ err: { message: error.message } }, 'audit purge failed');
+    });
+  };
+  purgeAudit();
+  const purgeTimer = setInterval(purgeAudit, 3_600_000);
+  purgeTimer.unref();
   const host = options.host ?? '127.0.0.1';
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
@@ -91,6 +100,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       return signAccessToken(ctx, token, now);
     },
     close() {
+      clearInterval(purgeTimer);
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
