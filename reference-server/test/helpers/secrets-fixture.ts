@@ -1,0 +1,133 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.js';
+import { LocalKeyManager } from '../../src/crypto/key-manager.js';
+import { createSqliteStore } from '../../src/store/store.js';
+
+/** A response as the tests look at it. */
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A project provisioned over HTTP: id, slug and its three default environments. */
+export interface TestProject {
+  id: string;
+  slug: string;
+}
+
+/**
+ * The app on 127.0.0.1:0 over a fresh SQLite store, bootstrapped over HTTP
+ * (api-management §12): an admin token, and helpers to add projects and identities.
+ */
+export interface SecretsFixture {
+  url: string;
+  store: ReturnType<typeof createSqliteStore>;
+  adminToken: string;
+  orgId: string;
+  call<T = any>(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string; headers?: Record<string, string> },
+  ): Promise<Reply<T>>;
+  /** A call with the admin token that must answer 200. */
+  admin<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A new project (dev/staging/prod) owned by the admin identity. */
+  newProject(): Promise<TestProject>;
+  /** A Universal-Auth identity, member of the project with this role (none: not a member), logged in. */
+  identityToken(project: TestProject | undefined, role?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Query string from an object (undefined values dropped). */
+export function qs(params: Record<string, string | number | boolean | undefined>) {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, String(v));
+  return `?${search}`;
+}
+
+/** Starts and bootstraps a server; `dbPath` uses a file database instead of `:memory:`. */
+export async function startSecretsFixture(options: { dbPath?: string } = {}): Promise<SecretsFixture> {
+  const store = createSqliteStore(options.dbPath ?? ':memory:');
+  const app = createApp({ store, keys: new LocalKeyManager(randomBytes(32)), settings: { rateLimit: false } });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const call: SecretsFixture['call'] = async (method, path, { body, token, headers = {} } = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+
+  const boot = await call('POST', '/api/v1/admin/bootstrap', {
+    body: { email: 'admin@example.test', password: 'S3cure-pass!', organization: 'e2e-org' },
+  });
+  if (boot.status !== 200) throw new Error(`bootstrap failed: ${boot.status} ${JSON.stringify(boot.body)}`);
+  const adminToken: string = boot.body.identity.credentials.token;
+  const orgId: string = boot.body.organization.id;
+
+  const admin: SecretsFixture['admin'] = async (method, path, body) => {
+    const r = await call(method, path, { body, token: adminToken });
+    if (r.status !== 200) throw new Error(`${method} ${path} -> ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+
+  return {
+    url,
+    store,
+    adminToken,
+    orgId,
+    call,
+    admin,
+    async newProject() {
+      const slug = `p-${randomUUID().slice(0, 8)}`;
+      const { project } = await admin('POST', '/api/v2/workspace', {
+        projectName: slug,
+        slug,
+        type: 'secret-manager',
+      });
+      return { id: project.id, slug: project.slug };
+    },
+    async identityToken(project, role = 'viewer') {
+      const { identity } = await admin('POST', '/api/v1/identities', {
+        name: `svc-${randomUUID().slice(0, 8)}`,
+        organizationId: orgId,
+        role: 'no-access',
+      });
+      const { identityUniversalAuth } = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}`, {});
+      const secret = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`, {});
+      if (project) {
+        await admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, {
+          roles: [{ role, isTemporary: false }],
+        });
+      }
+      const login = await call('POST', '/api/v1/auth/universal-auth/login', {
+        body: { clientId: identityUniversalAuth.clientId, clientSecret: secret.clientSecret },
+      });
+      if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
+      return login.body.accessToken as string;
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
