@@ -81,6 +81,20 @@ async function readValue(
   return secret.skipMultilineEncoding ? formatMultilineValue(expanded) : expanded;
 }
 
+/**
+ * A delete must stay possible for a row whose ciphertext fails its integrity check (the way
+ * out for an operator); such a row answers with empty value and comment instead of a 500.
+ */
+function openForDelete(scope: ProjectScope, secret: SecretRecord) {
+  try {
+    return scope.open(secret);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.name !== 'SecretIntegrityError') throw error;
+    scope.ctx.logger.warn({ secretId: secret.id }, 'deleting a secret whose ciphertext failed its integrity check');
+    return { value: '', comment: '', metadata: [] };
+  }
+}
+
 const auditedSecret = (s: SecretRecord) => ({ secretId: s.id, secretKey: s.key, secretVersion: s.version });
 
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +495,7 @@ export async function deleteSecret(ctx: ServerContext, caller: Caller, input: De
   const at = await locate(scope, input.environment, input.secretPath, 'DeleteSecret');
   const current = await ctx.store.secrets.getSecret(at.folder.id, input.secretName, 'shared');
   if (!current) throw notFound('Secret not found');
-  const plain = scope.open(current);
+  const plain = openForDelete(scope, current);
   await commitSecretWrites(scope, [], [current.id]);
   await caller.audit({
     type: 'delete-secret',
@@ -692,7 +706,7 @@ export async function deleteSecretsBatch(ctx: ServerContext, caller: Caller, inp
   const missing = keys.filter((k) => !current.has(k));
   if (missing.length > 0) throw notFound(`One or more secrets does not exist: ${missing.join(',')}`);
   const doomed = keys.map((k) => current.get(k)!);
-  const plains = doomed.map((s) => scope.open(s));
+  const plains = doomed.map((s) => openForDelete(scope, s));
   await commitSecretWrites(
     scope,
     [],
