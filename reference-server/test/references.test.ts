@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qs, type SecretsFixture, startSecretsFixture, type TestProject } from './helpers/secrets-fixture.js';
+
+let kms: SecretsFixture;
+beforeAll(async () => {
+  kms = await startSecretsFixture();
+});
+afterAll(() => kms.close());
+
+async function seed(project: TestProject, environment: string, secretPath: string, secrets: Record<string, string>) {
+  await kms.admin('POST', '/api/v3/secrets/batch/raw', {
+    workspaceId: project.id,
+    environment,
+    secretPath,
+    secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
+  });
+}
+
+async function expanded(project: TestProject, secretPath = '/', environment = 'dev') {
+  const res = await kms.admin(
+    'GET',
+    `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment, secretPath, expandSecretReferences: 'true' })}`,
+  );
+  return Object.fromEntries(res.secrets.map((s: any) => [s.secretKey, s.secretValue]));
+}
+
+describe('reference expansion', () => {
+  it('expands local, nested and cross-environment references; default is off', async () => {
+    const project = await kms.newProject();
+    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'prod', name: 'db', path: '/' });
+    await seed(project, 'prod', '/db', { HOST: 'prod-db', PORT: '5432' });
+    await seed(project, 'prod', '/', { REGION: 'eu' });
+    await seed(project, 'dev', '/', {
+      USER: 'app',
+      URL: 'postgres://${USER}@${prod.db.HOST}:${prod.db.PORT}/${DB_NAME}',
+      DB_NAME: '${NAME_PART}_db',
+      NAME_PART: 'main',
+      WHERE: '${prod.REGION}',
+      TWICE: '${USER}-${USER}',
+      DOLLAR: '$& ${SPECIAL}',
+      SPECIAL: '$1 $&',
+    });
+    const values = await expanded(project);
+    expect(values.URL).toBe('postgres://app@prod-db:5432/main_db');
+    expect(values.WHERE).toBe('eu');
+    expect(values.TWICE).toBe('app-app');
+    expect(values.DOLLAR).toBe('$& $1 $&');
+    const raw = await kms.admin('GET', `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev' })}`);
+    expect(raw.secrets.find((s: any) => s.secretKey === 'URL').secretValue).toContain('${USER}');
+    const one = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw/URL${qs({ workspaceId: project.id, environment: 'dev', expandSecretReferences: 'true' })}`,
+    );
+    expect(one.secret.secretValue).toBe('postgres://app@prod-db:5432/main_db');
+    const masked = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev', expandSecretReferences: 'true', viewSecretValue: 'false' })}`,
+    );
+    expect(new Set(masked.secrets.map((s: any) => s.secretValue))).toEqual(new Set(['<hidden-by-kms>']));
+  });
+
+  it('leaves unknown references literal and survives cycles', async () => {
+    const project = await kms.newProject();
+    await seed(project, 'dev', '/', {
+      UNKNOWN: '${NOPE} ${qa.X} ${prod.missing.folder.X} ${a..b}',
+      A: 'a(${B})',
+      B: 'b(${A})',
+      SELF: 'me ${SELF}',
+    });
+    const values = await expanded(project);
+    expect(values.UNKNOWN).toBe('${NOPE} ${qa.X} ${prod.missing.folder.X} ${a..b}');
+    expect(values.A).toBe('a(b(${A}))');
+    expect(values.B).toBe('b(a(${B}))');
+    expect(values.SELF).toBe('me ${SELF}');
+  });
+
+  it('stops at depth 10', async () => {
+    const project = await kms.newProject();
+    const chain: Record<string, string> = { L12: 'end' };
+    for (let i = 0; i < 12; i++) chain[`L${i}`] = `\${L${i + 1}}`;
+    await seed(project, 'dev', '/', chain);
+    const values = await expanded(project);
+    // L0 resolves ten levels (L1..L10); the reference in L10's value is left as written.
+    expect(values.L0).toBe('${L11}');
+    expect(values.L3).toBe('end');
+  });
+
+  it('resolves references inside a referenced secret relative to that secret', async () => {
+    const project = await kms.newProject();
+    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'staging', name: 'svc', path: '/' });
+    await seed(project, 'staging', '/svc', { NAME: 'svc-name', FULL: '${NAME}.internal' });
+    await seed(project, 'dev', '/', { NAME: 'dev-name', TARGET: '${staging.svc.FULL}' });
+    expect((await expanded(project)).TARGET).toBe('svc-name.internal');
+  });
+});
+
+describe('rename rewrites references', () => {
+  it('rewrites ${OLD} in the same folder and ${env.path.OLD} anywhere, each with a new version', async () => {
+    const project = await kms.newProject();
+    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'dev', name: 'app', path: '/' });
+    await seed(project, 'dev', '/app', { OLD: 'value', LOCAL: 'x ${OLD} y', UNRELATED: 'z' });
+    await seed(project, 'dev', '/', { ROOT_LOCAL: '${OLD}', CROSS: '${dev.app.OLD}!' });
+    await seed(project, 'prod', '/', { FROM_PROD: '${dev.app.OLD}' });
+    const renamed = await kms.admin('PATCH', '/api/v3/secrets/raw/OLD', {
+      workspaceId: project.id,
+      environment: 'dev',
+      secretPath: '/app',
+      newSecretName: 'NEW',
+    });
+    expect(renamed.secret).toMatchObject({ secretKey: 'NEW', version: 2, secretValue: '' });
+    const get = async (environment: string, secretPath: string, key: string) =>
+      (await kms.admin('GET', `/api/v3/secrets/raw/${key}${qs({ workspaceId: project.id, environment, secretPath })}`))
+        .secret;
+    expect(await get('dev', '/app', 'NEW')).toMatchObject({ secretValue: 'value', version: 2 });
+    expect(await get('dev', '/app', 'LOCAL')).toMatchObject({ secretValue: 'x ${NEW} y', version: 2 });
+    expect(await get('dev', '/app', 'UNRELATED')).toMatchObject({ version: 1 });
+    expect(await get('dev', '/', 'ROOT_LOCAL')).toMatchObject({ secretValue: '${OLD}', version: 1 });
+    expect(await get('dev', '/', 'CROSS')).toMatchObject({ secretValue: '${dev.app.NEW}!', version: 2 });
+    expect(await get('prod', '/', 'FROM_PROD')).toMatchObject({ secretValue: '${dev.app.NEW}', version: 2 });
+    const oldName = await kms.call('GET', `/api/v3/secrets/raw/OLD${qs({ workspaceId: project.id, environment: 'dev', secretPath: '/app' })}`, {
+      token: kms.adminToken,
+    });
+    expect(oldName.status).toBe(404);
+    // The previous version is still readable under the id, with its old key.
+    const v1 = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw/NEW${qs({ workspaceId: project.id, environment: 'dev', secretPath: '/app', version: 1 })}`,
+    );
+    expect(v1.secret).toMatchObject({ secretKey: 'OLD', secretValue: 'value', version: 1 });
+  });
+
+  it('batch rename rewrites references too', async () => {
+    const project = await kms.newProject();
+    await seed(project, 'dev', '/', { A: 'a', REF: '${A}' });
+    await kms.admin('PATCH', '/api/v3/secrets/batch/raw', {
+      workspaceId: project.id,
+      environment: 'dev',
+      secrets: [{ secretKey: 'A', newSecretName: 'A2' }],
+    });
+    const values = await expanded(project);
+    expect(values).toEqual({ A2: 'a', REF: 'a' });
+  });
+});
