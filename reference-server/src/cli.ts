@@ -51,7 +51,8 @@ function serverOptions(
 function onSignals(close: () => Promise<void>) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void close().then(() => process.exit(0));
+      // No process.exit(): letting the loop drain lets better-sqlite3 finalize before teardown.
+      void close();
     });
   }
 }

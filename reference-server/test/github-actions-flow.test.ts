@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+const run = promisify(execFile);
+const script = new URL('../../examples/github-actions/fetch-secrets.sh', import.meta.url).pathname;
+
+let kms: TestServer;
+let identity: { clientId: string; clientSecret: string };
+beforeAll(async () => {
+  kms = await startTestServer();
+  const project = await kms.createProject('ci-project');
+  await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'prod', name: 'app', path: '/' });
+  await kms.admin('POST', '/api/v3/secrets/batch/raw', {
+    workspaceId: project.id,
+    environment: 'prod',
+    secretPath: '/app',
+    secrets: [
+      { secretKey: 'DB_HOST', secretValue: 'db.internal' },
+      { secretKey: 'DB_URL', secretValue: 'postgres://app@${DB_HOST}/app' },
+      { secretKey: 'TLS_KEY', secretValue: 'line one\nline two\n' },
+    ],
+  });
+  identity = await kms.createMachineIdentity({ project: { id: project.id, role: 'viewer' } });
+});
+afterAll(() => kms.close());
+
+describe('the GitHub Actions flow (curl + jq, run verbatim)', () => {
+  it('logs in, fetches, masks and exports the secrets, then revokes its token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gha-'));
+    const githubEnv = join(dir, 'github_env');
+    writeFileSync(githubEnv, '');
+    const { stdout } = await run('bash', [script], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        KMS_SITE_URL: kms.url,
+        KMS_CLIENT_ID: identity.clientId,
+        KMS_CLIENT_SECRET: identity.clientSecret,
+        KMS_PROJECT_SLUG: 'ci-project',
+        KMS_ENVIRONMENT: 'prod',
+        KMS_SECRET_PATH: '/app',
+        GITHUB_ENV: githubEnv,
+      },
+    });
+    expect(stdout).toContain('::add-mask::db.internal');
+    expect(readFileSync(githubEnv, 'utf8')).toBe(
+      [
+        'DB_HOST<<KMS_EOF',
+        'db.internal',
+        'KMS_EOF',
+        'DB_URL<<KMS_EOF',
+        'postgres://app@db.internal/app',
+        'KMS_EOF',
+        'TLS_KEY<<KMS_EOF',
+        'line one\nline two\n',
+        'KMS_EOF',
+        '',
+      ].join('\n'),
+    );
+    const { auditLogs } = await kms.admin('GET', '/api/v1/audit-logs?limit=10');
+    expect(auditLogs.map((e: any) => e.event.type).slice(0, 3)).toEqual([
+      'revoke-identity-access-token',
+      'get-secrets',
+      'login-identity-universal-auth',
+    ]);
+  });
+
+  it('fails the step (non-zero exit) on wrong credentials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gha-'));
+    const failed = await run('bash', [script], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        KMS_SITE_URL: kms.url,
+        KMS_CLIENT_ID: identity.clientId,
+        KMS_CLIENT_SECRET: 'wrong',
+        KMS_PROJECT_SLUG: 'ci-project',
+        KMS_ENVIRONMENT: 'prod',
+        GITHUB_ENV: join(dir, 'env'),
+      },
+    }).catch((error: { code: number }) => error);
+    expect((failed as { code: number }).code).not.toBe(0);
+  });
+});
