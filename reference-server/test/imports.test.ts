@@ -7,7 +7,12 @@ beforeAll(async () => {
 });
 afterAll(() => kms.close());
 
-async function seed(project: TestProject, environment: string, secretPath: string, secrets: Record<string, string>) {
+async function seed(
+  project: TestProject,
+  environment: string,
+  secretPath: string,
+  secrets: Record<string, string>,
+) {
   await kms.admin('POST', '/api/v3/secrets/batch/raw', {
     workspaceId: project.id,
     environment,
@@ -16,7 +21,12 @@ async function seed(project: TestProject, environment: string, secretPath: strin
   });
 }
 
-const addImport = (project: TestProject, environment: string, path: string, from: { environment: string; path: string }) =>
+const addImport = (
+  project: TestProject,
+  environment: string,
+  path: string,
+  from: { environment: string; path: string },
+) =>
   kms.call('POST', '/api/v1/secret-imports', {
     token: kms.adminToken,
     body: { workspaceId: project.id, environment, path, import: from },
@@ -29,7 +39,12 @@ describe('secret imports CRUD', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({
       message: 'Successfully created secret import',
-      secretImport: { importPath: '/', importEnv: { slug: 'dev', name: 'Development' }, position: 1, isReplication: false },
+      secretImport: {
+        importPath: '/',
+        importEnv: { slug: 'dev', name: 'Development' },
+        position: 1,
+        isReplication: false,
+      },
     });
     const second = await kms.admin('POST', '/api/v2/secret-imports', {
       projectId: project.id,
@@ -39,14 +54,24 @@ describe('secret imports CRUD', () => {
     });
     expect(second.secretImport.position).toBe(2);
 
-    const listed = await kms.admin('GET', `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`);
+    const listed = await kms.admin(
+      'GET',
+      `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`,
+    );
     expect(listed.message).toBe('Successfully fetched secret imports');
     expect(listed.secretImports.map((i: any) => i.importEnv.slug)).toEqual(['dev', 'prod']);
-    const v2list = await kms.admin('GET', `/api/v2/secret-imports${qs({ projectId: project.id, environment: 'staging' })}`);
+    const v2list = await kms.admin(
+      'GET',
+      `/api/v2/secret-imports${qs({ projectId: project.id, environment: 'staging' })}`,
+    );
     expect(v2list.secretImports).toHaveLength(2);
-    const v2WithV1Key = await kms.call('GET', `/api/v2/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`, {
-      token: kms.adminToken,
-    });
+    const v2WithV1Key = await kms.call(
+      'GET',
+      `/api/v2/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`,
+      {
+        token: kms.adminToken,
+      },
+    );
     expect(v2WithV1Key.status).toBe(422);
 
     const one = await kms.admin('GET', `/api/v1/secret-imports/${second.secretImport.id}`);
@@ -63,8 +88,14 @@ describe('secret imports CRUD', () => {
       path: '/',
       import: { position: 1 },
     });
-    expect(moved).toMatchObject({ message: 'Successfully updated secret import', secretImport: { position: 1 } });
-    const reordered = await kms.admin('GET', `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`);
+    expect(moved).toMatchObject({
+      message: 'Successfully updated secret import',
+      secretImport: { position: 1 },
+    });
+    const reordered = await kms.admin(
+      'GET',
+      `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`,
+    );
     expect(reordered.secretImports.map((i: any) => [i.importEnv.slug, i.position])).toEqual([
       ['prod', 1],
       ['dev', 2],
@@ -76,7 +107,10 @@ describe('secret imports CRUD', () => {
       path: '/',
     });
     expect(deleted.message).toBe('Successfully deleted secret import');
-    const after = await kms.admin('GET', `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`);
+    const after = await kms.admin(
+      'GET',
+      `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'staging' })}`,
+    );
     expect(after.secretImports.map((i: any) => [i.importEnv.slug, i.position])).toEqual([['dev', 1]]);
   });
 
@@ -86,7 +120,12 @@ describe('secret imports CRUD', () => {
       statusCode: 400,
       message: 'Cyclic import not allowed',
     });
-    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'prod', name: 'b', path: '/' });
+    await kms.admin('POST', '/api/v1/folders', {
+      workspaceId: project.id,
+      environment: 'prod',
+      name: 'b',
+      path: '/',
+    });
     expect((await addImport(project, 'dev', '/', { environment: 'prod', path: '/b' })).status).toBe(200);
     expect((await addImport(project, 'prod', '/b', { environment: 'dev', path: '/' })).body).toMatchObject({
       statusCode: 400,
@@ -97,7 +136,9 @@ describe('secret imports CRUD', () => {
     expect((await addImport(project, 'prod', '/b', { environment: 'staging', path: '/' })).body.message).toBe(
       'Cyclic import not allowed',
     );
-    expect((await addImport(project, 'dev', '/missing', { environment: 'prod', path: '/' })).body).toMatchObject({
+    expect(
+      (await addImport(project, 'dev', '/missing', { environment: 'prod', path: '/' })).body,
+    ).toMatchObject({
       statusCode: 404,
       message: "Folder with path '/missing' in environment with slug 'dev' not found",
     });
@@ -107,22 +148,35 @@ describe('secret imports CRUD', () => {
     });
     const replication = await kms.call('POST', '/api/v1/secret-imports', {
       token: kms.adminToken,
-      body: { workspaceId: project.id, environment: 'staging', path: '/', import: { environment: 'prod', path: '/' }, isReplication: true },
+      body: {
+        workspaceId: project.id,
+        environment: 'staging',
+        path: '/',
+        import: { environment: 'prod', path: '/' },
+        isReplication: true,
+      },
     });
     expect(replication.status).toBe(400);
     const unknown = '00000000-0000-4000-8000-000000000000';
-    expect((await kms.call('GET', `/api/v1/secret-imports/${unknown}`, { token: kms.adminToken })).body).toMatchObject({
+    expect(
+      (await kms.call('GET', `/api/v1/secret-imports/${unknown}`, { token: kms.adminToken })).body,
+    ).toMatchObject({
       statusCode: 404,
       message: `Secret import with ID '${unknown}' not found`,
     });
     const where = { workspaceId: project.id, environment: 'dev', path: '/' };
     expect(
-      (await kms.call('PATCH', `/api/v1/secret-imports/${unknown}`, { token: kms.adminToken, body: { ...where, import: {} } }))
-        .body,
+      (
+        await kms.call('PATCH', `/api/v1/secret-imports/${unknown}`, {
+          token: kms.adminToken,
+          body: { ...where, import: {} },
+        })
+      ).body,
     ).toMatchObject({ statusCode: 400, message: 'Secret import not found' });
-    expect((await kms.call('DELETE', `/api/v1/secret-imports/${unknown}`, { token: kms.adminToken, body: where })).status).toBe(
-      404,
-    );
+    expect(
+      (await kms.call('DELETE', `/api/v1/secret-imports/${unknown}`, { token: kms.adminToken, body: where }))
+        .status,
+    ).toBe(404);
     const viewer = await kms.identityToken(project, 'viewer');
     const denied = await kms.call('POST', '/api/v1/secret-imports', {
       token: viewer,
@@ -130,9 +184,13 @@ describe('secret imports CRUD', () => {
     });
     expect(denied.status).toBe(403);
     const outsider = await kms.identityToken(undefined);
-    const list = await kms.call('GET', `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'dev' })}`, {
-      token: outsider,
-    });
+    const list = await kms.call(
+      'GET',
+      `/api/v1/secret-imports${qs({ workspaceId: project.id, environment: 'dev' })}`,
+      {
+        token: outsider,
+      },
+    );
     expect(list.status).toBe(403);
   });
 });
@@ -142,7 +200,12 @@ describe('imports in secret reads', () => {
     const project = await kms.newProject();
     await seed(project, 'dev', '/', { SHARED: 'from-dev', DEV_ONLY: 'd' });
     await seed(project, 'prod', '/', { SHARED: 'from-prod', PROD_ONLY: 'p' });
-    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'prod', name: 'deep', path: '/' });
+    await kms.admin('POST', '/api/v1/folders', {
+      workspaceId: project.id,
+      environment: 'prod',
+      name: 'deep',
+      path: '/',
+    });
     await seed(project, 'prod', '/deep', { DEEP: 'deep' });
     await seed(project, 'staging', '/', { SHARED: 'local' });
     await addImport(project, 'prod', '/', { environment: 'prod', path: '/deep' });
@@ -171,14 +234,25 @@ describe('imports in secret reads', () => {
     expect(without.imports).toEqual([]);
 
     // Single GET: local wins; otherwise the last import first.
-    const local = await kms.admin('GET', `/api/v3/secrets/raw/SHARED${qs({ ...base, include_imports: 'true' })}`);
+    const local = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw/SHARED${qs({ ...base, include_imports: 'true' })}`,
+    );
     expect(local.secret).toMatchObject({ secretValue: 'local', environment: 'staging' });
     await kms.admin('DELETE', '/api/v3/secrets/raw/SHARED', base);
-    const fromLast = await kms.admin('GET', `/api/v3/secrets/raw/SHARED${qs({ ...base, include_imports: 'true' })}`);
+    const fromLast = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw/SHARED${qs({ ...base, include_imports: 'true' })}`,
+    );
     expect(fromLast.secret).toMatchObject({ secretValue: 'from-prod', environment: 'prod', secretPath: '/' });
-    const deep = await kms.admin('GET', `/api/v3/secrets/raw/DEEP${qs({ ...base, include_imports: 'true' })}`);
+    const deep = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw/DEEP${qs({ ...base, include_imports: 'true' })}`,
+    );
     expect(deep.secret).toMatchObject({ secretValue: 'deep', secretPath: '/deep' });
-    const notImported = await kms.call('GET', `/api/v3/secrets/raw/DEV_ONLY${qs(base)}`, { token: kms.adminToken });
+    const notImported = await kms.call('GET', `/api/v3/secrets/raw/DEV_ONLY${qs(base)}`, {
+      token: kms.adminToken,
+    });
     expect(notImported.status).toBe(404);
   });
 
@@ -187,7 +261,12 @@ describe('imports in secret reads', () => {
     await seed(project, 'dev', '/', { D: 'd' });
     await seed(project, 'prod', '/', { P: 'p' });
     await addImport(project, 'dev', '/', { environment: 'prod', path: '/x' }); // not there yet
-    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'prod', name: 'x', path: '/' });
+    await kms.admin('POST', '/api/v1/folders', {
+      workspaceId: project.id,
+      environment: 'prod',
+      name: 'x',
+      path: '/',
+    });
     await addImport(project, 'prod', '/x', { environment: 'dev', path: '/' });
     const res = await kms.admin(
       'GET',

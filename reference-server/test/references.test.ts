@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: secret references look like template placeholders on purpose
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qs, type SecretsFixture, startSecretsFixture, type TestProject } from './helpers/secrets-fixture.js';
 
@@ -7,7 +8,12 @@ beforeAll(async () => {
 });
 afterAll(() => kms.close());
 
-async function seed(project: TestProject, environment: string, secretPath: string, secrets: Record<string, string>) {
+async function seed(
+  project: TestProject,
+  environment: string,
+  secretPath: string,
+  secrets: Record<string, string>,
+) {
   await kms.admin('POST', '/api/v3/secrets/batch/raw', {
     workspaceId: project.id,
     environment,
@@ -27,7 +33,12 @@ async function expanded(project: TestProject, secretPath = '/', environment = 'd
 describe('reference expansion', () => {
   it('expands local, nested and cross-environment references; default is off', async () => {
     const project = await kms.newProject();
-    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'prod', name: 'db', path: '/' });
+    await kms.admin('POST', '/api/v1/folders', {
+      workspaceId: project.id,
+      environment: 'prod',
+      name: 'db',
+      path: '/',
+    });
     await seed(project, 'prod', '/db', { HOST: 'prod-db', PORT: '5432' });
     await seed(project, 'prod', '/', { REGION: 'eu' });
     await seed(project, 'dev', '/', {
@@ -45,7 +56,10 @@ describe('reference expansion', () => {
     expect(values.WHERE).toBe('eu');
     expect(values.TWICE).toBe('app-app');
     expect(values.DOLLAR).toBe('$& $1 $&');
-    const raw = await kms.admin('GET', `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev' })}`);
+    const raw = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev' })}`,
+    );
     expect(raw.secrets.find((s: any) => s.secretKey === 'URL').secretValue).toContain('${USER}');
     const one = await kms.admin(
       'GET',
@@ -87,7 +101,12 @@ describe('reference expansion', () => {
 
   it('resolves references inside a referenced secret relative to that secret', async () => {
     const project = await kms.newProject();
-    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'staging', name: 'svc', path: '/' });
+    await kms.admin('POST', '/api/v1/folders', {
+      workspaceId: project.id,
+      environment: 'staging',
+      name: 'svc',
+      path: '/',
+    });
     await seed(project, 'staging', '/svc', { NAME: 'svc-name', FULL: '${NAME}.internal' });
     await seed(project, 'dev', '/', { NAME: 'dev-name', TARGET: '${staging.svc.FULL}' });
     expect((await expanded(project)).TARGET).toBe('svc-name.internal');
@@ -97,7 +116,12 @@ describe('reference expansion', () => {
 describe('rename rewrites references', () => {
   it('rewrites ${OLD} in the same folder and ${env.path.OLD} anywhere, each with a new version', async () => {
     const project = await kms.newProject();
-    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'dev', name: 'app', path: '/' });
+    await kms.admin('POST', '/api/v1/folders', {
+      workspaceId: project.id,
+      environment: 'dev',
+      name: 'app',
+      path: '/',
+    });
     await seed(project, 'dev', '/app', { OLD: 'value', LOCAL: 'x ${OLD} y', UNRELATED: 'z' });
     await seed(project, 'dev', '/', { ROOT_LOCAL: '${OLD}', CROSS: '${dev.app.OLD}!' });
     await seed(project, 'prod', '/', { FROM_PROD: '${dev.app.OLD}' });
@@ -109,17 +133,25 @@ describe('rename rewrites references', () => {
     });
     expect(renamed.secret).toMatchObject({ secretKey: 'NEW', version: 2, secretValue: '' });
     const get = async (environment: string, secretPath: string, key: string) =>
-      (await kms.admin('GET', `/api/v3/secrets/raw/${key}${qs({ workspaceId: project.id, environment, secretPath })}`))
-        .secret;
+      (
+        await kms.admin(
+          'GET',
+          `/api/v3/secrets/raw/${key}${qs({ workspaceId: project.id, environment, secretPath })}`,
+        )
+      ).secret;
     expect(await get('dev', '/app', 'NEW')).toMatchObject({ secretValue: 'value', version: 2 });
     expect(await get('dev', '/app', 'LOCAL')).toMatchObject({ secretValue: 'x ${NEW} y', version: 2 });
     expect(await get('dev', '/app', 'UNRELATED')).toMatchObject({ version: 1 });
     expect(await get('dev', '/', 'ROOT_LOCAL')).toMatchObject({ secretValue: '${OLD}', version: 1 });
     expect(await get('dev', '/', 'CROSS')).toMatchObject({ secretValue: '${dev.app.NEW}!', version: 2 });
     expect(await get('prod', '/', 'FROM_PROD')).toMatchObject({ secretValue: '${dev.app.NEW}', version: 2 });
-    const oldName = await kms.call('GET', `/api/v3/secrets/raw/OLD${qs({ workspaceId: project.id, environment: 'dev', secretPath: '/app' })}`, {
-      token: kms.adminToken,
-    });
+    const oldName = await kms.call(
+      'GET',
+      `/api/v3/secrets/raw/OLD${qs({ workspaceId: project.id, environment: 'dev', secretPath: '/app' })}`,
+      {
+        token: kms.adminToken,
+      },
+    );
     expect(oldName.status).toBe(404);
     // The previous version is still readable under the id, with its old key.
     const v1 = await kms.admin(

@@ -28,12 +28,21 @@ const sorted = (o: object) => Object.keys(o).sort();
 
 async function withAppFolder() {
   const project = await kms.newProject();
-  await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'dev', name: 'app', path: '/' });
+  await kms.admin('POST', '/api/v1/folders', {
+    workspaceId: project.id,
+    environment: 'dev',
+    name: 'app',
+    path: '/',
+  });
   return project;
 }
 
 function list(project: TestProject, params: Record<string, string | undefined> = {}, token = kms.adminToken) {
-  return kms.call('GET', `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev', ...params })}`, { token });
+  return kms.call(
+    'GET',
+    `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev', ...params })}`,
+    { token },
+  );
 }
 
 describe('provisioning sequence (api-management §12 steps 4, 5, 11)', () => {
@@ -93,7 +102,12 @@ describe('single-secret CRUD', () => {
       secretComment: 'first',
     });
     expect(sorted(created.secret)).toEqual(BASE_FIELDS);
-    expect(created.secret).toMatchObject({ secretKey: 'API_KEY', secretValue: 'v1\n', secretComment: 'first', version: 1 });
+    expect(created.secret).toMatchObject({
+      secretKey: 'API_KEY',
+      secretValue: 'v1\n',
+      secretComment: 'first',
+      version: 1,
+    });
     expect(created.secret.id).toBe(created.secret._id);
 
     const got = await kms.admin('GET', `/api/v3/secrets/raw/API_KEY${qs({ ...where })}`);
@@ -105,20 +119,31 @@ describe('single-secret CRUD', () => {
     const updated = await kms.admin('PATCH', '/api/v3/secrets/raw/API_KEY', { ...where, secretValue: 'v2' });
     expect(sorted(updated.secret)).toEqual([...BASE_FIELDS, 'secretValueHidden'].sort());
     expect(updated.secret).toMatchObject({ version: 2, secretValue: 'v2', secretComment: 'first' });
-    const commentOnly = await kms.admin('PATCH', '/api/v3/secrets/raw/API_KEY', { ...where, secretComment: 'c' });
+    const commentOnly = await kms.admin('PATCH', '/api/v3/secrets/raw/API_KEY', {
+      ...where,
+      secretComment: 'c',
+    });
     expect(commentOnly.secret).toMatchObject({ version: 3, secretValue: '', secretComment: 'c' });
 
     const v1 = await kms.admin('GET', `/api/v3/secrets/raw/API_KEY${qs({ ...where, version: 1 })}`);
     expect(v1.secret).toMatchObject({ version: 1, secretValue: 'v1\n', secretComment: 'first' });
     const v3 = await kms.admin('GET', `/api/v3/secrets/raw/API_KEY${qs({ ...where })}`);
     expect(v3.secret).toMatchObject({ version: 3, secretValue: 'v2', secretComment: 'c' });
-    const missingVersion = await kms.call('GET', `/api/v3/secrets/raw/API_KEY${qs({ ...where, version: 9 })}`, {
-      token: kms.adminToken,
-    });
+    const missingVersion = await kms.call(
+      'GET',
+      `/api/v3/secrets/raw/API_KEY${qs({ ...where, version: 9 })}`,
+      {
+        token: kms.adminToken,
+      },
+    );
     expect(missingVersion.status).toBe(404);
 
     const deleted = await kms.admin('DELETE', '/api/v3/secrets/raw/API_KEY', where);
-    expect(deleted.secret).toMatchObject({ secretKey: 'API_KEY', secretValue: 'v2', secretValueHidden: false });
+    expect(deleted.secret).toMatchObject({
+      secretKey: 'API_KEY',
+      secretValue: 'v2',
+      secretValueHidden: false,
+    });
     const gone = await kms.call('GET', `/api/v3/secrets/raw/API_KEY${qs(where)}`, { token: kms.adminToken });
     expect(gone.status).toBe(404);
     expect(gone.body).toMatchObject({ statusCode: 404, message: "Secret with name 'API_KEY' not found" });
@@ -136,10 +161,12 @@ describe('single-secret CRUD', () => {
       statusCode: 400,
       message: 'Secret already exists',
     });
-    expect((await call('POST', 'C', { ...where, secretPath: '/nope', secretValue: 'x' })).body).toMatchObject({
-      statusCode: 404,
-      error: 'CreateSecret',
-    });
+    expect((await call('POST', 'C', { ...where, secretPath: '/nope', secretValue: 'x' })).body).toMatchObject(
+      {
+        statusCode: 404,
+        error: 'CreateSecret',
+      },
+    );
     expect((await call('POST', 'C', { ...where, environment: 'qa', secretValue: 'x' })).status).toBe(404);
     expect((await call('PATCH', 'A', { ...where, newSecretName: '' })).body).toMatchObject({
       statusCode: 400,
@@ -153,7 +180,10 @@ describe('single-secret CRUD', () => {
       statusCode: 404,
       message: 'Secret with name ZZ not found',
     });
-    expect((await call('DELETE', 'ZZ', where)).body).toMatchObject({ statusCode: 404, message: 'Secret not found' });
+    expect((await call('DELETE', 'ZZ', where)).body).toMatchObject({
+      statusCode: 404,
+      message: 'Secret not found',
+    });
     expect((await call('POST', 'A', { ...where, type: 'personal', secretValue: 'x' })).body).toMatchObject({
       statusCode: 400,
       message: 'Must be user to create personal secret',
@@ -162,10 +192,12 @@ describe('single-secret CRUD', () => {
       statusCode: 400,
       message: 'Must be user to update personal secret',
     });
-    expect((await call('PATCH', 'A', { ...where, type: 'personal', newSecretName: 'Q' })).body).toMatchObject({
-      statusCode: 400,
-      message: 'Personal secret cannot change the key name',
-    });
+    expect((await call('PATCH', 'A', { ...where, type: 'personal', newSecretName: 'Q' })).body).toMatchObject(
+      {
+        statusCode: 400,
+        message: 'Personal secret cannot change the key name',
+      },
+    );
     expect((await call('DELETE', 'A', { ...where, type: 'personal' })).body).toMatchObject({
       statusCode: 400,
       message: 'Must be user to delete personal secret',
@@ -184,7 +216,9 @@ describe('single-secret CRUD', () => {
     const colon = await post('A:B', { secretValue: 'x' });
     expect(colon.status).toBe(422);
     expect(colon.body.error).toBe('ValidationFailure');
-    expect(JSON.stringify(colon.body.message)).toContain('Secret name cannot contain colon or forward slash.');
+    expect(JSON.stringify(colon.body.message)).toContain(
+      'Secret name cannot contain colon or forward slash.',
+    );
     expect((await post('A%2FB', { secretValue: 'x' })).status).toBe(422);
     expect((await post('%20%20', { secretValue: 'x' })).status).toBe(422);
     expect((await post('K'.repeat(501), { secretValue: 'x' })).status).toBe(422);
@@ -200,12 +234,21 @@ describe('single-secret CRUD', () => {
       expect((await list(project, { [flag]: '1' })).status, flag).toBe(422);
       expect((await list(project, { [flag]: 'TRUE' })).status, flag).toBe(422);
     }
-    const noEnv = await kms.call('GET', `/api/v3/secrets/raw${qs({ workspaceId: project.id })}`, { token: kms.adminToken });
-    expect(noEnv.body).toMatchObject({ statusCode: 400, message: 'Missing project id or environment' });
-    const noProject = await kms.call('GET', `/api/v3/secrets/raw${qs({ environment: 'dev', workspaceId: '' })}`, {
+    const noEnv = await kms.call('GET', `/api/v3/secrets/raw${qs({ workspaceId: project.id })}`, {
       token: kms.adminToken,
     });
-    expect(noProject.body).toMatchObject({ statusCode: 400, message: 'You must provide projectSlug or workspaceId' });
+    expect(noEnv.body).toMatchObject({ statusCode: 400, message: 'Missing project id or environment' });
+    const noProject = await kms.call(
+      'GET',
+      `/api/v3/secrets/raw${qs({ environment: 'dev', workspaceId: '' })}`,
+      {
+        token: kms.adminToken,
+      },
+    );
+    expect(noProject.body).toMatchObject({
+      statusCode: 400,
+      message: 'You must provide projectSlug or workspaceId',
+    });
     const missingFolder = await list(project, { secretPath: '/missing' });
     expect(missingFolder.body).toMatchObject({
       statusCode: 404,
@@ -215,9 +258,13 @@ describe('single-secret CRUD', () => {
     });
     const unknownEnv = await list(project, { environment: 'qa' });
     expect(unknownEnv.status).toBe(404);
-    const getMissingFolder = await kms.call('GET', `/api/v3/secrets/raw/X${qs({ ...where, secretPath: '/nope' })}`, {
-      token: kms.adminToken,
-    });
+    const getMissingFolder = await kms.call(
+      'GET',
+      `/api/v3/secrets/raw/X${qs({ ...where, secretPath: '/nope' })}`,
+      {
+        token: kms.adminToken,
+      },
+    );
     expect(getMissingFolder.body).toMatchObject({ statusCode: 404, error: 'GetSecretByName' });
   });
 
@@ -234,7 +281,11 @@ describe('single-secret CRUD', () => {
       { token: kms.adminToken },
     );
     expect(res.status).toBe(200);
-    expect(res.body.secrets[0]).toMatchObject({ secretKey: 'K', secretValue: '<hidden-by-kms>', secretValueHidden: true });
+    expect(res.body.secrets[0]).toMatchObject({
+      secretKey: 'K',
+      secretValue: '<hidden-by-kms>',
+      secretValueHidden: true,
+    });
     const one = await kms.admin(
       'GET',
       `/api/v3/secrets/raw/K${qs({ workspaceSlug: project.slug, environment: 'dev', viewSecretValue: 'false' })}`,
@@ -244,7 +295,12 @@ describe('single-secret CRUD', () => {
 
   it('lists recursively with each secret path and keeps metadata and comments', async () => {
     const project = await withAppFolder();
-    await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'dev', name: 'db', path: '/app' });
+    await kms.admin('POST', '/api/v1/folders', {
+      workspaceId: project.id,
+      environment: 'dev',
+      name: 'db',
+      path: '/app',
+    });
     const at = (secretPath: string) => ({ workspaceId: project.id, environment: 'dev', secretPath });
     await kms.admin('POST', '/api/v3/secrets/raw/ROOT', { ...at('/'), secretValue: 'r' });
     await kms.admin('POST', '/api/v3/secrets/raw/APP', {
@@ -287,11 +343,19 @@ describe('batch', () => {
       },
     });
     expect(refused.body).toMatchObject({ statusCode: 400, message: 'Secret already exists: TAKEN' });
-    expect((await list(project, { secretPath: '/app' })).body.secrets.map((s: any) => s.secretKey)).toEqual(['TAKEN']);
+    expect((await list(project, { secretPath: '/app' })).body.secrets.map((s: any) => s.secretKey)).toEqual([
+      'TAKEN',
+    ]);
 
     const invalid = await kms.call('POST', '/api/v3/secrets/batch/raw', {
       token: kms.adminToken,
-      body: { ...where, secrets: [{ secretKey: 'OK', secretValue: '1' }, { secretKey: 'BAD:KEY', secretValue: '2' }] },
+      body: {
+        ...where,
+        secrets: [
+          { secretKey: 'OK', secretValue: '1' },
+          { secretKey: 'BAD:KEY', secretValue: '2' },
+        ],
+      },
     });
     expect(invalid.status).toBe(422);
     const dupes = await kms.admin('POST', '/api/v3/secrets/batch/raw', {
@@ -315,7 +379,8 @@ describe('batch', () => {
         { secretKey: 'B', secretValue: 'b1' },
       ],
     });
-    const patch = (body: object) => kms.call('PATCH', '/api/v3/secrets/batch/raw', { token: kms.adminToken, body });
+    const patch = (body: object) =>
+      kms.call('PATCH', '/api/v3/secrets/batch/raw', { token: kms.adminToken, body });
     const failed = await patch({
       ...where,
       secrets: [
@@ -323,7 +388,10 @@ describe('batch', () => {
         { secretKey: 'MISSING', secretValue: 'm' },
       ],
     });
-    expect(failed.body).toMatchObject({ statusCode: 404, message: 'Secret does not exist: MISSING in path /app' });
+    expect(failed.body).toMatchObject({
+      statusCode: 404,
+      message: 'Secret does not exist: MISSING in path /app',
+    });
     const afterFail = await kms.admin('GET', `/api/v3/secrets/raw/A${qs(where)}`);
     expect(afterFail.secret).toMatchObject({ secretValue: 'a1', version: 1 });
 
@@ -390,9 +458,9 @@ describe('access control', () => {
     const where = { workspaceId: project.id, environment: 'dev', secretPath: '/app' };
     await kms.admin('POST', '/api/v3/secrets/raw/K', { ...where, secretValue: 'v' });
     const viewer = await kms.identityToken(project, 'viewer');
-    expect((await kms.call('GET', `/api/v3/secrets/raw/K${qs(where)}`, { token: viewer })).body.secret.secretValue).toBe(
-      'v',
-    );
+    expect(
+      (await kms.call('GET', `/api/v3/secrets/raw/K${qs(where)}`, { token: viewer })).body.secret.secretValue,
+    ).toBe('v');
     for (const [method, path, body] of [
       ['POST', '/api/v3/secrets/raw/NEW', { ...where, secretValue: 'x' }],
       ['PATCH', '/api/v3/secrets/raw/K', { ...where, secretValue: 'x' }],
@@ -405,7 +473,14 @@ describe('access control', () => {
       expect(res.body.error).toBe('PermissionDenied');
     }
     const member = await kms.identityToken(project, 'member');
-    expect((await kms.call('PATCH', '/api/v3/secrets/raw/K', { body: { ...where, secretValue: 'm' }, token: member })).status).toBe(200);
+    expect(
+      (
+        await kms.call('PATCH', '/api/v3/secrets/raw/K', {
+          body: { ...where, secretValue: 'm' },
+          token: member,
+        })
+      ).status,
+    ).toBe(200);
 
     const noAccess = await kms.identityToken(project, 'no-access');
     const denied = await list(project, { secretPath: '/app' }, noAccess);
@@ -416,10 +491,13 @@ describe('access control', () => {
     const outsider = await kms.identityToken(undefined);
     const notMember = await list(project, { secretPath: '/app' }, outsider);
     expect(notMember.status).toBe(403);
-    expect(notMember.body.message).toBe(`Identity is not a member of the specified project with ID '${project.id}'`);
-    expect((await kms.call('GET', `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev' })}`)).status).toBe(
-      401,
+    expect(notMember.body.message).toBe(
+      `Identity is not a member of the specified project with ID '${project.id}'`,
     );
+    expect(
+      (await kms.call('GET', `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev' })}`))
+        .status,
+    ).toBe(401);
   });
 });
 
@@ -438,10 +516,14 @@ describe('ETag', () => {
     expect(again.status).toBe(304);
     expect(again.body).toBeUndefined();
     expect(again.headers.get('etag')).toBe(etag);
-    const otherQuery = await kms.call('GET', `/api/v3/secrets/raw${qs({ ...where, viewSecretValue: 'false' })}`, {
-      token: kms.adminToken,
-      headers: { 'if-none-match': etag! },
-    });
+    const otherQuery = await kms.call(
+      'GET',
+      `/api/v3/secrets/raw${qs({ ...where, viewSecretValue: 'false' })}`,
+      {
+        token: kms.adminToken,
+        headers: { 'if-none-match': etag! },
+      },
+    );
     expect(otherQuery.status).toBe(200);
     const viewer = await kms.identityToken(project, 'viewer');
     const otherCaller = await kms.call('GET', `/api/v3/secrets/raw${qs(where)}`, {
@@ -485,9 +567,16 @@ describe('audit', () => {
     await kms.admin('GET', `/api/v3/secrets/raw/AUDITED${qs(where)}`);
     await list(project, { secretPath: '/app' });
     await kms.admin('DELETE', '/api/v3/secrets/raw/AUDITED', where);
-    const { auditLogs } = await kms.admin('GET', `/api/v1/audit-logs${qs({ projectId: project.id, limit: 100 })}`);
+    const { auditLogs } = await kms.admin(
+      'GET',
+      `/api/v1/audit-logs${qs({ projectId: project.id, limit: 100 })}`,
+    );
     const byType = Object.fromEntries(auditLogs.map((a: any) => [a.event.type, a]));
-    expect(byType['get-secrets'].event.metadata).toEqual({ environment: 'dev', secretPath: '/app', numberOfSecrets: 1 });
+    expect(byType['get-secrets'].event.metadata).toEqual({
+      environment: 'dev',
+      secretPath: '/app',
+      numberOfSecrets: 1,
+    });
     expect(byType['get-secret'].event.metadata).toMatchObject({
       environment: 'dev',
       secretPath: '/app',

@@ -51,7 +51,11 @@ export function qs(params: Record<string, string | number | boolean | undefined>
 /** Starts and bootstraps a server; `dbPath` uses a file database instead of `:memory:`. */
 export async function startSecretsFixture(options: { dbPath?: string } = {}): Promise<SecretsFixture> {
   const store = createSqliteStore(options.dbPath ?? ':memory:');
-  const app = createApp({ store, keys: new LocalKeyManager(randomBytes(32)), settings: { rateLimit: false } });
+  const app = createApp({
+    store,
+    keys: new LocalKeyManager(randomBytes(32)),
+    settings: { rateLimit: false },
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -112,8 +116,16 @@ export async function startSecretsFixture(options: { dbPath?: string } = {}): Pr
         organizationId: orgId,
         role: 'no-access',
       });
-      const { identityUniversalAuth } = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}`, {});
-      const secret = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`, {});
+      const { identityUniversalAuth } = await admin(
+        'POST',
+        `/api/v1/auth/universal-auth/identities/${identity.id}`,
+        {},
+      );
+      const secret = await admin(
+        'POST',
+        `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`,
+        {},
+      );
       if (project) {
         await admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, {
           roles: [{ role, isTemporary: false }],

@@ -90,7 +90,10 @@ function openForDelete(scope: ProjectScope, secret: SecretRecord) {
     return scope.open(secret);
   } catch (error) {
     if (!(error instanceof ApiError) || error.name !== 'SecretIntegrityError') throw error;
-    scope.ctx.logger.warn({ secretId: secret.id }, 'deleting a secret whose ciphertext failed its integrity check');
+    scope.ctx.logger.warn(
+      { secretId: secret.id },
+      'deleting a secret whose ciphertext failed its integrity check',
+    );
     return { value: '', comment: '', metadata: [] };
   }
 }

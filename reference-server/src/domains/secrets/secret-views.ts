@@ -28,12 +28,13 @@ export function baseSecretView(
   };
 }
 
-/** Tags as a secret carries them: `{id, slug, color, name}`. */
-export const secretTagsView = (tagIds: string[], tagsById: Map<string, TagRecord>) =>
-  tagIds.flatMap((id) => {
-    const tag = tagsById.get(id);
-    return tag ? [{ id: tag.id, slug: tag.slug, color: tag.color, name: tag.slug }] : [];
-  });
+/** Tags as a secret carries them: `{id, slug, color, name}`, in the project's tag order. */
+export function secretTagsView(tagIds: string[], tagsById: Map<string, TagRecord>) {
+  const wanted = new Set(tagIds);
+  return [...tagsById.values()]
+    .filter((tag) => wanted.has(tag.id))
+    .map((tag) => ({ id: tag.id, slug: tag.slug, color: tag.color, name: tag.slug }));
+}
 
 /** Metadata as the API returns it. */
 export const metadataView = (metadata: SecretMetadataItem[]) =>
