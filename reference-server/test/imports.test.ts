@@ -254,6 +254,21 @@ describe('imports in secret reads', () => {
       token: kms.adminToken,
     });
     expect(notImported.status).toBe(404);
+    const importedV1 = await kms.admin(
+      'GET',
+      `/api/v1/secret-imports/secrets/raw${qs({ ...base, path: '/' })}`,
+    );
+    expect(
+      importedV1.secrets.map((b: any) => [b.environment, b.environmentInfo.slug, b.secrets.length]),
+    ).toEqual([
+      ['dev', 'dev', 2],
+      ['prod', 'prod', 3],
+    ]);
+    const importedV2 = await kms.admin(
+      'GET',
+      `/api/v2/secret-imports/secrets${qs({ projectId: project.id, environment: 'staging' })}`,
+    );
+    expect(importedV2.secrets[0].secrets.find((s: any) => s.secretKey === 'DEV_ONLY').secretValue).toBe('d');
   });
 
   it('import cycles created through folder moves stay finite', async () => {

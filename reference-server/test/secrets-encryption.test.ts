@@ -86,3 +86,21 @@ describe('encryption at rest', () => {
     expect((await kms.admin('GET', `/api/v3/secrets/raw${qs(where)}`)).secrets).toHaveLength(2);
   });
 });
+
+describe('versions follow their secret', () => {
+  it('removes kept versions when the secret, its folder or its project goes away', async () => {
+    const project = await kms.newProject();
+    const where = { workspaceId: project.id, environment: 'dev' };
+    await kms.admin('POST', '/api/v1/folders', { ...where, name: 'f', path: '/' });
+    await kms.admin('POST', '/api/v3/secrets/raw/A', { ...where, secretPath: '/f', secretValue: '1' });
+    await kms.admin('PATCH', '/api/v3/secrets/raw/A', { ...where, secretPath: '/f', secretValue: '2' });
+    await kms.admin('POST', '/api/v3/secrets/raw/B', { ...where, secretValue: '1' });
+    const count = () =>
+      (kms.store.db.prepare('SELECT COUNT(*) AS n FROM secret_versions').get() as { n: number }).n;
+    const before = count();
+    await kms.admin('DELETE', '/api/v1/folders/f', { ...where, path: '/' });
+    expect(count()).toBe(before - 2);
+    await kms.admin('DELETE', `/api/v1/workspace/${project.id}`);
+    expect(count()).toBe(before - 3);
+  });
+});

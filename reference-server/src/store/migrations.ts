@@ -253,4 +253,18 @@ CREATE INDEX audit_logs_project ON audit_logs(project_id, created_at);
 CREATE INDEX audit_logs_org ON audit_logs(org_id, created_at);
 `,
   },
+  {
+    version: 2,
+    name: 'secret versions follow their secret; secret import lookups',
+    sql: `
+-- secret_versions has no foreign key (a version outlives a rename), so remove a deleted secret's
+-- versions here: this also covers cascades from folder, environment and project deletes.
+CREATE TRIGGER secrets_delete_versions AFTER DELETE ON secrets
+BEGIN
+  DELETE FROM secret_versions WHERE secret_id = OLD.id;
+END;
+CREATE INDEX secret_imports_folder ON secret_imports(folder_id, position);
+CREATE INDEX secret_versions_folder ON secret_versions(folder_id);
+`,
+  },
 ];

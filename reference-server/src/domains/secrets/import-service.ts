@@ -3,8 +3,9 @@ import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
 import type { FolderRecord, SecretImportRecord } from '../../store/sqlite/secret-store.js';
-import { MAX_IMPORT_DEPTH } from './import-resolution.js';
+import { MAX_IMPORT_DEPTH, resolveImports } from './import-resolution.js';
 import { type Caller, ProjectScope } from './project-scope.js';
+import { baseSecretView } from './secret-views.js';
 
 /** The SecretImport object (management §6). */
 export function importView(record: SecretImportRecord, importEnv: EnvironmentRecord | undefined) {
@@ -243,4 +244,30 @@ export async function deleteImport(
     },
   });
   return { message: 'Successfully deleted secret import', secretImport: importView(current, env) };
+}
+
+/** GET /api/v1/secret-imports/secrets/raw (v2: /secret-imports/secrets): the imported secrets per import. */
+export async function listImportedSecrets(ctx: ServerContext, caller: Caller, input: ImportLocationInput) {
+  caller.access.assert('read', 'secret-imports');
+  caller.access.assert('readValue', 'secrets');
+  const scope = new ProjectScope(ctx, caller);
+  const dest = await destination(scope, input);
+  const blocks = await resolveImports(scope, [dest.folder]);
+  return {
+    secrets: blocks.map((block) => ({
+      secretPath: block.secretPath,
+      environment: block.env.slug,
+      environmentInfo: { id: block.env.id, name: block.env.name, slug: block.env.slug },
+      folderId: block.folderId,
+      secrets: block.secrets.map(({ secret, env }) => {
+        const plain = scope.open(secret);
+        return baseSecretView(secret, {
+          workspace: '',
+          envSlug: env.slug,
+          value: plain.value,
+          comment: plain.comment,
+        });
+      }),
+    })),
+  };
 }

@@ -3,13 +3,33 @@ import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { callerFor, callerForProjectId } from './caller.js';
-import { createImport, deleteImport, getImport, listImports, updateImport } from './import-service.js';
+import {
+  createImport,
+  deleteImport,
+  getImport,
+  listImportedSecrets,
+  listImports,
+  updateImport,
+} from './import-service.js';
 import { type ImportProjectKey, importIdParams, importSchemas } from './schemas.js';
 
 /** Mounts one secret-imports tree: v1 names the project `workspaceId`, v2 `projectId` (management §6). */
-function importRoutes(router: Router, ctx: ServerContext, base: string, projectKey: ImportProjectKey) {
+function importRoutes(
+  router: Router,
+  ctx: ServerContext,
+  base: string,
+  projectKey: ImportProjectKey,
+  importedSecretsPath: string,
+) {
   const auth = requireAuth(ctx);
   const schemas = importSchemas(projectKey);
+
+  // Registered before `/:secretImportId`, which would otherwise take `secrets` for an id.
+  router.get(importedSecretsPath, auth, async (req, res) => {
+    const q = parseQuery(req, schemas.list);
+    const caller = await callerFor(ctx, req, { projectId: q[projectKey] });
+    res.json(await listImportedSecrets(ctx, caller, q));
+  });
 
   router.post(base, auth, async (req, res) => {
     const body = parseBody(req, schemas.create);
@@ -46,7 +66,7 @@ function importRoutes(router: Router, ctx: ServerContext, base: string, projectK
 /** Secret imports: `/api/v1/secret-imports` and `/api/v2/secret-imports`. */
 export function importsRouter(ctx: ServerContext): Router {
   const router = Router();
-  importRoutes(router, ctx, '/api/v1/secret-imports', 'workspaceId');
-  importRoutes(router, ctx, '/api/v2/secret-imports', 'projectId');
+  importRoutes(router, ctx, '/api/v1/secret-imports', 'workspaceId', '/api/v1/secret-imports/secrets/raw');
+  importRoutes(router, ctx, '/api/v2/secret-imports', 'projectId', '/api/v2/secret-imports/secrets');
   return router;
 }
