@@ -173,3 +173,27 @@ describe('rename rewrites references', () => {
     expect(values).toEqual({ A2: 'a', REF: 'a' });
   });
 });
+
+describe('reference expander (unit)', () => {
+  it('answers 403 with details when a referenced secret is not readable', async () => {
+    const { ReferenceExpander } = await import('../src/domains/secrets/references.js');
+    const expander = new ReferenceExpander({
+      loadFolder: async (env, path) => (env === 'prod' && path === '/' ? new Map([['KEY', 'v']]) : undefined),
+      canRead: (target) => target.envSlug !== 'prod',
+    });
+    await expect(expander.expand('${prod.KEY}', 'dev', '/', 'X')).rejects.toMatchObject({
+      statusCode: 403,
+      message: 'Failed to expand one or more secret references',
+      details: ["You do not have permission to read secret 'KEY' at path '/' in environment 'prod'"],
+    });
+  });
+
+  it('rewrites only references that resolve to the renamed key', async () => {
+    const { rewriteReferences } = await import('../src/domains/secrets/references.js');
+    const renames = [{ envSlug: 'dev', path: '/a', oldKey: 'OLD', newKey: 'NEW' }];
+    expect(rewriteReferences('${OLD} ${dev.a.OLD} ${dev.OLD} ${OLDER}', 'dev', '/a', renames)).toBe(
+      '${NEW} ${dev.a.NEW} ${dev.OLD} ${OLDER}',
+    );
+    expect(rewriteReferences('${OLD} ${dev.a.OLD}', 'prod', '/', renames)).toBe('${OLD} ${dev.a.NEW}');
+  });
+});

@@ -590,3 +590,48 @@ describe('audit', () => {
     expect(JSON.stringify(auditLogs)).not.toContain(value);
   });
 });
+
+describe('store and helpers (unit)', () => {
+  it('normalises paths and values as upstream, refusing traversal', async () => {
+    const { normalizeSecretPath } = await import('../src/domains/secrets/paths.js');
+    const { normalizeSecretValue } = await import('../src/domains/secrets/schemas.js');
+    expect(normalizeSecretPath('app/db/')).toBe('/app/db');
+    expect(normalizeSecretPath('/')).toBe('/');
+    expect(normalizeSecretPath('')).toBe('/');
+    for (const bad of ['/a/../b', '/a//b', '/./a', '/a\nb', '/a\\b'])
+      expect(normalizeSecretPath(bad)).toBeUndefined();
+    expect(normalizeSecretValue('  x  ')).toBe('x');
+    expect(normalizeSecretValue('  x \n')).toBe('x\n');
+    expect(normalizeSecretValue('x\n\n')).toBe('x\n');
+  });
+
+  it('refuses a write from a stale version and leaves the whole change set unapplied', async () => {
+    const project = await withAppFolder();
+    const where = { workspaceId: project.id, environment: 'dev', secretPath: '/app' };
+    await kms.admin('POST', '/api/v3/secrets/batch/raw', {
+      ...where,
+      secrets: [
+        { secretKey: 'A', secretValue: 'a' },
+        { secretKey: 'B', secretValue: 'b' },
+      ],
+    });
+    const { StoreConflictError } = await import('../src/store/sqlite/secret-store.js');
+    const { folders } = await kms.admin(
+      'GET',
+      `/api/v1/folders${qs({ workspaceId: project.id, environment: 'dev' })}`,
+    );
+    const rows = await kms.store.secrets.listSecrets([folders[0].id]);
+    const [a, b] = rows;
+    const write = kms.store.secrets.writeSecrets({
+      inserts: [],
+      updates: [
+        { secret: { ...a!, version: 2 }, previousVersion: 1 },
+        { secret: { ...b!, version: 2 }, previousVersion: 7 },
+      ],
+      deletes: [],
+    });
+    await expect(write).rejects.toBeInstanceOf(StoreConflictError);
+    const after = await kms.store.secrets.listSecrets([a!.folderId]);
+    expect(after.map((s) => s.version)).toEqual([1, 1]);
+  });
+});
