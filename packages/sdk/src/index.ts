@@ -10,7 +10,7 @@ export type {
 } from './auth/login-strategy.js';
 export { universalAuthStrategy } from './auth/login-strategy.js';
 export type { AccessTokenInfo } from './auth/token-manager.js';
-export { refreshBuffer } from './auth/token-manager.js';
+export { refreshBuffer, usableLifetime } from './auth/token-manager.js';
 export { KmsClient } from './client.js';
 export type { KmsAuthOptions, KmsCacheOptions, KmsClientOptions } from './client-options.js';
 export { apiBaseUrl, SDK_VERSION } from './client-options.js';

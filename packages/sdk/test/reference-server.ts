@@ -11,16 +11,13 @@ type StartServer = (options: {
   logger?: boolean;
 }) => Promise<RunningServer>;
 
-/** Whether the reference server package can be loaded (it is built before this package's tests). */
-export async function loadStartServer(): Promise<StartServer | undefined> {
+/** Loads `startServer` from the reference server package (built before this package's tests by turbo). */
+export async function loadStartServer(): Promise<StartServer> {
   // A computed specifier keeps this package's typecheck independent of the server's build output.
   const specifier = '@hanzo/kms-server';
-  try {
-    const mod = (await import(specifier)) as { startServer?: StartServer };
-    return mod.startServer;
-  } catch {
-    return undefined;
-  }
+  const mod = (await import(specifier)) as { startServer?: StartServer };
+  if (typeof mod.startServer !== 'function') throw new Error('@hanzo/kms-server does not export startServer');
+  return mod.startServer;
 }
 
 async function call<T>(

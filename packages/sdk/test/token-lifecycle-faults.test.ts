@@ -64,6 +64,20 @@ describe('background lifecycle (fake timers)', () => {
     await kms.close();
   });
 
+  it('a 30-day TTL does not overflow the timer (no refresh storm)', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    auth.expiresIn = 2_592_000;
+    auth.maxTtl = 2_592_000;
+    const kms = client();
+    await kms.secrets.list(listParams);
+    await vi.advanceTimersByTimeAsync(25 * 24 * 3600 * 1000);
+    expect(auth.renewals).toHaveLength(0);
+    expect(auth.logins).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5 * 24 * 3600 * 1000);
+    expect(auth.logins).toHaveLength(2);
+    await kms.close();
+  });
+
   it('TTL 0 and max TTL 0 mean no expiry: no timer, no re-login', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     auth.expiresIn = 0;

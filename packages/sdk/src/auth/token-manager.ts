@@ -64,6 +64,17 @@ export function refreshBuffer(ms: number): number {
   return Math.min(30_000, ms * 0.2);
 }
 
+/**
+ * How long a token with TTL `ttlMs` is sure to be accepted. The JWT's `exp` has whole-second resolution
+ * (`exp = floor(issuedAt) + TTL`), so a token may expire up to one second before `issuedAt + TTL`.
+ */
+export function usableLifetime(ttlMs: number): number {
+  return ttlMs > 2_000 ? ttlMs - 1_000 : ttlMs / 2;
+}
+
+/** setTimeout's limit (2^31 − 1 ms, about 24.8 days); longer delays are chained. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** Background retry delay after a failed refresh. */
 const BACKGROUND_RETRY_MS = 1_000;
 
@@ -275,11 +286,12 @@ export class TokenManager {
 
   private isUsable(session: Session): boolean {
     if (session.usesLimit > 0 && session.uses >= session.usesLimit) return false;
-    return this.now() < session.fetchedAt + session.ttl;
+    return this.now() < session.fetchedAt + usableLifetime(session.ttl);
   }
 
   private refreshAt(session: Session): number {
-    return session.fetchedAt + session.ttl - refreshBuffer(session.ttl);
+    const lifetime = usableLifetime(session.ttl);
+    return session.fetchedAt + lifetime - refreshBuffer(lifetime);
   }
 
   /** Runs `task` unless a refresh is already in flight, in which case the caller shares that one. */
@@ -408,9 +420,11 @@ export class TokenManager {
     if (this.#closed || !session || session.source !== 'login' || !this.#strategy) return;
     const at = this.refreshAt(session);
     if (!Number.isFinite(at)) return; // TTL 0: the token never expires, nothing to do.
-    const delay = delayOverride ?? Math.max(0, at - this.now());
+    const delay = Math.min(MAX_TIMER_MS, delayOverride ?? Math.max(0, at - this.now()));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      // A 30-day TTL does not fit one timer (Node would fire it at once): wait in chunks.
+      if (delayOverride === undefined && this.now() < at) return this.schedule();
       this.exclusive(() => (this.#session === session ? this.refreshDue() : Promise.resolve())).catch(
         (error: unknown) => {
           this.events.emit('error', {

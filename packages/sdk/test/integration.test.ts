@@ -1,0 +1,331 @@
+// Behaviour of the SDK against the real reference server over real HTTP (no mocks).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KmsClient, KmsNotFoundError } from '../src/index.js';
+import { loadStartServer, type Provisioned, ReferenceServer } from './reference-server.js';
+
+const REFERENCE = ['http://$', '{SHARED}'].join(''); // a literal KMS reference, not a template
+const startServer = await loadStartServer();
+
+describe('against the reference server', () => {
+  let server: ReferenceServer;
+  let env: Provisioned;
+  const clients: KmsClient[] = [];
+
+  function client(p: Provisioned = env, extra: Partial<ConstructorParameters<typeof KmsClient>[0]> = {}) {
+    const kms = new KmsClient({
+      siteUrl: p.url,
+      auth: { universalAuth: { clientId: p.clientId, clientSecret: p.clientSecret } },
+      ...extra,
+    });
+    clients.push(kms);
+    return kms;
+  }
+
+  beforeAll(async () => {
+    server = await ReferenceServer.start(startServer);
+    env = await server.provision({ role: 'member' });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await server?.close();
+  });
+
+  it('logs in lazily and lists secrets sorted by key', async () => {
+    const kms = client();
+    const { secrets, stale } = await kms.secrets.list({
+      projectId: env.projectId,
+      environment: 'dev',
+      secretPath: '/app',
+    });
+    expect(stale).toBe(false);
+    expect(secrets.map((s) => [s.secretKey, s.secretValue])).toEqual([
+      ['DB_HOST', 'db.internal'],
+      ['DB_PASS', 'p4ss'],
+      ['DB_USER', 'app'],
+    ]);
+    expect(kms.auth.tokenInfo?.tokenType).toBe('Bearer');
+  });
+
+  it('a viewer reads values (D11) and can select the project by slug', async () => {
+    const viewer = await server.provision({ role: 'viewer' });
+    const { secrets } = await client(viewer).secrets.list({
+      projectSlug: viewer.projectSlug,
+      environment: 'dev',
+      secretPath: '/app',
+    });
+    expect(secrets).toHaveLength(3);
+  });
+
+  it('creates, retrieves, updates (value, comment, rename) and deletes a secret', async () => {
+    const kms = client();
+    const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/app' };
+    const created = await kms.secrets.create({
+      ...loc,
+      secretName: 'API_KEY',
+      secretValue: 'k-1',
+      secretComment: 'c',
+    });
+    expect(created.secretKey).toBe('API_KEY');
+    expect((await kms.secrets.retrieve({ ...loc, secretName: 'API_KEY' })).secretValue).toBe('k-1');
+    const updated = await kms.secrets.update({
+      ...loc,
+      secretName: 'API_KEY',
+      secretValue: 'k-2',
+      secretComment: 'c2',
+    });
+    expect(updated.version).toBe(2);
+    await kms.secrets.update({ ...loc, secretName: 'API_KEY', newSecretName: 'API_TOKEN' });
+    const renamed = await kms.secrets.retrieve({ ...loc, secretName: 'API_TOKEN' });
+    expect(renamed.secretValue).toBe('k-2');
+    expect(renamed.secretComment).toBe('c2');
+    await expect(kms.secrets.retrieve({ ...loc, secretName: 'API_KEY' })).rejects.toBeInstanceOf(
+      KmsNotFoundError,
+    );
+    const deleted = await kms.secrets.delete({ ...loc, secretName: 'API_TOKEN' });
+    expect(deleted.secretKey).toBe('API_TOKEN');
+    const err = await kms.secrets.retrieve({ ...loc, secretName: 'API_TOKEN' }).catch((e) => e);
+    expect(err).toBeInstanceOf(KmsNotFoundError);
+    expect(err.requestId).toBeTruthy();
+  });
+
+  it('batch create, update and delete', async () => {
+    const kms = client();
+    const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/' };
+    const created = await kms.secrets.batch.create({
+      ...loc,
+      secrets: [
+        { secretKey: 'B1', secretValue: 'one' },
+        { secretKey: 'B2', secretValue: 'two' },
+      ],
+    });
+    expect(created.map((s) => s.secretPath)).toEqual(['/', '/']);
+    await kms.secrets.batch.update({ ...loc, secrets: [{ secretKey: 'B1', secretValue: 'uno' }] });
+    expect((await kms.secrets.retrieve({ ...loc, secretName: 'B1' })).secretValue).toBe('uno');
+    const deleted = await kms.secrets.batch.delete({
+      ...loc,
+      secrets: [{ secretKey: 'B1' }, { secretKey: 'B2' }],
+    });
+    expect(deleted).toHaveLength(2);
+    expect((await kms.secrets.list(loc)).secrets.map((s) => s.secretKey)).not.toContain('B1');
+  });
+
+  it('folders: create, list, update, delete', async () => {
+    const kms = client();
+    const loc = { projectId: env.projectId, environment: 'dev' };
+    const folder = await kms.folders.create({ ...loc, name: 'svc_a', path: '/' });
+    expect(folder.name).toBe('svc_a');
+    expect((await kms.folders.list({ ...loc, path: '/' })).map((f) => f.name)).toEqual(
+      expect.arrayContaining(['app', 'svc_a']),
+    );
+    const renamed = await kms.folders.update({ ...loc, folderId: folder.id, name: 'svc_b', path: '/' });
+    expect(renamed.name).toBe('svc_b');
+    await kms.folders.delete({ ...loc, folderName: 'svc_b', path: '/' });
+    expect((await kms.folders.list({ ...loc, path: '/' })).map((f) => f.name)).not.toContain('svc_b');
+  });
+
+  it('recursive lists de-duplicate by key and reference expansion is on by default', async () => {
+    const p = await server.provision({ role: 'member' }, { SHARED: 'root', URL: REFERENCE }, '/');
+    const kms = client(p);
+    await kms.folders.create({ projectId: p.projectId, environment: 'dev', name: 'sub' });
+    await kms.secrets.create({
+      projectId: p.projectId,
+      environment: 'dev',
+      secretPath: '/sub',
+      secretName: 'SHARED',
+      secretValue: 'sub',
+    });
+    const { secrets } = await kms.secrets.list({
+      projectId: p.projectId,
+      environment: 'dev',
+      recursive: true,
+    });
+    expect(secrets.filter((s) => s.secretKey === 'SHARED')).toHaveLength(1);
+    expect(secrets.find((s) => s.secretKey === 'URL')?.secretValue).toBe('http://root');
+    const raw = await kms.secrets.list({
+      projectId: p.projectId,
+      environment: 'dev',
+      expandSecretReferences: false,
+    });
+    expect(raw.secrets.find((s) => s.secretKey === 'URL')?.secretValue).toBe(REFERENCE);
+  });
+
+  it('imports: local secrets beat imports, earlier imports beat later ones', async () => {
+    const p = await server.provision({ role: 'member' }, { LOCAL: 'dev-local', X: 'dev-x' }, '/');
+    await server.admin('POST', '/api/v3/secrets/batch/raw', {
+      workspaceId: p.projectId,
+      environment: 'staging',
+      secretPath: '/',
+      secrets: [
+        { secretKey: 'X', secretValue: 'staging-x' },
+        { secretKey: 'Y', secretValue: 'staging-y' },
+      ],
+    });
+    await server.admin('POST', '/api/v3/secrets/batch/raw', {
+      workspaceId: p.projectId,
+      environment: 'prod',
+      secretPath: '/',
+      secrets: [
+        { secretKey: 'Y', secretValue: 'prod-y' },
+        { secretKey: 'Z', secretValue: 'prod-z' },
+      ],
+    });
+    for (const environment of ['staging', 'prod']) {
+      await server.admin('POST', '/api/v1/secret-imports', {
+        workspaceId: p.projectId,
+        environment: 'dev',
+        path: '/',
+        import: { environment, path: '/' },
+      });
+    }
+    const { secrets } = await client(p).secrets.list({
+      projectId: p.projectId,
+      environment: 'dev',
+      includeImports: true,
+    });
+    expect(secrets.map((s) => [s.secretKey, s.secretValue])).toEqual([
+      ['LOCAL', 'dev-local'],
+      ['X', 'dev-x'],
+      ['Y', 'staging-y'],
+      ['Z', 'prod-z'],
+    ]);
+  });
+
+  it('attachToProcessEnv keeps existing variables unless overrideEnv', async () => {
+    const p = await server.provision(
+      { role: 'viewer' },
+      { KMS_SDK_IT_A: 'from-kms', KMS_SDK_IT_B: 'from-kms' },
+      '/',
+    );
+    process.env.KMS_SDK_IT_A = 'preset';
+    delete process.env.KMS_SDK_IT_B;
+    const kms = client(p);
+    await kms.secrets.list({ projectId: p.projectId, environment: 'dev', attachToProcessEnv: true });
+    expect(process.env.KMS_SDK_IT_A).toBe('preset');
+    expect(process.env.KMS_SDK_IT_B).toBe('from-kms');
+    await kms.secrets.list({
+      projectId: p.projectId,
+      environment: 'dev',
+      attachToProcessEnv: true,
+      overrideEnv: true,
+    });
+    expect(process.env.KMS_SDK_IT_A).toBe('from-kms');
+    delete process.env.KMS_SDK_IT_A;
+    delete process.env.KMS_SDK_IT_B;
+  });
+
+  it('cache: serves hits, invalidates on writes, revalidates with If-None-Match', async () => {
+    const statuses: number[] = [];
+    const countingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).includes('/v3/secrets/raw?')) statuses.push(response.status);
+      return response;
+    };
+    const kms = client(env, { cache: { ttl: 200 }, fetch: countingFetch });
+    const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/app' };
+    await kms.secrets.list(loc);
+    await kms.secrets.list(loc);
+    expect(statuses).toEqual([200]);
+    await kms.secrets.create({ ...loc, secretName: 'CACHED_NEW', secretValue: 'v' });
+    expect((await kms.secrets.list(loc)).secrets.map((s) => s.secretKey)).toContain('CACHED_NEW');
+    expect(statuses).toEqual([200, 200]);
+    await new Promise((r) => setTimeout(r, 250));
+    await kms.secrets.list(loc);
+    expect(statuses).toEqual([200, 200, 304]);
+    await kms.secrets.delete({ ...loc, secretName: 'CACHED_NEW' });
+  });
+
+  it('close() revokes the token: the server refuses it afterwards', async () => {
+    const kms = new KmsClient({
+      siteUrl: env.url,
+      auth: { universalAuth: { clientId: env.clientId, clientSecret: env.clientSecret } },
+    });
+    const token = await kms.auth.getAccessToken();
+    await kms.close();
+    const response = await fetch(
+      `${env.url}/api/v3/secrets/raw?workspaceId=${env.projectId}&environment=dev`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    expect(response.status).toBe(401);
+  });
+
+  describe('token lifecycle with short TTLs (15 s of reads)', () => {
+    async function readLoop(kms: KmsClient, p: Provisioned, ms: number, pauseMs: number) {
+      let ok = 0;
+      const failures: unknown[] = [];
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        try {
+          await kms.secrets.list({ projectId: p.projectId, environment: 'dev', secretPath: '/app' });
+          ok++;
+        } catch (error) {
+          failures.push(error);
+        }
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+      return { ok, failures };
+    }
+
+    function observe(kms: KmsClient) {
+      const seen = { logins: 0, renewals: 0, reasons: [] as string[], errors: 0 };
+      kms.on('tokenRefreshed', (e) => (e.kind === 'login' ? seen.logins++ : seen.renewals++));
+      kms.on('reauthenticated', (e) => seen.reasons.push(e.reason));
+      kms.on('error', () => seen.errors++);
+      return seen;
+    }
+
+    it('TTL 2 s / max TTL 5 s / uses limit 3: zero failed calls, logins and renewals as planned', async () => {
+      const p = await server.provision({ accessTokenTTL: 2, accessTokenMaxTTL: 5, role: 'viewer' });
+      const p3 = await server.provision({
+        accessTokenTTL: 2,
+        accessTokenMaxTTL: 5,
+        accessTokenNumUsesLimit: 3,
+        role: 'viewer',
+      });
+      const kms = client(p);
+      const seen = observe(kms);
+      // Uses limit 3, known to the client: it logs in again before a 4th use.
+      const counted = new KmsClient({
+        siteUrl: p3.url,
+        auth: {
+          universalAuth: { clientId: p3.clientId, clientSecret: p3.clientSecret, accessTokenNumUsesLimit: 3 },
+        },
+      });
+      clients.push(counted);
+      const seenCounted = observe(counted);
+      // Uses limit 3, unknown to the client: the server's 401 triggers one transparent re-login.
+      const blind = client(p3);
+      const seenBlind = observe(blind);
+
+      const [a, b, c] = await Promise.all([
+        readLoop(kms, p, 15_000, 100),
+        readLoop(counted, p3, 15_000, 250),
+        readLoop(blind, p3, 15_000, 250),
+      ]);
+      expect(a.failures).toEqual([]);
+      expect(b.failures).toEqual([]);
+      expect(c.failures).toEqual([]);
+      // Plan (docs/token-lifecycle.md): usable lifetime 1 s (JWT exp has whole-second resolution), buffer
+      // 0.2 s: login at 0, renewals at 0.8, 1.6 and 2.4 s, a login at 3.2 s (a renewal would pass the
+      // 5 s max TTL), and so on: one login and three renewals per 3.2 s.
+      const cycles = 15_000 / 3_200;
+      expect(seen.logins).toBeGreaterThanOrEqual(Math.floor(cycles));
+      expect(seen.logins).toBeLessThanOrEqual(Math.ceil(cycles) + 1);
+      expect(seen.renewals).toBeGreaterThanOrEqual(3 * Math.floor(cycles));
+      expect(seen.renewals).toBeLessThanOrEqual(3 * Math.ceil(cycles) + 3);
+      console.info(
+        `15 s of reads: ${a.ok} reads, ${seen.logins} logins, ${seen.renewals} renewals (TTL 2/max 5); ` +
+          `${b.ok} reads, ${seenCounted.logins} logins (uses limit 3, counted); ` +
+          `${c.ok} reads, ${seenBlind.logins} logins (uses limit 3, server 401s)`,
+      );
+      expect(seen.reasons.every((r) => r === 'maxTtl')).toBe(true);
+      expect(seen.errors).toBe(0);
+      // Plan: exactly one login per three reads, no 401 ever reached the caller.
+      expect(seenCounted.logins).toBe(Math.ceil(b.ok / 3));
+      expect(seenCounted.reasons.every((r) => r === 'usesLimit')).toBe(true);
+      expect(seenBlind.reasons.filter((r) => r === 'unauthorized').length).toBeGreaterThan(0);
+      expect(seenBlind.logins).toBeGreaterThanOrEqual(Math.ceil(c.ok / 3));
+    }, 40_000);
+  });
+});
