@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CliProcess, runCli, startCli } from './helpers/cli-process.js';
+
+const newKey = () => randomBytes(32).toString('base64');
+const running: CliProcess[] = [];
+afterEach(async () => {
+  for (const p of running.splice(0)) {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }
+});
+
+function start(args: string[], env: Record<string, string | undefined>, cwd?: string) {
+  const p = startCli(args, env, cwd);
+  running.push(p);
+  return p;
+}
+
+async function login(url: string, clientId: string, clientSecret: string) {
+  const res = await fetch(`${url}/api/v1/auth/universal-auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId, clientSecret }),
+  });
+  return { status: res.status, body: (await res.json()) as { accessToken: string } };
+}
+
+async function listDemo(url: string, token: string) {
+  const res = await fetch(`${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/app&expandSecretReferences=true`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return (await res.json()) as { secrets: { secretKey: string; secretValue: string }[] };
+}
+
+describe('kms-server start', () => {
+  it('refuses to start without ROOT_ENCRYPTION_KEY, or with a key that is not 32 bytes of base64, with one clear line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-start-'));
+    const missing = await runCli(['start', '--port', '0', '--data-dir', dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.output).toMatch(/^kms-server: ROOT_ENCRYPTION_KEY is not set/);
+    const short = await runCli(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') });
+    expect(short.output).toMatch(/must be base64 of 32 random bytes \(it decodes to 16 bytes\)/);
+    const garbage = await runCli(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: 'not base64!' });
+    expect(garbage.output).toMatch(/it is not valid base64/);
+    expect(short.output.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('starts empty and not bootstrapped on the given port, bound to 127.0.0.1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-start-'));
+    const p = start(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: newKey() });
+    const [, url] = await p.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    await p.waitFor(/Not bootstrapped yet/);
+    const config = await (await fetch(`${url}/api/v1/admin/config`)).json();
+    expect(config.config.initialized).toBe(false);
+    expect(statSync(join(dir, 'kms.db')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('kms-server dev', () => {
+  it('bootstraps a demo project, prints working credentials, and prints fresh ones after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-dev-'));
+    const first = start(['dev', '--port', '0', '--data-dir', dir], {});
+    await first.waitFor(/root key from .*root\.key \(generated now\)/);
+    const [, url] = await first.waitFor(/KMS_SITE_URL=(\S+)/);
+    const [, clientId] = await first.waitFor(/KMS_CLIENT_ID=(\S+)/);
+    const [, clientSecret] = await first.waitFor(/KMS_CLIENT_SECRET=(\S+)/);
+    expect(statSync(join(dir, 'root.key')).mode & 0o777).toBe(0o600);
+    const session = await login(url!, clientId!, clientSecret!);
+    expect(session.status).toBe(200);
+    const { secrets } = await listDemo(url!, session.body.accessToken);
+    expect(secrets.map((s) => s.secretKey).sort()).toEqual(['API_KEY', 'API_KEY_OWNER', 'DATABASE_URL', 'GREETING', 'REDIS_URL']);
+    expect(secrets.find((s) => s.secretKey === 'GREETING')?.secretValue).toBe('Hello from Hanzo KMS (dev)');
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    running.splice(running.indexOf(first), 1);
+
+    const second = start(['dev', '--port', '0', '--data-dir', dir], {});
+    const [, url2] = await second.waitFor(/KMS_SITE_URL=(\S+)/);
+    const [, secret2] = await second.waitFor(/KMS_CLIENT_SECRET=(\S+)/);
+    expect(secret2).not.toBe(clientSecret);
+    const again = await login(url2!, clientId!, secret2!);
+    expect(again.status).toBe(200);
+    expect((await listDemo(url2!, again.body.accessToken)).secrets).toHaveLength(5);
+  });
+});
+
+describe('kms-server rotate-root-key and audit verify', () => {
+  it('re-wraps data keys under a new root key; the old key no longer opens the data; the audit chain verifies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-rotate-'));
+    const oldKey = newKey();
+    const dev = start(['dev', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: oldKey });
+    await dev.waitFor(/KMS_CLIENT_SECRET=/);
+    dev.child.kill('SIGTERM');
+    await dev.exited;
+    running.splice(running.indexOf(dev), 1);
+
+    const nextKey = newKey();
+    const rotated = await runCli(['rotate-root-key', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: oldKey, NEW_ROOT_ENCRYPTION_KEY: nextKey });
+    expect(rotated.code).toBe(0);
+    expect(rotated.output).toMatch(/re-wrapped 2 keys/);
+    const again = await runCli(['rotate-root-key', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: oldKey, NEW_ROOT_ENCRYPTION_KEY: newKey() });
+    expect(again.code).toBe(1);
+    expect(again.output).toMatch(/not the configured one/);
+
+    const restarted = start(['dev', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: nextKey });
+    const [, url] = await restarted.waitFor(/KMS_SITE_URL=(\S+)/);
+    const [, clientId] = await restarted.waitFor(/KMS_CLIENT_ID=(\S+)/);
+    const [, clientSecret] = await restarted.waitFor(/KMS_CLIENT_SECRET=(\S+)/);
+    const session = await login(url!, clientId!, clientSecret!);
+    expect((await listDemo(url!, session.body.accessToken)).secrets).toHaveLength(5);
+    restarted.child.kill('SIGTERM');
+    await restarted.exited;
+    running.splice(running.indexOf(restarted), 1);
+
+    const verified = await runCli(['audit', 'verify', '--data-dir', dir]);
+    expect(verified.code).toBe(0);
+    expect(verified.output).toMatch(/audit chain ok: \d+ entries/);
+
+    const db = new Database(join(dir, 'kms.db'));
+    db.prepare("UPDATE audit_logs SET ip_address = '10.6.6.6' WHERE seq = 3").run();
+    db.close();
+    const broken = await runCli(['audit', 'verify', '--data-dir', dir]);
+    expect(broken.code).toBe(1);
+    expect(broken.output).toMatch(/audit chain BROKEN at entry seq 3/);
+    // With ROOT_ENCRYPTION_KEY set, dev mode never writes a key file.
+    expect(existsSync(join(dir, 'root.key'))).toBe(false);
+  });
+});
