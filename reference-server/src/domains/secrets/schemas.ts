@@ -66,7 +66,7 @@ const secretMetadataSchema = z
 const tagIdsSchema = z.array(z.string().trim().min(1).max(64)).max(100);
 const secretType = z.enum(['shared', 'personal']).default('shared');
 const reminderNote = z.string().max(1024).nullable().optional();
-const reminderRepeatDays = z.number().int().min(1).max(365).nullable().optional();
+const reminderRepeatDays = z.number().int().min(0).max(3650).nullable().optional();
 
 /** `key=K,value=V` pairs joined by `|`, at most 10, each with both parts. */
 const metadataFilterSchema = z
