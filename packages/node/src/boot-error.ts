@@ -1,0 +1,190 @@
+/**
+ * The one error type of a failed boot, and the mapping from SDK errors to it: a reason, an exit code and
+ * one line that names the cause. Messages never contain a secret value, a client secret or a token.
+ *
+ * @module
+ */
+import {
+  KmsAbortError,
+  KmsApiError,
+  KmsAuthenticationError,
+  KmsConfigError,
+  KmsConnectionError,
+  KmsError,
+  KmsNotFoundError,
+  KmsPermissionDeniedError,
+  KmsRateLimitError,
+  KmsTimeoutError,
+  KmsValidationError,
+} from '@hanzo/kms';
+
+/** Why a boot failed. Each reason has its own exit code ({@link exitCodes}). */
+export type BootFailureReason =
+  | 'config'
+  | 'unreachable'
+  | 'timeout'
+  | 'bad-credentials'
+  | 'locked-out'
+  | 'forbidden'
+  | 'not-found'
+  | 'rate-limited'
+  | 'server-error'
+  | 'env-conflict'
+  | 'invalid-secrets';
+
+/**
+ * Exit codes of a failed boot (`--import @hanzo/kms-node/register`) and of the `kms` CLI, from BSD
+ * `sysexits.h` so that shells and supervisors can tell the causes apart.
+ */
+export const exitCodes: Readonly<Record<BootFailureReason, number>> = Object.freeze({
+  /** EX_DATAERR: the environment already holds a different value (`KMS_ENV_MERGE=error`). */
+  'env-conflict': 65,
+  /** EX_DATAERR: secrets failed the `defineSecrets` schema. */
+  'invalid-secrets': 65,
+  /** EX_NOINPUT: project, environment, folder or secret does not exist. */
+  'not-found': 66,
+  /** EX_UNAVAILABLE: the server could not be reached or answered 5xx. */
+  unreachable: 69,
+  /** EX_UNAVAILABLE: the server failed (5xx). */
+  'server-error': 69,
+  /** EX_TEMPFAIL: the boot deadline (`KMS_BOOT_TIMEOUT`) passed. */
+  timeout: 75,
+  /** EX_TEMPFAIL: rate limited (429) until the deadline. */
+  'rate-limited': 75,
+  /** EX_NOPERM: wrong, revoked or expired credentials. */
+  'bad-credentials': 77,
+  /** EX_NOPERM: too many failed logins; the identity is locked for a while. */
+  'locked-out': 77,
+  /** EX_NOPERM: the identity may not read this project, environment or path. */
+  forbidden: 77,
+  /** EX_CONFIG: missing or invalid configuration (variable, option or credential file). */
+  config: 78,
+});
+
+/** A failed boot: `reason` says why, `exitCode` is what the process exits with, `message` is one line. */
+export class KmsBootError extends KmsError {
+  /** Always `KmsBootError`. */
+  override name = 'KmsBootError';
+  /** Why the boot failed. */
+  readonly reason: BootFailureReason;
+  /** The exit code for this reason (see {@link exitCodes}). */
+  readonly exitCode: number;
+  /** Key names involved (conflicting or invalid keys), never values. */
+  readonly keys: readonly string[];
+  constructor(
+    reason: BootFailureReason,
+    message: string,
+    options: { cause?: unknown; keys?: string[] } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = reason;
+    this.exitCode = exitCodes[reason];
+    this.keys = Object.freeze([...(options.keys ?? [])]);
+  }
+}
+
+/** A missing or invalid setting. `field` names the variable, option or file, e.g. `KMS_CLIENT_ID`. */
+export class KmsNodeConfigError extends KmsConfigError {
+  /** Always `KmsNodeConfigError`. */
+  override name = 'KmsNodeConfigError';
+  constructor(field: string, problem: string) {
+    super(field, problem);
+    this.message = `${field} ${problem}`;
+  }
+}
+
+/** Where the boot was reading from, to name it in messages. */
+export interface BootTarget {
+  siteUrl: string;
+  project: string;
+  environment: string;
+  secretPath: string;
+  timeoutMs?: number;
+}
+
+const LOCKED = /locked/i;
+
+/**
+ * Maps any error of a boot (SDK errors, config errors, the deadline) to a {@link KmsBootError} with one
+ * line naming the cause. Server messages are already scrubbed of every sensitive string by the SDK.
+ */
+export function toBootError(error: unknown, target: BootTarget): KmsBootError {
+  if (error instanceof KmsBootError) return error;
+  const where = `project ${target.project}, environment ${target.environment}, path ${target.secretPath}`;
+  if (error instanceof KmsConfigError) return new KmsBootError('config', error.message, { cause: error });
+  if (error instanceof KmsTimeoutError || error instanceof KmsAbortError) {
+    return new KmsBootError(
+      'timeout',
+      `KMS server at ${target.siteUrl} did not answer within ${formatMs(target.timeoutMs)} (KMS_BOOT_TIMEOUT)`,
+      { cause: error },
+    );
+  }
+  if (error instanceof KmsConnectionError) {
+    return new KmsBootError('unreachable', `KMS server at ${target.siteUrl} is unreachable`, {
+      cause: error,
+    });
+  }
+  if (error instanceof KmsAuthenticationError) {
+    if (LOCKED.test(error.message)) {
+      return new KmsBootError(
+        'locked-out',
+        'login refused: the identity is temporarily locked after repeated failed logins; try again later',
+        { cause: error },
+      );
+    }
+    const onLogin = error.path.includes('/auth/');
+    return new KmsBootError(
+      'bad-credentials',
+      onLogin
+        ? 'login refused: the client id or client secret is wrong, revoked or expired (KMS_CLIENT_ID / KMS_CLIENT_SECRET)'
+        : 'the access token was refused (revoked or expired)',
+      { cause: error },
+    );
+  }
+  if (error instanceof KmsPermissionDeniedError) {
+    const onLogin = error.path.includes('/auth/');
+    return new KmsBootError(
+      'forbidden',
+      onLogin
+        ? `login refused: ${error.error === 'TokenError' ? 'token error' : 'not allowed from this address'}`
+        : `the identity is not allowed to read ${where}`,
+      { cause: error },
+    );
+  }
+  if (error instanceof KmsNotFoundError) {
+    const what =
+      error.error === 'SecretPathNotFound' || /folder with path/i.test(error.message)
+        ? `folder ${target.secretPath} does not exist in project ${target.project}, environment ${target.environment}`
+        : `not found: ${where}`;
+    return new KmsBootError('not-found', what, { cause: error });
+  }
+  if (error instanceof KmsRateLimitError) {
+    return new KmsBootError(
+      'rate-limited',
+      `KMS server at ${target.siteUrl} kept answering 429 Too Many Requests`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof KmsApiError) {
+    if (error.status >= 500) {
+      return new KmsBootError('server-error', `KMS server at ${target.siteUrl} failed with ${error.status}`, {
+        cause: error,
+      });
+    }
+    return new KmsBootError('config', `KMS server refused the request (${error.status}): ${error.message}`, {
+      cause: error,
+    });
+  }
+  if (error instanceof KmsValidationError) {
+    return new KmsBootError('config', error.message, { cause: error });
+  }
+  const name = error instanceof Error ? error.name : typeof error;
+  return new KmsBootError('unreachable', `boot failed with an unexpected ${name}`, { cause: error });
+}
+
+function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return 'the timeout';
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}

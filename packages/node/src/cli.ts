@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * The `kms` bin. See {@link runCli} for the commands.
+ *
+ * @module
+ */
+import { constants } from 'node:os';
+import { runCli } from './cli/main.js';
+
+const outcome = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
+if (typeof outcome === 'number') {
+  process.exitCode = outcome;
+} else {
+  // Die by the child's signal so that our parent sees the same status; 128+n if it is ignored.
+  process.kill(process.pid, outcome.signal);
+  process.exitCode = 128 + (constants.signals[outcome.signal] ?? 0);
+}

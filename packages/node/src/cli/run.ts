@@ -1,0 +1,230 @@
+/**
+ * `kms run [options] -- cmd args`: starts `cmd` with the secrets merged into its environment, forwards
+ * signals, passes its exit status through and, with `--watch`, restarts it when the secrets change.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { configFingerprint, type EnvMergePolicy, parseDuration, type ResolvedKmsConfig } from '../config.js';
+import { mergeIntoEnv } from '../env-merge.js';
+import { BOOT_MARKER, fetchSecrets, resolveOrThrow } from '../load-secrets.js';
+import { watchSecrets } from '../watch.js';
+import {
+  type CliIo,
+  locationFlags,
+  reportFailure,
+  locationHelp,
+  optionsFromFlags,
+  parseFlags,
+  UsageError,
+} from './common.js';
+
+/** Help of `kms run`. */
+export const runHelp = `Usage: kms run [options] -- COMMAND [ARGS...]
+
+Starts COMMAND with the secrets merged into its environment. Signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+SIGUSR2) are forwarded; kms exits with the command's exit code (or is killed by the same signal).
+
+Options:
+  --env-merge POLICY        preserve (default: existing variables win), override, or error (KMS_ENV_MERGE)
+  --watch                   poll for changes and restart COMMAND when a secret changes
+  --watch-interval DURATION poll interval with --watch, default 10s (minimum 100ms)
+  --watch-grace DURATION    with --watch, time between SIGTERM and SIGKILL on restart, default 10s
+
+${locationHelp}
+
+Exit codes: the command's own; 126 not executable; 127 command not found; 64 usage; 65 env conflict;
+66 not found; 69 unreachable; 75 timeout or rate limited; 77 credentials or permission; 78 configuration.
+`;
+
+/** The signals `kms run` forwards to its child. */
+export const forwardedSignals: readonly NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR2',
+];
+
+/** How `kms run` ends: with the child's exit code, or by re-raising the signal that killed it. */
+export type RunOutcome = number | { signal: NodeJS.Signals };
+
+function buildChildEnv(
+  base: Record<string, string | undefined>,
+  secrets: Readonly<Record<string, string>>,
+  config: ResolvedKmsConfig,
+  io: CliIo,
+): Record<string, string | undefined> {
+  const env = { ...base };
+  const report = mergeIntoEnv(env, secrets, config.envMerge);
+  if (report.skipped.length > 0) {
+    io.stderr.write(`kms: kept existing variables ${report.skipped.join(', ')} (--env-merge preserve)\n`);
+  }
+  env[BOOT_MARKER] = configFingerprint(config);
+  return env;
+}
+
+/** Runs `kms run`; resolves with the outcome once the (last) child has exited. */
+export async function runCommand(args: string[], io: CliIo): Promise<RunOutcome> {
+  const separator = args.indexOf('--');
+  const flagArgs = separator === -1 ? args : args.slice(0, separator);
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(
+      'run',
+      flagArgs,
+      {
+        ...locationFlags,
+        'env-merge': { type: 'string' },
+        watch: { type: 'boolean' },
+        'watch-interval': { type: 'string' },
+        'watch-grace': { type: 'string' },
+      },
+      true,
+    );
+  } catch (error) {
+    if (separator === -1) throw new UsageError(`${(error as Error).message}; put the command after --`);
+    throw error;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(runHelp);
+    return 0;
+  }
+  if (separator !== -1 && positionals.length > 0) {
+    throw new UsageError(`run: unexpected argument "${positionals[0]}" before --`);
+  }
+  const command = separator === -1 ? positionals : args.slice(separator + 1);
+  if (command.length === 0)
+    throw new UsageError('run: no command given, e.g. kms run --env prod -- node app.js');
+
+  const options = optionsFromFlags(values, io.env);
+  if (typeof values['env-merge'] === 'string') {
+    const policy = values['env-merge'];
+    if (!['preserve', 'override', 'error'].includes(policy)) {
+      throw new UsageError(`run: --env-merge must be preserve, override or error, got "${policy}"`);
+    }
+    options.envMerge = policy as EnvMergePolicy;
+  }
+  const duration = (name: string, fallback: number) => {
+    const raw = values[name];
+    if (typeof raw !== 'string') return fallback;
+    try {
+      return Math.max(100, parseDuration(`--${name}`, raw));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  };
+  const interval = duration('watch-interval', 10_000);
+  const grace = duration('watch-grace', 10_000);
+
+  const config = resolveOrThrow(options);
+  const secrets = await fetchSecrets(config);
+  const firstEnv = buildChildEnv(io.env, secrets, config, io);
+  return supervise(
+    command,
+    firstEnv,
+    io,
+    values.watch === true ? { options, interval, grace, secrets, config } : undefined,
+  );
+}
+
+interface WatchPlan {
+  options: ReturnType<typeof optionsFromFlags>;
+  interval: number;
+  grace: number;
+  secrets: Record<string, string>;
+  config: ResolvedKmsConfig;
+}
+
+function supervise(
+  command: string[],
+  firstEnv: Record<string, string | undefined>,
+  io: CliIo,
+  watch: WatchPlan | undefined,
+): Promise<RunOutcome> {
+  const [file, ...argv] = command as [string, ...string[]];
+  return new Promise<RunOutcome>((resolve) => {
+    let child: ChildProcess;
+    const retiring = new Set<ChildProcess>();
+    let stopWatching: (() => Promise<void>) | undefined;
+    let finished = false;
+
+    const forward = (signal: NodeJS.Signals) => {
+      child.kill(signal);
+    };
+    const handlers = new Map<NodeJS.Signals, () => void>();
+    for (const signal of forwardedSignals) {
+      const handler = () => forward(signal);
+      handlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+
+    const finish = (outcome: RunOutcome) => {
+      if (finished) return;
+      finished = true;
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      const done = stopWatching ? stopWatching().catch(() => undefined) : Promise.resolve();
+      void done.then(() => resolve(outcome));
+    };
+
+    const start = (env: Record<string, string | undefined>) => {
+      const proc = spawn(file, argv, { stdio: 'inherit', env });
+      proc.on('error', (error: NodeJS.ErrnoException) => {
+        if (retiring.has(proc)) return;
+        if (error.code === 'ENOENT') {
+          io.stderr.write(`kms: run: command not found: ${file}\n`);
+          finish(127);
+        } else if (error.code === 'EACCES') {
+          io.stderr.write(`kms: run: permission denied: ${file}\n`);
+          finish(126);
+        } else {
+          io.stderr.write(`kms: run: cannot start ${file} (${error.code ?? error.name})\n`);
+          finish(126);
+        }
+      });
+      proc.on('exit', (code, signal) => {
+        if (retiring.delete(proc)) return;
+        if (proc !== child) return;
+        finish(signal ? { signal } : (code ?? 1));
+      });
+      child = proc;
+    };
+
+    const restart = async (secrets: Record<string, string>) => {
+      if (finished || !watch) return;
+      const old = child;
+      retiring.add(old);
+      const exited = new Promise<void>((done) => {
+        if (old.exitCode !== null || old.signalCode !== null) return done();
+        old.once('exit', () => done());
+      });
+      old.kill('SIGTERM');
+      const killTimer = setTimeout(() => old.kill('SIGKILL'), watch.grace);
+      await exited;
+      clearTimeout(killTimer);
+      if (finished) return;
+      let env: Record<string, string | undefined>;
+      try {
+        env = buildChildEnv(io.env, secrets, watch.config, io);
+      } catch (error) {
+        finish(reportFailure(io, error));
+        return;
+      }
+      start(env);
+    };
+
+    start(firstEnv);
+    if (watch) {
+      stopWatching = watchSecrets({
+        ...watch.options,
+        interval: watch.interval,
+        initial: watch.secrets,
+        onChange: async (change) => {
+          io.stderr.write(`kms: secrets changed (${change.keys.join(', ')}); restarting the command\n`);
+          await restart(change.secrets);
+        },
+      });
+    }
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * `@hanzo/kms-node`: boot-load Hanzo KMS secrets in Node. Importing this entry does nothing by itself;
+ * the side effect lives in `@hanzo/kms-node/register`.
+ *
+ * @packageDocumentation
+ */
+export {
+  type BootFailureReason,
+  type BootTarget,
+  exitCodes,
+  KmsBootError,
+  KmsNodeConfigError,
+  toBootError,
+} from './boot-error.js';
+export { type BootOptions, type BootOutcome, type BootSkipReason, bootFromEnvironment } from './boot.js';
+export {
+  type ConfigSource,
+  configFingerprint,
+  DEFAULT_BOOT_TIMEOUT,
+  DEFAULT_CREDENTIALS_DIR,
+  type EnvMergePolicy,
+  type KmsNodeOptions,
+  kmsNodeOptionsSchema,
+  parseBooleanVariable,
+  parseDuration,
+  projectLabel,
+  type ResolvedKmsConfig,
+  resolveConfig,
+} from './config.js';
+export {
+  type DefineSecretsOptions,
+  defineSecrets,
+  loadConfig,
+  type StandardSchemaV1,
+} from './define-secrets.js';
+export { type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
+export {
+  BOOT_MARKER,
+  createClient,
+  fetchSecrets,
+  type LoadSecretsOptions,
+  type LoadSecretsReport,
+  loadSecrets,
+  type SecretValues,
+  withBootDeadline,
+} from './load-secrets.js';
+export {
+  diffSecrets,
+  type SecretsChange,
+  type StopWatching,
+  type WatchSecretsOptions,
+  watchSecrets,
+} from './watch.js';
