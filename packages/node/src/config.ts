@@ -90,7 +90,13 @@ export const kmsNodeOptionsSchema = z.strictObject({
   bootTimeout: z.optional(z.number().check(z.int(), z.positive())),
   envMerge: z.optional(z.enum(envMergeValues)),
   credentialsDir: z.optional(z.string().check(z.minLength(1))),
-  env: z.optional(z.record(z.string(), z.optional(z.string()))),
+  // process.env is not a plain object, so a record schema would refuse it.
+  env: z.optional(
+    z.custom<Record<string, string | undefined>>(
+      (v) => typeof v === 'object' && v !== null,
+      'must be an object',
+    ),
+  ),
 });
 
 function checkOptions(options: KmsNodeOptions): KmsNodeOptions {

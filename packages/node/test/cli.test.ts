@@ -1,0 +1,181 @@
+// The built `kms` CLI in real child processes against the reference server.
+import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath, kmsEnv, runKms, start } from './helpers.ts';
+
+let kms: KmsTestServer;
+const DB = 'postgres://app:pw-c0ffee@db.internal/app';
+const KEY = 'api-key-9a7b';
+
+beforeAll(async () => {
+  kms = await startKmsTestServer({ secrets: { dev: { '/app': { DATABASE_URL: DB, API_KEY: KEY } } } });
+});
+afterAll(() => kms?.close());
+
+const printDb = [
+  'node',
+  '-e',
+  'console.log("DB=" + process.env.DATABASE_URL + " KEY=" + process.env.API_KEY)',
+];
+
+function expectNoSecretIn(text: string) {
+  for (const secret of [kms.clientSecret, DB, KEY]) expect(text).not.toContain(secret);
+}
+
+describe('kms run', () => {
+  it('starts the command with the secrets in its environment', async () => {
+    const result = await runKms(['run', '--', ...printDb], kmsEnv(kms));
+    expect(result.stdout).toBe(`DB=${DB} KEY=${KEY}\n`);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('flags win over KMS_* variables; preserve keeps the shell value and names it', async () => {
+    const env = kmsEnv(kms, { KMS_SECRET_PATH: '/nope', KMS_ENVIRONMENT: 'prod', API_KEY: 'shell' });
+    const result = await runKms(['run', '--env', 'dev', '--path', '/app', '--', ...printDb], env);
+    expect(result.stdout).toBe(`DB=${DB} KEY=shell\n`);
+    expect(result.stderr).toBe('kms: kept existing variables API_KEY (--env-merge preserve)\n');
+    const override = await runKms(
+      ['run', '--env-merge', 'override', '--', ...printDb],
+      kmsEnv(kms, { API_KEY: 'shell' }),
+    );
+    expect(override.stdout).toBe(`DB=${DB} KEY=${KEY}\n`);
+  });
+
+  it('passes the exit code through', async () => {
+    const result = await runKms(['run', '--', 'node', '-e', 'process.exit(7)'], kmsEnv(kms));
+    expect(result.code).toBe(7);
+  });
+
+  it('forwards SIGTERM; the child exit code (42) comes back', async () => {
+    const child = start(process.execPath, [cliPath, 'run', '--', 'node', 'trap-term.mjs'], kmsEnv(kms));
+    await child.waitFor(`ready DATABASE_URL=${DB}`);
+    child.kill('SIGTERM');
+    const result = await child.result;
+    expect(result.stdout).toContain('got SIGTERM');
+    expect(result.code).toBe(42);
+  });
+
+  it('a child killed by a signal kills kms run with the same signal', async () => {
+    const result = await runKms(
+      ['run', '--', 'node', '-e', 'process.kill(process.pid, "SIGTERM")'],
+      kmsEnv(kms),
+    );
+    expect(result.signal).toBe('SIGTERM');
+  });
+
+  it('command not found: 127; no command: usage 64', async () => {
+    const missing = await runKms(['run', '--', 'no-such-command-kms-test'], kmsEnv(kms));
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toBe('kms: run: command not found: no-such-command-kms-test\n');
+    const none = await runKms(['run'], kmsEnv(kms));
+    expect(none.code).toBe(64);
+  });
+
+  it('a bad credential fails before starting the command, in one line', async () => {
+    const result = await runKms(
+      ['run', '--', ...printDb],
+      kmsEnv(kms, { KMS_CLIENT_SECRET: 'nope-nope-nope-1' }),
+    );
+    expect(result.code).toBe(77);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toContain('nope-nope-nope-1');
+  });
+
+  it('--watch restarts the command after a secret update', async () => {
+    const child = start(
+      process.execPath,
+      [
+        cliPath,
+        'run',
+        '--watch',
+        '--watch-interval',
+        '200ms',
+        '--watch-grace',
+        '2s',
+        '--',
+        'node',
+        'trap-term.mjs',
+      ],
+      kmsEnv(kms),
+    );
+    try {
+      await child.waitFor(`ready DATABASE_URL=${DB}`);
+      await kms.setSecret('dev', '/app', 'DATABASE_URL', 'postgres://rotated-db');
+      await child.waitFor('ready DATABASE_URL=postgres://rotated-db');
+      expect(child.stdout()).toContain('got SIGTERM');
+      expect(child.stderr()).toContain('kms: secrets changed (DATABASE_URL); restarting the command\n');
+      expect(child.stderr()).not.toContain('rotated-db');
+      child.kill('SIGTERM');
+      const result = await child.result;
+      expect(result.code).toBe(42);
+    } finally {
+      child.kill('SIGKILL');
+      await kms.setSecret('dev', '/app', 'DATABASE_URL', DB);
+    }
+  });
+});
+
+describe('kms export', () => {
+  it.each([
+    ['dotenv', `API_KEY="${KEY}"\nDATABASE_URL="${DB}"\n`],
+    ['json', `${JSON.stringify({ API_KEY: KEY, DATABASE_URL: DB }, null, 2)}\n`],
+    ['yaml', `API_KEY: "${KEY}"\nDATABASE_URL: "${DB}"\n`],
+  ])('--format %s', async (format, expected) => {
+    const result = await runKms(['export', '--format', format], kmsEnv(kms));
+    expect(result.stdout).toBe(expected);
+    expect(result.code).toBe(0);
+  });
+
+  it('--format k8s-secret prints a Secret manifest', async () => {
+    const result = await runKms(['export', '--format', 'k8s-secret', '--namespace', 'shop'], kmsEnv(kms));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `kind: Secret\nmetadata:\n  name: "${kms.projectSlug}-dev"\n  namespace: "shop"\n`,
+    );
+    expect(result.stdout).toContain(`  DATABASE_URL: ${Buffer.from(DB).toString('base64')}\n`);
+    expect(result.stdout).toContain('    kms.hanzo.ai/secret-path: "/app"\n');
+  });
+
+  it('rejects an unknown format with usage exit 64', async () => {
+    const result = await runKms(['export', '--format', 'xml'], kmsEnv(kms));
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/--format must be one of dotenv, json, yaml, k8s-secret/);
+  });
+});
+
+describe('kms secrets get', () => {
+  it('prints only the value asked for', async () => {
+    const result = await runKms(['secrets', 'get', 'API_KEY'], kmsEnv(kms));
+    expect(result.stdout).toBe(`${KEY}\n`);
+    expect(result.stderr).toBe('');
+  });
+
+  it('a missing key: exit 66 naming it', async () => {
+    const result = await runKms(['secrets', 'get', 'NOPE'], kmsEnv(kms));
+    expect(result.code).toBe(66);
+    expect(result.stderr).toBe(
+      `kms: secret NOPE not found in project ${kms.projectSlug}, environment dev, path /app\n`,
+    );
+  });
+});
+
+describe('help', () => {
+  it.each([[['--help']], [['run', '--help']], [['export', '--help']], [['secrets', '--help']]])(
+    'kms %j prints usage and no value',
+    async (args) => {
+      const result = await runKms(args, kmsEnv(kms));
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: kms/);
+      expectNoSecretIn(result.stdout + result.stderr);
+    },
+  );
+
+  it('an unknown command or flag is a usage error (64)', async () => {
+    expect((await runKms(['nope'], kmsEnv(kms))).code).toBe(64);
+    const flag = await runKms(['export', '--client-secret=abc-secret-1'], kmsEnv(kms));
+    expect(flag.code).toBe(64);
+    expect(flag.stderr).not.toContain('abc-secret-1');
+  });
+});
