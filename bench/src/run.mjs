@@ -27,13 +27,20 @@ async function timeNode(args, env = {}) {
   return median(samples);
 }
 
-/** Apparent size of a package's published files plus its runtime dependency closure (deduplicated). */
+/**
+ * Size of a package's published files plus its runtime dependency closure (deduplicated): apparent bytes,
+ * and disk usage in 4 KiB blocks (what `du` reports for an install).
+ */
 function installedSize(packageName) {
   const seen = new Set();
   let total = 0;
+  let disk = 0;
   const sizeOf = (path) => {
     const stat = statSync(path);
-    if (!stat.isDirectory()) return stat.size;
+    if (!stat.isDirectory()) {
+      disk += Math.ceil(stat.size / 4096) * 4096;
+      return stat.size;
+    }
     let sum = 0;
     for (const entry of readdirSync(path)) if (entry !== 'node_modules') sum += sizeOf(join(path, entry));
     return sum;
@@ -67,7 +74,7 @@ function installedSize(packageName) {
     }
   };
   visit(join(benchDir, 'node_modules', packageName));
-  return { bytes: total, packages: seen.size };
+  return { bytes: total, disk, packages: seen.size };
 }
 
 async function throughput(fn, durationMs = 2000) {
@@ -98,9 +105,10 @@ try {
   const importKms = (await timeNode(['--input-type=module', '-e', "await import('@hanzo/kms')"])) - bare;
   const importInf = (await timeNode(['--input-type=module', '-e', "await import('@infisical/sdk')"])) - bare;
 
-  // 2. Process start to 100 secrets in hand.
+  // 2. Process start to 100 secrets in hand; the bare-fetch run is the server's share of it.
   const startKms = await timeNode([join(benchDir, 'src/start-kms.mjs')], childEnv);
   const startInf = await timeNode([join(benchDir, 'src/start-infisical.mjs')], childEnv);
+  const startRaw = await timeNode([join(benchDir, 'src/start-raw.mjs')], childEnv);
 
   // 3. Installed size.
   const sizeKms = installedSize('@hanzo/kms');
@@ -108,42 +116,60 @@ try {
 
   // 4. list throughput (cached for @hanzo/kms; @infisical/sdk has no cache).
   const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/' };
+  const credentials = { clientId: env.clientId, clientSecret: env.clientSecret };
   const cached = new KmsClient({
     siteUrl: env.url,
-    auth: { universalAuth: { clientId: env.clientId, clientSecret: env.clientSecret } },
+    auth: { universalAuth: credentials },
     cache: { ttl: 60_000 },
   });
-  await cached.secrets.list(loc);
-  const cachedOps = await throughput(() => cached.secrets.list(loc));
-  const uncached = new KmsClient({
-    siteUrl: env.url,
-    auth: { universalAuth: { clientId: env.clientId, clientSecret: env.clientSecret } },
-  });
-  await uncached.secrets.list(loc);
-  const uncachedOps = await throughput(() => uncached.secrets.list(loc));
+  const uncached = new KmsClient({ siteUrl: env.url, auth: { universalAuth: credentials } });
   const { InfisicalSDK } = await import('@infisical/sdk');
   const inf = new InfisicalSDK({ siteUrl: env.url });
-  await inf.auth().universalAuth.login({ clientId: env.clientId, clientSecret: env.clientSecret });
-  const infOps = await throughput(() => inf.secrets().listSecrets(loc));
+  await inf.auth().universalAuth.login(credentials);
+  // Warm the server with both clients, then alternate the measurements and keep each one's best.
+  await throughput(() => uncached.secrets.list(loc), 1000);
+  await throughput(() => inf.secrets().listSecrets(loc), 1000);
+  let uncachedOps = 0;
+  let infOps = 0;
+  for (let round = 0; round < 2; round++) {
+    uncachedOps = Math.max(uncachedOps, await throughput(() => uncached.secrets.list(loc)));
+    infOps = Math.max(infOps, await throughput(() => inf.secrets().listSecrets(loc)));
+  }
+  await cached.secrets.list(loc);
+  const cachedOps = await throughput(() => cached.secrets.list(loc));
   await cached.close();
   await uncached.close();
 
   const rows = [
     ['Import cost over `node -e 0`', ms(importKms), ms(importInf), importKms / importInf, '≤ 0.25'],
-    ['Process start → 100 secrets', ms(startKms), ms(startInf), startKms / startInf, '≤ 0.50'],
+    ['Process start → 100 secrets (wall)', ms(startKms), ms(startInf), startKms / startInf, '≤ 0.50'],
     [
-      'Installed size (package + runtime deps)',
-      `${mb(sizeKms.bytes)} (${sizeKms.packages} pkg)`,
-      `${mb(sizeInf.bytes)} (${sizeInf.packages} pkg)`,
-      sizeKms.bytes / sizeInf.bytes,
+      '… minus the same login + list with bare fetch',
+      ms(startKms - startRaw),
+      ms(startInf - startRaw),
+      (startKms - startRaw) / (startInf - startRaw),
+      '(SDK share only)',
+    ],
+    [
+      'Installed size on disk (package + runtime deps)',
+      `${mb(sizeKms.disk)} (${sizeKms.packages} pkg)`,
+      `${mb(sizeInf.disk)} (${sizeInf.packages} pkg)`,
+      sizeKms.disk / sizeInf.disk,
       '≤ 0.05',
+    ],
+    [
+      'Installed size, apparent bytes',
+      mb(sizeKms.bytes),
+      mb(sizeInf.bytes),
+      sizeKms.bytes / sizeInf.bytes,
+      '–',
     ],
     [
       'list ops/s (kms cached vs infisical)',
       cachedOps.toFixed(0),
       infOps.toFixed(0),
       cachedOps / infOps,
-      'higher is better',
+      'higher',
     ],
     [
       'list ops/s (kms uncached vs infisical)',
@@ -153,14 +179,15 @@ try {
       '–',
     ],
   ];
-  console.log(
-    `\n@hanzo/kms vs @infisical/sdk 5.0.2 — Node ${process.version}, median of ${RUNS} runs, server ${env.url}\n`,
-  );
+  console.log(`\n@hanzo/kms vs @infisical/sdk 5.0.2 — Node ${process.version}, median of ${RUNS} runs\n`);
   console.log('| Measure | @hanzo/kms | @infisical/sdk | ratio | goal |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const [name, a, b, ratio, goal] of rows)
     console.log(`| ${name} | ${a} | ${b} | ${ratio.toFixed(3)} | ${goal} |`);
-  console.log(`\n(bare \`node -e 0\`: ${ms(bare)}; sizes are apparent bytes of published files.)`);
+  console.log(
+    `\n(bare \`node -e 0\`: ${ms(bare)}; login + list with bare fetch in a fresh process: ${ms(startRaw)}; ` +
+      'sizes count the published files of each package and its runtime dependency closure.)',
+  );
 } finally {
   await server.close();
 }

@@ -36,6 +36,8 @@ export default packageBuild(
     esbuildPlugins: [ofetchFactoryOnly],
     esbuildOptions(options) {
       options.conditions = ['worker'];
+      // Maps still point stack traces at src/ lines; embedding every bundled source would triple the size.
+      options.sourcesContent = false;
     },
   },
 );

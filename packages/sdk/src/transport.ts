@@ -109,13 +109,23 @@ function sleep(ms: number, signal: AbortSignal | undefined, request: KmsRequestI
 
 /** Sends requests to the KMS API: serialisation, timeout, abort, retries and error mapping. */
 export class HttpTransport {
-  private readonly $fetch: ReturnType<typeof createFetch>;
+  #fetcher: ReturnType<typeof createFetch> | undefined;
 
-  constructor(private readonly settings: TransportSettings) {
-    // Resolve fetch at call time so a fetch patched after construction (msw, instrumentation) is used.
-    const fetchImpl: typeof globalThis.fetch = (input, init) =>
-      (settings.fetch ?? globalThis.fetch)(input, init);
-    this.$fetch = createFetch({ fetch: fetchImpl, Headers: globalThis.Headers });
+  constructor(private readonly settings: TransportSettings) {}
+
+  /**
+   * Created at the first request: touching `globalThis.Headers` makes Node load its fetch implementation,
+   * which a constructor should not pay for. fetch itself is resolved at call time, so a fetch patched
+   * after construction (msw, instrumentation) is used.
+   */
+  private get $fetch(): ReturnType<typeof createFetch> {
+    if (!this.#fetcher) {
+      const settings = this.settings;
+      const fetchImpl: typeof globalThis.fetch = (input, init) =>
+        (settings.fetch ?? globalThis.fetch)(input, init);
+      this.#fetcher = createFetch({ fetch: fetchImpl, Headers: globalThis.Headers });
+    }
+    return this.#fetcher;
   }
 
   /** Sends `request`, retrying as the policy allows; resolves on 2xx/304, throws a {@link KmsError} otherwise. */

@@ -251,11 +251,19 @@ describe('against the reference server', () => {
   });
 
   describe('token lifecycle with short TTLs (15 s of reads)', () => {
-    async function readLoop(kms: KmsClient, p: Provisioned, ms: number, pauseMs: number) {
+    async function readLoop(
+      kms: KmsClient,
+      p: Provisioned,
+      ms: number,
+      pauseMs: number,
+      beforeRead?: (iteration: number) => Promise<void>,
+    ) {
       let ok = 0;
+      let iteration = 0;
       const failures: unknown[] = [];
       const until = Date.now() + ms;
       while (Date.now() < until) {
+        await beforeRead?.(iteration++);
         try {
           await kms.secrets.list({ projectId: p.projectId, environment: 'dev', secretPath: '/app' });
           ok++;
@@ -294,18 +302,37 @@ describe('against the reference server', () => {
       });
       clients.push(counted);
       const seenCounted = observe(counted);
-      // Uses limit 3, unknown to the client: the server's 401 triggers one transparent re-login.
+      // Uses limit 3, unknown to the client: the server's refusals (401 on a read, or on the renewal)
+      // trigger transparent re-logins.
       const blind = client(p3);
       const seenBlind = observe(blind);
+      // Long TTL, token revoked behind the client's back every 10th read: each revocation costs exactly one
+      // transparent re-login on the next read (401 -> login -> retry).
+      const revoked = client(env);
+      const seenRevoked = observe(revoked);
+      let revocations = 0;
+      const revokeBehindItsBack = async (iteration: number) => {
+        if (iteration === 0 || iteration % 10 !== 0) return;
+        const token = await revoked.auth.getAccessToken();
+        const response = await fetch(`${env.url}/api/v1/auth/token/revoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ accessToken: token }),
+        });
+        expect(response.status).toBe(200);
+        revocations++;
+      };
 
-      const [a, b, c] = await Promise.all([
+      const [a, b, c, d] = await Promise.all([
         readLoop(kms, p, 15_000, 100),
         readLoop(counted, p3, 15_000, 250),
         readLoop(blind, p3, 15_000, 250),
+        readLoop(revoked, env, 15_000, 100, revokeBehindItsBack),
       ]);
       expect(a.failures).toEqual([]);
       expect(b.failures).toEqual([]);
       expect(c.failures).toEqual([]);
+      expect(d.failures).toEqual([]);
       // Plan (docs/token-lifecycle.md): usable lifetime 1 s (JWT exp has whole-second resolution), buffer
       // 0.2 s: login at 0, renewals at 0.8, 1.6 and 2.4 s, a login at 3.2 s (a renewal would pass the
       // 5 s max TTL), and so on: one login and three renewals per 3.2 s.
@@ -317,15 +344,21 @@ describe('against the reference server', () => {
       console.info(
         `15 s of reads: ${a.ok} reads, ${seen.logins} logins, ${seen.renewals} renewals (TTL 2/max 5); ` +
           `${b.ok} reads, ${seenCounted.logins} logins (uses limit 3, counted); ` +
-          `${c.ok} reads, ${seenBlind.logins} logins (uses limit 3, server 401s)`,
+          `${c.ok} reads, ${seenBlind.logins} logins (uses limit 3, not told); ` +
+          `${d.ok} reads, ${revocations} revocations, ${seenRevoked.logins} logins (revoked behind its back)`,
       );
       expect(seen.reasons.every((r) => r === 'maxTtl')).toBe(true);
       expect(seen.errors).toBe(0);
-      // Plan: exactly one login per three reads, no 401 ever reached the caller.
-      expect(seenCounted.logins).toBe(Math.ceil(b.ok / 3));
+      // Plan: one login per three reads (plus at most one the timer starts after the last read).
+      expect(seenCounted.logins).toBeGreaterThanOrEqual(Math.ceil(b.ok / 3));
+      expect(seenCounted.logins).toBeLessThanOrEqual(Math.ceil(b.ok / 3) + 1);
       expect(seenCounted.reasons.every((r) => r === 'usesLimit')).toBe(true);
-      expect(seenBlind.reasons.filter((r) => r === 'unauthorized').length).toBeGreaterThan(0);
       expect(seenBlind.logins).toBeGreaterThanOrEqual(Math.ceil(c.ok / 3));
+      expect(seenBlind.reasons.every((r) => r === 'unauthorized' || r === 'renewFailed')).toBe(true);
+      // Plan: one initial login plus exactly one re-login per revocation, each answered by a 401.
+      expect(revocations).toBeGreaterThan(5);
+      expect(seenRevoked.reasons).toEqual(Array(revocations).fill('unauthorized'));
+      expect(seenRevoked.logins).toBe(revocations + 1);
     }, 40_000);
   });
 });
