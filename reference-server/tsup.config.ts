@@ -1,6 +1,3 @@
 import { packageBuild } from '../tsup.base.ts';
 
-export default packageBuild(
-  { index: 'src/index.ts', cli: 'src/cli.ts' },
-  { external: ['better-sqlite3'] },
-);
+export default packageBuild({ index: 'src/index.ts', cli: 'src/cli.ts' }, { external: ['better-sqlite3'] });

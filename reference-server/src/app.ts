@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
@@ -7,7 +7,7 @@ import { authRouter } from './auth/auth-router.js';
 import { type ServerSettingsInput, serverSettingsSchema } from './config.js';
 import type { ServerContext } from './context.js';
 import type { KeyManager } from './crypto/key-manager.js';
-import { newDataKey } from './crypto/value-cipher.js';
+import { type DataKey, newDataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
 import { projectsRouter } from './domains/projects/projects-router.js';
@@ -55,15 +55,15 @@ export function createContext(deps: AppDeps): ServerContext {
   const settings = serverSettingsSchema.parse(deps.settings ?? {});
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger({ enabled: false });
-  const dataKeys = new Map<string, Buffer>();
-  let jwtKey: Promise<Uint8Array> | undefined;
+  const dataKeys = new Map<string, DataKey>();
+  let jwtKey: Promise<KeyObject> | undefined;
   const loadJwtKey = async () => {
     let config = await deps.store.access.getConfig();
     if (!config) {
       config = { initialized: false, adminIdentityIds: [], jwtSecret: deps.keys.wrapDataKey(newDataKey()) };
       await deps.store.access.saveConfig(config);
     }
-    return new Uint8Array(deps.keys.unwrapDataKey(config.jwtSecret));
+    return createSecretKey(deps.keys.unwrapDataKey(config.jwtSecret));
   };
   return {
     store: deps.store,
@@ -76,7 +76,7 @@ export function createContext(deps: AppDeps): ServerContext {
       const cacheKey = `${project.id}:${project.dataKey.keyId}:${project.dataKey.wrapped}`;
       let key = dataKeys.get(cacheKey);
       if (!key) {
-        key = deps.keys.unwrapDataKey(project.dataKey);
+        key = toDataKey(deps.keys.unwrapDataKey(project.dataKey));
         dataKeys.set(cacheKey, key);
       }
       return key;

@@ -2,7 +2,9 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
 import type { ServerSettings } from './config.js';
+import type { KeyObject } from 'node:crypto';
 import type { KeyManager } from './crypto/key-manager.js';
+import type { DataKey } from './crypto/value-cipher.js';
 import type { AccessTokenRecord, IdentityRecord, ProjectRecord } from './store/records.js';
 import type { Store } from './store/store.js';
 
@@ -24,9 +26,9 @@ export interface ServerContext {
   /** Milliseconds since the epoch; injectable so tests control time. */
   now(): number;
   /** The project's data key, unwrapped once and cached in memory. */
-  dataKey(project: ProjectRecord): Buffer;
+  dataKey(project: ProjectRecord): DataKey;
   /** The HS256 key access tokens are signed with. */
-  jwtKey(): Promise<Uint8Array>;
+  jwtKey(): Promise<KeyObject>;
 }
 
 declare global {

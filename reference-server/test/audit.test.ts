@@ -26,15 +26,26 @@ describe('audit log', () => {
     expect(Date.parse(login.expiresAt) - Date.parse(login.createdAt)).toBe(365 * 86_400_000);
 
     const byProject = (await kms.admin('GET', `/api/v1/audit-logs?projectId=${p.id}`)).auditLogs;
-    expect(byProject.map((e: any) => e.event.type)).toEqual(['create-identity-project-membership', 'create-project']);
-    const byType = (await kms.admin('GET', '/api/v1/audit-logs?eventType=create-project,create-identity')).auditLogs;
-    expect(new Set(byType.map((e: any) => e.event.type))).toEqual(new Set(['create-project', 'create-identity']));
+    expect(byProject.map((e: any) => e.event.type)).toEqual([
+      'create-identity-project-membership',
+      'create-project',
+    ]);
+    const byType = (await kms.admin('GET', '/api/v1/audit-logs?eventType=create-project,create-identity'))
+      .auditLogs;
+    expect(new Set(byType.map((e: any) => e.event.type))).toEqual(
+      new Set(['create-project', 'create-identity']),
+    );
     const byActor = (await kms.admin('GET', `/api/v1/audit-logs?actor=${id.identityId}`)).auditLogs;
     expect(byActor.every((e: any) => e.actor.metadata.identityId === id.identityId)).toBe(true);
     const paged = (await kms.admin('GET', '/api/v1/audit-logs?limit=2&offset=1')).auditLogs;
     expect(paged).toHaveLength(2);
     expect(paged[0].id).toBe(all[1].id);
-    const badDates = await kms.call('GET', '/api/v1/audit-logs?startDate=2026-02-01T00:00:00Z&endDate=2026-01-01T00:00:00Z', undefined, kms.adminToken);
+    const badDates = await kms.call(
+      'GET',
+      '/api/v1/audit-logs?startDate=2026-02-01T00:00:00Z&endDate=2026-01-01T00:00:00Z',
+      undefined,
+      kms.adminToken,
+    );
     expect(badDates.status).toBe(422);
   });
 
@@ -42,7 +53,9 @@ describe('audit log', () => {
     const p = await kms.createProject('viewer-audit');
     const id = await kms.createMachineIdentity({ project: { id: p.id, role: 'viewer' } });
     const token = (await kms.login(id.clientId, id.clientSecret)).body.accessToken;
-    expect((await kms.call('GET', `/api/v1/audit-logs?projectId=${p.id}`, undefined, token)).status).toBe(200);
+    expect((await kms.call('GET', `/api/v1/audit-logs?projectId=${p.id}`, undefined, token)).status).toBe(
+      200,
+    );
     expect((await kms.call('GET', '/api/v1/audit-logs', undefined, token)).status).toBe(403);
   });
 
@@ -56,8 +69,11 @@ describe('audit log', () => {
     expect(intact).toMatchObject({ ok: true });
     expect(intact.entries).toBeGreaterThanOrEqual(3);
 
-    db.prepare("UPDATE audit_logs SET event_metadata = '{\"slug\":\"forged\"}' WHERE seq = 2").run();
-    expect(verify()).toMatchObject({ ok: false, brokenAt: { seq: 2, reason: 'content does not match its hash' } });
+    db.prepare('UPDATE audit_logs SET event_metadata = \'{"slug":"forged"}\' WHERE seq = 2').run();
+    expect(verify()).toMatchObject({
+      ok: false,
+      brokenAt: { seq: 2, reason: 'content does not match its hash' },
+    });
   });
 
   it('detects a deleted entry in the middle of the chain', async () => {

@@ -21,7 +21,12 @@ async function loggedIn(ua: Record<string, unknown> = {}) {
 describe('universal auth login', () => {
   it('answers the contract shape with the configured TTLs', async () => {
     const { login } = await loggedIn({ accessTokenTTL: 3600, accessTokenMaxTTL: 86400 });
-    expect(login.body).toEqual({ accessToken: expect.any(String), expiresIn: 3600, accessTokenMaxTTL: 86400, tokenType: 'Bearer' });
+    expect(login.body).toEqual({
+      accessToken: expect.any(String),
+      expiresIn: 3600,
+      accessTokenMaxTTL: 86400,
+      tokenType: 'Bearer',
+    });
   });
 
   it('uses the API defaults (30 days) when attached with an empty body', async () => {
@@ -38,7 +43,11 @@ describe('universal auth login', () => {
     ]) {
       const r = await kms.login(clientId!, secret!);
       expect(r.status).toBe(401);
-      expect(r.body).toMatchObject({ statusCode: 401, message: 'Invalid credentials', error: 'UnauthorizedError' });
+      expect(r.body).toMatchObject({
+        statusCode: 401,
+        message: 'Invalid credentials',
+        error: 'UnauthorizedError',
+      });
       expect(r.body.reqId).toMatch(/^req-/);
     }
   });
@@ -48,12 +57,17 @@ describe('universal auth login', () => {
     for (let i = 0; i < 3; i++) expect((await kms.login(id.clientId, 'bad-secret')).status).toBe(401);
     const locked = await kms.login(id.clientId, id.clientSecret);
     expect(locked.status).toBe(401);
-    expect(locked.body.message).toBe('This identity auth method is temporarily locked, please try again later');
+    expect(locked.body.message).toBe(
+      'This identity auth method is temporarily locked, please try again later',
+    );
     kms.clock.advance(301);
     expect((await kms.login(id.clientId, id.clientSecret)).status).toBe(200);
 
     for (let i = 0; i < 3; i++) await kms.login(id.clientId, 'bad-secret');
-    const cleared = await kms.admin('POST', `/api/v1/auth/universal-auth/identities/${id.identityId}/clear-lockouts`);
+    const cleared = await kms.admin(
+      'POST',
+      `/api/v1/auth/universal-auth/identities/${id.identityId}/clear-lockouts`,
+    );
     expect(cleared).toEqual({ deleted: 1 });
     expect((await kms.login(id.clientId, id.clientSecret)).status).toBe(200);
   });
@@ -75,14 +89,21 @@ describe('universal auth login', () => {
 
   it('refuses a revoked client secret', async () => {
     const id = await kms.createMachineIdentity();
-    const [secret] = (await kms.admin('GET', `/api/v1/auth/universal-auth/identities/${id.identityId}/client-secrets`)).clientSecretData;
-    const revoked = await kms.admin('POST', `/api/v1/auth/universal-auth/identities/${id.identityId}/client-secrets/${secret.id}/revoke`);
+    const [secret] = (
+      await kms.admin('GET', `/api/v1/auth/universal-auth/identities/${id.identityId}/client-secrets`)
+    ).clientSecretData;
+    const revoked = await kms.admin(
+      'POST',
+      `/api/v1/auth/universal-auth/identities/${id.identityId}/client-secrets/${secret.id}/revoke`,
+    );
     expect(revoked.clientSecretData.isClientSecretRevoked).toBe(true);
     expect((await kms.login(id.clientId, id.clientSecret)).status).toBe(401);
   });
 
   it('checks clientSecretTrustedIps at login and accessTokenTrustedIps on use', async () => {
-    const loginBlocked = await kms.createMachineIdentity({ ua: { clientSecretTrustedIps: [{ ipAddress: '10.0.0.0/8' }] } });
+    const loginBlocked = await kms.createMachineIdentity({
+      ua: { clientSecretTrustedIps: [{ ipAddress: '10.0.0.0/8' }] },
+    });
     const r = await kms.login(loginBlocked.clientId, loginBlocked.clientSecret);
     expect(r.status).toBe(403);
     expect(r.body.message).toBe('You are not allowed to access this resource from the current IP address');
@@ -91,13 +112,23 @@ describe('universal auth login', () => {
     const use = await read(useBlocked.token);
     expect(use.status).toBe(403);
 
-    const loopback = await loggedIn({ accessTokenTrustedIps: [{ ipAddress: '127.0.0.0/8' }, { ipAddress: '::1' }] });
+    const loopback = await loggedIn({
+      accessTokenTrustedIps: [{ ipAddress: '127.0.0.0/8' }, { ipAddress: '::1' }],
+    });
     expect((await read(loopback.token)).status).toBe(200);
   });
 
   it('rejects an invalid trusted IP at attach time with 422', async () => {
-    const { identity } = await kms.admin('POST', '/api/v1/identities', { name: 'x', organizationId: kms.orgId });
-    const r = await kms.call('POST', `/api/v1/auth/universal-auth/identities/${identity.id}`, { accessTokenTrustedIps: [{ ipAddress: '10.0.0.0/99' }] }, kms.adminToken);
+    const { identity } = await kms.admin('POST', '/api/v1/identities', {
+      name: 'x',
+      organizationId: kms.orgId,
+    });
+    const r = await kms.call(
+      'POST',
+      `/api/v1/auth/universal-auth/identities/${identity.id}`,
+      { accessTokenTrustedIps: [{ ipAddress: '10.0.0.0/99' }] },
+      kms.adminToken,
+    );
     expect(r.status).toBe(422);
     expect(r.body.error).toBe('ValidationFailure');
     expect(r.body.message[0].message).toBe('The IP is not a valid IPv4, IPv6, or CIDR block');
@@ -106,11 +137,16 @@ describe('universal auth login', () => {
 
 describe('token use', () => {
   it('refuses a missing header (401), a malformed token (403 TokenError) and an API key (400)', async () => {
-    expect((await kms.call('GET', `/api/v1/workspace/${project.id}`)).body).toMatchObject({ statusCode: 401, message: 'Token missing' });
+    expect((await kms.call('GET', `/api/v1/workspace/${project.id}`)).body).toMatchObject({
+      statusCode: 401,
+      message: 'Token missing',
+    });
     const bad = await read('not-a-jwt');
     expect(bad.status).toBe(403);
     expect(bad.body.error).toBe('TokenError');
-    const apiKey = await kms.call('GET', `/api/v1/workspace/${project.id}`, undefined, undefined, { 'x-api-key': 'k' });
+    const apiKey = await kms.call('GET', `/api/v1/workspace/${project.id}`, undefined, undefined, {
+      'x-api-key': 'k',
+    });
     expect(apiKey.status).toBe(400);
   });
 
@@ -120,7 +156,10 @@ describe('token use', () => {
     kms.clock.advance(61);
     const r = await read(token);
     expect(r.status).toBe(403);
-    expect(r.body).toMatchObject({ error: 'TokenError', message: 'Your token has expired. Please re-authenticate.' });
+    expect(r.body).toMatchObject({
+      error: 'TokenError',
+      message: 'Your token has expired. Please re-authenticate.',
+    });
   });
 
   it('serves exactly N requests for a uses limit of N, then 401 and the token is gone', async () => {
@@ -192,8 +231,15 @@ describe('renew and revoke', () => {
     await kms.call('POST', '/api/v1/auth/token/revoke', { accessToken: renewed.body.accessToken });
     const { auditLogs } = await kms.admin('GET', '/api/v1/audit-logs?limit=50');
     const types = auditLogs.map((e: any) => e.event.type);
-    expect(types).toEqual(expect.arrayContaining(['login-identity-universal-auth', 'renew-identity-access-token', 'revoke-identity-access-token']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'login-identity-universal-auth',
+        'renew-identity-access-token',
+        'revoke-identity-access-token',
+      ]),
+    );
     const text = JSON.stringify(auditLogs);
-    for (const credential of [token, renewed.body.accessToken, clientSecret, kms.adminToken]) expect(text).not.toContain(credential);
+    for (const credential of [token, renewed.body.accessToken, clientSecret, kms.adminToken])
+      expect(text).not.toContain(credential);
   });
 });

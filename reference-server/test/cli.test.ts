@@ -31,9 +31,12 @@ async function login(url: string, clientId: string, clientSecret: string) {
 }
 
 async function listDemo(url: string, token: string) {
-  const res = await fetch(`${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/app&expandSecretReferences=true`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  const res = await fetch(
+    `${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/app&expandSecretReferences=true`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
   return (await res.json()) as { secrets: { secretKey: string; secretValue: string }[] };
 }
 
@@ -43,9 +46,13 @@ describe('kms-server start', () => {
     const missing = await runCli(['start', '--port', '0', '--data-dir', dir]);
     expect(missing.code).toBe(1);
     expect(missing.output).toMatch(/^kms-server: ROOT_ENCRYPTION_KEY is not set/);
-    const short = await runCli(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') });
+    const short = await runCli(['start', '--port', '0', '--data-dir', dir], {
+      ROOT_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64'),
+    });
     expect(short.output).toMatch(/must be base64 of 32 random bytes \(it decodes to 16 bytes\)/);
-    const garbage = await runCli(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: 'not base64!' });
+    const garbage = await runCli(['start', '--port', '0', '--data-dir', dir], {
+      ROOT_ENCRYPTION_KEY: 'not base64!',
+    });
     expect(garbage.output).toMatch(/it is not valid base64/);
     expect(short.output.split('\n').filter(Boolean)).toHaveLength(1);
   });
@@ -55,7 +62,9 @@ describe('kms-server start', () => {
     const p = start(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: newKey() });
     const [, url] = await p.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     await p.waitFor(/Not bootstrapped yet/);
-    const config = await (await fetch(`${url}/api/v1/admin/config`)).json();
+    const config = (await (await fetch(`${url}/api/v1/admin/config`)).json()) as {
+      config: { initialized: boolean };
+    };
     expect(config.config.initialized).toBe(false);
     expect(statSync(join(dir, 'kms.db')).mode & 0o777).toBe(0o600);
   });
@@ -73,7 +82,13 @@ describe('kms-server dev', () => {
     const session = await login(url!, clientId!, clientSecret!);
     expect(session.status).toBe(200);
     const { secrets } = await listDemo(url!, session.body.accessToken);
-    expect(secrets.map((s) => s.secretKey).sort()).toEqual(['API_KEY', 'API_KEY_OWNER', 'DATABASE_URL', 'GREETING', 'REDIS_URL']);
+    expect(secrets.map((s) => s.secretKey).sort()).toEqual([
+      'API_KEY',
+      'API_KEY_OWNER',
+      'DATABASE_URL',
+      'GREETING',
+      'REDIS_URL',
+    ]);
     expect(secrets.find((s) => s.secretKey === 'GREETING')?.secretValue).toBe('Hello from Hanzo KMS (dev)');
 
     first.child.kill('SIGTERM');
@@ -101,10 +116,16 @@ describe('kms-server rotate-root-key and audit verify', () => {
     running.splice(running.indexOf(dev), 1);
 
     const nextKey = newKey();
-    const rotated = await runCli(['rotate-root-key', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: oldKey, NEW_ROOT_ENCRYPTION_KEY: nextKey });
+    const rotated = await runCli(['rotate-root-key', '--data-dir', dir], {
+      ROOT_ENCRYPTION_KEY: oldKey,
+      NEW_ROOT_ENCRYPTION_KEY: nextKey,
+    });
     expect(rotated.code).toBe(0);
     expect(rotated.output).toMatch(/re-wrapped 2 keys/);
-    const again = await runCli(['rotate-root-key', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: oldKey, NEW_ROOT_ENCRYPTION_KEY: newKey() });
+    const again = await runCli(['rotate-root-key', '--data-dir', dir], {
+      ROOT_ENCRYPTION_KEY: oldKey,
+      NEW_ROOT_ENCRYPTION_KEY: newKey(),
+    });
     expect(again.code).toBe(1);
     expect(again.output).toMatch(/not the configured one/);
 

@@ -27,7 +27,12 @@ describe('crash safety', () => {
           const res = await fetch(`${first.url}/api/v3/secrets/raw/${key}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${first.adminToken}` },
-            body: JSON.stringify({ workspaceId: first.projectId, environment: 'staging', secretPath: '/', secretValue: `value-${i}` }),
+            body: JSON.stringify({
+              workspaceId: first.projectId,
+              environment: 'staging',
+              secretPath: '/',
+              secretValue: `value-${i}`,
+            }),
           });
           if (res.status === 200) acknowledged.push(key);
         } catch {

@@ -14,7 +14,12 @@ let identity: { clientId: string; clientSecret: string };
 beforeAll(async () => {
   kms = await startTestServer();
   const project = await kms.createProject('ci-project');
-  await kms.admin('POST', '/api/v1/folders', { workspaceId: project.id, environment: 'prod', name: 'app', path: '/' });
+  await kms.admin('POST', '/api/v1/folders', {
+    workspaceId: project.id,
+    environment: 'prod',
+    name: 'app',
+    path: '/',
+  });
   await kms.admin('POST', '/api/v3/secrets/batch/raw', {
     workspaceId: project.id,
     environment: 'prod',

@@ -9,14 +9,21 @@ describe('bad input never reaches a 500', () => {
     kms = await startTestServer({ settings: { maxBodyBytes: 1024 } });
     const malformed = await kms.call('POST', '/api/v1/auth/universal-auth/login', '{"clientId": ');
     expect(malformed.status).toBe(400);
-    expect(malformed.body).toMatchObject({ statusCode: 400, error: 'BadRequest', message: 'Malformed JSON in request body' });
+    expect(malformed.body).toMatchObject({
+      statusCode: 400,
+      error: 'BadRequest',
+      message: 'Malformed JSON in request body',
+    });
 
     const form = await kms.call('POST', '/api/v1/auth/universal-auth/login', 'clientId=a', undefined, {
       'content-type': 'application/x-www-form-urlencoded',
     });
     expect(form.status).toBe(415);
 
-    const huge = await kms.call('POST', '/api/v1/auth/universal-auth/login', { clientId: 'a', clientSecret: 'x'.repeat(5000) });
+    const huge = await kms.call('POST', '/api/v1/auth/universal-auth/login', {
+      clientId: 'a',
+      clientSecret: 'x'.repeat(5000),
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.error).toBe('PayloadTooLarge');
 
@@ -27,7 +34,10 @@ describe('bad input never reaches a 500', () => {
 
   it('reports validation failures as 422 with the issues list, never echoing the input', async () => {
     kms = await startTestServer();
-    const r = await kms.call('POST', '/api/v1/auth/universal-auth/login', { clientId: 42, clientSecret: 'hunter2-secret-value' });
+    const r = await kms.call('POST', '/api/v1/auth/universal-auth/login', {
+      clientId: 42,
+      clientSecret: 'hunter2-secret-value',
+    });
     expect(r.status).toBe(422);
     expect(r.body.error).toBe('ValidationFailure');
     expect(Array.isArray(r.body.message)).toBe(true);
@@ -62,7 +72,8 @@ describe('rate limiting', () => {
   it('answers 429 RateLimitExceeded with Retry-After once a per-IP bucket is spent, and resets with the window', async () => {
     kms = await startTestServer({ rateLimit: { authLimit: 3, windowSeconds: 60 } });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await kms.login('00000000-0000-4000-8000-000000000000', 'x')).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await kms.login('00000000-0000-4000-8000-000000000000', 'x')).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
     const limited = await kms.login('00000000-0000-4000-8000-000000000000', 'x');
     expect(limited.body).toMatchObject({ statusCode: 429, error: 'RateLimitExceeded' });

@@ -83,10 +83,19 @@ export async function startKmsTestServer(options: KmsTestServerOptions = {}): Pr
   }
 }
 
-async function request<T>(url: string, token: string | undefined, method: string, path: string, body?: unknown) {
+async function request<T>(
+  url: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -94,7 +103,11 @@ async function request<T>(url: string, token: string | undefined, method: string
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-async function provision(url: string, close: () => Promise<void>, options: KmsTestServerOptions): Promise<KmsTestServer> {
+async function provision(
+  url: string,
+  close: () => Promise<void>,
+  options: KmsTestServerOptions,
+): Promise<KmsTestServer> {
   const boot = await request<{ organization: { id: string }; identity: { credentials: { token: string } } }>(
     url,
     undefined,
@@ -104,7 +117,8 @@ async function provision(url: string, close: () => Promise<void>, options: KmsTe
   );
   const adminToken = boot.identity.credentials.token;
   const organizationId = boot.organization.id;
-  const api = <T>(method: string, path: string, body?: unknown) => request<T>(url, adminToken, method, path, body);
+  const api = <T>(method: string, path: string, body?: unknown) =>
+    request<T>(url, adminToken, method, path, body);
 
   const slug = options.projectSlug ?? `test-${Math.random().toString(36).slice(2, 8)}`;
   const { project } = await api<{ project: { id: string; slug: string } }>('POST', '/api/v2/workspace', {
@@ -120,7 +134,12 @@ async function provision(url: string, close: () => Promise<void>, options: KmsTe
       const path = parent === '/' ? `/${name}` : `${parent}/${name}`;
       const key = `${environment}:${path}`;
       if (!knownFolders.has(key)) {
-        await api('POST', '/api/v1/folders', { workspaceId: project.id, environment, name, path: parent }).catch((error) => {
+        await api('POST', '/api/v1/folders', {
+          workspaceId: project.id,
+          environment,
+          name,
+          path: parent,
+        }).catch((error) => {
           // An existing folder is fine: tests may create it themselves.
           if (!(error instanceof KmsTestApiError && error.status === 400)) throw error;
         });
@@ -195,7 +214,11 @@ async function provision(url: string, close: () => Promise<void>, options: KmsTe
     api,
     setSecret,
     async deleteSecret(environment, secretPath, key) {
-      await api('DELETE', `/api/v3/secrets/raw/${encodeURIComponent(key)}`, { workspaceId: project.id, environment, secretPath });
+      await api('DELETE', `/api/v3/secrets/raw/${encodeURIComponent(key)}`, {
+        workspaceId: project.id,
+        environment,
+        secretPath,
+      });
     },
     ensureFolder,
     newClientSecret,

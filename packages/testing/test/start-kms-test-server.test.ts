@@ -31,7 +31,9 @@ describe('startKmsTestServer', () => {
 
   it('provisions a project, nested folders, secrets and a viewer identity that can read them', async () => {
     expect(kms.projectSlug).toBe('testing-pkg');
-    expect(await loginAndList('/app/api')).toEqual([expect.objectContaining({ secretKey: 'DATABASE_URL', secretValue: 'postgres://x' })]);
+    expect(await loginAndList('/app/api')).toEqual([
+      expect.objectContaining({ secretKey: 'DATABASE_URL', secretValue: 'postgres://x' }),
+    ]);
   });
 
   it('sets, updates and deletes secrets, creating folders as needed', async () => {

@@ -11,7 +11,11 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-export function startCli(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): CliProcess {
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd?: string,
+): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env: { PATH: process.env.PATH, ...env },
@@ -45,7 +49,9 @@ export function startCli(args: string[], env: Record<string, string | undefined>
           reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`));
         }, ms);
         listeners.add(check);
-        void exited.then(() => setTimeout(() => reject(new Error(`process exited before ${pattern}:\n${output}`)), 50));
+        void exited.then(() =>
+          setTimeout(() => reject(new Error(`process exited before ${pattern}:\n${output}`)), 50),
+        );
         check();
       });
     },

@@ -21,7 +21,13 @@ export interface TestServer extends RunningServer {
   clock: TestClock;
   adminToken: string;
   orgId: string;
-  call<T = any>(method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<CallResult<T>>;
+  call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<CallResult<T>>;
   /** Admin call that must succeed. */
   admin<T = any>(method: string, path: string, body?: unknown): Promise<T>;
   createProject(slug: string): Promise<{ id: string; slug: string }>;
@@ -34,10 +40,18 @@ export interface TestServer extends RunningServer {
   login(clientId: string, clientSecret: string): Promise<CallResult>;
 }
 
-export async function startTestServer(options: StartServerOptions & { bootstrap?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: StartServerOptions & { bootstrap?: boolean } = {},
+): Promise<TestServer> {
   const clock = new TestClock();
   const server = await startServer({ rateLimit: false, now: clock.now, ...options });
-  const call = async (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
       headers: {
@@ -82,13 +96,30 @@ export async function startTestServer(options: StartServerOptions & { bootstrap?
       return (await admin('POST', '/api/v2/workspace', { projectName: slug, slug })).project;
     },
     async createMachineIdentity({ ua = {}, project, clientSecret = {} } = {}) {
-      const { identity } = await admin('POST', '/api/v1/identities', { name: `svc-${Math.random()}`, organizationId: orgId });
-      const { identityUniversalAuth } = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}`, ua);
-      const secret = await admin('POST', `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`, clientSecret);
+      const { identity } = await admin('POST', '/api/v1/identities', {
+        name: `svc-${Math.random()}`,
+        organizationId: orgId,
+      });
+      const { identityUniversalAuth } = await admin(
+        'POST',
+        `/api/v1/auth/universal-auth/identities/${identity.id}`,
+        ua,
+      );
+      const secret = await admin(
+        'POST',
+        `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`,
+        clientSecret,
+      );
       if (project) {
-        await admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, { role: project.role });
+        await admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, {
+          role: project.role,
+        });
       }
-      return { identityId: identity.id, clientId: identityUniversalAuth.clientId, clientSecret: secret.clientSecret };
+      return {
+        identityId: identity.id,
+        clientId: identityUniversalAuth.clientId,
+        clientSecret: secret.clientSecret,
+      };
     },
     login(clientId, clientSecret) {
       return call('POST', '/api/v1/auth/universal-auth/login', { clientId, clientSecret });

@@ -1,4 +1,4 @@
-import { decryptValue, encryptValue } from '../../crypto/value-cipher.js';
+import { decryptValue, encryptValue, type DataKey } from '../../crypto/value-cipher.js';
 import { ApiError } from '../../http/errors.js';
 
 /** The row a secret's ciphertexts belong to; changing any part needs a re-encryption. */
@@ -39,7 +39,7 @@ export const valueAssociatedData = (b: SecretRowBinding) =>
 
 /** Encrypts value, comment and metadata for one row. */
 export function sealSecret(
-  dataKey: Uint8Array,
+  dataKey: DataKey,
   binding: SecretRowBinding,
   plain: SecretPlainFields,
 ): SecretCipherFields {
@@ -66,7 +66,7 @@ export const secretIntegrityError = (key: string) =>
 
 /** Decrypts one row's fields; a failed authentication tag becomes {@link secretIntegrityError}. */
 export function openSecret(
-  dataKey: Uint8Array,
+  dataKey: DataKey,
   binding: SecretRowBinding,
   sealed: SecretCipherFields,
 ): SecretPlainFields {

@@ -1,0 +1,78 @@
+// Benchmark: requests/s and p99 latency of listing 100 secrets (decrypt + audit, real token
+// checks) against a bare Express route returning the same JSON, same machine, same run.
+// Goal (issue #2): at least 0.5 of the bare route. Run: pnpm --filter @hanzo/kms-server bench
+import autocannon from 'autocannon';
+import express from 'express';
+import { startServer } from '../dist/index.js';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+async function call(url, token, method, path, body) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body && JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+function run(url, headers) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+const kms = await startServer({ rateLimit: false });
+const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
+  email: 'b@bench.test',
+  password: 'p',
+  organization: 'bench',
+});
+const admin = boot.identity.credentials.token;
+const { project } = await call(kms.url, admin, 'POST', '/api/v2/workspace', {
+  projectName: 'bench',
+  slug: 'bench',
+});
+await call(kms.url, admin, 'POST', '/api/v3/secrets/batch/raw', {
+  workspaceId: project.id,
+  environment: 'dev',
+  secretPath: '/',
+  secrets: Array.from({ length: 100 }, (_, i) => ({
+    secretKey: `SECRET_${String(i).padStart(3, '0')}`,
+    secretValue: `value-${i}-${'x'.repeat(40)}`,
+  })),
+});
+const listPath = `/api/v3/secrets/raw?workspaceId=${project.id}&environment=dev&secretPath=/`;
+const sample = await call(kms.url, admin, 'GET', listPath);
+if (sample.secrets.length !== 100) throw new Error('expected 100 secrets');
+
+const bare = express();
+bare.get('/list', (_req, res) => res.json(sample));
+const bareServer = await new Promise((resolve) => {
+  const s = bare.listen(0, '127.0.0.1', () => resolve(s));
+});
+const bareUrl = `http://127.0.0.1:${bareServer.address().port}/list`;
+
+console.log(`listing 100 secrets, ${CONNECTIONS} connections, ${DURATION}s each (Node ${process.version})`);
+const bareResult = await run(bareUrl, {});
+const kmsResult = await run(`${kms.url}${listPath}`, { authorization: `Bearer ${admin}` });
+const etagResult = await (async () => {
+  const res = await fetch(`${kms.url}${listPath}`, { headers: { authorization: `Bearer ${admin}` } });
+  const etag = res.headers.get('etag');
+  await res.arrayBuffer();
+  return run(`${kms.url}${listPath}`, { authorization: `Bearer ${admin}`, 'if-none-match': etag });
+})();
+
+const row = (name, r) =>
+  `${name.padEnd(34)} ${String(Math.round(r.requests.average)).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(4)} ms   non-2xx ${r.non2xx}`;
+console.log(row('bare express (same JSON)', bareResult));
+console.log(row('kms list (decrypt + audit)', kmsResult));
+console.log(row('kms list, If-None-Match (304)', etagResult));
+const ratio = kmsResult.requests.average / bareResult.requests.average;
+console.log(`ratio kms/bare: ${ratio.toFixed(2)} (goal >= 0.50) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+bareServer.close();
+await kms.close();
