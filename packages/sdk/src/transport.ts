@@ -214,7 +214,11 @@ export class HttpTransport {
         method: request.method,
         query,
         body: request.body as Record<string, unknown> | undefined,
-        headers: { ...this.settings.headers, ...request.requestOptions?.headers, ...request.headers },
+        headers: {
+          ...this.settings.headers,
+          ...callerHeaders(request.requestOptions?.headers),
+          ...request.headers,
+        },
         signal: signal.controller.signal,
         retry: false,
         ignoreResponseError: true,
@@ -229,6 +233,14 @@ export class HttpTransport {
       signal.dispose();
     }
   }
+}
+
+/** The caller's per-request headers, minus `Authorization` (only the SDK sets it, and never on auth calls). */
+function callerHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  if (!headers) return {};
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'),
+  );
 }
 
 /** ofetch wraps the fetch failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */

@@ -195,6 +195,17 @@ describe('auth endpoints', () => {
     expect(auth.logins.map((l) => l.authorization)).toEqual([null, null]);
   });
 
+  it('a caller-supplied Authorization header is dropped (login stays header-free, requests use the SDK token)', async () => {
+    const kms = client();
+    await kms.auth.universalAuth.login(
+      { clientId: 'client-id', clientSecret: CLIENT_SECRET },
+      { headers: { Authorization: 'Bearer stale' } },
+    );
+    await kms.secrets.list(listParams, { headers: { Authorization: 'Bearer stale', 'x-trace': '1' } });
+    expect(auth.logins[0]?.authorization).toBeNull();
+    expect(listCalls).toEqual(['Bearer token-1-abcdefgh']);
+  });
+
   it('close() revokes the token obtained by login and is idempotent', async () => {
     const kms = client();
     await kms.secrets.list(listParams);
