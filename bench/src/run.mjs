@@ -11,20 +11,26 @@ import { provision } from './provision.mjs';
 
 const run = promisify(execFile);
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (n) => `${n.toFixed(1)} ms`;
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
-async function timeNode(args, env = {}) {
-  const samples = [];
+/**
+ * Wall time of fresh `node` processes, median per command. Commands run round-robin (one of each per round)
+ * so that load on the machine affects all of them alike.
+ */
+async function timeNodes(commands, env = {}) {
+  const samples = commands.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await run(process.execPath, args, { cwd: benchDir, env: { ...process.env, ...env } });
-    samples.push(performance.now() - started);
+    for (const [index, args] of commands.entries()) {
+      const started = performance.now();
+      await run(process.execPath, args, { cwd: benchDir, env: { ...process.env, ...env } });
+      samples[index].push(performance.now() - started);
+    }
   }
-  return median(samples);
+  return samples.map(median);
 }
 
 /**
@@ -101,14 +107,23 @@ try {
   };
 
   // 1. Import cost over a bare `node -e 0`.
-  const bare = await timeNode(['-e', '0']);
-  const importKms = (await timeNode(['--input-type=module', '-e', "await import('@hanzo/kms')"])) - bare;
-  const importInf = (await timeNode(['--input-type=module', '-e', "await import('@infisical/sdk')"])) - bare;
+  const [bare, withKms, withInf] = await timeNodes([
+    ['-e', '0'],
+    ['--input-type=module', '-e', "await import('@hanzo/kms')"],
+    ['--input-type=module', '-e', "await import('@infisical/sdk')"],
+  ]);
+  const importKms = withKms - bare;
+  const importInf = withInf - bare;
 
   // 2. Process start to 100 secrets in hand; the bare-fetch run is the server's share of it.
-  const startKms = await timeNode([join(benchDir, 'src/start-kms.mjs')], childEnv);
-  const startInf = await timeNode([join(benchDir, 'src/start-infisical.mjs')], childEnv);
-  const startRaw = await timeNode([join(benchDir, 'src/start-raw.mjs')], childEnv);
+  const [startKms, startInf, startRaw] = await timeNodes(
+    [
+      [join(benchDir, 'src/start-kms.mjs')],
+      [join(benchDir, 'src/start-infisical.mjs')],
+      [join(benchDir, 'src/start-raw.mjs')],
+    ],
+    childEnv,
+  );
 
   // 3. Installed size.
   const sizeKms = installedSize('@hanzo/kms');

@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import type { LoginStrategy, UniversalAuthCredentials } from './auth/login-strategy.js';
 import { KmsConfigError } from './errors.js';
-import { nonEmptyString, parseInput } from './input-validation.js';
+import { lazySchemas, nonEmptyString, parseInput } from './input-validation.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
 /** How the client authenticates. With this option the client logs in lazily, on its first request. */
@@ -65,50 +65,52 @@ export interface KmsClientOptions {
 const positiveInt = () => z.number().check(z.int(), z.positive());
 const nonNegativeInt = () => z.number().check(z.int(), z.nonnegative());
 
-const universalAuthSchema = z.strictObject({
-  clientId: nonEmptyString(),
-  clientSecret: nonEmptyString(),
-  organizationSlug: z.optional(nonEmptyString()),
-  accessTokenNumUsesLimit: z.optional(nonNegativeInt()),
-});
+const optionsSchema = lazySchemas(() => {
+  const universalAuthSchema = z.strictObject({
+    clientId: nonEmptyString(),
+    clientSecret: nonEmptyString(),
+    organizationSlug: z.optional(nonEmptyString()),
+    accessTokenNumUsesLimit: z.optional(nonNegativeInt()),
+  });
 
-const authSchema = z.union([
-  z.strictObject({ universalAuth: universalAuthSchema }),
-  z.strictObject({ accessToken: nonEmptyString() }),
-  z.strictObject({
-    strategy: z.custom<LoginStrategy>(
-      (s) => typeof s === 'object' && s !== null && typeof (s as LoginStrategy).loginRequest === 'function',
+  const authSchema = z.union([
+    z.strictObject({ universalAuth: universalAuthSchema }),
+    z.strictObject({ accessToken: nonEmptyString() }),
+    z.strictObject({
+      strategy: z.custom<LoginStrategy>(
+        (s) => typeof s === 'object' && s !== null && typeof (s as LoginStrategy).loginRequest === 'function',
+      ),
+    }),
+  ]);
+
+  return z.strictObject({
+    siteUrl: z.url({ protocol: /^https?$/ }),
+    auth: z.optional(authSchema),
+    cache: z.optional(
+      z.union([
+        z.literal(false),
+        z.strictObject({
+          ttl: z.optional(positiveInt()),
+          max: z.optional(positiveInt()),
+          staleIfError: z.optional(z.boolean()),
+        }),
+      ]),
     ),
-  }),
-]);
-
-const optionsSchema = z.strictObject({
-  siteUrl: z.url({ protocol: /^https?$/ }),
-  auth: z.optional(authSchema),
-  cache: z.optional(
-    z.union([
-      z.literal(false),
-      z.strictObject({
-        ttl: z.optional(positiveInt()),
-        max: z.optional(positiveInt()),
-        staleIfError: z.optional(z.boolean()),
-      }),
-    ]),
-  ),
-  retry: z.optional(
-    z.union([
-      z.literal(false),
-      z.strictObject({
-        maxRetries: z.optional(nonNegativeInt()),
-        initialDelay: z.optional(nonNegativeInt()),
-        maxDelay: z.optional(nonNegativeInt()),
-      }),
-    ]),
-  ),
-  timeout: z.optional(positiveInt()),
-  headers: z.optional(z.record(z.string(), z.string())),
-  userAgent: z.optional(nonEmptyString()),
-  fetch: z.optional(z.custom<typeof globalThis.fetch>((f) => typeof f === 'function')),
+    retry: z.optional(
+      z.union([
+        z.literal(false),
+        z.strictObject({
+          maxRetries: z.optional(nonNegativeInt()),
+          initialDelay: z.optional(nonNegativeInt()),
+          maxDelay: z.optional(nonNegativeInt()),
+        }),
+      ]),
+    ),
+    timeout: z.optional(positiveInt()),
+    headers: z.optional(z.record(z.string(), z.string())),
+    userAgent: z.optional(nonEmptyString()),
+    fetch: z.optional(z.custom<typeof globalThis.fetch>((f) => typeof f === 'function')),
+  });
 });
 
 /** Options after validation and defaults. */
@@ -136,7 +138,7 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
   if (typeof input !== 'object' || input === null) {
     throw new KmsConfigError('options', 'expected an object with at least `siteUrl`');
   }
-  const options = parseInput(optionsSchema, input, '', 'config');
+  const options = parseInput(optionsSchema(), input, '', 'config');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (name.toLowerCase() === 'authorization') {

@@ -73,5 +73,17 @@ export function parseInput<S extends z.ZodMiniType>(
   throw new ErrorClass(fieldOf(issue, root), describe(issue));
 }
 
+/**
+ * Builds schemas on first use instead of at import: constructing zod schemas is most of this package's
+ * import cost, and a process that never calls a method should not pay for its schema.
+ */
+export function lazySchemas<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => {
+    built ??= build();
+    return built;
+  };
+}
+
 /** A non-empty string, trimmed. */
 export const nonEmptyString = () => z.string().check(z.trim(), z.minLength(1));

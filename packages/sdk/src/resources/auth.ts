@@ -10,15 +10,17 @@ import {
   type LoginStrategy,
 } from '../auth/login-strategy.js';
 import type { AccessTokenInfo, TokenManager } from '../auth/token-manager.js';
-import { nonEmptyString, parseInput } from '../input-validation.js';
+import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
 import type { RequestOptions } from '../transport.js';
 
-const universalAuthSchema = z.strictObject({
-  clientId: nonEmptyString(),
-  clientSecret: nonEmptyString(),
-  organizationSlug: z.optional(nonEmptyString()),
-  accessTokenNumUsesLimit: z.optional(z.number().check(z.int(), z.nonnegative())),
-});
+const universalAuthSchema = lazySchemas(() =>
+  z.strictObject({
+    clientId: nonEmptyString(),
+    clientSecret: nonEmptyString(),
+    organizationSlug: z.optional(nonEmptyString()),
+    accessTokenNumUsesLimit: z.optional(z.number().check(z.int(), z.nonnegative())),
+  }),
+);
 
 /** `client.auth.universalAuth`. */
 export class UniversalAuth {
@@ -31,7 +33,7 @@ export class UniversalAuth {
    * Returns the token's lifetimes, never the token.
    */
   login(credentials: UniversalAuthCredentials, requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
-    const parsed = parseInput(universalAuthSchema, credentials);
+    const parsed = parseInput(universalAuthSchema(), credentials);
     return this.auth.loginWith(universalAuthStrategy(parsed), requestOptions);
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { KmsValidationError } from '../errors.js';
-import { nonEmptyString, parseInput } from '../input-validation.js';
+import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
 import type { RequestOptions } from '../transport.js';
 import { flag, pathSegment, secretPathSchema } from './request-params.js';
 import { APIResource } from './resource.js';
@@ -77,28 +77,31 @@ export interface DeleteFolderParams extends FolderLocation {
   folderName?: string;
 }
 
-const folderName = () => z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_-]+$/));
-const locationShape = {
-  projectId: nonEmptyString(),
-  environment: nonEmptyString(),
-  path: z.optional(secretPathSchema()),
-};
-const listSchema = z.strictObject({ ...locationShape, recursive: z.optional(z.boolean()) });
-const createSchema = z.strictObject({
-  ...locationShape,
-  name: folderName(),
-  description: z.optional(z.string()),
-});
-const updateSchema = z.strictObject({
-  ...locationShape,
-  folderId: nonEmptyString(),
-  name: folderName(),
-  description: z.optional(z.string()),
-});
-const deleteSchema = z.strictObject({
-  ...locationShape,
-  folderId: z.optional(nonEmptyString()),
-  folderName: z.optional(nonEmptyString()),
+const schemas = lazySchemas(() => {
+  const folderName = () => z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_-]+$/));
+  const locationShape = {
+    projectId: nonEmptyString(),
+    environment: nonEmptyString(),
+    path: z.optional(secretPathSchema()),
+  };
+  const listSchema = z.strictObject({ ...locationShape, recursive: z.optional(z.boolean()) });
+  const createSchema = z.strictObject({
+    ...locationShape,
+    name: folderName(),
+    description: z.optional(z.string()),
+  });
+  const updateSchema = z.strictObject({
+    ...locationShape,
+    folderId: nonEmptyString(),
+    name: folderName(),
+    description: z.optional(z.string()),
+  });
+  const deleteSchema = z.strictObject({
+    ...locationShape,
+    folderId: z.optional(nonEmptyString()),
+    folderName: z.optional(nonEmptyString()),
+  });
+  return { listSchema, createSchema, updateSchema, deleteSchema };
 });
 
 function childPath(parent: string, name: string): string {
@@ -109,7 +112,7 @@ function childPath(parent: string, name: string): string {
 export class Folders extends APIResource {
   /** Lists the folders under `path` (`GET /api/v1/folders`). */
   async list(params: ListFoldersParams, requestOptions?: RequestOptions): Promise<Folder[]> {
-    const p = parseInput(listSchema, params);
+    const p = parseInput(schemas().listSchema, params);
     const { data } = await this.context.request<{ folders: Folder[] }>({
       method: 'GET',
       path: '/v1/folders',
@@ -127,7 +130,7 @@ export class Folders extends APIResource {
 
   /** Creates a folder (`POST /api/v1/folders`). */
   async create(params: CreateFolderParams, requestOptions?: RequestOptions): Promise<Folder> {
-    const p = parseInput(createSchema, params);
+    const p = parseInput(schemas().createSchema, params);
     return this.write(
       'POST',
       '/v1/folders',
@@ -143,7 +146,7 @@ export class Folders extends APIResource {
 
   /** Renames or re-describes a folder (`PATCH /api/v1/folders/:folderId`). */
   async update(params: UpdateFolderParams, requestOptions?: RequestOptions): Promise<Folder> {
-    const p = parseInput(updateSchema, params);
+    const p = parseInput(schemas().updateSchema, params);
     return this.write(
       'PATCH',
       `/v1/folders/${pathSegment('folderId', p.folderId)}`,
@@ -159,7 +162,7 @@ export class Folders extends APIResource {
 
   /** Deletes a folder and everything in it (`DELETE /api/v1/folders/:folderIdOrName`). */
   async delete(params: DeleteFolderParams, requestOptions?: RequestOptions): Promise<Folder> {
-    const p = parseInput(deleteSchema, params);
+    const p = parseInput(schemas().deleteSchema, params);
     const target = p.folderId ?? p.folderName;
     if (!target) throw new KmsValidationError('folderId', 'pass folderId or folderName');
     return this.write(

@@ -9,10 +9,10 @@ import { KmsValidationError } from '../errors.js';
 import { nonEmptyString } from '../input-validation.js';
 
 /** Project selector fields: one of `projectId` or `projectSlug` is required. */
-export const projectSelectorShape = {
+export const projectSelectorShape = () => ({
   projectId: z.optional(nonEmptyString()),
   projectSlug: z.optional(nonEmptyString()),
-};
+});
 
 /** Selects a project by id or by slug. */
 export interface ProjectSelector {

@@ -4,7 +4,7 @@
  * @module
  */
 import * as z from 'zod/mini';
-import { nonEmptyString, parseInput } from '../input-validation.js';
+import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
 import type { CacheScope } from '../response-cache.js';
 import { type Secret, type SecretMetadataEntry, toSecret } from '../secret.js';
 import {
@@ -189,92 +189,106 @@ export interface BatchDeleteSecretsParams extends SecretLocation {
   secrets: BatchDeleteSecretItem[];
 }
 
-const secretType = z.optional(z.enum(['shared', 'personal']));
-const metadata = z.optional(
-  z.array(z.strictObject({ key: nonEmptyString(), value: z.string(), isEncrypted: z.optional(z.boolean()) })),
-);
-const locationShape = {
-  ...projectSelectorShape,
-  environment: nonEmptyString(),
-  secretPath: z.optional(secretPathSchema()),
-};
-const writeShape = {
-  secretComment: z.optional(z.string()),
-  tagIds: z.optional(z.array(nonEmptyString())),
-  secretMetadata: metadata,
-  skipMultilineEncoding: z.optional(z.boolean()),
-  type: secretType,
-};
+const schemas = lazySchemas(() => {
+  const secretType = z.optional(z.enum(['shared', 'personal']));
+  const metadata = z.optional(
+    z.array(
+      z.strictObject({ key: nonEmptyString(), value: z.string(), isEncrypted: z.optional(z.boolean()) }),
+    ),
+  );
+  const locationShape = {
+    ...projectSelectorShape(),
+    environment: nonEmptyString(),
+    secretPath: z.optional(secretPathSchema()),
+  };
+  const writeShape = {
+    secretComment: z.optional(z.string()),
+    tagIds: z.optional(z.array(nonEmptyString())),
+    secretMetadata: metadata,
+    skipMultilineEncoding: z.optional(z.boolean()),
+    type: secretType,
+  };
 
-const listSchema = z.strictObject({
-  ...locationShape,
-  recursive: z.optional(z.boolean()),
-  includeImports: z.optional(z.boolean()),
-  expandSecretReferences: z.optional(z.boolean()),
-  tagSlugs: z.optional(z.array(nonEmptyString())),
-  viewSecretValue: z.optional(z.boolean()),
-  attachToProcessEnv: z.optional(z.boolean()),
-  overrideEnv: z.optional(z.boolean()),
-});
-const retrieveSchema = z.strictObject({
-  ...locationShape,
-  secretName: nonEmptyString(),
-  type: secretType,
-  version: z.optional(z.number().check(z.int(), z.positive())),
-  expandSecretReferences: z.optional(z.boolean()),
-  includeImports: z.optional(z.boolean()),
-  viewSecretValue: z.optional(z.boolean()),
-});
-const createSchema = z.strictObject({
-  ...locationShape,
-  ...writeShape,
-  secretName: nonEmptyString(),
-  secretValue: z.string(),
-});
-const updateSchema = z.strictObject({
-  ...locationShape,
-  ...writeShape,
-  secretName: nonEmptyString(),
-  secretValue: z.optional(z.string()),
-  newSecretName: z.optional(nonEmptyString()),
-});
-const deleteSchema = z.strictObject({ ...locationShape, secretName: nonEmptyString(), type: secretType });
-const batchCreateSchema = z.strictObject({
-  ...locationShape,
-  secrets: z
-    .array(
-      z.strictObject({
-        secretKey: nonEmptyString(),
-        secretValue: z.string(),
-        secretComment: z.optional(z.string()),
-        skipMultilineEncoding: z.optional(z.boolean()),
-        secretMetadata: metadata,
-        tagIds: z.optional(z.array(nonEmptyString())),
-      }),
-    )
-    .check(z.minLength(1)),
-});
-const batchUpdateSchema = z.strictObject({
-  ...locationShape,
-  mode: z.optional(z.enum(['failOnNotFound', 'upsert', 'ignore'])),
-  secrets: z
-    .array(
-      z.strictObject({
-        secretKey: nonEmptyString(),
-        secretValue: z.optional(z.string()),
-        secretPath: z.optional(secretPathSchema()),
-        secretComment: z.optional(z.string()),
-        newSecretName: z.optional(nonEmptyString()),
-        skipMultilineEncoding: z.optional(z.boolean()),
-        secretMetadata: metadata,
-        tagIds: z.optional(z.array(nonEmptyString())),
-      }),
-    )
-    .check(z.minLength(1)),
-});
-const batchDeleteSchema = z.strictObject({
-  ...locationShape,
-  secrets: z.array(z.strictObject({ secretKey: nonEmptyString(), type: secretType })).check(z.minLength(1)),
+  const listSchema = z.strictObject({
+    ...locationShape,
+    recursive: z.optional(z.boolean()),
+    includeImports: z.optional(z.boolean()),
+    expandSecretReferences: z.optional(z.boolean()),
+    tagSlugs: z.optional(z.array(nonEmptyString())),
+    viewSecretValue: z.optional(z.boolean()),
+    attachToProcessEnv: z.optional(z.boolean()),
+    overrideEnv: z.optional(z.boolean()),
+  });
+  const retrieveSchema = z.strictObject({
+    ...locationShape,
+    secretName: nonEmptyString(),
+    type: secretType,
+    version: z.optional(z.number().check(z.int(), z.positive())),
+    expandSecretReferences: z.optional(z.boolean()),
+    includeImports: z.optional(z.boolean()),
+    viewSecretValue: z.optional(z.boolean()),
+  });
+  const createSchema = z.strictObject({
+    ...locationShape,
+    ...writeShape,
+    secretName: nonEmptyString(),
+    secretValue: z.string(),
+  });
+  const updateSchema = z.strictObject({
+    ...locationShape,
+    ...writeShape,
+    secretName: nonEmptyString(),
+    secretValue: z.optional(z.string()),
+    newSecretName: z.optional(nonEmptyString()),
+  });
+  const deleteSchema = z.strictObject({ ...locationShape, secretName: nonEmptyString(), type: secretType });
+  const batchCreateSchema = z.strictObject({
+    ...locationShape,
+    secrets: z
+      .array(
+        z.strictObject({
+          secretKey: nonEmptyString(),
+          secretValue: z.string(),
+          secretComment: z.optional(z.string()),
+          skipMultilineEncoding: z.optional(z.boolean()),
+          secretMetadata: metadata,
+          tagIds: z.optional(z.array(nonEmptyString())),
+        }),
+      )
+      .check(z.minLength(1)),
+  });
+  const batchUpdateSchema = z.strictObject({
+    ...locationShape,
+    mode: z.optional(z.enum(['failOnNotFound', 'upsert', 'ignore'])),
+    secrets: z
+      .array(
+        z.strictObject({
+          secretKey: nonEmptyString(),
+          secretValue: z.optional(z.string()),
+          secretPath: z.optional(secretPathSchema()),
+          secretComment: z.optional(z.string()),
+          newSecretName: z.optional(nonEmptyString()),
+          skipMultilineEncoding: z.optional(z.boolean()),
+          secretMetadata: metadata,
+          tagIds: z.optional(z.array(nonEmptyString())),
+        }),
+      )
+      .check(z.minLength(1)),
+  });
+  const batchDeleteSchema = z.strictObject({
+    ...locationShape,
+    secrets: z.array(z.strictObject({ secretKey: nonEmptyString(), type: secretType })).check(z.minLength(1)),
+  });
+  return {
+    listSchema,
+    retrieveSchema,
+    createSchema,
+    updateSchema,
+    deleteSchema,
+    batchCreateSchema,
+    batchUpdateSchema,
+    batchDeleteSchema,
+  };
 });
 
 interface WireImport {
@@ -303,7 +317,7 @@ function defined<T extends object>(o: T): T {
 export class SecretsBatch extends APIResource {
   /** Creates many secrets (`POST /api/v3/secrets/batch/raw`); fails if any key exists. */
   async create(params: BatchCreateSecretsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
-    const p = parseInput(batchCreateSchema, params);
+    const p = parseInput(schemas().batchCreateSchema, params);
     const project = requireProject(p);
     const secretPath = p.secretPath ?? '/';
     return this.write(
@@ -319,7 +333,7 @@ export class SecretsBatch extends APIResource {
 
   /** Updates (or with `mode: 'upsert'` creates) many secrets (`PATCH /api/v3/secrets/batch/raw`). */
   async update(params: BatchUpdateSecretsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
-    const p = parseInput(batchUpdateSchema, params);
+    const p = parseInput(schemas().batchUpdateSchema, params);
     const project = requireProject(p);
     const body = { secrets: p.secrets.map(defined), ...(p.mode ? { mode: p.mode } : {}) };
     const result = await this.write('PATCH', project, p, body, p.secrets, requestOptions, undefined);
@@ -331,7 +345,7 @@ export class SecretsBatch extends APIResource {
 
   /** Deletes many secrets (`DELETE /api/v3/secrets/batch/raw`); returns the deleted secrets. */
   async delete(params: BatchDeleteSecretsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
-    const p = parseInput(batchDeleteSchema, params);
+    const p = parseInput(schemas().batchDeleteSchema, params);
     const project = requireProject(p);
     return this.write(
       'DELETE',
@@ -386,7 +400,7 @@ export class Secrets extends APIResource {
    * key, and optionally fills `process.env`.
    */
   async list(params: ListSecretsParams, requestOptions?: RequestOptions): Promise<ListSecretsResult> {
-    const p = parseInput(listSchema, params);
+    const p = parseInput(schemas().listSchema, params);
     const project = requireProject(p);
     const expand = p.expandSecretReferences ?? true;
     const includeImports = p.includeImports ?? false;
@@ -427,7 +441,7 @@ export class Secrets extends APIResource {
 
   /** Reads one secret (`GET /api/v3/secrets/raw/:secretName`). */
   async retrieve(params: RetrieveSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
-    const p = parseInput(retrieveSchema, params);
+    const p = parseInput(schemas().retrieveSchema, params);
     const project = requireProject(p);
     const expand = p.expandSecretReferences ?? true;
     const { data } = await this.context.cachedGet<{ secret: unknown }>(
@@ -454,21 +468,21 @@ export class Secrets extends APIResource {
 
   /** Creates a secret (`POST /api/v3/secrets/raw/:secretName`). Not retried once sent. */
   async create(params: CreateSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
-    const p = parseInput(createSchema, params);
+    const p = parseInput(schemas().createSchema, params);
     const { secretName, projectId, projectSlug, environment, secretPath, ...fields } = p;
     return this.writeOne('POST', requireProject(p), p, defined(fields), requestOptions);
   }
 
   /** Updates a secret's value, comment, tags or metadata, or renames it with `newSecretName`. */
   async update(params: UpdateSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
-    const p = parseInput(updateSchema, params);
+    const p = parseInput(schemas().updateSchema, params);
     const { secretName, projectId, projectSlug, environment, secretPath, ...fields } = p;
     return this.writeOne('PATCH', requireProject(p), p, defined(fields), requestOptions);
   }
 
   /** Deletes a secret; returns the deleted secret. */
   async delete(params: DeleteSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
-    const p = parseInput(deleteSchema, params);
+    const p = parseInput(schemas().deleteSchema, params);
     return this.writeOne('DELETE', requireProject(p), p, defined({ type: p.type }), requestOptions);
   }
 
