@@ -106,14 +106,33 @@ export async function provisionDemo(
       roles: [{ role: 'viewer', isTemporary: false }],
     },
   );
-  const { clientSecret } = await newDemoClientSecret(siteUrl, adminToken, identity.id);
+  return demoInstance(
+    siteUrl,
+    adminToken,
+    organizationId,
+    project,
+    identity.id,
+    identityUniversalAuth.clientId,
+  );
+}
+
+/** The printed instance, with a client secret minted now (secrets are shown once, never stored). */
+async function demoInstance(
+  siteUrl: string,
+  adminToken: string,
+  organizationId: string,
+  project: { id: string; slug: string },
+  identityId: string,
+  clientId: string,
+): Promise<DevInstance> {
+  const { clientSecret } = await newDemoClientSecret(siteUrl, adminToken, identityId);
   return {
     siteUrl,
     adminToken,
     organizationId,
     projectId: project.id,
     projectSlug: project.slug,
-    clientId: identityUniversalAuth.clientId,
+    clientId,
     clientSecret,
   };
 }
@@ -161,14 +180,12 @@ export async function reattachDemo(siteUrl: string, adminToken: string): Promise
     'GET',
     `/api/v1/auth/universal-auth/identities/${demo.identity.id}`,
   );
-  const { clientSecret } = await newDemoClientSecret(siteUrl, adminToken, demo.identity.id);
-  return {
+  return demoInstance(
     siteUrl,
     adminToken,
     organizationId,
-    projectId: project.id,
-    projectSlug: project.slug,
-    clientId: identityUniversalAuth.clientId,
-    clientSecret,
-  };
+    project,
+    demo.identity.id,
+    identityUniversalAuth.clientId,
+  );
 }
