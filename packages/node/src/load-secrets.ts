@@ -165,6 +165,7 @@ export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<Loa
   const env = target ?? process.env;
   const report = mergeIntoEnv(env, values, config.envMerge);
   env[BOOT_MARKER] = configFingerprint(config);
+  rememberLoaded(config, values);
   return {
     ...report,
     project: projectLabel(config),
@@ -172,6 +173,29 @@ export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<Loa
     secretPath: config.secretPath,
     envMerge: config.envMerge,
   };
+}
+
+const loadedKey = Symbol.for('@hanzo/kms-node.loaded');
+type LoadedState = { fingerprint: string; values: SecretValues };
+
+/**
+ * Keeps what the last `loadSecrets` of this process fetched (in memory, like `process.env`), on a global
+ * symbol because `register` and the main entry are separate bundles. `watchSecrets` starts from it, so a
+ * change between boot and its first poll is not missed.
+ */
+function rememberLoaded(config: ResolvedKmsConfig, values: SecretValues): void {
+  Object.defineProperty(globalThis, loadedKey, {
+    value: { fingerprint: configFingerprint(config), values } satisfies LoadedState,
+    configurable: true,
+    enumerable: false,
+    writable: false,
+  });
+}
+
+/** The secrets the last `loadSecrets` of this process fetched for this same configuration, if any. */
+export function loadedSecrets(config: ResolvedKmsConfig): SecretValues | undefined {
+  const state = (globalThis as Record<symbol, LoadedState | undefined>)[loadedKey];
+  return state && state.fingerprint === configFingerprint(config) ? state.values : undefined;
 }
 
 /** {@link resolveConfig}, with its config error wrapped as a `config` {@link KmsBootError}. */

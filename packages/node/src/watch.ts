@@ -8,7 +8,14 @@
 import type { KmsClient } from '@hanzo/kms';
 import { KmsBootError, toBootError } from './boot-error.js';
 import type { KmsNodeOptions } from './config.js';
-import { bootTarget, createClient, listValues, resolveOrThrow, type SecretValues } from './load-secrets.js';
+import {
+  bootTarget,
+  createClient,
+  listValues,
+  loadedSecrets,
+  resolveOrThrow,
+  type SecretValues,
+} from './load-secrets.js';
 import { redactedRecord } from './redacted-record.js';
 
 /** What changed between two polls. Key lists are sorted; `values` holds the new values of added and changed keys. */
@@ -42,9 +49,9 @@ export interface WatchSecretsOptions extends KmsNodeOptions {
    */
   writeEnv?: boolean | Record<string, string | undefined>;
   /**
-   * The secrets the app already has (e.g. what boot-loading put in `process.env`); the first poll is
-   * compared against them. Without it the first poll only records the baseline.
-   * @default undefined
+   * The secrets the app already has; the first poll (made at once) is compared against them.
+   * @default what `loadSecrets` / `--import @hanzo/kms-node/register` fetched in this process for the same
+   * configuration; without that, the first poll only records the baseline
    */
   initial?: Record<string, string>;
 }
@@ -117,7 +124,8 @@ export function watchSecrets(options: WatchSecretsOptions): StopWatching {
   // If-None-Match and reuses the cached body on 304.
   const client: KmsClient = createClient(config, { cacheTtl: 1 });
   const env = writeEnv === true ? process.env : writeEnv === false ? undefined : writeEnv;
-  let current: Record<string, string> | undefined = initial ? { ...initial } : undefined;
+  const baseline = initial ?? loadedSecrets(config);
+  let current: Record<string, string> | undefined = baseline ? { ...baseline } : undefined;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> | undefined;
@@ -164,7 +172,8 @@ export function watchSecrets(options: WatchSecretsOptions): StopWatching {
     }, delay);
     timer.unref?.();
   };
-  schedule(initial ? interval : 0);
+  // The first poll runs at once: with a baseline it catches a change made since boot.
+  schedule(0);
 
   return async () => {
     if (stopped) return;

@@ -130,9 +130,8 @@ describe('loadSecrets', () => {
     expect(missing.message).toBe(
       `folder /nope does not exist in project ${kms.projectSlug}, environment dev`,
     );
-    const other = await startKmsTestServer({});
-    try {
-      // Another server's project id: the identity is not a member of it.
+    // A project the identity is not a member of.
+    {
       const { project } = await kms.api<{ project: { id: string } }>('POST', '/api/v2/workspace', {
         projectName: 'Other',
         slug: 'other-project',
@@ -146,8 +145,6 @@ describe('loadSecrets', () => {
       expect(forbidden.message).toBe(
         `the identity is not allowed to read project ${project.id}, environment dev, path /app`,
       );
-    } finally {
-      await other.close();
     }
   });
 
@@ -208,6 +205,42 @@ describe('loadSecrets', () => {
 });
 
 describe('watchSecrets', () => {
+  it('polls with If-None-Match: an unchanged folder is answered 304', async () => {
+    // A recording proxy in front of the reference server.
+    const seen: { conditional: boolean; status: number }[] = [];
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length') as [
+          string,
+          string,
+        ][],
+      );
+      const upstream = await fetch(kms.url + req.url, {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
+      if (req.url?.startsWith('/api/v3/secrets/raw')) {
+        seen.push({ conditional: req.headers['if-none-match'] !== undefined, status: upstream.status });
+      }
+      res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const stop = watchSecrets({ env: env({ KMS_SITE_URL: url }), interval: 50, onChange: () => {} });
+    try {
+      await expect.poll(() => seen.length, { timeout: 5000 }).toBeGreaterThanOrEqual(4);
+    } finally {
+      await stop();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+    expect(seen[0]).toEqual({ conditional: false, status: 200 });
+    expect(seen.slice(1).every((s) => s.conditional && s.status === 304)).toBe(true);
+  });
+
   it('polls with ETag and reports changed keys; the env follows only where KMS put the value', async () => {
     const target: Record<string, string | undefined> = { DATABASE_URL: DB, API_KEY: 'set-by-operator' };
     const changes: SecretsChange[] = [];
