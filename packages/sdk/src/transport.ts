@@ -136,8 +136,7 @@ export class HttpTransport {
     const timeoutMs = opts.timeout ?? this.settings.timeout;
     for (let attempt = 0; ; attempt++) {
       if (opts.signal?.aborted) throw abortError(info);
-      let outcome: { response: Response; text: string } | { error: KmsError };
-      outcome = await this.attempt(request, info, timeoutMs);
+      const outcome = await this.attempt(request, info, timeoutMs);
       if ('error' in outcome) {
         const error = outcome.error;
         if (error instanceof KmsAbortError) throw error;
@@ -151,7 +150,7 @@ export class HttpTransport {
       if (response.ok || response.status === 304) {
         return {
           status: response.status,
-          data: this.parseBody<T>(text, response, request, info),
+          data: this.parseBody<T>(text, response, info),
           headers: response.headers,
         };
       }
@@ -178,12 +177,7 @@ export class HttpTransport {
     }
   }
 
-  private parseBody<T>(
-    text: string,
-    response: Response,
-    request: ApiRequest,
-    info: KmsRequestInfo,
-  ): T | undefined {
+  private parseBody<T>(text: string, response: Response, info: KmsRequestInfo): T | undefined {
     if (response.status === 304 || text === '') return undefined;
     try {
       return JSON.parse(text) as T;
@@ -196,8 +190,6 @@ export class HttpTransport {
         requestId: response.headers.get('x-request-id') ?? undefined,
         details: undefined,
       });
-    } finally {
-      void request;
     }
   }
 

@@ -1,6 +1,6 @@
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KmsClient, KmsConfigError, refreshBuffer } from '../src/index.js';
+import { KmsAbortError, KmsClient, KmsConfigError, refreshBuffer } from '../src/index.js';
 import { API, CLIENT_SECRET, FakeAuth, mswServer, SITE, secretJson } from './fault-server.js';
 
 const LIST = `${API}/v3/secrets/raw`;
@@ -212,6 +212,39 @@ describe('auth endpoints', () => {
     await kms.close();
     await kms.close();
     expect(auth.revocations).toEqual(['token-1-abcdefgh']);
+  });
+
+  it('a closed client refuses requests until it logs in again', async () => {
+    const kms = client();
+    await kms.secrets.list(listParams);
+    await kms.close();
+    await expect(kms.secrets.list(listParams)).rejects.toThrow(/closed/);
+    await kms.auth.universalAuth.login({ clientId: 'client-id', clientSecret: CLIENT_SECRET });
+    await expect(kms.secrets.list(listParams)).resolves.toBeDefined();
+    await kms.close();
+  });
+
+  it('a caller abort while waiting for a shared login rejects only that caller', async () => {
+    mswServer.use(
+      http.post(`${API}/v1/auth/universal-auth/login`, async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        auth.issued++;
+        return HttpResponse.json({
+          accessToken: auth.current,
+          expiresIn: 3600,
+          accessTokenMaxTTL: 0,
+          tokenType: 'Bearer',
+        });
+      }),
+    );
+    const kms = client();
+    const controller = new AbortController();
+    const aborted = kms.secrets.list(listParams, { signal: controller.signal });
+    const patient = kms.secrets.list(listParams);
+    setTimeout(() => controller.abort(), 20);
+    await expect(aborted).rejects.toBeInstanceOf(KmsAbortError);
+    await expect(patient).resolves.toBeDefined();
+    expect(auth.issued).toBe(1);
   });
 
   it('close() leaves a manual token alone', async () => {

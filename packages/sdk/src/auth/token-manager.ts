@@ -142,6 +142,7 @@ export class TokenManager {
       throw new KmsValidationError('accessToken', 'expected a non-empty string');
     }
     this.clearTimer();
+    this.#closed = false;
     this.#session = {
       accessToken: token.trim(),
       ttl: Number.POSITIVE_INFINITY,
@@ -199,6 +200,9 @@ export class TokenManager {
    * behind the background timer), and counts the use.
    */
   async acquire(requestOptions?: RequestOptions): Promise<TokenLease> {
+    if (this.#closed) {
+      throw new KmsError('the client is closed; log in again with client.auth to reuse it');
+    }
     for (let round = 0; round < 3; round++) {
       const session = this.#session;
       if (session && !this.isDue(session)) {
