@@ -362,3 +362,33 @@ describe('against the reference server', () => {
     }, 40_000);
   });
 });
+
+describe('against a rate-limited reference server', () => {
+  it('rides out 429s by honouring Retry-After, with no failed call', async () => {
+    const server = await ReferenceServer.start(startServer, { windowSeconds: 1, secretsLimit: 3 });
+    try {
+      const p = await server.provision({ role: 'viewer' }, { A: 'a' }, '/');
+      const statuses: number[] = [];
+      const kms = new KmsClient({
+        siteUrl: p.url,
+        auth: { universalAuth: { clientId: p.clientId, clientSecret: p.clientSecret } },
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          statuses.push(response.status);
+          return response;
+        },
+      });
+      const started = Date.now();
+      for (let i = 0; i < 8; i++) {
+        const { secrets } = await kms.secrets.list({ projectId: p.projectId, environment: 'dev' });
+        expect(secrets.map((s) => s.secretKey)).toEqual(['A']);
+      }
+      // 8 reads at 3 per 1 s window need at least two window boundaries; the SDK waited them out.
+      expect(statuses).toContain(429);
+      expect(Date.now() - started).toBeGreaterThan(900);
+      await kms.close();
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@ interface RunningServer {
 }
 type StartServer = (options: {
   port?: number;
-  rateLimit?: false;
+  rateLimit?: false | Record<string, number>;
   logger?: boolean;
 }) => Promise<RunningServer>;
 
@@ -67,8 +67,11 @@ export class ReferenceServer {
     private readonly server: RunningServer,
   ) {}
 
-  static async start(startServer: StartServer): Promise<ReferenceServer> {
-    const server = await startServer({ port: 0, rateLimit: false, logger: false });
+  static async start(
+    startServer: StartServer,
+    rateLimit: false | Record<string, number> = false,
+  ): Promise<ReferenceServer> {
+    const server = await startServer({ port: 0, rateLimit, logger: false });
     const boot = await call<{ identity: { credentials: { token: string } }; organization: { id: string } }>(
       server.url,
       'POST',
