@@ -107,17 +107,27 @@ describe('loadSecrets', () => {
         KMS_PROJECT_SLUG: fresh.projectSlug,
         ...extra,
       });
-      for (let i = 0; i < 3; i++) {
+      // Revoke the identity's client secret: the next boot is refused (failure 1 of 3).
+      const base = `/api/v1/auth/universal-auth/identities/${fresh.identityId}/client-secrets`;
+      const { clientSecretData } = await fresh.api<{ clientSecretData: { id: string }[] }>('GET', base);
+      for (const { id } of clientSecretData) await fresh.api('POST', `${base}/${id}/revoke`);
+      const revoked = await bootError(
+        loadSecrets({ env: e({ KMS_CLIENT_SECRET: fresh.clientSecret }), target: {} }),
+      );
+      expect(revoked.reason).toBe('bad-credentials');
+      expect(revoked.message).not.toContain(fresh.clientSecret);
+      // Two more failures reach the lockout threshold (3): even a valid secret is then refused as locked.
+      for (let i = 0; i < 2; i++) {
         const error = await bootError(
           loadSecrets({ env: e({ KMS_CLIENT_SECRET: `bad-${i}-xxxxxxxx` }), target: {} }),
         );
         expect(error.reason).toBe('bad-credentials');
       }
-      const locked = await bootError(
-        loadSecrets({ env: e({ KMS_CLIENT_SECRET: fresh.clientSecret }), target: {} }),
-      );
+      const valid = await fresh.newClientSecret();
+      const locked = await bootError(loadSecrets({ env: e({ KMS_CLIENT_SECRET: valid }), target: {} }));
       expect(locked.reason).toBe('locked-out');
-      expect(locked.message).not.toContain(fresh.clientSecret);
+      expect(locked.exitCode).toBe(77);
+      expect(locked.message).not.toContain(valid);
     } finally {
       await fresh.close();
     }
