@@ -181,7 +181,9 @@ export class KmsService<T extends Record<string, unknown> = Record<string, strin
     } catch (error) {
       throw fromModule(error);
     }
-    const client = createClient(config);
+    // With polling, a 1 ms cache TTL turns every poll into a conditional request (If-None-Match): an
+    // unchanged folder costs a 304 and no decryption on the server.
+    const client = createClient(config, refreshInterval > 0 ? { cacheTtl: 1 } : {});
     try {
       const raw = await withBootDeadline(config, (signal) => listValues(client, config, signal));
       const values = (await validateSecrets(schema, raw, where(config))) as T;
