@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * `kms-next check`: fails when a current secret value appears in a Next build's client output.
+ *
+ * @module
+ */
+import { fetchSecrets, KmsBootError } from '@hanzo/kms-node';
+import { checkClientBundle } from './check.js';
+
+const usage = `Usage: kms-next check [--dir .next] [--min-length 8] [--no-prerendered]
+
+Scans <dir>/static (and prerendered pages) for the value of every secret the KMS_* configuration reads
+(KMS_SITE_URL, KMS_CLIENT_ID/KMS_CLIENT_SECRET or /etc/kms/auth, KMS_PROJECT_SLUG, KMS_ENVIRONMENT, ...).
+Prints the names of leaked keys and the files they were found in, never the values.
+
+Exit codes: 0 clean, 1 a secret was found, 2 usage or build error, otherwise @hanzo/kms-node's boot codes.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === undefined) {
+    console.log(usage);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'check') {
+    console.error(`kms-next: unknown command ${command}\n\n${usage}`);
+    return 2;
+  }
+  let distDir = '.next';
+  let minLength = 8;
+  let includePrerendered = true;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--dir') distDir = rest[++i] ?? '';
+    else if (arg.startsWith('--dir=')) distDir = arg.slice(6);
+    else if (arg === '--min-length' || arg.startsWith('--min-length=')) {
+      const raw = arg.includes('=') ? arg.slice(13) : rest[++i];
+      minLength = Number(raw);
+      if (!Number.isInteger(minLength) || minLength < 1) {
+        console.error('kms-next check: --min-length must be a positive integer');
+        return 2;
+      }
+    } else if (arg === '--no-prerendered') includePrerendered = false;
+    else {
+      console.error(`kms-next check: unknown option ${arg}\n\n${usage}`);
+      return 2;
+    }
+  }
+  if (!distDir) {
+    console.error('kms-next check: --dir needs a directory');
+    return 2;
+  }
+  let secrets: Record<string, string>;
+  try {
+    secrets = await fetchSecrets();
+  } catch (error) {
+    console.error(`kms-next check: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof KmsBootError ? error.exitCode : 2;
+  }
+  let result: ReturnType<typeof checkClientBundle>;
+  try {
+    result = checkClientBundle({ distDir, secrets, minLength, includePrerendered });
+  } catch (error) {
+    console.error(`kms-next check: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  const note = result.skipped.length
+    ? ` (${result.skipped.length} shorter than ${minLength} characters not searched: ${result.skipped.join(', ')})`
+    : '';
+  if (result.leaks.length === 0) {
+    console.log(
+      `kms-next check: no secret value found in ${result.filesScanned} client files of ${distDir}; ${Object.keys(secrets).length - result.skipped.length} secrets searched${note}`,
+    );
+    return 0;
+  }
+  console.error(`kms-next check: ${result.leaks.length} secret(s) found in client output of ${distDir}:`);
+  for (const leak of result.leaks) console.error(`  ${leak.key}: ${leak.files.join(', ')}`);
+  console.error(
+    'Values are not shown. Move the code that reads them to the server and rotate these secrets.',
+  );
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`kms-next: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  },
+);

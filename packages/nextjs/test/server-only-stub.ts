@@ -1,0 +1,2 @@
+// Stands in for `server-only` in tests (see vitest.config.ts).
+export {};
