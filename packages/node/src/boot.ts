@@ -47,7 +47,9 @@ export async function bootFromEnvironment(options: BootOptions = {}): Promise<Bo
   if (isDisabled(env.KMS_DISABLE)) return { loaded: false, skipped: 'disabled' };
   try {
     const marker = env[BOOT_MARKER];
-    if (marker && marker === configFingerprint(resolveOrThrow({ env }))) {
+    // The fingerprint leaves credentials out, so a child that inherited the secrets but not the
+    // credentials (dropped on purpose) is still recognised.
+    if (marker && marker === configFingerprint(resolveOrThrow({ env, clientId: '-', clientSecret: '-' }))) {
       return { loaded: false, skipped: 'inherited' };
     }
     const report = await loadSecrets({ env, target: env });
