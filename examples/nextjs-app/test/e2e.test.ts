@@ -136,6 +136,8 @@ describe('next start with withKms + registerKms', () => {
   it('serves a Node route handler from the store and process.env', async () => {
     const res = await fetch(`${baseUrl}/api/secret`);
     expect(res.status).toBe(200);
+    // set by middleware.ts on the edge runtime
+    expect(res.headers.get('x-greeting-length')).toBe(String(SECRETS.GREETING.length));
     expect(await res.json()).toEqual({
       runtime: 'nodejs',
       greeting: SECRETS.GREETING,
