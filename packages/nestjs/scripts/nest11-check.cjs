@@ -2,7 +2,7 @@
 // and kmsConfig() with @nestjs/config 4, on Nest 11 through the CommonJS build.
 require('reflect-metadata');
 const assert = require('node:assert/strict');
-const { Injectable, Inject, Module } = require('@nestjs/common');
+const { Injectable, Inject } = require('@nestjs/common');
 const { Test } = require('@nestjs/testing');
 const { ConfigModule, ConfigService } = require('@nestjs/config');
 const { KmsModule, KmsService, KmsClient } = require('@hanzo/kms-nestjs');
