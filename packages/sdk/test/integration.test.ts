@@ -338,7 +338,9 @@ describe('against the reference server', () => {
       // 5 s max TTL), and so on: one login and three renewals per 3.2 s.
       const cycles = 15_000 / 3_200;
       expect(seen.logins).toBeGreaterThanOrEqual(Math.floor(cycles));
-      expect(seen.logins).toBeLessThanOrEqual(Math.ceil(cycles) + 1);
+      // One more login is tolerated: on a loaded CI machine a renewal can land after the whole-second JWT
+      // expiry, and the client then falls back to a login by design (counted in `reauthenticated`).
+      expect(seen.logins).toBeLessThanOrEqual(Math.ceil(cycles) + 2);
       expect(seen.renewals).toBeGreaterThanOrEqual(3 * Math.floor(cycles));
       expect(seen.renewals).toBeLessThanOrEqual(3 * Math.ceil(cycles) + 3);
       console.info(
