@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { audit, authOf } from '../context.js';
-import { hashSecret, verifySecret } from '../crypto/secret-hash.js';
+import { hashClientSecret, verifySecret } from '../crypto/secret-hash.js';
 import { identityToManage } from '../domains/identities/identity-access.js';
 import { ttlSchema, uuidSchema } from '../domains/shared-schemas.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../http/errors.js';
@@ -241,7 +241,7 @@ export function universalAuthRouter(ctx: ServerContext): Router {
       authMethodId: method.id,
       description: body.description,
       prefix: clientSecret.slice(0, 4),
-      secretHash: hashSecret(clientSecret),
+      secretHash: hashClientSecret(clientSecret),
       ttl: body.ttl,
       numUses: 0,
       numUsesLimit: body.numUsesLimit,

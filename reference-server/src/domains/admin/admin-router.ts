@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { newTokenRecord, signAccessToken } from '../../auth/access-tokens.js';
 import type { ServerContext } from '../../context.js';
-import { hashSecret } from '../../crypto/secret-hash.js';
+import { hashPassword } from '../../crypto/secret-hash.js';
 import { badRequest } from '../../http/errors.js';
 import { ALL_IPS } from '../../http/ip-match.js';
 import { parseBody } from '../../http/validate.js';
@@ -64,7 +64,7 @@ export function adminRouter(ctx: ServerContext): Router {
     const user = {
       id: randomUUID(),
       email,
-      passwordHash: hashSecret(body.password),
+      passwordHash: hashPassword(body.password),
       superAdmin: true,
       orgId: org.id,
       createdAt: iso,
