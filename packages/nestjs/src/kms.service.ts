@@ -5,11 +5,14 @@
  */
 import { type KmsClient, KmsError } from '@hanzo/kms';
 import {
+  closeWithin,
   createClient,
   diffSecrets,
   KmsBootError,
+  listValues,
   mergeIntoEnv,
   projectLabel,
+  redactedRecord,
   type ResolvedKmsConfig,
   resolveConfig,
   type SecretsChange,
@@ -48,19 +51,6 @@ export interface KmsStatus {
   closed: boolean;
 }
 
-/** Adds a non-enumerable inspector that prints every value as `[REDACTED]`. */
-function redacted<T extends object>(values: T): T {
-  Object.defineProperty(values, inspectSymbol, {
-    enumerable: false,
-    value(this: Record<string, unknown>) {
-      const shown: Record<string, string> = {};
-      for (const key of Object.keys(this)) shown[key] = '[REDACTED]';
-      return shown;
-    },
-  });
-  return values;
-}
-
 /** Re-labels a boot error so that its one line says it came from the Nest module. */
 function fromModule(error: unknown): KmsBootError {
   if (error instanceof KmsBootError) {
@@ -73,39 +63,6 @@ function fromModule(error: unknown): KmsBootError {
   if (error instanceof KmsError)
     return new KmsBootError('config', `KmsModule: ${error.message}`, { cause: error });
   throw error;
-}
-
-async function listValues(
-  client: KmsClient,
-  config: ResolvedKmsConfig,
-  signal: AbortSignal,
-): Promise<Record<string, string>> {
-  const { secrets } = await client.secrets.list(
-    {
-      ...(config.projectId ? { projectId: config.projectId } : { projectSlug: config.projectSlug! }),
-      environment: config.environment,
-      secretPath: config.secretPath,
-      recursive: config.recursive,
-      includeImports: config.includeImports,
-      expandSecretReferences: config.expandSecretReferences,
-    },
-    { signal },
-  );
-  const values: Record<string, string> = {};
-  for (const secret of secrets) values[secret.secretKey] = secret.secretValue;
-  return values;
-}
-
-async function closeWithin(client: KmsClient, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    client.close(),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-      timer.unref?.();
-    }),
-  ]);
-  clearTimeout(timer);
 }
 
 /**
@@ -160,7 +117,7 @@ export class KmsService<T extends Record<string, unknown> = Record<string, strin
     this.#schema = init.schema;
     this.#refreshInterval = init.refreshInterval;
     this.#raw = init.raw;
-    this.#values = Object.freeze(redacted(init.values)) as T;
+    this.#values = Object.freeze(redactedRecord(init.values)) as T;
     this.#refreshedAt = Date.now();
     this.changes$ = this.#changes.asObservable();
   }
@@ -253,7 +210,7 @@ export class KmsService<T extends Record<string, unknown> = Record<string, strin
       const change = diffSecrets(this.#raw, raw);
       if (!change) return undefined;
       this.#raw = raw;
-      this.#values = Object.freeze(redacted(values)) as T;
+      this.#values = Object.freeze(redactedRecord(values)) as T;
       this.#changes.next(change);
       return change;
     } catch (error) {

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { KmsClient } from '@hanzo/kms';
 import {
   createClient,
+  listValues,
   mergeIntoEnv,
   projectLabel,
   type ResolvedKmsConfig,
@@ -16,27 +16,6 @@ import {
 import type { LoadedSecrets } from './carrier.js';
 import { KmsNextError } from './errors.js';
 import { type KmsNextOptions, splitOptions } from './options.js';
-
-async function list(
-  client: KmsClient,
-  config: ResolvedKmsConfig,
-  signal: AbortSignal,
-): Promise<Record<string, string>> {
-  const { secrets } = await client.secrets.list(
-    {
-      ...(config.projectId ? { projectId: config.projectId } : { projectSlug: config.projectSlug! }),
-      environment: config.environment,
-      secretPath: config.secretPath,
-      recursive: config.recursive,
-      includeImports: config.includeImports,
-      expandSecretReferences: config.expandSecretReferences,
-    },
-    { signal },
-  );
-  const values: Record<string, string> = {};
-  for (const secret of secrets) values[secret.secretKey] = secret.secretValue;
-  return values;
-}
 
 const oneLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
 
@@ -58,7 +37,7 @@ export async function loadInNode(
   const client = createClient(config);
   let values: Record<string, string>;
   try {
-    values = await withBootDeadline(config, (signal) => list(client, config, signal));
+    values = await withBootDeadline(config, (signal) => listValues(client, config, signal));
   } catch (error) {
     void client.close().catch(() => {});
     throw new KmsNextError(`could not load secrets at ${startedBy}: ${oneLine(error)}`, { cause: error });
@@ -82,7 +61,7 @@ export async function loadInNode(
     values,
     reload: async () => {
       try {
-        return await withBootDeadline(config, (signal) => list(client, config, signal));
+        return await withBootDeadline(config, (signal) => listValues(client, config, signal));
       } catch (error) {
         throw new KmsNextError(`could not refresh secrets: ${oneLine(error)}`, { cause: error });
       }

@@ -36,15 +36,19 @@ export {
 export { type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 export {
   BOOT_MARKER,
+  closeWithin,
   createClient,
   fetchSecrets,
+  listValues,
   type LoadSecretsOptions,
   type LoadSecretsReport,
   loadSecrets,
   type SecretValues,
   withBootDeadline,
 } from './load-secrets.js';
+export { redactedRecord } from './redacted-record.js';
 export {
+  applyToEnv,
   diffSecrets,
   type SecretsChange,
   type StopWatching,

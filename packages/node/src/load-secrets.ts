@@ -69,7 +69,18 @@ export function bootTarget(config: ResolvedKmsConfig): BootTarget {
   };
 }
 
-/** Lists the config's secrets with `client`; `signal` bounds the call. */
+/**
+ * Lists the secrets a resolved config names (project, environment, path, `recursive`, `includeImports`,
+ * `expandSecretReferences`) with an already configured `client`, in one request. `signal` bounds the
+ * call; there is no deadline otherwise (wrap it in {@link withBootDeadline} for one). SDK errors are
+ * thrown as they are. Resolves to the values by key, printing redacted.
+ *
+ * ```ts
+ * const config = resolveConfig();
+ * const client = createClient(config);
+ * const values = await withBootDeadline(config, (signal) => listValues(client, config, signal));
+ * ```
+ */
 export async function listValues(
   client: KmsClient,
   config: ResolvedKmsConfig,
@@ -120,13 +131,16 @@ export async function withBootDeadline<T>(
   }
 }
 
-async function closeQuietly(client: KmsClient): Promise<void> {
-  // Revoking the boot token is good hygiene but must not hold the boot: cap it at 2 s.
+/**
+ * Closes `client` (stops its renewal timers and revokes its token) but waits at most `ms` milliseconds:
+ * revoking a token is good hygiene, yet it must not hold a boot or a shutdown. The timer is unref'd.
+ */
+export async function closeWithin(client: KmsClient, ms = 2000): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
     client.close(),
     new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 2000);
+      timer = setTimeout(resolve, ms);
       timer.unref?.();
     }),
   ]);
@@ -143,7 +157,8 @@ export async function fetchSecrets(options: KmsNodeOptions | ResolvedKmsConfig =
   try {
     return await withBootDeadline(config, (signal) => listValues(client, config, signal));
   } finally {
-    void closeQuietly(client);
+    // Revoking the boot token must not hold the boot: capped at 2 s.
+    void closeWithin(client, 2000);
   }
 }
 

@@ -89,7 +89,18 @@ export function diffSecrets(
   };
 }
 
-function applyToEnv(
+/**
+ * Applies a {@link SecretsChange} to an environment object (`process.env` or any record) without
+ * touching what someone else set: an added key is written only if the variable is unset, a changed or
+ * removed key is updated or deleted only while the variable still holds `before`'s value (the one KMS
+ * gave it). `watchSecrets({ writeEnv })` uses it after each poll.
+ *
+ * ```ts
+ * const change = diffSecrets(previous, next);
+ * if (change) applyToEnv(process.env, previous, change);
+ * ```
+ */
+export function applyToEnv(
   env: Record<string, string | undefined>,
   before: Readonly<Record<string, string>>,
   change: SecretsChange,
