@@ -7,6 +7,7 @@ import { type AppDeps, createApp, createContext, createLogger } from './app.js';
 import { newTokenRecord, signAccessToken } from './auth/access-tokens.js';
 import type { RateLimitConfig, ServerSettingsInput } from './config.js';
 import { LocalKeyManager, parseRootKey } from './crypto/key-manager.js';
+import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
 import { createSqliteStore, type Store } from './store/store.js';
 
 /** How to start a reference server. */
@@ -53,13 +54,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     : randomBytes(32);
   const database = options.database ?? (options.dataDir ? join(options.dataDir, 'kms.db') : ':memory:');
   const store = createSqliteStore(database);
+  const keys = new LocalKeyManager(rootKey);
+  // Migration 3 needs the data keys: rows still in the legacy form are sealed again here.
+  await store.resealLegacySecrets(SEALED_PREFIX, legacyResealer(keys));
   const logger =
     typeof options.logger === 'object' ? options.logger : createLogger({ enabled: options.logger === true });
   const rateLimit: false | RateLimitConfig =
     options.rateLimit === false ? false : { ...defaultRateLimit(), ...options.rateLimit };
   const deps: AppDeps = {
     store,
-    keys: new LocalKeyManager(rootKey),
+    keys,
     settings: { ...options.settings, rateLimit },
     logger,
     ...(options.now ? { now: options.now } : {}),

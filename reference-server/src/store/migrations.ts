@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * Versioned schema migrations for the SQLite store. Append new entries; never edit a
  * released one. Each runs in one transaction together with its `schema_migrations` row.
@@ -267,4 +269,86 @@ CREATE INDEX secret_imports_folder ON secret_imports(folder_id, position);
 CREATE INDEX secret_versions_folder ON secret_versions(folder_id);
 `,
   },
+  {
+    version: 3,
+    name: 'one sealed ciphertext per secret row (value, comment, metadata)',
+    // Schema unchanged: the value column holds the sealed form, comment and metadata become ''.
+    // Converting rows needs the project data keys, so `resealLegacySecretRows` (below) does it
+    // when the server starts with its key manager; until then legacy rows still read.
+    sql: '',
+  },
 ];
+
+/** A secret or version row still in the legacy three-ciphertext form, with what opens it. */
+export interface LegacySecretRow {
+  projectId: string;
+  dataKey: { wrapped: string; keyId: string };
+  envId: string;
+  folderId: string;
+  key: string;
+  version: number;
+  valueCiphertext: string;
+  commentCiphertext: string;
+  metadataCiphertext: string;
+}
+
+/** The sealed fields that replace a legacy row's. */
+export interface ResealedFields {
+  valueCiphertext: string;
+  commentCiphertext: string;
+  metadataCiphertext: string;
+}
+
+/**
+ * Migration 3's row conversion: reseals every legacy row of `secrets` and `secret_versions`
+ * (legacy value ciphertexts are plain base64, sealed ones start with `sealedPrefix`), all in one
+ * transaction. `reseal` returns undefined for a row that fails its integrity check: it stays as
+ * it is (reads keep answering SecretIntegrityError, a delete stays possible). Returns how many
+ * rows were converted.
+ */
+export function resealLegacySecretRows(
+  db: Database.Database,
+  sealedPrefix: string,
+  reseal: (row: LegacySecretRow) => ResealedFields | undefined,
+): number {
+  const select = (table: 'secrets' | 'secret_versions', idColumn: string) =>
+    db
+      .prepare(
+        `SELECT t.${idColumn} AS row_id, p.id AS project_id, p.data_key_wrapped, p.data_key_id, f.env_id, t.folder_id,
+           t.key, t.version, t.value_ciphertext, t.comment_ciphertext, t.metadata
+         FROM ${table} t JOIN folders f ON f.id = t.folder_id JOIN environments e ON e.id = f.env_id
+         JOIN projects p ON p.id = e.project_id
+         WHERE substr(t.value_ciphertext, 1, ${sealedPrefix.length}) <> ?`,
+      )
+      .all(sealedPrefix) as Record<string, unknown>[];
+  return db
+    .transaction(() => {
+      let count = 0;
+      for (const [table, idColumn] of [
+        ['secrets', 'rowid'],
+        ['secret_versions', 'rowid'],
+      ] as const) {
+        const update = db.prepare(
+          `UPDATE ${table} SET value_ciphertext = ?, comment_ciphertext = ?, metadata = ? WHERE rowid = ?`,
+        );
+        for (const r of select(table, idColumn)) {
+          const fields = reseal({
+            projectId: r.project_id as string,
+            dataKey: { wrapped: r.data_key_wrapped as string, keyId: r.data_key_id as string },
+            envId: r.env_id as string,
+            folderId: r.folder_id as string,
+            key: r.key as string,
+            version: r.version as number,
+            valueCiphertext: r.value_ciphertext as string,
+            commentCiphertext: r.comment_ciphertext as string,
+            metadataCiphertext: r.metadata as string,
+          });
+          if (!fields) continue;
+          update.run(fields.valueCiphertext, fields.commentCiphertext, fields.metadataCiphertext, r.row_id);
+          count++;
+        }
+      }
+      return count;
+    })
+    .immediate();
+}

@@ -1,5 +1,6 @@
 import type { WrappedKey } from '../crypto/key-manager.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { type LegacySecretRow, type ResealedFields, resealLegacySecretRows } from './migrations.js';
 import { type AccessStore, SqliteAccessStore } from './sqlite/access-store.js';
 import { type AuditStore, SqliteAuditStore } from './sqlite/audit-store.js';
 import { type ProjectStore, SqliteProjectStore } from './sqlite/project-store.js';
@@ -20,6 +21,14 @@ export interface Store {
    * signing key) in one transaction. Secret ciphertexts are untouched. Returns how many.
    */
   rewrapKeys(rewrap: (key: WrappedKey) => WrappedKey): Promise<number>;
+  /**
+   * Migration 3: converts secret rows still holding three ciphertexts to the one sealed
+   * ciphertext (`sealedPrefix`), in one transaction. Returns how many rows were converted.
+   */
+  resealLegacySecrets(
+    sealedPrefix: string,
+    reseal: (row: LegacySecretRow) => ResealedFields | undefined,
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -62,6 +71,9 @@ export function createSqliteStore(path: string): Store & { db: SqliteDatabase } 
           return count;
         })
         .immediate();
+    },
+    async resealLegacySecrets(sealedPrefix, reseal) {
+      return resealLegacySecretRows(db, sealedPrefix, reseal);
     },
     async close() {
       if (db.open) db.close();

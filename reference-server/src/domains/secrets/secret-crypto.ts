@@ -1,5 +1,7 @@
-import { decryptValue, encryptValue, type DataKey } from '../../crypto/value-cipher.js';
+import type { KeyManager } from '../../crypto/key-manager.js';
+import { type DataKey, decryptValue, encryptValue, toDataKey } from '../../crypto/value-cipher.js';
 import { ApiError } from '../../http/errors.js';
+import type { LegacySecretRow, ResealedFields } from '../../store/migrations.js';
 
 /** The row a secret's ciphertexts belong to; changing any part needs a re-encryption. */
 export interface SecretRowBinding {
@@ -31,14 +33,39 @@ export interface SecretCipherFields {
 }
 
 /**
+ * Prefix of the current stored form: one AES-GCM ciphertext of `[value, comment, metadata]` in the
+ * value column (comment and metadata columns are empty). One decryption per row instead of three.
+ * Legacy rows (three ciphertexts, plain base64 without this prefix) still open; migration 3
+ * (`resealLegacySecretRows`) converts them at server start.
+ */
+export const SEALED_PREFIX = 's2:';
+
+/**
  * Associated data of a value: `${projectId}:${environmentId}:${folderId}:${secretKey}:${version}`.
  * Comment and metadata use the same binding with a suffix, so fields cannot be swapped either.
  */
 export const valueAssociatedData = (b: SecretRowBinding) =>
   `${b.projectId}:${b.envId}:${b.folderId}:${b.key}:${b.version}`;
 
-/** Encrypts value, comment and metadata for one row. */
+/** Associated data of the sealed form (distinct from every legacy field's). */
+const sealedAssociatedData = (b: SecretRowBinding) => `${valueAssociatedData(b)}:sealed`;
+
+/** Encrypts value, comment and metadata of one row into one ciphertext bound to the row. */
 export function sealSecret(
+  dataKey: DataKey,
+  binding: SecretRowBinding,
+  plain: SecretPlainFields,
+): SecretCipherFields {
+  const body = JSON.stringify([plain.value, plain.comment, plain.metadata]);
+  return {
+    valueCiphertext: SEALED_PREFIX + encryptValue(dataKey, body, sealedAssociatedData(binding)),
+    commentCiphertext: '',
+    metadataCiphertext: '',
+  };
+}
+
+/** The legacy stored form: three ciphertexts (kept for rows written before migration 3). */
+export function sealSecretLegacy(
   dataKey: DataKey,
   binding: SecretRowBinding,
   plain: SecretPlainFields,
@@ -70,6 +97,37 @@ export function openSecret(
   binding: SecretRowBinding,
   sealed: SecretCipherFields,
 ): SecretPlainFields {
+  if (!sealed.valueCiphertext.startsWith(SEALED_PREFIX)) return openSecretLegacy(dataKey, binding, sealed);
+  let fields: unknown;
+  try {
+    fields = JSON.parse(
+      decryptValue(
+        dataKey,
+        sealed.valueCiphertext.slice(SEALED_PREFIX.length),
+        sealedAssociatedData(binding),
+      ),
+    );
+  } catch {
+    throw secretIntegrityError(binding.key);
+  }
+  if (
+    !Array.isArray(fields) ||
+    fields.length !== 3 ||
+    typeof fields[0] !== 'string' ||
+    typeof fields[1] !== 'string' ||
+    !Array.isArray(fields[2])
+  ) {
+    throw secretIntegrityError(binding.key);
+  }
+  return { value: fields[0], comment: fields[1], metadata: fields[2] as SecretMetadataItem[] };
+}
+
+/** Opens the legacy three-ciphertext form. */
+export function openSecretLegacy(
+  dataKey: DataKey,
+  binding: SecretRowBinding,
+  sealed: SecretCipherFields,
+): SecretPlainFields {
   const ad = valueAssociatedData(binding);
   try {
     return {
@@ -82,4 +140,34 @@ export function openSecret(
   } catch {
     throw secretIntegrityError(binding.key);
   }
+}
+
+/**
+ * The row conversion of migration 3 (see `Store.resealLegacySecrets`): opens a legacy row and
+ * seals it again in the current form under the same binding. A row that fails its integrity
+ * check is left alone (undefined).
+ */
+export function legacyResealer(keys: KeyManager): (row: LegacySecretRow) => ResealedFields | undefined {
+  const dataKeys = new Map<string, DataKey>();
+  return (row) => {
+    const binding: SecretRowBinding = {
+      projectId: row.projectId,
+      envId: row.envId,
+      folderId: row.folderId,
+      key: row.key,
+      version: row.version,
+    };
+    const cacheKey = `${row.projectId}:${row.dataKey.keyId}:${row.dataKey.wrapped}`;
+    try {
+      let dataKey = dataKeys.get(cacheKey);
+      if (!dataKey) {
+        dataKey = toDataKey(keys.unwrapDataKey(row.dataKey));
+        dataKeys.set(cacheKey, dataKey);
+      }
+      return sealSecret(dataKey, binding, openSecretLegacy(dataKey, binding, row));
+    } catch {
+      // A wrong root key or a tampered row: left as it is, reads report it as before.
+      return undefined;
+    }
+  };
 }
