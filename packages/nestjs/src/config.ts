@@ -11,10 +11,10 @@ import {
   projectLabel,
   resolveConfig,
   type StandardSchemaV1,
+  validateSecrets,
 } from '@hanzo/kms-node';
 import { type ConfigFactoryKeyHost, registerAs } from '@nestjs/config';
 import { checkModuleOptions } from './options.js';
-import { validateSecrets } from './secrets-validation.js';
 
 /** Options of {@link kmsConfig}: the `@hanzo/kms-node` options plus a namespace and a schema. */
 export interface KmsConfigOptions<S extends StandardSchemaV1 | undefined = undefined> extends KmsNodeOptions {

@@ -17,13 +17,13 @@ import {
   resolveConfig,
   type SecretsChange,
   type StandardSchemaV1,
+  validateSecrets,
   withBootDeadline,
 } from '@hanzo/kms-node';
 import type { OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { type Observable, Subject } from 'rxjs';
 import { type KmsModuleOptions, splitOptions } from './options.js';
-import { validateSecrets } from './secrets-validation.js';
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 

@@ -68,13 +68,14 @@ function keyOf(issue: StandardSchemaV1.Issue): string {
 
 function fail(
   issues: ReadonlyArray<StandardSchemaV1.Issue>,
-  env: Record<string, string | undefined>,
+  values: Readonly<Record<string, string | undefined>>,
+  where?: string,
 ): KmsBootError {
   const byKey = new Map<string, string>();
   for (const issue of issues) {
     const key = keyOf(issue);
     if (byKey.has(key)) continue;
-    const value = env[key];
+    const value = values[key];
     // A custom message could quote the value: never let it through.
     let message = issue.message;
     if (value && value.length >= 4 && message.includes(value))
@@ -83,7 +84,41 @@ function fail(
   }
   const keys = [...byKey.keys()].sort();
   const detail = keys.map((k) => `${k} (${byKey.get(k)})`).join(', ');
-  return new KmsBootError('invalid-secrets', `invalid secrets: ${detail}`, { keys });
+  return new KmsBootError('invalid-secrets', `invalid secrets${where ? ` in ${where}` : ''}: ${detail}`, {
+    keys,
+  });
+}
+
+/**
+ * Validates `values` with `schema` (synchronous or asynchronous) and resolves to the schema's output.
+ * Rejects with a {@link KmsBootError} (`invalid-secrets`, exit code 65) listing every missing or invalid
+ * key with the schema's message, any quoted value replaced by `[REDACTED]`; `where` (e.g. `project api,
+ * environment prod, path /`) is named in it. Without a schema, resolves to a plain copy of `values`.
+ * The adapters validate loaded and refreshed secrets with it.
+ *
+ * ```ts
+ * const parsed = await validateSecrets(schema, values, 'project api, environment prod, path /');
+ * ```
+ */
+export function validateSecrets<S extends StandardSchemaV1>(
+  schema: S,
+  values: Readonly<Record<string, string | undefined>>,
+  where?: string,
+): Promise<StandardSchemaV1.InferOutput<S>>;
+export function validateSecrets(
+  schema: StandardSchemaV1 | undefined,
+  values: Readonly<Record<string, string | undefined>>,
+  where?: string,
+): Promise<Record<string, unknown>>;
+export async function validateSecrets(
+  schema: StandardSchemaV1 | undefined,
+  values: Readonly<Record<string, string | undefined>>,
+  where?: string,
+): Promise<unknown> {
+  if (!schema) return { ...values };
+  const result = await schema['~standard'].validate({ ...values });
+  if (result.issues) throw fail(result.issues, values, where);
+  return result.value;
 }
 
 /**
@@ -123,8 +158,5 @@ export async function loadConfig<S extends StandardSchemaV1>(
   options: LoadSecretsOptions = {},
 ): Promise<StandardSchemaV1.InferOutput<S>> {
   await loadSecrets(options);
-  const env = options.target ?? process.env;
-  const result = await schema['~standard'].validate({ ...env });
-  if (result.issues) throw fail(result.issues, env);
-  return result.value as StandardSchemaV1.InferOutput<S>;
+  return validateSecrets(schema, options.target ?? process.env);
 }

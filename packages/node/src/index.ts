@@ -32,6 +32,7 @@ export {
   defineSecrets,
   loadConfig,
   type StandardSchemaV1,
+  validateSecrets,
 } from './define-secrets.js';
 export { type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 export {
