@@ -5,7 +5,7 @@
  * @module
  */
 import { KmsConfigError } from '@hanzo/kms';
-import { type KmsNodeOptions, kmsNodeOptionsSchema, type StandardSchemaV1 } from '@hanzo/kms-node';
+import { findOptionProblem, type KmsNodeOptions, type StandardSchemaV1 } from '@hanzo/kms-node';
 
 /**
  * Options of {@link KmsModule}. Every `@hanzo/kms-node` option is accepted and falls back the same way:
@@ -80,32 +80,8 @@ export function checkModuleOptions(options: unknown): KmsModuleOptions {
   }
   if (populateEnv !== undefined && typeof populateEnv !== 'boolean') fail('populateEnv', 'must be a boolean');
 
-  const result = kmsNodeOptionsSchema.safeParse(node);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      fail(String(issue.keys[0] ?? 'options'), 'is not an option of KmsModule');
-    }
-    const field = issue.path.map(String).join('.') || 'options';
-    const problem =
-      field === 'secretPath' && issue.code !== 'invalid_type'
-        ? 'must start with /'
-        : field === 'bootTimeout' && issue.code !== 'invalid_type'
-          ? 'must be a positive whole number of milliseconds'
-          : issue.code === 'invalid_value'
-            ? `must be one of ${issue.values.join(', ')}`
-            : issue.code === 'invalid_format'
-              ? `must be a valid ${issue.format}`
-              : issue.code === 'invalid_type'
-                ? `must be a ${issue.expected}`
-                : field === 'secretPath'
-                  ? 'must start with /'
-                  : 'is invalid';
-    fail(field, problem);
-  }
-  if (node.projectId !== undefined && node.projectSlug !== undefined) {
-    fail('projectId', 'and option projectSlug are both set; pass one of them');
-  }
+  const problem = findOptionProblem(node, 'KmsModule');
+  if (problem) fail(problem.field, problem.problem);
   return options as KmsModuleOptions;
 }
 

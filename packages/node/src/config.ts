@@ -99,25 +99,61 @@ export const kmsNodeOptionsSchema = z.strictObject({
   ),
 });
 
-function checkOptions(options: KmsNodeOptions): KmsNodeOptions {
+/** What is wrong with an explicit option: its name and the problem, never its value. */
+export interface OptionProblem {
+  /** The option, e.g. `secretPath` (the first unknown key for a typo). */
+  field: string;
+  /** What is wrong, phrased to follow the option's name, e.g. `must start with /`. */
+  problem: string;
+}
+
+/**
+ * Checks explicit options against {@link kmsNodeOptionsSchema} (and that `projectId` and `projectSlug`
+ * are not both set) without reading the environment, the files or the network. Returns the first
+ * problem, or `undefined` when the options are well-formed. `optionsOf` names whose options they are in
+ * the message for an unknown key (`is not an option of <optionsOf>`), so an adapter can check the
+ * `@hanzo/kms-node` part of its options and report them as its own.
+ *
+ * ```ts
+ * const problem = findOptionProblem({ secretPath: 'app' }); // { field: 'secretPath', problem: 'must start with /' }
+ * ```
+ */
+export function findOptionProblem(
+  options: unknown,
+  optionsOf = '@hanzo/kms-node',
+): OptionProblem | undefined {
   const result = kmsNodeOptionsSchema.safeParse(options);
-  if (result.success) return options;
-  const issue = result.error.issues[0]!;
-  const field =
-    issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? 'options') : issue.path.map(String).join('.');
-  const problem =
-    issue.code === 'unrecognized_keys'
-      ? 'is not an option of @hanzo/kms-node'
-      : issue.code === 'invalid_value'
-        ? `must be one of ${issue.values.join(', ')}`
-        : issue.code === 'invalid_format'
-          ? `must be a valid ${issue.format}`
-          : issue.code === 'invalid_type'
-            ? `must be a ${issue.expected}`
-            : field === 'secretPath'
-              ? 'must start with /'
-              : 'is invalid';
-  throw new KmsNodeConfigError(`option ${field}`, problem);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      return { field: String(issue.keys[0] ?? 'options'), problem: `is not an option of ${optionsOf}` };
+    }
+    const field = issue.path.map(String).join('.') || 'options';
+    const problem =
+      issue.code === 'invalid_type'
+        ? `must be a ${issue.expected}`
+        : field === 'secretPath'
+          ? 'must start with /'
+          : field === 'bootTimeout'
+            ? 'must be a positive whole number of milliseconds'
+            : issue.code === 'invalid_value'
+              ? `must be one of ${issue.values.join(', ')}`
+              : issue.code === 'invalid_format'
+                ? `must be a valid ${issue.format}`
+                : 'is invalid';
+    return { field, problem };
+  }
+  const { projectId, projectSlug } = options as KmsNodeOptions;
+  if (projectId !== undefined && projectSlug !== undefined) {
+    return { field: 'projectId', problem: 'and option projectSlug are both set; pass one of them' };
+  }
+  return undefined;
+}
+
+function checkOptions(options: KmsNodeOptions): KmsNodeOptions {
+  const problem = findOptionProblem(options);
+  if (problem) throw new KmsNodeConfigError(`option ${problem.field}`, problem.problem);
+  return options;
 }
 
 /** Reads the first non-empty variable of `names`. Empty strings count as unset (compose placeholders). */
@@ -272,12 +308,7 @@ export function resolveConfig(options: KmsNodeOptions = {}): ResolvedKmsConfig {
   let projectId: string | undefined;
   let projectSlug: string | undefined;
   if (options.projectId !== undefined || options.projectSlug !== undefined) {
-    if (options.projectId !== undefined && options.projectSlug !== undefined) {
-      throw new KmsNodeConfigError(
-        'option projectId',
-        'and option projectSlug are both set; pass one of them',
-      );
-    }
+    // checkOptions has refused both at once.
     projectId = options.projectId;
     projectSlug = options.projectSlug;
     sources.project = 'option';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { KmsNodeConfigError, parseDuration, resolveConfig } from '../src/index.ts';
+import { findOptionProblem, KmsNodeConfigError, parseDuration, resolveConfig } from '../src/index.ts';
 import { emptyDir } from './helpers.ts';
 
 const SECRET = 'super-secret-client-secret-value';
@@ -170,5 +170,22 @@ describe('resolveConfig', () => {
     expect(errorOf(() => resolveConfig({ env: base, siteUrl: 'ftp://x' })).message).toMatch(
       /^option siteUrl/,
     );
+  });
+
+  it('says what a bad secretPath or bootTimeout option must be, and refuses both project options', () => {
+    expect(errorOf(() => resolveConfig({ env: base, secretPath: 'app' })).message).toBe(
+      'option secretPath must start with /',
+    );
+    expect(errorOf(() => resolveConfig({ env: base, bootTimeout: -1 })).message).toBe(
+      'option bootTimeout must be a positive whole number of milliseconds',
+    );
+    expect(errorOf(() => resolveConfig({ env: base, projectId: 'a', projectSlug: 'b' })).message).toBe(
+      'option projectId and option projectSlug are both set; pass one of them',
+    );
+    expect(findOptionProblem({ secrtPath: '/' }, 'KmsModule')).toEqual({
+      field: 'secrtPath',
+      problem: 'is not an option of KmsModule',
+    });
+    expect(findOptionProblem({ secretPath: '/app', projectSlug: 'p' })).toBeUndefined();
   });
 });
