@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { ServerContext } from '../context.js';
 import { badRequest, forbidden, tokenError, unauthorized } from '../http/errors.js';
@@ -83,10 +83,54 @@ export function newTokenRecord(
   };
 }
 
+/** The protected header every token of this server carries, base64url-encoded as signed. */
+const OWN_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+
+/**
+ * Synchronous check of a token in exactly the form this server signs (header
+ * `{"alg":"HS256","typ":"JWT"}`, canonical base64url HMAC-SHA256 signature, no `nbf`,
+ * numeric `iat`/`exp`, not expired). Returns undefined for anything else, which then goes
+ * through jose and gets jose's verdict: this only skips jose's async WebCrypto round trip
+ * (and its per-call key import) for tokens jose would accept as they are.
+ */
+function verifyOwnJwt(key: KeyObject, jwt: string, nowMs: number): AccessTokenClaims | undefined {
+  const firstDot = jwt.indexOf('.');
+  const secondDot = jwt.indexOf('.', firstDot + 1);
+  if (firstDot <= 0 || secondDot < 0 || jwt.indexOf('.', secondDot + 1) !== -1) return undefined;
+  if (jwt.slice(0, firstDot) !== OWN_HEADER) return undefined;
+  const expected = Buffer.from(
+    createHmac('sha256', key).update(jwt.slice(0, secondDot)).digest('base64url'),
+    'latin1',
+  );
+  const given = Buffer.from(jwt.slice(secondDot + 1), 'latin1');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(Buffer.from(jwt.slice(firstDot + 1, secondDot), 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  if (payload.nbf !== undefined) return undefined;
+  if (payload.iat !== undefined && !finite(payload.iat)) return undefined;
+  if (
+    payload.exp !== undefined &&
+    !(finite(payload.exp) && (payload.exp as number) > Math.floor(nowMs / 1000))
+  )
+    return undefined;
+  if (typeof payload.identityAccessTokenId !== 'string' || typeof payload.identityId !== 'string')
+    return undefined;
+  return payload as unknown as AccessTokenClaims;
+}
+
 /** Verifies signature and expiry; every failure is the contract's 403 `TokenError`. */
 export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Promise<AccessTokenClaims> {
   try {
-    const { payload } = await jwtVerify(jwt, await ctx.jwtKey(), {
+    const key = await ctx.jwtKey();
+    const own = verifyOwnJwt(key, jwt, ctx.now());
+    if (own) return own;
+    const { payload } = await jwtVerify(jwt, key, {
       algorithms: ['HS256'],
       currentDate: new Date(ctx.now()),
     });
