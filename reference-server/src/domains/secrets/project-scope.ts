@@ -31,8 +31,12 @@ export class ProjectScope {
     this.project = caller.access.project;
   }
 
+  private key?: ReturnType<ServerContext['dataKey']>;
+
+  /** The project's data key (looked up once per request). */
   get dataKey() {
-    return this.ctx.dataKey(this.project);
+    this.key ??= this.ctx.dataKey(this.project);
+    return this.key;
   }
 
   environments() {

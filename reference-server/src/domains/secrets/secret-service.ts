@@ -184,13 +184,11 @@ export async function listSecrets(
   for (const secret of secrets) {
     const path = tree.pathOf(secret.folderId);
     const plain = scope.open(secret);
-    const value = await readValue(
-      scope,
-      expander,
-      secret,
-      { envSlug: at.env.slug, path },
-      input.viewSecretValue,
-    );
+    const value = expander
+      ? await readValue(scope, expander, secret, { envSlug: at.env.slug, path }, input.viewSecretValue)
+      : input.viewSecretValue
+        ? plain.value
+        : HIDDEN_SECRET_VALUE;
     items.push({
       ...baseSecretView(secret, {
         workspace: scope.project.id,
