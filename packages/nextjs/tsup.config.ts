@@ -17,7 +17,8 @@ const edgeDiagnosticsChannel: EsbuildPlugin = {
 
 // Three builds into one dist/ (the build script empties it first):
 // - the Node entries, ESM + CJS + types; `server-only` stays an import so Next's bundler resolves it;
-// - the edge entries (`edge-light` condition), with the core SDK bundled as described above;
+// - the edge entries (`edge-light` condition), with the core SDK and `@hanzo/kms-node/env` bundled as
+//   described above;
 // - the `kms-next` CLI, ESM only (a bin, never required).
 export default [
   packageBuild(
@@ -30,7 +31,7 @@ export default [
       clean: false,
       platform: 'neutral',
       external: ['next', 'server-only'],
-      noExternal: ['@hanzo/kms'],
+      noExternal: ['@hanzo/kms', '@hanzo/kms-node'],
       esbuildPlugins: [edgeDiagnosticsChannel],
     },
   ),

@@ -16,6 +16,7 @@ export { type BootOptions, type BootOutcome, type BootSkipReason, bootFromEnviro
 export {
   type ConfigSource,
   configFingerprint,
+  type CredentialFileReader,
   DEFAULT_BOOT_TIMEOUT,
   DEFAULT_CREDENTIALS_DIR,
   type EnvMergePolicy,
@@ -28,6 +29,7 @@ export {
   projectLabel,
   type ResolvedKmsConfig,
   resolveConfig,
+  resolveConfigFromEnv,
 } from './config.js';
 export {
   type DefineSecretsOptions,

@@ -1,0 +1,419 @@
+/**
+ * `@hanzo/kms-node/env`: the configuration resolution of `@hanzo/kms-node` without a filesystem. Explicit
+ * options, then environment variables; one zod schema checks the explicit options and every other value
+ * is parsed here with a message that names the variable it came from. Imports nothing from `node:`, so
+ * edge runtimes can bundle it; `resolveConfig` (main entry) adds the credential files.
+ *
+ * Errors are {@link KmsNodeConfigError}s. This entry is a separate bundle from the main one, so test them
+ * with `instanceof KmsConfigError` (from `@hanzo/kms`) or by `name` when both entries are in use.
+ *
+ * @packageDocumentation
+ */
+import * as z from 'zod/mini';
+import { KmsNodeConfigError } from './boot-error.js';
+
+export { KmsNodeConfigError } from './boot-error.js';
+
+/** How secrets are merged into an environment that already has variables of the same name. */
+export type EnvMergePolicy = 'preserve' | 'override' | 'error';
+
+/** Options of {@link resolveConfig}, `loadSecrets`, `watchSecrets` and the adapters built on them. */
+export interface KmsNodeOptions {
+  /** KMS server URL, e.g. `https://kms.example.com`. Env: `KMS_SITE_URL`. Required. */
+  siteUrl?: string;
+  /** Universal Auth client id. Env: `KMS_CLIENT_ID`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID`; file `clientId`. */
+  clientId?: string;
+  /** Universal Auth client secret. Env: `KMS_CLIENT_SECRET`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET`; file `clientSecret`. */
+  clientSecret?: string;
+  /** Project id. Env: `KMS_PROJECT_ID`. One of `projectId` / `projectSlug` is required. */
+  projectId?: string;
+  /** Project slug. Env: `KMS_PROJECT_SLUG`. */
+  projectSlug?: string;
+  /** Environment slug, e.g. `prod`. Env: `KMS_ENVIRONMENT`. Required (no default: a wrong guess would load another environment's secrets). */
+  environment?: string;
+  /** Folder path. Env: `KMS_SECRET_PATH`. @default "/" */
+  secretPath?: string;
+  /** Include sub-folders. Env: `KMS_RECURSIVE`. @default false */
+  recursive?: boolean;
+  /** Merge imported folders. Env: `KMS_INCLUDE_IMPORTS`. @default true */
+  includeImports?: boolean;
+  /** Let the server expand `${KEY}` references. Env: `KMS_EXPAND_SECRET_REFERENCES`. @default true */
+  expandSecretReferences?: boolean;
+  /** Deadline for login + fetch together, in milliseconds. Env: `KMS_BOOT_TIMEOUT` (seconds, or `500ms`, `10s`). @default 10000 */
+  bootTimeout?: number;
+  /** Merge policy for variables that already exist. Env: `KMS_ENV_MERGE`. @default "preserve" */
+  envMerge?: EnvMergePolicy;
+  /** Directory holding the `clientId` and `clientSecret` files. Env: `KMS_CREDENTIALS_DIR`. @default "/etc/kms/auth" */
+  credentialsDir?: string;
+  /** The environment to read `KMS_*` variables from. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** Where a resolved setting came from: `option`, `env:NAME`, `file:/path` or `default`. */
+export type ConfigSource = 'option' | 'default' | `env:${string}` | `file:${string}`;
+
+/** A fully resolved configuration. Printing it never shows the client secret. */
+export interface ResolvedKmsConfig {
+  siteUrl: string;
+  clientId: string;
+  /** The client secret. Not enumerable: `JSON.stringify` and `console.log` leave it out. */
+  readonly clientSecret: string;
+  projectId: string | undefined;
+  projectSlug: string | undefined;
+  environment: string;
+  secretPath: string;
+  recursive: boolean;
+  includeImports: boolean;
+  expandSecretReferences: boolean;
+  bootTimeout: number;
+  envMerge: EnvMergePolicy;
+  credentialsDir: string;
+  /** Where each setting came from, for diagnostics (`kms run --help` style messages, adapters). */
+  sources: Record<string, ConfigSource>;
+}
+
+/** Default directory of the credential files. */
+export const DEFAULT_CREDENTIALS_DIR = '/etc/kms/auth';
+/** Default boot deadline in milliseconds. */
+export const DEFAULT_BOOT_TIMEOUT = 10_000;
+
+const envMergeValues = ['preserve', 'override', 'error'] as const;
+
+/** The zod schema of {@link KmsNodeOptions}: unknown keys are rejected so typos fail loudly. */
+export const kmsNodeOptionsSchema = z.strictObject({
+  siteUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  clientId: z.optional(z.string().check(z.minLength(1))),
+  clientSecret: z.optional(z.string().check(z.minLength(1))),
+  projectId: z.optional(z.string().check(z.minLength(1))),
+  projectSlug: z.optional(z.string().check(z.minLength(1))),
+  environment: z.optional(z.string().check(z.minLength(1))),
+  secretPath: z.optional(z.string().check(z.startsWith('/'))),
+  recursive: z.optional(z.boolean()),
+  includeImports: z.optional(z.boolean()),
+  expandSecretReferences: z.optional(z.boolean()),
+  bootTimeout: z.optional(z.number().check(z.int(), z.positive())),
+  envMerge: z.optional(z.enum(envMergeValues)),
+  credentialsDir: z.optional(z.string().check(z.minLength(1))),
+  // process.env is not a plain object, so a record schema would refuse it.
+  env: z.optional(
+    z.custom<Record<string, string | undefined>>(
+      (v) => typeof v === 'object' && v !== null,
+      'must be an object',
+    ),
+  ),
+});
+
+/** What is wrong with an explicit option: its name and the problem, never its value. */
+export interface OptionProblem {
+  /** The option, e.g. `secretPath` (the first unknown key for a typo). */
+  field: string;
+  /** What is wrong, phrased to follow the option's name, e.g. `must start with /`. */
+  problem: string;
+}
+
+/**
+ * Checks explicit options against {@link kmsNodeOptionsSchema} (and that `projectId` and `projectSlug`
+ * are not both set) without reading the environment, the files or the network. Returns the first
+ * problem, or `undefined` when the options are well-formed. `optionsOf` names whose options they are in
+ * the message for an unknown key (`is not an option of <optionsOf>`), so an adapter can check the
+ * `@hanzo/kms-node` part of its options and report them as its own.
+ *
+ * ```ts
+ * const problem = findOptionProblem({ secretPath: 'app' }); // { field: 'secretPath', problem: 'must start with /' }
+ * ```
+ */
+export function findOptionProblem(
+  options: unknown,
+  optionsOf = '@hanzo/kms-node',
+): OptionProblem | undefined {
+  const result = kmsNodeOptionsSchema.safeParse(options);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      return { field: String(issue.keys[0] ?? 'options'), problem: `is not an option of ${optionsOf}` };
+    }
+    const field = issue.path.map(String).join('.') || 'options';
+    const problem =
+      issue.code === 'invalid_type'
+        ? `must be a ${issue.expected}`
+        : field === 'secretPath'
+          ? 'must start with /'
+          : field === 'bootTimeout'
+            ? 'must be a positive whole number of milliseconds'
+            : issue.code === 'invalid_value'
+              ? `must be one of ${issue.values.join(', ')}`
+              : issue.code === 'invalid_format'
+                ? `must be a valid ${issue.format}`
+                : 'is invalid';
+    return { field, problem };
+  }
+  const { projectId, projectSlug } = options as KmsNodeOptions;
+  if (projectId !== undefined && projectSlug !== undefined) {
+    return { field: 'projectId', problem: 'and option projectSlug are both set; pass one of them' };
+  }
+  return undefined;
+}
+
+function checkOptions(options: KmsNodeOptions): KmsNodeOptions {
+  const problem = findOptionProblem(options);
+  if (problem) throw new KmsNodeConfigError(`option ${problem.field}`, problem.problem);
+  return options;
+}
+
+/** `process.env` where there is one; an empty environment on runtimes without `process`. */
+function processEnv(): Record<string, string | undefined> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+}
+
+/** Reads the first non-empty variable of `names`. Empty strings count as unset (compose placeholders). */
+function fromEnv(env: Record<string, string | undefined>, names: string[]): [string, string] | undefined {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return [value, name];
+  }
+  return undefined;
+}
+
+/** Parses `true/false/1/0/yes/no/on/off` (any case). */
+export function parseBooleanVariable(name: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new KmsNodeConfigError(name, `must be true or false (or 1/0, yes/no), got "${raw}"`);
+}
+
+/** Parses a duration: plain seconds (`10`, `2.5`) or with a unit (`500ms`, `10s`, `1m`); returns milliseconds. */
+export function parseDuration(name: string, raw: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(raw);
+  const amount = match ? Number(match[1]) : Number.NaN;
+  const unit = (match?.[2] ?? 's').toLowerCase();
+  const ms = Math.round(amount * (unit === 'ms' ? 1 : unit === 'm' ? 60_000 : 1000));
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new KmsNodeConfigError(
+      name,
+      `must be a positive duration in seconds (e.g. 10, 2.5, 500ms), got "${raw}"`,
+    );
+  }
+  return ms;
+}
+
+function parseSiteUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new KmsNodeConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KmsNodeConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.username || url.password) throw new KmsNodeConfigError(name, 'must not contain credentials');
+  return raw.trim();
+}
+
+/**
+ * Reads a credential file: `credentialsDir` and the file name (`clientId` or `clientSecret`) in, the
+ * file's path and its trimmed content out (`value` undefined when the file does not exist). Throws a
+ * {@link KmsNodeConfigError} naming the file when it exists but cannot be used.
+ */
+export type CredentialFileReader = (
+  credentialsDir: string,
+  fileName: 'clientId' | 'clientSecret',
+) => { path: string; value: string | undefined };
+
+/**
+ * The configuration resolution of {@link KmsNodeOptions} without a filesystem: explicit `options` first,
+ * then the `KMS_*` variables of `options.env` (default `process.env`), then, only when a
+ * `readCredentialFile` is given, the credential files of `credentialsDir`. Same precedence, defaults,
+ * checks and one-line {@link KmsNodeConfigError} messages as `resolveConfig` of `@hanzo/kms-node`, which
+ * is this function with the file reader of Node. This module imports nothing from `node:`, so runtimes
+ * without a filesystem (the Next.js edge runtime, workers) use it from `@hanzo/kms-node/env`.
+ *
+ * ```ts
+ * import { resolveConfigFromEnv } from '@hanzo/kms-node/env';
+ * const config = resolveConfigFromEnv({ env: { KMS_SITE_URL: 'https://kms.example.com', ... } });
+ * ```
+ */
+export function resolveConfigFromEnv(
+  options: KmsNodeOptions = {},
+  readCredentialFile?: CredentialFileReader,
+): ResolvedKmsConfig {
+  checkOptions(options);
+  const env = options.env ?? processEnv();
+  const sources: Record<string, ConfigSource> = {};
+
+  const pick = (field: keyof KmsNodeOptions, names: string[]): string | undefined => {
+    const explicit = options[field];
+    if (typeof explicit === 'string') {
+      sources[field] = 'option';
+      return explicit.trim();
+    }
+    const found = fromEnv(env, names);
+    if (found) sources[field] = `env:${found[1]}`;
+    return found?.[0];
+  };
+  const pickBool = (field: keyof KmsNodeOptions, name: string, fallback: boolean): boolean => {
+    const explicit = options[field];
+    if (typeof explicit === 'boolean') {
+      sources[field] = 'option';
+      return explicit;
+    }
+    const found = fromEnv(env, [name]);
+    sources[field] = found ? `env:${name}` : 'default';
+    return found ? parseBooleanVariable(name, found[0]) : fallback;
+  };
+
+  const rawSite = pick('siteUrl', ['KMS_SITE_URL']);
+  if (!rawSite)
+    throw new KmsNodeConfigError(
+      'KMS_SITE_URL',
+      'is not set (the KMS server URL, e.g. https://kms.example.com)',
+    );
+  const siteUrl = sources.siteUrl === 'option' ? rawSite : parseSiteUrl('KMS_SITE_URL', rawSite);
+
+  const credentialsDir = pick('credentialsDir', ['KMS_CREDENTIALS_DIR']) ?? DEFAULT_CREDENTIALS_DIR;
+  sources.credentialsDir ??= 'default';
+
+  const credential = (
+    field: 'clientId' | 'clientSecret',
+    names: string[],
+    fileName: 'clientId' | 'clientSecret',
+  ): string => {
+    const direct = pick(field, names);
+    if (direct) return direct;
+    if (!readCredentialFile) {
+      throw new KmsNodeConfigError(
+        names[0]!,
+        `is not set, nor ${names.slice(1).join(', ')}, and credential files cannot be read on this runtime`,
+      );
+    }
+    const { path, value } = readCredentialFile(credentialsDir, fileName);
+    if (value) {
+      sources[field] = `file:${path}`;
+      return value;
+    }
+    throw new KmsNodeConfigError(
+      names[0]!,
+      `is not set, nor ${names.slice(1).join(', ')}, and ${path} does not exist (set KMS_CREDENTIALS_DIR to read the credential files from another directory)`,
+    );
+  };
+  const clientId = credential(
+    'clientId',
+    ['KMS_CLIENT_ID', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID'],
+    'clientId',
+  );
+  const clientSecret = credential(
+    'clientSecret',
+    ['KMS_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'],
+    'clientSecret',
+  );
+
+  // Explicit project options replace the env pair as a whole, so an option never mixes with a variable.
+  let projectId: string | undefined;
+  let projectSlug: string | undefined;
+  if (options.projectId !== undefined || options.projectSlug !== undefined) {
+    // checkOptions has refused both at once.
+    projectId = options.projectId;
+    projectSlug = options.projectSlug;
+    sources.project = 'option';
+  } else {
+    projectId = fromEnv(env, ['KMS_PROJECT_ID'])?.[0];
+    projectSlug = fromEnv(env, ['KMS_PROJECT_SLUG'])?.[0];
+    if (projectId && projectSlug) {
+      throw new KmsNodeConfigError('KMS_PROJECT_ID', 'and KMS_PROJECT_SLUG are both set; set one of them');
+    }
+    if (!projectId && !projectSlug) {
+      throw new KmsNodeConfigError(
+        'KMS_PROJECT_SLUG',
+        'is not set, nor KMS_PROJECT_ID (which project to read)',
+      );
+    }
+    sources.project = projectId ? 'env:KMS_PROJECT_ID' : 'env:KMS_PROJECT_SLUG';
+  }
+
+  const environment = pick('environment', ['KMS_ENVIRONMENT']);
+  if (!environment)
+    throw new KmsNodeConfigError('KMS_ENVIRONMENT', 'is not set (the environment slug, e.g. prod)');
+
+  const secretPath = pick('secretPath', ['KMS_SECRET_PATH']) ?? '/';
+  sources.secretPath ??= 'default';
+  if (!secretPath.startsWith('/')) {
+    throw new KmsNodeConfigError('KMS_SECRET_PATH', `must start with /, got "${secretPath}"`);
+  }
+
+  let bootTimeout = DEFAULT_BOOT_TIMEOUT;
+  if (options.bootTimeout !== undefined) {
+    bootTimeout = options.bootTimeout;
+    sources.bootTimeout = 'option';
+  } else {
+    const found = fromEnv(env, ['KMS_BOOT_TIMEOUT']);
+    sources.bootTimeout = found ? 'env:KMS_BOOT_TIMEOUT' : 'default';
+    if (found) bootTimeout = parseDuration('KMS_BOOT_TIMEOUT', found[0]);
+  }
+
+  let envMerge: EnvMergePolicy = 'preserve';
+  if (options.envMerge !== undefined) {
+    envMerge = options.envMerge;
+    sources.envMerge = 'option';
+  } else {
+    const found = fromEnv(env, ['KMS_ENV_MERGE']);
+    sources.envMerge = found ? 'env:KMS_ENV_MERGE' : 'default';
+    if (found) {
+      const value = found[0].toLowerCase();
+      if (!(envMergeValues as readonly string[]).includes(value)) {
+        throw new KmsNodeConfigError(
+          'KMS_ENV_MERGE',
+          `must be preserve, override or error, got "${found[0]}"`,
+        );
+      }
+      envMerge = value as EnvMergePolicy;
+    }
+  }
+
+  const resolved = {
+    siteUrl,
+    clientId,
+    projectId,
+    projectSlug,
+    environment,
+    secretPath: secretPath.length > 1 ? secretPath.replace(/\/+$/, '') || '/' : secretPath,
+    recursive: pickBool('recursive', 'KMS_RECURSIVE', false),
+    includeImports: pickBool('includeImports', 'KMS_INCLUDE_IMPORTS', true),
+    expandSecretReferences: pickBool('expandSecretReferences', 'KMS_EXPAND_SECRET_REFERENCES', true),
+    bootTimeout,
+    envMerge,
+    credentialsDir,
+    sources,
+  } as ResolvedKmsConfig;
+  Object.defineProperty(resolved, 'clientSecret', { value: clientSecret, enumerable: false });
+  return resolved;
+}
+
+/** A short, value-free name of the project a config reads, for messages: the slug or the id. */
+export function projectLabel(config: Pick<ResolvedKmsConfig, 'projectId' | 'projectSlug'>): string {
+  return config.projectSlug ?? config.projectId ?? '?';
+}
+
+/**
+ * A fingerprint of what a config reads (server, project, environment, path, flags; no credentials). The
+ * boot marker stores it, so a child process configured the same way does not log in again.
+ */
+export function configFingerprint(config: ResolvedKmsConfig): string {
+  const text = [
+    config.siteUrl,
+    config.projectId ?? '',
+    config.projectSlug ?? '',
+    config.environment,
+    config.secretPath,
+    config.recursive,
+    config.includeImports,
+    config.expandSecretReferences,
+  ].join('|');
+  // FNV-1a, 32-bit: a marker, not a security boundary.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
