@@ -1,24 +1,9 @@
-import { fileURLToPath } from 'node:url';
-import type { Options } from 'tsup';
 import { packageBuild } from '../../tsup.base.ts';
-
-type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
-
-// The core SDK's build imports `diagnostics_channel` (from its bundled lru-cache), which the edge runtime
-// refuses. The edge entries therefore bundle the SDK with that import pointed at a no-subscriber stand-in.
-const edgeDiagnosticsChannel: EsbuildPlugin = {
-  name: 'edge-diagnostics-channel',
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?diagnostics_channel$/ }, () => ({
-      path: fileURLToPath(new URL('./src/edge-diagnostics-channel.ts', import.meta.url)),
-    }));
-  },
-};
 
 // Three builds into one dist/ (the build script empties it first):
 // - the Node entries, ESM + CJS + types; `server-only` stays an import so Next's bundler resolves it;
-// - the edge entries (`edge-light` condition), with the core SDK and `@hanzo/kms-node/env` bundled as
-//   described above;
+// - the edge entries (`edge-light` condition), with the core SDK and `@hanzo/kms-node/env` bundled in
+//   (both import no Node built-in, which the edge runtime refuses);
 // - the `kms-next` CLI, ESM only (a bin, never required).
 export default [
   packageBuild(
@@ -32,7 +17,6 @@ export default [
       platform: 'neutral',
       external: ['next', 'server-only'],
       noExternal: ['@hanzo/kms', '@hanzo/kms-node'],
-      esbuildPlugins: [edgeDiagnosticsChannel],
     },
   ),
   packageBuild({ cli: 'src/cli.ts' }, { format: ['esm'], clean: false, dts: false }),
