@@ -55,11 +55,14 @@ await call(kms.url, admin, 'POST', '/api/v3/secrets/batch/raw', {
 const url = `${kms.url}/api/v3/secrets/raw?workspaceId=${project.id}&environment=dev&secretPath=/`;
 const headers = { authorization: `Bearer ${admin}` };
 for (let i = 0; i < 200; i++) await get(url, headers);
+const cpu0 = process.cpuUsage();
 const start = performance.now();
 for (let i = 0; i < N; i++) await get(url, headers);
 const ms = performance.now() - start;
+const cpu = process.cpuUsage(cpu0);
 console.log(
-  `${N} sequential requests: ${(ms / N).toFixed(3)} ms/request, ${Math.round((N * 1000) / ms)} req/s`,
+  `${N} sequential requests: ${(ms / N).toFixed(3)} ms/request, ${Math.round((N * 1000) / ms)} req/s, ` +
+    `CPU ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms/request (server + client)`,
 );
 agent.destroy();
 await kms.close();

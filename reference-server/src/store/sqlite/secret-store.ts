@@ -149,7 +149,27 @@ const toFolder = (r: Row): FolderRecord => ({
   updatedAt: r.updated_at as string,
 });
 
-const toSecret = (r: Row): SecretRecord => ({
+/**
+ * Rows of one listing usually share a handful of writers: each distinct actor JSON is parsed
+ * once per call (records never mutate `actor`; views copy it).
+ */
+const actorParser = () => {
+  const seen = new Map<string, SecretActorRecord | null>();
+  return (v: unknown): SecretActorRecord | null => {
+    if (typeof v !== 'string') return null;
+    let actor = seen.get(v);
+    if (actor === undefined) {
+      actor = json<SecretActorRecord | null>(v, null);
+      seen.set(v, actor);
+    }
+    return actor;
+  };
+};
+
+const toSecret = (
+  r: Row,
+  parseActor: (v: unknown) => SecretActorRecord | null = actorParser(),
+): SecretRecord => ({
   id: r.id as string,
   folderId: r.folder_id as string,
   envId: r.env_id as string,
@@ -162,7 +182,7 @@ const toSecret = (r: Row): SecretRecord => ({
   skipMultilineEncoding: bool(r.skip_multiline_encoding),
   reminderNote: (r.reminder_note as string | null) ?? null,
   reminderRepeatDays: (r.reminder_repeat_days as number | null) ?? null,
-  actor: json<SecretActorRecord | null>(r.actor, null),
+  actor: parseActor(r.actor),
   tagIds: typeof r.tag_ids === 'string' && r.tag_ids ? (r.tag_ids as string).split(',') : [],
   createdAt: r.created_at as string,
   updatedAt: r.updated_at as string,
@@ -278,7 +298,8 @@ export class SqliteSecretStore implements SecretStore {
       const rows = this.db
         .prepare(`${SELECT_SECRETS} WHERE s.folder_id IN (${marks}) ORDER BY s.created_at, s.rowid`)
         .all(...part) as Row[];
-      out.push(...rows.map(toSecret));
+      const parseActor = actorParser();
+      for (const row of rows) out.push(toSecret(row, parseActor));
     }
     return out;
   }
@@ -304,7 +325,7 @@ export class SqliteSecretStore implements SecretStore {
           `${SELECT_SECRETS} JOIN environments e ON e.id = f.env_id WHERE e.project_id = ? ORDER BY s.created_at, s.rowid`,
         )
         .all(projectId) as Row[]
-    ).map(toSecret);
+    ).map((r) => toSecret(r));
   }
 
   async writeSecrets(write: SecretWrite) {
