@@ -11,6 +11,7 @@ import type { SecretMetadataItem } from './secret-crypto.js';
 import {
   baseSecretView,
   HIDDEN_SECRET_VALUE,
+  listedSecretView,
   metadataForAudit,
   metadataView,
   secretTagsView,
@@ -189,18 +190,18 @@ export async function listSecrets(
       : input.viewSecretValue
         ? plain.value
         : HIDDEN_SECRET_VALUE;
-    items.push({
-      ...baseSecretView(secret, {
+    items.push(
+      listedSecretView(secret, {
         workspace: scope.project.id,
         envSlug: at.env.slug,
         value,
         comment: plain.comment,
+        path,
+        valueHidden: !input.viewSecretValue,
+        metadata: plain.metadata,
+        tagsById,
       }),
-      secretPath: path,
-      secretValueHidden: !input.viewSecretValue,
-      secretMetadata: metadataView(plain.metadata),
-      tags: secretTagsView(secret.tagIds, tagsById),
-    });
+    );
   }
 
   const imports = [];

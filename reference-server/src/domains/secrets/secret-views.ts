@@ -28,8 +28,49 @@ export function baseSecretView(
   };
 }
 
+/**
+ * One entry of a secrets list: {@link baseSecretView}'s fields, then path, hidden flag, metadata
+ * and tags, built as one object (same keys, same order) since a list shapes hundreds of them.
+ */
+export function listedSecretView(
+  secret: SecretRecord,
+  o: {
+    workspace: string;
+    envSlug: string;
+    value: string;
+    comment: string;
+    path: string;
+    valueHidden: boolean;
+    metadata: SecretMetadataItem[];
+    tagsById: Map<string, TagRecord>;
+  },
+) {
+  return {
+    id: secret.id,
+    _id: secret.id,
+    workspace: o.workspace,
+    environment: o.envSlug,
+    version: secret.version,
+    type: secret.type,
+    secretKey: secret.key,
+    secretValue: o.value,
+    secretComment: o.comment,
+    secretReminderNote: secret.reminderNote,
+    secretReminderRepeatDays: secret.reminderRepeatDays,
+    skipMultilineEncoding: secret.skipMultilineEncoding,
+    createdAt: secret.createdAt,
+    updatedAt: secret.updatedAt,
+    actor: secret.actor ? { ...secret.actor, membershipId: null, groupId: null } : null,
+    secretPath: o.path,
+    secretValueHidden: o.valueHidden,
+    secretMetadata: metadataView(o.metadata),
+    tags: secretTagsView(secret.tagIds, o.tagsById),
+  };
+}
+
 /** Tags as a secret carries them: `{id, slug, color, name}`, in the project's tag order. */
 export function secretTagsView(tagIds: string[], tagsById: Map<string, TagRecord>) {
+  if (tagIds.length === 0) return [];
   const wanted = new Set(tagIds);
   return [...tagsById.values()]
     .filter((tag) => wanted.has(tag.id))
