@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../database.js';
 import type { EnvironmentRecord, MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../records.js';
-import { bool, type Row } from './rows.js';
+import { bool, compareText, type Row } from './rows.js';
 
 /** Projects, their environments (each with a root folder) and identity memberships. */
 export interface ProjectStore {
@@ -123,9 +123,16 @@ export class SqliteProjectStore implements ProjectStore {
   private withRoles(r: Row): MembershipRecord {
     const roles = (
       this.db
-        .prepare('SELECT * FROM project_membership_roles WHERE membership_id = ? ORDER BY created_at')
+        .prepare('SELECT *, rowid AS row_order FROM project_membership_roles WHERE membership_id = ?')
         .all(r.id) as Row[]
-    ).map(toRole);
+    )
+      // ORDER BY created_at in memory (no sorter); ties in insertion order, as SQLite returned them.
+      .sort(
+        (a, b) =>
+          compareText(a.created_at as string, b.created_at as string) ||
+          (a.row_order as number) - (b.row_order as number),
+      )
+      .map(toRole);
     return {
       id: r.id as string,
       projectId: r.project_id as string,

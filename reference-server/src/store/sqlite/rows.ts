@@ -3,3 +3,36 @@ export const bool = (v: unknown) => v === 1 || v === true;
 export const json = <T>(v: unknown, fallback: T): T =>
   typeof v === 'string' ? (JSON.parse(v) as T) : fallback;
 export type Row = Record<string, unknown>;
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * SQLite's BINARY collation (UTF-8 byte order). UTF-16 code-unit order is the same except
+ * where surrogate pairs meet U+E000..U+FFFF, so only those strings are compared as UTF-8.
+ */
+export function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : 1;
+}
+
+/**
+ * `ORDER BY k1, k2, ...` in memory for small result sets (text or integer columns, no NULLs).
+ * SQLite builds a temporary sorter for every ORDER BY that no index satisfies, a fixed cost that
+ * dominated the per-request lookups (folders, tags, roles: ~10 us each vs ~1-3 us unsorted).
+ * Array.prototype.sort is stable, as SQLite's sorter is for ties (scan order).
+ */
+export function orderBy<T extends Row>(rows: T[], ...keys: string[]): T[] {
+  if (rows.length < 2) return rows;
+  return rows.sort((x, y) => {
+    for (const k of keys) {
+      const a = x[k];
+      const b = y[k];
+      if (a === b) continue;
+      if (typeof a === 'number' && typeof b === 'number') return a - b;
+      const c = compareText(String(a), String(b));
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../database.js';
-import { bool, json, type Row } from './rows.js';
+import { bool, compareText, json, orderBy, type Row } from './rows.js';
 
 /** A folder; the root folder of an environment has `parentId: null` and name `root`. */
 export interface FolderRecord {
@@ -251,8 +251,10 @@ export class SqliteSecretStore implements SecretStore {
   }
 
   async listFolders(envId: string) {
-    return (
-      this.db.prepare('SELECT * FROM folders WHERE env_id = ? ORDER BY created_at, name').all(envId) as Row[]
+    return orderBy(
+      this.db.prepare('SELECT * FROM folders WHERE env_id = ?').all(envId) as Row[],
+      'created_at',
+      'name',
     ).map(toFolder);
   }
 
@@ -399,9 +401,15 @@ export class SqliteSecretStore implements SecretStore {
   async listTags(projectId: string) {
     return (
       this.db
-        .prepare('SELECT * FROM secret_tags WHERE project_id = ? ORDER BY created_at, rowid')
+        .prepare('SELECT *, rowid AS row_order FROM secret_tags WHERE project_id = ?')
         .all(projectId) as Row[]
-    ).map(toTag);
+    )
+      .sort(
+        (a, b) =>
+          compareText(a.created_at as string, b.created_at as string) ||
+          (a.row_order as number) - (b.row_order as number),
+      )
+      .map(toTag);
   }
 
   async getTag(projectId: string, id: string) {
