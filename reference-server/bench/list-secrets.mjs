@@ -3,20 +3,10 @@
 // Goal (issue #2): at least 0.5 of the bare route. Run: pnpm --filter @hanzo/kms-server bench
 import autocannon from 'autocannon';
 import express from 'express';
-import { startServer } from '../dist/index.js';
+import { call, serverWith100Secrets } from './provision-list.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-
-async function call(url, token, method, path, body) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body && JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 function run(url, headers) {
   return new Promise((resolve, reject) => {
@@ -26,27 +16,7 @@ function run(url, headers) {
   });
 }
 
-const kms = await startServer({ rateLimit: false });
-const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
-  email: 'b@bench.test',
-  password: 'p',
-  organization: 'bench',
-});
-const admin = boot.identity.credentials.token;
-const { project } = await call(kms.url, admin, 'POST', '/api/v2/workspace', {
-  projectName: 'bench',
-  slug: 'bench',
-});
-await call(kms.url, admin, 'POST', '/api/v3/secrets/batch/raw', {
-  workspaceId: project.id,
-  environment: 'dev',
-  secretPath: '/',
-  secrets: Array.from({ length: 100 }, (_, i) => ({
-    secretKey: `SECRET_${String(i).padStart(3, '0')}`,
-    secretValue: `value-${i}-${'x'.repeat(40)}`,
-  })),
-});
-const listPath = `/api/v3/secrets/raw?workspaceId=${project.id}&environment=dev&secretPath=/`;
+const { kms, admin, listPath } = await serverWith100Secrets();
 const sample = await call(kms.url, admin, 'GET', listPath);
 if (sample.secrets.length !== 100) throw new Error('expected 100 secrets');
 

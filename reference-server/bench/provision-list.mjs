@@ -1,0 +1,39 @@
+// Shared by the list benchmark and the profiling driver: a server with one project holding
+// 100 secrets in dev at `/`, and the admin token that lists them.
+import { startServer } from '../dist/index.js';
+
+export async function call(url, token, method, path, body) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body && JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Starts a server and provisions 100 secrets; returns it, the admin token and the list path. */
+export async function serverWith100Secrets() {
+  const kms = await startServer({ rateLimit: false });
+  const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
+    email: 'b@bench.test',
+    password: 'p',
+    organization: 'bench',
+  });
+  const admin = boot.identity.credentials.token;
+  const { project } = await call(kms.url, admin, 'POST', '/api/v2/workspace', {
+    projectName: 'bench',
+    slug: 'bench',
+  });
+  await call(kms.url, admin, 'POST', '/api/v3/secrets/batch/raw', {
+    workspaceId: project.id,
+    environment: 'dev',
+    secretPath: '/',
+    secrets: Array.from({ length: 100 }, (_, i) => ({
+      secretKey: `SECRET_${String(i).padStart(3, '0')}`,
+      secretValue: `value-${i}-${'x'.repeat(40)}`,
+    })),
+  });
+  const listPath = `/api/v3/secrets/raw?workspaceId=${project.id}&environment=dev&secretPath=/`;
+  return { kms, admin, listPath };
+}
