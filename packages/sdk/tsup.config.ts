@@ -10,11 +10,15 @@ type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 /** lru-cache's platform-neutral ESM build (its Node build imports `diagnostics_channel`). */
 const lruCacheWithoutNodeBuiltins = join(
   // The package's own entry resolves to dist/<format>/node/index.js; its browser build sits beside dist/.
-  createRequire(import.meta.url).resolve('lru-cache').replace(/[\\/]dist[\\/].*$/, ''),
+  createRequire(import.meta.url)
+    .resolve('lru-cache')
+    .replace(/[\\/]dist[\\/].*$/, ''),
   'dist/esm/browser/index.js',
 );
 if (!existsSync(lruCacheWithoutNodeBuiltins)) {
-  throw new Error(`lru-cache layout changed: ${lruCacheWithoutNodeBuiltins} is missing; update tsup.config.ts`);
+  throw new Error(
+    `lru-cache layout changed: ${lruCacheWithoutNodeBuiltins} is missing; update tsup.config.ts`,
+  );
 }
 
 /**
