@@ -28,10 +28,7 @@ export function baseSecretView(
   };
 }
 
-/**
- * One entry of a secrets list: {@link baseSecretView}'s fields, then path, hidden flag, metadata
- * and tags, built as one object (same keys, same order) since a list shapes hundreds of them.
- */
+/** One entry of a secrets list: {@link baseSecretView}'s fields, then path, hidden flag, metadata and tags. */
 export function listedSecretView(
   secret: SecretRecord,
   o: {
@@ -46,21 +43,7 @@ export function listedSecretView(
   },
 ) {
   return {
-    id: secret.id,
-    _id: secret.id,
-    workspace: o.workspace,
-    environment: o.envSlug,
-    version: secret.version,
-    type: secret.type,
-    secretKey: secret.key,
-    secretValue: o.value,
-    secretComment: o.comment,
-    secretReminderNote: secret.reminderNote,
-    secretReminderRepeatDays: secret.reminderRepeatDays,
-    skipMultilineEncoding: secret.skipMultilineEncoding,
-    createdAt: secret.createdAt,
-    updatedAt: secret.updatedAt,
-    actor: secret.actor ? { ...secret.actor, membershipId: null, groupId: null } : null,
+    ...baseSecretView(secret, o),
     secretPath: o.path,
     secretValueHidden: o.valueHidden,
     secretMetadata: metadataView(o.metadata),
