@@ -7,20 +7,6 @@ beforeAll(async () => {
 });
 afterAll(() => kms.close());
 
-async function seed(
-  project: TestProject,
-  environment: string,
-  secretPath: string,
-  secrets: Record<string, string>,
-) {
-  await kms.admin('POST', '/api/v3/secrets/batch/raw', {
-    workspaceId: project.id,
-    environment,
-    secretPath,
-    secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
-  });
-}
-
 const addImport = (
   project: TestProject,
   environment: string,
@@ -198,16 +184,16 @@ describe('secret imports CRUD', () => {
 describe('imports in secret reads', () => {
   it('list returns imports separately, never merged, nested imports appended, workspace ""', async () => {
     const project = await kms.newProject();
-    await seed(project, 'dev', '/', { SHARED: 'from-dev', DEV_ONLY: 'd' });
-    await seed(project, 'prod', '/', { SHARED: 'from-prod', PROD_ONLY: 'p' });
+    await kms.seed(project, 'dev', '/', { SHARED: 'from-dev', DEV_ONLY: 'd' });
+    await kms.seed(project, 'prod', '/', { SHARED: 'from-prod', PROD_ONLY: 'p' });
     await kms.admin('POST', '/api/v1/folders', {
       workspaceId: project.id,
       environment: 'prod',
       name: 'deep',
       path: '/',
     });
-    await seed(project, 'prod', '/deep', { DEEP: 'deep' });
-    await seed(project, 'staging', '/', { SHARED: 'local' });
+    await kms.seed(project, 'prod', '/deep', { DEEP: 'deep' });
+    await kms.seed(project, 'staging', '/', { SHARED: 'local' });
     await addImport(project, 'prod', '/', { environment: 'prod', path: '/deep' });
     await addImport(project, 'staging', '/', { environment: 'dev', path: '/' });
     await addImport(project, 'staging', '/', { environment: 'prod', path: '/' });
@@ -273,8 +259,8 @@ describe('imports in secret reads', () => {
 
   it('import cycles created through folder moves stay finite', async () => {
     const project = await kms.newProject();
-    await seed(project, 'dev', '/', { D: 'd' });
-    await seed(project, 'prod', '/', { P: 'p' });
+    await kms.seed(project, 'dev', '/', { D: 'd' });
+    await kms.seed(project, 'prod', '/', { P: 'p' });
     await addImport(project, 'dev', '/', { environment: 'prod', path: '/x' }); // not there yet
     await kms.admin('POST', '/api/v1/folders', {
       workspaceId: project.id,

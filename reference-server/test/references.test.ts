@@ -8,20 +8,6 @@ beforeAll(async () => {
 });
 afterAll(() => kms.close());
 
-async function seed(
-  project: TestProject,
-  environment: string,
-  secretPath: string,
-  secrets: Record<string, string>,
-) {
-  await kms.admin('POST', '/api/v3/secrets/batch/raw', {
-    workspaceId: project.id,
-    environment,
-    secretPath,
-    secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
-  });
-}
-
 async function expanded(project: TestProject, secretPath = '/', environment = 'dev') {
   const res = await kms.admin(
     'GET',
@@ -39,9 +25,9 @@ describe('reference expansion', () => {
       name: 'db',
       path: '/',
     });
-    await seed(project, 'prod', '/db', { HOST: 'prod-db', PORT: '5432' });
-    await seed(project, 'prod', '/', { REGION: 'eu' });
-    await seed(project, 'dev', '/', {
+    await kms.seed(project, 'prod', '/db', { HOST: 'prod-db', PORT: '5432' });
+    await kms.seed(project, 'prod', '/', { REGION: 'eu' });
+    await kms.seed(project, 'dev', '/', {
       USER: 'app',
       URL: 'postgres://${USER}@${prod.db.HOST}:${prod.db.PORT}/${DB_NAME}',
       DB_NAME: '${NAME_PART}_db',
@@ -75,7 +61,7 @@ describe('reference expansion', () => {
 
   it('leaves unknown references literal and survives cycles', async () => {
     const project = await kms.newProject();
-    await seed(project, 'dev', '/', {
+    await kms.seed(project, 'dev', '/', {
       UNKNOWN: '${NOPE} ${qa.X} ${prod.missing.folder.X} ${a..b}',
       A: 'a(${B})',
       B: 'b(${A})',
@@ -92,7 +78,7 @@ describe('reference expansion', () => {
     const project = await kms.newProject();
     const chain: Record<string, string> = { L12: 'end' };
     for (let i = 0; i < 12; i++) chain[`L${i}`] = `\${L${i + 1}}`;
-    await seed(project, 'dev', '/', chain);
+    await kms.seed(project, 'dev', '/', chain);
     const values = await expanded(project);
     // L0 resolves ten levels (L1..L10); the reference in L10's value is left as written.
     expect(values.L0).toBe('${L11}');
@@ -107,8 +93,8 @@ describe('reference expansion', () => {
       name: 'svc',
       path: '/',
     });
-    await seed(project, 'staging', '/svc', { NAME: 'svc-name', FULL: '${NAME}.internal' });
-    await seed(project, 'dev', '/', { NAME: 'dev-name', TARGET: '${staging.svc.FULL}' });
+    await kms.seed(project, 'staging', '/svc', { NAME: 'svc-name', FULL: '${NAME}.internal' });
+    await kms.seed(project, 'dev', '/', { NAME: 'dev-name', TARGET: '${staging.svc.FULL}' });
     expect((await expanded(project)).TARGET).toBe('svc-name.internal');
   });
 });
@@ -122,9 +108,9 @@ describe('rename rewrites references', () => {
       name: 'app',
       path: '/',
     });
-    await seed(project, 'dev', '/app', { OLD: 'value', LOCAL: 'x ${OLD} y', UNRELATED: 'z' });
-    await seed(project, 'dev', '/', { ROOT_LOCAL: '${OLD}', CROSS: '${dev.app.OLD}!' });
-    await seed(project, 'prod', '/', { FROM_PROD: '${dev.app.OLD}' });
+    await kms.seed(project, 'dev', '/app', { OLD: 'value', LOCAL: 'x ${OLD} y', UNRELATED: 'z' });
+    await kms.seed(project, 'dev', '/', { ROOT_LOCAL: '${OLD}', CROSS: '${dev.app.OLD}!' });
+    await kms.seed(project, 'prod', '/', { FROM_PROD: '${dev.app.OLD}' });
     const renamed = await kms.admin('PATCH', '/api/v3/secrets/raw/OLD', {
       workspaceId: project.id,
       environment: 'dev',
@@ -163,7 +149,7 @@ describe('rename rewrites references', () => {
 
   it('batch rename rewrites references too', async () => {
     const project = await kms.newProject();
-    await seed(project, 'dev', '/', { A: 'a', REF: '${A}' });
+    await kms.seed(project, 'dev', '/', { A: 'a', REF: '${A}' });
     await kms.admin('PATCH', '/api/v3/secrets/batch/raw', {
       workspaceId: project.id,
       environment: 'dev',

@@ -36,6 +36,13 @@ export interface SecretsFixture {
   admin<T = any>(method: string, path: string, body?: unknown): Promise<T>;
   /** A new project (dev/staging/prod) owned by the admin identity. */
   newProject(): Promise<TestProject>;
+  /** Creates secrets in one batch (the folder must exist). */
+  seed(
+    project: TestProject,
+    environment: string,
+    secretPath: string,
+    secrets: Record<string, string>,
+  ): Promise<void>;
   /** A Universal-Auth identity, member of the project with this role (none: not a member), logged in. */
   identityToken(project: TestProject | undefined, role?: string): Promise<string>;
   close(): Promise<void>;
@@ -101,6 +108,14 @@ export async function startSecretsFixture(options: { dbPath?: string } = {}): Pr
     orgId,
     call,
     admin,
+    async seed(project, environment, secretPath, secrets) {
+      await admin('POST', '/api/v3/secrets/batch/raw', {
+        workspaceId: project.id,
+        environment,
+        secretPath,
+        secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
+      });
+    },
     async newProject() {
       const slug = `p-${randomUUID().slice(0, 8)}`;
       const { project } = await admin('POST', '/api/v2/workspace', {
