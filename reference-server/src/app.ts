@@ -1,7 +1,7 @@
 import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
-import { AuditLog } from './audit/audit-log.js';
+import { type AuditChainKey, AuditLog, auditChainKey } from './audit/audit-log.js';
 import { auditRouter } from './audit/audit-router.js';
 import { authRouter } from './auth/auth-router.js';
 import { type ServerSettingsInput, serverSettingsSchema } from './config.js';
@@ -50,28 +50,50 @@ export function createLogger(options: { level?: string; enabled?: boolean } = {}
   });
 }
 
+/**
+ * The server's token-signing secret, created (wrapped by the root key) on first use. Throws
+ * RootKeyError when the configured root key cannot unwrap it.
+ */
+export async function serverSigningSecret(store: Store, keys: KeyManager): Promise<Buffer> {
+  let config = await store.access.getConfig();
+  if (!config) {
+    config = { initialized: false, adminIdentityIds: [], jwtSecret: keys.wrapDataKey(newDataKey()) };
+    await store.access.saveConfig(config);
+  }
+  return keys.unwrapDataKey(config.jwtSecret);
+}
+
 /** Builds the shared context: data-key cache, lazily created JWT signing key. */
 export function createContext(deps: AppDeps): ServerContext {
   const settings = serverSettingsSchema.parse(deps.settings ?? {});
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger({ enabled: false });
   const dataKeys = new Map<string, DataKey>();
-  let jwtKey: Promise<KeyObject> | undefined;
-  const loadJwtKey = async () => {
-    let config = await deps.store.access.getConfig();
-    if (!config) {
-      config = { initialized: false, adminIdentityIds: [], jwtSecret: deps.keys.wrapDataKey(newDataKey()) };
-      await deps.store.access.saveConfig(config);
-    }
-    return createSecretKey(deps.keys.unwrapDataKey(config.jwtSecret));
+  // The token-signing secret (wrapped by the root key in the server config) is unwrapped once;
+  // the JWT key and the audit chain key both come from it.
+  let signingSecret: Promise<Buffer> | undefined;
+  const loadSigningSecret = () => {
+    signingSecret ??= serverSigningSecret(deps.store, deps.keys).catch((error) => {
+      signingSecret = undefined;
+      throw error;
+    });
+    return signingSecret;
   };
+  let jwtKey: Promise<KeyObject> | undefined;
+  let auditKey: Promise<AuditChainKey> | undefined;
   return {
     store: deps.store,
     keys: deps.keys,
     settings,
     logger,
     now,
-    audit: new AuditLog(deps.store.audit, now, settings.auditRetentionDays),
+    audit: new AuditLog(deps.store.audit, now, settings.auditRetentionDays, () => {
+      auditKey ??= loadSigningSecret().then(auditChainKey);
+      return auditKey.catch((error) => {
+        auditKey = undefined;
+        throw error;
+      });
+    }),
     dataKey(project: ProjectRecord) {
       const cacheKey = `${project.id}:${project.dataKey.keyId}:${project.dataKey.wrapped}`;
       let key = dataKeys.get(cacheKey);
@@ -82,11 +104,11 @@ export function createContext(deps: AppDeps): ServerContext {
       return key;
     },
     jwtKey() {
-      jwtKey ??= loadJwtKey().catch((error) => {
+      jwtKey ??= loadSigningSecret().then((secret) => createSecretKey(secret));
+      return jwtKey.catch((error) => {
         jwtKey = undefined;
         throw error;
       });
-      return jwtKey;
     },
   };
 }

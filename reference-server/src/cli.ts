@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { verifyAuditChain } from './audit/audit-log.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { verifyStoredAuditLog } from './audit/audit-log.js';
 import { LocalKeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
 import { devRootKey } from './dev/dev-root-key.js';
 import { type DevInstance, provisionDemo, reattachDemo } from './dev/provision-demo.js';
 import { type StartServerOptions, startServer } from './server.js';
+import { secureDataDir } from './store/database.js';
 import { createSqliteStore } from './store/store.js';
 
 const env = process.env;
@@ -46,6 +48,22 @@ function serverOptions(
         : {}),
     },
   };
+}
+
+/** The store file in a data folder, or exit: a tool that inspects data must not create an empty store. */
+function existingStore(dir: string): string {
+  const file = join(dir, 'kms.db');
+  if (!existsSync(file)) fail(`no store at ${file}: check --data-dir (or KMS_DATA_DIR)`);
+  return file;
+}
+
+/** Creates or tightens the data folder, saying so when it was open to other users. */
+function prepareDataDir(dir: string) {
+  const previous = secureDataDir(dir);
+  if (previous !== undefined)
+    process.stderr.write(
+      `kms-server: warning: data folder ${dir} was readable by other users (mode ${previous.toString(8)}); tightened to 700\n`,
+    );
 }
 
 function onSignals(close: () => Promise<void>) {
@@ -107,6 +125,7 @@ program
     } catch (error) {
       fail((error as Error).message);
     }
+    prepareDataDir(resolve(opts.dataDir));
     const server = await startServer(serverOptions(opts, rootKey));
     process.stdout.write(`kms-server listening on ${server.url} (data: ${resolve(opts.dataDir)})\n`);
     const config = await server.store.access.getConfig();
@@ -129,6 +148,7 @@ program
       fail((error as Error).message);
     }
     process.stdout.write(`kms-server dev: root key from ${root.source}\n`);
+    prepareDataDir(resolve(opts.dataDir));
     const server = await startServer(serverOptions(opts, root.key));
     onSignals(() => server.close());
     const config = await server.store.access.getConfig();
@@ -196,7 +216,7 @@ program
     }
     const oldManager = new LocalKeyManager(oldKey);
     const newManager = new LocalKeyManager(newKey);
-    const store = createSqliteStore(resolve(opts.dataDir, 'kms.db'));
+    const store = createSqliteStore(existingStore(resolve(opts.dataDir)));
     try {
       const count = await store.rewrapKeys((wrapped) =>
         newManager.wrapDataKey(oldManager.unwrapDataKey(wrapped)),
@@ -219,11 +239,32 @@ program
   .command('audit')
   .description('Audit-log tools')
   .command('verify')
-  .description('Walk the hash chain and report the first broken link')
+  .description(
+    "Walk the keyed hash chain to its sealed head and report the first broken link. Needs the root key: ROOT_ENCRYPTION_KEY, or the dev data folder's root.key",
+  )
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
   .action(async (opts) => {
-    const store = createSqliteStore(resolve(opts.dataDir, 'kms.db'));
-    const result = verifyAuditChain(store.audit.all());
+    const dir = resolve(opts.dataDir);
+    const database = existingStore(dir);
+    const devKeyFile = join(dir, 'root.key');
+    let keys: LocalKeyManager;
+    try {
+      keys = new LocalKeyManager(
+        env.ROOT_ENCRYPTION_KEY || !existsSync(devKeyFile)
+          ? parseRootKey(env.ROOT_ENCRYPTION_KEY)
+          : parseRootKey(readFileSync(devKeyFile, 'utf8'), devKeyFile),
+      );
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    const store = createSqliteStore(database);
+    let result: Awaited<ReturnType<typeof verifyStoredAuditLog>>;
+    try {
+      result = await verifyStoredAuditLog(store, keys);
+    } catch (error) {
+      await store.close();
+      fail(`cannot verify: ${(error as Error).message}`);
+    }
     await store.close();
     if (result.ok) {
       process.stdout.write(`audit chain ok: ${result.entries} entries\n`);

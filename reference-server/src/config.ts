@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Per-IP request budgets, each over `windowSeconds` (the contract's community defaults). */
 export const rateLimitSchema = z.strictObject({
   windowSeconds: z.number().int().positive().default(60),
+  /** Every request of one IP, whatever its bucket (upstream's global limit). */
+  globalLimit: z.number().int().positive().default(600),
   readLimit: z.number().int().positive().default(60),
   writeLimit: z.number().int().positive().default(200),
   secretsLimit: z.number().int().positive().default(40),

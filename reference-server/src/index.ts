@@ -4,7 +4,14 @@
  * @packageDocumentation
  */
 export { type AppDeps, createApp, createLogger, REDACTED_LOG_PATHS } from './app.js';
-export { type AuditVerification, verifyAuditChain } from './audit/audit-log.js';
+export {
+  type AuditChainKey,
+  type AuditHead,
+  type AuditVerification,
+  auditChainKey,
+  verifyAuditChain,
+  verifyStoredAuditLog,
+} from './audit/audit-log.js';
 export type { RateLimitConfig, ServerSettings, ServerSettingsInput } from './config.js';
 export {
   type KeyManager,

@@ -3,10 +3,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type AppDeps, createApp, createContext, createLogger } from './app.js';
+import { type AppDeps, createApp, createContext, createLogger, serverSigningSecret } from './app.js';
+import { type AuditVerification, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
 import { newTokenRecord, signAccessToken } from './auth/access-tokens.js';
-import type { RateLimitConfig, ServerSettingsInput } from './config.js';
-import { LocalKeyManager, parseRootKey } from './crypto/key-manager.js';
+import { type RateLimitConfig, rateLimitSchema, type ServerSettingsInput } from './config.js';
+import { type KeyManager, LocalKeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
 import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
 import { createSqliteStore, type Store } from './store/store.js';
 
@@ -43,9 +44,36 @@ export interface RunningServer {
    * bootstrap token is gone from memory; nothing keeps it on disk). Undefined before bootstrap.
    */
   issueAdminToken(name?: string): Promise<string | undefined>;
+  /** Walks this server's keyed audit chain to its sealed head (what `kms-server audit verify` does). */
+  verifyAuditLog(): Promise<AuditVerification>;
   /** Stops accepting connections, ends idle keep-alive sockets and closes the store. */
   close(): Promise<void>;
 }
+
+/**
+ * Proves before listening that the root key opens this store: the server's signing secret (on an
+ * empty store it is created now, and serves as the canary) and a project data key. A wrong key
+ * would otherwise give a healthy-looking server that answers every request with a 500.
+ */
+async function assertRootKeyOpens(store: Store, keys: KeyManager): Promise<void> {
+  const wrapped = [
+    (await store.access.getConfig())?.jwtSecret,
+    (await store.projects.listProjects())[0]?.dataKey,
+  ];
+  try {
+    await serverSigningSecret(store, keys);
+    for (const key of wrapped) if (key) keys.unwrapDataKey(key);
+  } catch {
+    const expected = wrapped.find(Boolean)?.keyId ?? 'unknown';
+    throw new RootKeyError(
+      `the root key does not open this store (backend local): the store expects root key id ${expected.slice(0, 16)}…, ` +
+        `the configured key has id ${keys.keyId.slice(0, 16)}…. Start with the key the data was written or last rotated with.`,
+    );
+  }
+}
+
+/** How often expired audit entries and dead access-token rows are deleted. */
+const PURGE_INTERVAL_MS = 5 * 60_000;
 
 /** Starts the Hanzo KMS API on a loopback port (for tests, the CLI and `kms-server dev`). */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
@@ -55,12 +83,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const database = options.database ?? (options.dataDir ? join(options.dataDir, 'kms.db') : ':memory:');
   const store = createSqliteStore(database);
   const keys = new LocalKeyManager(rootKey);
+  try {
+    await assertRootKeyOpens(store, keys);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  await store.audit.ensureHead(auditChainKey(await serverSigningSecret(store, keys)));
   // Migration 3 needs the data keys: rows still in the legacy form are sealed again here.
   await store.resealLegacySecrets(SEALED_PREFIX, legacyResealer(keys));
   const logger =
     typeof options.logger === 'object' ? options.logger : createLogger({ enabled: options.logger === true });
   const rateLimit: false | RateLimitConfig =
-    options.rateLimit === false ? false : { ...defaultRateLimit(), ...options.rateLimit };
+    options.rateLimit === false ? false : rateLimitSchema.parse(options.rateLimit ?? {});
   const deps: AppDeps = {
     store,
     keys,
@@ -76,14 +111,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // Keep-alive slightly above common client pools so clients, not the server, close idle sockets.
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
-  // Expired audit entries are purged at start and hourly; the timer never keeps the process alive.
-  const purgeAudit = () => {
-    store.audit.purgeExpired(new Date((options.now ?? Date.now)()).toISOString()).catch((error: Error) => {
-      logger.error({ err: { message: error.message } }, 'audit purge failed');
+  // Expired audit entries and dead token rows are purged at start and every few minutes;
+  // the timer never keeps the process alive.
+  const clock = options.now ?? Date.now;
+  const purge = () => {
+    const now = clock();
+    Promise.all([
+      store.audit.purgeExpired(new Date(now).toISOString()),
+      store.access.purgeDeadAccessTokens(now),
+    ]).catch((error: Error) => {
+      logger.error({ err: { message: error.message } }, 'purge of expired rows failed');
     });
   };
-  purgeAudit();
-  const purgeTimer = setInterval(purgeAudit, 3_600_000);
+  purge();
+  const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
   purgeTimer.unref();
   const host = options.host ?? '127.0.0.1';
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
@@ -92,6 +133,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     url: `http://${urlHost}:${port}`,
     port,
     store,
+    verifyAuditLog: () => verifyStoredAuditLog(store, keys),
     async issueAdminToken(name = 'Admin Token') {
       const ctx = createContext(deps);
       const config = await store.access.getConfig();
@@ -113,16 +155,5 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       }).then(() => store.close());
       return closing;
     },
-  };
-}
-
-function defaultRateLimit(): RateLimitConfig {
-  return {
-    windowSeconds: 60,
-    readLimit: 60,
-    writeLimit: 200,
-    secretsLimit: 40,
-    authLimit: 60,
-    projectCreationLimit: 5,
   };
 }

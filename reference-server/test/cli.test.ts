@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -106,6 +106,28 @@ describe('kms-server dev', () => {
 });
 
 describe('kms-server rotate-root-key and audit verify', () => {
+  it('refuses a data folder without a store instead of creating an empty one', async () => {
+    const missing = join(tmpdir(), `kms-missing-${randomBytes(4).toString('hex')}`);
+    for (const args of [['audit', 'verify'], ['rotate-root-key']]) {
+      const r = await runCli([...args, '--data-dir', missing], {
+        ROOT_ENCRYPTION_KEY: newKey(),
+        NEW_ROOT_ENCRYPTION_KEY: newKey(),
+      });
+      expect(r.code).toBe(1);
+      expect(r.output).toMatch(/no store at .*kms\.db/);
+      expect(existsSync(missing)).toBe(false);
+    }
+  });
+
+  it('tightens a data folder other users could read, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-mode-'));
+    chmodSync(dir, 0o755);
+    const p = start(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: newKey() });
+    await p.waitFor(/listening/);
+    expect(p.output()).toMatch(/was readable by other users \(mode 755\); tightened to 700/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
   it('re-wraps data keys under a new root key; the old key no longer opens the data; the audit chain verifies', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-rotate-'));
     const oldKey = newKey();
@@ -139,14 +161,31 @@ describe('kms-server rotate-root-key and audit verify', () => {
     await restarted.exited;
     running.splice(running.indexOf(restarted), 1);
 
-    const verified = await runCli(['audit', 'verify', '--data-dir', dir]);
+    // A wrong root key is refused at start with one line naming the key ids, never a server answering 500.
+    const wrong = await runCli(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: oldKey });
+    expect(wrong.code).toBe(1);
+    expect(wrong.output).toMatch(/root key does not open this store .*root key id [0-9a-f]{16}/);
+
+    const withKey = { ROOT_ENCRYPTION_KEY: nextKey };
+    const verified = await runCli(['audit', 'verify', '--data-dir', dir], withKey);
     expect(verified.code).toBe(0);
     expect(verified.output).toMatch(/audit chain ok: \d+ entries/);
+    const keyless = await runCli(['audit', 'verify', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: '' });
+    expect(keyless.code).toBe(1);
+    expect(keyless.output).toMatch(/ROOT_ENCRYPTION_KEY is not set/);
 
     const db = new Database(join(dir, 'kms.db'));
-    db.prepare("UPDATE audit_logs SET ip_address = '10.6.6.6' WHERE seq = 3").run();
+    const last = (db.prepare('SELECT MAX(seq) AS n FROM audit_logs').get() as { n: number }).n;
+    db.prepare('DELETE FROM audit_logs WHERE seq = ?').run(last);
     db.close();
-    const broken = await runCli(['audit', 'verify', '--data-dir', dir]);
+    const truncated = await runCli(['audit', 'verify', '--data-dir', dir], withKey);
+    expect(truncated.code).toBe(1);
+    expect(truncated.output).toMatch(/deleted from the end/);
+
+    const db2 = new Database(join(dir, 'kms.db'));
+    db2.prepare("UPDATE audit_logs SET ip_address = '10.6.6.6' WHERE seq = 3").run();
+    db2.close();
+    const broken = await runCli(['audit', 'verify', '--data-dir', dir], withKey);
     expect(broken.code).toBe(1);
     expect(broken.output).toMatch(/audit chain BROKEN at entry seq 3/);
     // With ROOT_ENCRYPTION_KEY set, dev mode never writes a key file.

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { AuditRecord } from '../store/records.js';
+import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
+import type { KeyManager } from '../crypto/key-manager.js';
+import type { AuditRecord, ServerConfigRecord } from '../store/records.js';
 import { type AuditStore, GENESIS_HASH } from '../store/sqlite/audit-store.js';
 
 /** Who did it, as recorded (never a credential). */
@@ -35,8 +36,40 @@ export function userAgentType(userAgent: string | null): string {
   return 'other';
 }
 
-/** The fields a hash covers, in a fixed order. */
-function canonical(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, prevHash: string): string {
+/** The head record: where the chain ends and how many entries were ever appended, sealed by MAC. */
+export interface AuditHead {
+  lastSeq: number;
+  lastHash: string;
+  total: number;
+  mac: string;
+}
+
+/** What a keyed chain is computed with; see docs/reference/audit-log.md. */
+export interface AuditChainKey {
+  /** The entry hash of version 2: HMAC-SHA256 over every stored column and the previous hash. */
+  entryHash(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, prevHash: string): string;
+  /** The MAC sealing the head record. */
+  headMac(head: Omit<AuditHead, 'mac'>): string;
+}
+
+/**
+ * The audit chain key: HKDF-SHA256 of the server's token-signing secret, which only the root key
+ * unwraps. Rewriting an entry and recomputing the chain therefore needs the root key, and the key
+ * survives root-key rotation (rotation re-wraps the secret, it does not change it).
+ */
+export function auditChainKey(signingSecret: Uint8Array): AuditChainKey {
+  const key = createSecretKey(
+    Buffer.from(hkdfSync('sha256', signingSecret, new Uint8Array(0), 'hanzo-kms/audit-chain/v1', 32)),
+  );
+  const mac = (text: string) => createHmac('sha256', key).update(text).digest('hex');
+  return {
+    entryHash: (entry, prevHash) => mac(canonicalV2(entry, prevHash)),
+    headMac: (head) => mac(JSON.stringify(['head', head.lastSeq, head.lastHash, head.total])),
+  };
+}
+
+/** Version 1 (entries written before the keyed chain): SHA-256 over most columns. */
+function canonicalV1(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, prevHash: string): string {
   return JSON.stringify([
     prevHash,
     entry.id,
@@ -53,17 +86,43 @@ function canonical(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, prevHa
   ]);
 }
 
+/** Version 2: every stored column of the entry, in a fixed order. */
+function canonicalV2(
+  entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
+  prevHash: string,
+): string {
+  return JSON.stringify([
+    'v2',
+    prevHash,
+    entry.id,
+    entry.orgId,
+    entry.projectId,
+    entry.projectName,
+    entry.eventType,
+    entry.eventMetadata,
+    entry.actorType,
+    entry.actorMetadata,
+    entry.ipAddress,
+    entry.userAgent,
+    entry.userAgentType,
+    entry.createdAt,
+    entry.expiresAt,
+  ]);
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * The one audit sink. Entries are written synchronously in the store, before the
- * response, and each is chained to the previous by SHA-256 so tampering is detectable.
+ * The one audit sink. Entries are written synchronously in the store, before the response,
+ * each chained to the previous by an HMAC under the audit chain key, with a sealed head
+ * record so that rewriting, deleting or truncating entries is detectable.
  */
 export class AuditLog {
   constructor(
     private readonly store: AuditStore,
     private readonly now: () => number,
     private readonly retentionDays: number,
+    private readonly chainKey: () => Promise<AuditChainKey>,
   ) {}
 
   async record(event: AuditEvent, actor: AuditActor, request: AuditRequestInfo): Promise<AuditRecord> {
@@ -83,7 +142,7 @@ export class AuditLog {
       createdAt: new Date(createdMs).toISOString(),
       expiresAt: new Date(createdMs + this.retentionDays * 86_400_000).toISOString(),
     };
-    return this.store.append(entry, (prevHash) => sha256(canonical(entry, prevHash)));
+    return this.store.append(entry, await this.chainKey());
   }
 }
 
@@ -93,38 +152,63 @@ export type AuditVerification =
   | { ok: false; entries: number; brokenAt: { seq: number; id: string; reason: string } };
 
 /**
- * Recomputes every hash in order. Expired entries are purged from the front, so the
- * oldest retained entry may link to a hash no longer present; every later link must hold.
+ * Recomputes every link in order and checks the sealed head. Expired entries are purged from
+ * the front, so the oldest retained entry may link to a hash no longer present; every later
+ * link must hold, and the last entry must be the one the head names (tail truncation).
+ * Version-1 entries (unkeyed SHA-256, from before the keyed chain) are accepted only before
+ * the first version-2 entry.
  */
-export function verifyAuditChain(entries: Iterable<AuditRecord>): AuditVerification {
+export function verifyAuditChain(
+  entries: Iterable<AuditRecord>,
+  chain: { key: AuditChainKey; head: AuditHead | undefined },
+): AuditVerification {
   let previous: AuditRecord | undefined;
   let count = 0;
   let firstSeq: number | null = null;
+  const broken = (entry: { seq: number; id: string }, reason: string): AuditVerification => ({
+    ok: false,
+    entries: count,
+    brokenAt: { seq: entry.seq, id: entry.id, reason },
+  });
   for (const entry of entries) {
     count++;
     firstSeq ??= entry.seq;
-    if (previous && entry.prevHash !== previous.hash) {
-      return {
-        ok: false,
-        entries: count,
-        brokenAt: { seq: entry.seq, id: entry.id, reason: 'link to the previous entry does not match' },
-      };
-    }
-    if (!previous && entry.seq === 1 && entry.prevHash !== GENESIS_HASH) {
-      return {
-        ok: false,
-        entries: count,
-        brokenAt: { seq: entry.seq, id: entry.id, reason: 'first entry does not start the chain' },
-      };
-    }
-    if (sha256(canonical(entry, entry.prevHash)) !== entry.hash) {
-      return {
-        ok: false,
-        entries: count,
-        brokenAt: { seq: entry.seq, id: entry.id, reason: 'content does not match its hash' },
-      };
-    }
+    if (previous && entry.prevHash !== previous.hash)
+      return broken(entry, 'link to the previous entry does not match');
+    if (!previous && entry.seq === 1 && entry.prevHash !== GENESIS_HASH)
+      return broken(entry, 'first entry does not start the chain');
+    if (entry.chainVersion === 1 && previous?.chainVersion === 2)
+      return broken(entry, 'an unkeyed entry follows keyed ones');
+    const expected =
+      entry.chainVersion === 1
+        ? sha256(canonicalV1(entry, entry.prevHash))
+        : chain.key.entryHash(entry, entry.prevHash);
+    if (expected !== entry.hash) return broken(entry, 'content does not match its hash');
     previous = entry;
   }
+  const { head } = chain;
+  const end = { seq: previous?.seq ?? 0, id: previous?.id ?? '-' };
+  if (!head) return broken(end, 'the head record is missing');
+  if (chain.key.headMac(head) !== head.mac) return broken(end, 'the head record does not match its seal');
+  if (head.lastSeq !== end.seq || head.lastHash !== (previous?.hash ?? GENESIS_HASH))
+    return broken(
+      { seq: head.lastSeq, id: end.id },
+      `the log ends at entry ${end.seq} but the head record names entry ${head.lastSeq}: entries were deleted from the end`,
+    );
   return { ok: true, entries: count, firstSeq };
+}
+
+/**
+ * Verifies the audit log of a store: derives the chain key with the root key (so verification,
+ * like rewriting, needs it) and walks the chain to the sealed head.
+ */
+export async function verifyStoredAuditLog(
+  store: { audit: AuditStore; access: { getConfig(): Promise<ServerConfigRecord | undefined> } },
+  keys: KeyManager,
+): Promise<AuditVerification> {
+  const config = await store.access.getConfig();
+  if (!config)
+    return { ok: false, entries: 0, brokenAt: { seq: 0, id: '-', reason: 'the store has no server config' } };
+  const key = auditChainKey(keys.unwrapDataKey(config.jwtSecret));
+  return verifyAuditChain(store.audit.all(), { key, head: await store.audit.head() });
 }

@@ -1,12 +1,25 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { projectAccess } from '../auth/permissions.js';
+import { accessFor, projectAccess } from '../auth/permissions.js';
 import { requireAuth } from '../auth/require-auth.js';
-import type { ServerContext } from '../context.js';
+import type { AuthContext, ServerContext } from '../context.js';
 import { authOf } from '../context.js';
 import { forbidden } from '../http/errors.js';
 import { parseQuery } from '../http/validate.js';
 import type { AuditRecord } from '../store/records.js';
+import type { AuditQuery } from '../store/sqlite/audit-store.js';
+
+/** Ids of the projects whose audit logs the caller's roles may read. */
+async function auditableProjects(ctx: ServerContext, caller: AuthContext): Promise<string[]> {
+  const ids: string[] = [];
+  for (const project of await ctx.store.projects.listProjectsForIdentity(caller.identity.id)) {
+    if ((await accessFor(ctx, caller, project)).can('read', 'audit-logs')) ids.push(project.id);
+  }
+  return ids;
+}
+
+const METADATA_KEY = '[A-Za-z_][A-Za-z0-9_]{0,63}(?:\\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7}';
+const METADATA_PAIR = `${METADATA_KEY}=[^,]*`;
 
 const auditQuery = z
   .object({
@@ -33,11 +46,23 @@ const auditQuery = z
       )
       .optional(),
     userAgentType: z.string().trim().min(1).optional(),
+    // Keys become JSON paths in the query, so only dotted identifiers are accepted.
     eventMetadata: z
       .string()
       .trim()
-      .regex(/^[\w.-]+=[^,]*(,[\w.-]+=[^,]*)*$/, 'eventMetadata must be k=v pairs separated by commas')
-      .transform((s) => Object.fromEntries(s.split(',').map((pair) => pair.split('=') as [string, string])))
+      .max(2048)
+      .regex(
+        new RegExp(`^${METADATA_PAIR}(,${METADATA_PAIR}){0,9}$`),
+        'eventMetadata must be up to 10 key=value pairs separated by commas; keys are dotted names (a.b_c)',
+      )
+      .transform((s) =>
+        Object.fromEntries(
+          s.split(',').map((pair) => {
+            const at = pair.indexOf('=');
+            return [pair.slice(0, at), pair.slice(at + 1)] as [string, string];
+          }),
+        ),
+      )
       .optional(),
     startDate: z.iso.datetime().optional(),
     endDate: z.iso.datetime().optional(),
@@ -74,12 +99,18 @@ export function auditRouter(ctx: ServerContext): Router {
   router.get(paths, requireAuth(ctx), async (req, res) => {
     const q = parseQuery(req, auditQuery);
     const caller = authOf(req);
+    let visibleTo: AuditQuery['visibleTo'];
     if (q.projectId) {
       (await projectAccess(ctx, caller, q.projectId)).assert('read', 'audit-logs');
-    } else if (caller.identity.orgRole !== 'admin' && caller.identity.orgRole !== 'member') {
+    } else if (caller.identity.orgRole === 'member') {
+      // An org member sees the projects whose audit logs its roles may read, and its own
+      // organization-level events; only org admins see the whole organization.
+      visibleTo = { projectIds: await auditableProjects(ctx, caller), actorId: caller.identity.id };
+    } else if (caller.identity.orgRole !== 'admin') {
       throw forbidden('You are not allowed to read on audit-logs', { name: 'PermissionDenied' });
     }
     const entries = await ctx.store.audit.query({
+      visibleTo,
       orgId: caller.orgId,
       projectId: q.projectId,
       environment: q.environment,

@@ -124,8 +124,19 @@ function verifyOwnJwt(key: KeyObject, jwt: string, nowMs: number): AccessTokenCl
   return payload as unknown as AccessTokenClaims;
 }
 
+/** Three unpadded base64url segments: the one encoding a token is accepted in. */
+const CANONICAL_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** base64url leaves spare low bits in the last character; only the encoding with them zero counts. */
+function canonicalSignature(jwt: string): boolean {
+  const signature = jwt.slice(jwt.lastIndexOf('.') + 1);
+  return Buffer.from(signature, 'base64url').toString('base64url') === signature;
+}
+
 /** Verifies signature and expiry; every failure is the contract's 403 `TokenError`. */
 export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Promise<AccessTokenClaims> {
+  if (jwt.length > 8192 || !CANONICAL_JWT.test(jwt) || !canonicalSignature(jwt))
+    throw tokenError('The provided access token is malformed or invalid. Please re-authenticate.');
   try {
     const key = await ctx.jwtKey();
     const own = verifyOwnJwt(key, jwt, ctx.now());

@@ -22,8 +22,10 @@ const ALL: ProjectAction[] = ['read', 'readValue', 'create', 'edit', 'delete'];
 const READ: ProjectAction[] = ['read', 'readValue'];
 
 /**
- * The upstream built-in project roles (api-management.md §4.4, first table; decision M1):
- * a viewer reads secret values, a member writes, an admin manages.
+ * The built-in project roles: a viewer reads secret values, a member writes them, an admin
+ * manages the project and who may use it. Members may read memberships but not grant or
+ * change them (upstream's matrix gives that to admins only), so a member cannot raise itself
+ * or anyone else (docs/reference/authorization.md).
  */
 export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, ProjectAction[]>>> = {
   admin: {
@@ -45,8 +47,8 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     tags: ALL,
     environments: ALL,
     'audit-logs': READ,
-    identity: ALL,
-    member: ['read', 'create'],
+    identity: ['read'],
+    member: ['read'],
     settings: ['read'],
     project: ['read'],
   },
@@ -84,6 +86,29 @@ export function activeRoles(roles: MembershipRoleRecord[], nowMs: number): strin
 /** Whether any of the roles allows the action on the subject. */
 export const rolesAllow = (roles: string[], action: ProjectAction, subject: ProjectSubject) =>
   roles.some((role) => PROJECT_ROLES[role]?.[subject]?.includes(action) ?? false);
+
+/** Every (subject, action) pair a set of roles grants. */
+function grantsOf(roles: string[]): [ProjectSubject, ProjectAction][] {
+  return roles.flatMap((role) =>
+    Object.entries(PROJECT_ROLES[role] ?? {}).flatMap(([subject, actions]) =>
+      actions.map((action) => [subject as ProjectSubject, action] as [ProjectSubject, ProjectAction]),
+    ),
+  );
+}
+
+/**
+ * The privilege boundary (upstream's PermissionBoundaryError): a caller may only hand out
+ * or take away roles whose every permission it holds itself.
+ */
+export function assertWithinBoundary(access: ProjectAccess, roles: string[], what: string): void {
+  const missing = grantsOf(roles).filter(([subject, action]) => !access.can(action, subject));
+  if (missing.length > 0) {
+    throw forbidden(`Failed to ${what}: the role would grant more privileges than you hold`, {
+      name: 'PermissionBoundaryError',
+      details: { missingPermissions: missing.map(([subject, action]) => ({ action, subject })) },
+    });
+  }
+}
 
 /** A caller's standing in one project. */
 export interface ProjectAccess {

@@ -3,9 +3,12 @@ import type { ServerContext } from '../context.js';
 import { badRequest, unauthorized } from '../http/errors.js';
 import { useAccessToken } from './access-tokens.js';
 
+/** `Bearer <token>`, the scheme in any case, one or more spaces, nothing else. */
+const BEARER = /^bearer +(\S+)$/i;
+
 /**
- * Guards a route: `Authorization: Bearer <identity access token>` (everything after the
- * first 7 characters is the token, as upstream). Sets `req.auth`.
+ * Guards a route: `Authorization: Bearer <identity access token>`. Upstream takes whatever
+ * follows the first 7 characters; this server accepts only the Bearer scheme. Sets `req.auth`.
  */
 export function requireAuth(ctx: ServerContext): RequestHandler {
   return async (req, _res, next) => {
@@ -16,8 +19,8 @@ export function requireAuth(ctx: ServerContext): RequestHandler {
     }
     const header = req.get('authorization');
     if (!header) throw unauthorized('Token missing');
-    const jwt = header.slice(7).trim();
-    if (!jwt) throw unauthorized('Token missing');
+    const jwt = BEARER.exec(header.trim())?.[1];
+    if (!jwt) throw unauthorized('Authorization header must be "Bearer <token>"');
     const { token, identity } = await useAccessToken(ctx, jwt, req.ip);
     const config = await ctx.store.access.getConfig();
     req.auth = {

@@ -3,10 +3,14 @@ import { ttlSchema } from '../domains/shared-schemas.js';
 import { ALL_IPS, parseTrustedIp } from '../http/ip-match.js';
 import type { AccessTokenSettings, TrustedIp } from '../store/records.js';
 
+/** Most trusted-IP ranges one auth method may list; each request checks all of them. */
+export const MAX_TRUSTED_IPS = 100;
+
 /** `[{ ipAddress: "10.0.0.0/8" }]` → stored `{ipAddress, type, prefix}`; invalid → 422 naming the entry. */
 export const trustedIpsSchema = z
-  .array(z.object({ ipAddress: z.string().trim() }))
+  .array(z.object({ ipAddress: z.string().trim().max(64) }))
   .min(1)
+  .max(MAX_TRUSTED_IPS, `At most ${MAX_TRUSTED_IPS} trusted IP ranges are allowed`)
   .transform((list, ctx) => {
     const parsed: TrustedIp[] = [];
     for (const [i, entry] of list.entries()) {

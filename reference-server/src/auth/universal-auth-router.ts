@@ -295,9 +295,11 @@ export function universalAuthRouter(ctx: ServerContext): Router {
       const secret = await clientSecretOf(identityId, clientSecretId);
       const iso = new Date(ctx.now()).toISOString();
       await access.revokeClientSecret(secret.id, iso);
+      // As upstream: a revoked client secret no longer authorizes what was issued with it.
+      const revokedTokens = await access.revokeAccessTokensOfClientSecret(secret.id, iso);
       await audit(ctx, req, {
         type: 'revoke-identity-universal-auth-client-secret',
-        metadata: { identityId, clientSecretId },
+        metadata: { identityId, clientSecretId, revokedAccessTokens: revokedTokens },
       });
       res.json({ clientSecretData: clientSecretView({ ...secret, isRevoked: true, updatedAt: iso }) });
     },

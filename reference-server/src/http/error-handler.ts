@@ -40,8 +40,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const error: ApiError =
       err instanceof ApiError
         ? err
-        : (fromBodyParser(err as BodyParserError) ??
-          new ApiError(500, 'InternalServerError', 'Something went wrong'));
+        : err instanceof URIError
+          ? // Express fails to decode a path parameter such as `%ZZ`.
+            new ApiError(400, 'BadRequest', 'Malformed percent-encoding in the request path')
+          : (fromBodyParser(err as BodyParserError) ??
+            new ApiError(500, 'InternalServerError', 'Something went wrong'));
     if (error.statusCode >= 500) {
       logger.error(
         {

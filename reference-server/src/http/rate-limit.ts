@@ -5,8 +5,18 @@ import { rateLimitExceeded } from './errors.js';
 
 type Bucket = 'readLimit' | 'writeLimit' | 'secretsLimit' | 'authLimit' | 'projectCreationLimit';
 
+/**
+ * The path as routing matches it: Express routes case-insensitively and ignores one
+ * trailing slash, so a bucket chosen on the raw path could be dodged with `/API/...` or `.../`.
+ */
+export function routingPath(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 ? lower.replace(/\/+$/, '') || '/' : lower;
+}
+
 /** Which budget a request draws from; `undefined` means exempt (health checks). */
-export function bucketFor(method: string, path: string): Bucket | undefined {
+export function bucketFor(method: string, rawPath: string): Bucket | undefined {
+  const path = routingPath(rawPath);
   if (path === '/api/status') return undefined;
   if (/^\/api\/v1\/auth\/(?:[a-z-]+\/login|token\/(?:renew|revoke))$/.test(path)) return 'authLimit';
   if (method === 'POST' && /^\/api\/(?:v2\/workspace|v1\/projects)\/?$/.test(path))
@@ -16,8 +26,9 @@ export function bucketFor(method: string, path: string): Bucket | undefined {
 }
 
 /**
- * Fixed-window per-IP counters in memory. A window's counters are dropped when it ends,
- * so memory stays bounded by the number of clients seen in one window.
+ * Fixed-window per-IP counters in memory. Each request draws from its bucket and from the
+ * global budget. A window's counters are dropped when it ends, so memory stays bounded by
+ * the number of clients seen in one window.
  */
 export function rateLimiter(config: RateLimitConfig, now: () => number): RequestHandler {
   const windowMs = config.windowSeconds * 1000;
@@ -31,10 +42,17 @@ export function rateLimiter(config: RateLimitConfig, now: () => number): Request
       windowStart = t - (t % windowMs);
       counts = new Map();
     }
-    const key = `${bucket}|${normaliseIp(req.ip)}`;
-    const used = (counts.get(key) ?? 0) + 1;
-    counts.set(key, used);
-    if (used > config[bucket]) {
+    const ip = normaliseIp(req.ip);
+    const take = (name: Bucket | 'globalLimit') => {
+      const key = `${name}|${ip}`;
+      const used = (counts.get(key) ?? 0) + 1;
+      counts.set(key, used);
+      return used <= config[name];
+    };
+    // Both budgets are always charged, so a refused request still counts against the global one.
+    const withinGlobal = take('globalLimit');
+    const withinBucket = take(bucket);
+    if (!withinGlobal || !withinBucket) {
       return next(rateLimitExceeded(Math.max(1, Math.ceil((windowStart + windowMs - t) / 1000))));
     }
     next();

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations } from './migrations.js';
 
@@ -12,7 +12,7 @@ export type SqliteDatabase = Database.Database;
  * survives a crash of the process or the machine.
  */
 export function openDatabase(path: string): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (path !== ':memory:') secureDataDir(dirname(path));
   const db = new Database(path);
   if (path !== ':memory:') {
     // Only the server's user may read the store (the WAL and SHM files inherit this mode).
@@ -25,6 +25,19 @@ export function openDatabase(path: string): SqliteDatabase {
   migrate(db);
   memoizeStatements(db);
   return db;
+}
+
+/**
+ * Creates the folder holding the store with mode 0700, or tightens an existing one that other
+ * users could read or enter (the WAL and journal files appear there). Returns the mode it had
+ * when it was tightened, so the CLI can say so; undefined when nothing changed.
+ */
+export function secureDataDir(dir: string): number | undefined {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o077) === 0) return undefined;
+  chmodSync(dir, mode & 0o700);
+  return mode;
 }
 
 const MAX_CACHED_STATEMENTS = 500;

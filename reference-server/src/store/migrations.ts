@@ -277,6 +277,20 @@ CREATE INDEX secret_versions_folder ON secret_versions(folder_id);
     // when the server starts with its key manager; until then legacy rows still read.
     sql: '',
   },
+  {
+    version: 4,
+    name: 'keyed audit chain and its sealed head record',
+    sql: `
+ALTER TABLE audit_logs ADD COLUMN chain_version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_seq INTEGER NOT NULL,
+  last_hash TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  mac TEXT NOT NULL
+);
+`,
+  },
 ];
 
 /** A secret or version row still in the legacy three-ciphertext form, with what opens it. */
@@ -290,6 +304,8 @@ export interface LegacySecretRow {
   valueCiphertext: string;
   commentCiphertext: string;
   metadataCiphertext: string;
+  /** A reminder note still stored in plaintext beside the row (`secrets` rows only). */
+  reminderNote: string | null;
 }
 
 /** The sealed fields that replace a legacy row's. */
@@ -301,8 +317,9 @@ export interface ResealedFields {
 
 /**
  * Migration 3's row conversion: reseals every legacy row of `secrets` and `secret_versions`
- * (legacy value ciphertexts are plain base64, sealed ones start with `sealedPrefix`), all in one
- * transaction. `reseal` returns undefined for a row that fails its integrity check: it stays as
+ * (legacy value ciphertexts are plain base64, sealed ones start with `sealedPrefix`), and every
+ * `secrets` row whose reminder note is still in plaintext (it moves into the sealed form), all in
+ * one transaction. `reseal` returns undefined for a row that fails its integrity check: it stays as
  * it is (reads keep answering SecretIntegrityError, a delete stays possible). Returns how many
  * rows were converted.
  */
@@ -311,14 +328,17 @@ export function resealLegacySecretRows(
   sealedPrefix: string,
   reseal: (row: LegacySecretRow) => ResealedFields | undefined,
 ): number {
+  const withNotes = (table: string) => table === 'secrets';
   const select = (table: 'secrets' | 'secret_versions', idColumn: string) =>
     db
       .prepare(
         `SELECT t.${idColumn} AS row_id, p.id AS project_id, p.data_key_wrapped, p.data_key_id, f.env_id, t.folder_id,
-           t.key, t.version, t.value_ciphertext, t.comment_ciphertext, t.metadata
+           t.key, t.version, t.value_ciphertext, t.comment_ciphertext, t.metadata,
+           ${withNotes(table) ? 't.reminder_note' : 'NULL'} AS reminder_note
          FROM ${table} t JOIN folders f ON f.id = t.folder_id JOIN environments e ON e.id = f.env_id
          JOIN projects p ON p.id = e.project_id
-         WHERE substr(t.value_ciphertext, 1, ${sealedPrefix.length}) <> ?`,
+         WHERE substr(t.value_ciphertext, 1, ${sealedPrefix.length}) <> ?
+           ${withNotes(table) ? 'OR t.reminder_note IS NOT NULL' : ''}`,
       )
       .all(sealedPrefix) as Record<string, unknown>[];
   return db
@@ -329,7 +349,8 @@ export function resealLegacySecretRows(
         ['secret_versions', 'rowid'],
       ] as const) {
         const update = db.prepare(
-          `UPDATE ${table} SET value_ciphertext = ?, comment_ciphertext = ?, metadata = ? WHERE rowid = ?`,
+          `UPDATE ${table} SET value_ciphertext = ?, comment_ciphertext = ?, metadata = ?
+           ${withNotes(table) ? ', reminder_note = NULL' : ''} WHERE rowid = ?`,
         );
         for (const r of select(table, idColumn)) {
           const fields = reseal({
@@ -342,6 +363,7 @@ export function resealLegacySecretRows(
             valueCiphertext: r.value_ciphertext as string,
             commentCiphertext: r.comment_ciphertext as string,
             metadataCiphertext: r.metadata as string,
+            reminderNote: (r.reminder_note as string | null) ?? null,
           });
           if (!fields) continue;
           update.run(fields.valueCiphertext, fields.commentCiphertext, fields.metadataCiphertext, r.row_id);

@@ -190,4 +190,6 @@ export interface AuditRecord {
   expiresAt: string;
   prevHash: string;
   hash: string;
+  /** 1: unkeyed SHA-256 (before the keyed chain); 2: HMAC under the audit chain key. */
+  chainVersion: 1 | 2;
 }

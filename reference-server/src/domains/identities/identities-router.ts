@@ -8,7 +8,13 @@ import { badRequest, notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import type { IdentityRecord } from '../../store/records.js';
 import { uuidSchema } from '../shared-schemas.js';
-import { assertMayModifyIdentity, assertOrgPermission, identityInOrg, ORG_ROLES } from './identity-access.js';
+import {
+  assertMayModifyIdentity,
+  assertOrgPermission,
+  assertOrgRoleGrantable,
+  identityInOrg,
+  ORG_ROLES,
+} from './identity-access.js';
 
 const metadataSchema = z
   .array(z.object({ key: z.string().trim().min(1).max(255), value: z.string().trim().min(1).max(1020) }))
@@ -58,6 +64,17 @@ export function identitiesRouter(ctx: ServerContext): Router {
   const authMethodsOf = async (identityId: string) =>
     (await access.listAuthMethods(identityId)).map((m) => m.method);
 
+  /** Attached methods of the identity, and those locked out right now. */
+  async function authMethodStates(identityId: string) {
+    const methods = await access.listAuthMethods(identityId);
+    const locked: string[] = [];
+    for (const method of methods) {
+      const lockout = await access.getLockout(method.id);
+      if (lockout?.lockedUntil && lockout.lockedUntil > ctx.now()) locked.push(method.method);
+    }
+    return { authMethods: methods.map((m) => m.method), activeLockoutAuthMethods: locked };
+  }
+
   /** The org-membership record wrapping an identity (GET and list shapes). */
   async function membershipView(i: IdentityRecord) {
     return {
@@ -76,8 +93,7 @@ export function identitiesRouter(ctx: ServerContext): Router {
         name: i.name,
         orgId: i.orgId,
         hasDeleteProtection: i.hasDeleteProtection,
-        authMethods: await authMethodsOf(i.id),
-        activeLockoutAuthMethods: [],
+        ...(await authMethodStates(i.id)),
       },
     };
   }
@@ -88,6 +104,7 @@ export function identitiesRouter(ctx: ServerContext): Router {
     assertOrgPermission(auth, 'manage');
     if (body.organizationId !== auth.orgId)
       throw notFound(`Organization with ID ${body.organizationId} not found`);
+    assertOrgRoleGrantable(auth, body.role);
     const iso = new Date(ctx.now()).toISOString();
     const identity: IdentityRecord = {
       id: randomUUID(),
@@ -164,6 +181,7 @@ export function identitiesRouter(ctx: ServerContext): Router {
     assertOrgPermission(auth, 'manage');
     const identity = await identityInOrg(ctx, auth, identityId);
     await assertMayModifyIdentity(ctx, auth, identityId);
+    if (body.role) assertOrgRoleGrantable(auth, body.role, identityId);
     const updated: IdentityRecord = {
       ...identity,
       name: body.name ?? identity.name,

@@ -7,6 +7,22 @@ export const ORG_ROLES = ['admin', 'member', 'no-access'] as const;
 
 type OrgAction = 'read' | 'manage';
 
+const ORG_ROLE_RANK: Record<string, number> = { admin: 2, member: 1, 'no-access': 0 };
+
+/**
+ * The privilege boundary for organization roles: nobody grants a role above their own,
+ * and nobody changes their own role.
+ */
+export function assertOrgRoleGrantable(auth: AuthContext, role: string, targetIdentityId?: string): void {
+  if (targetIdentityId === auth.identity.id && role !== auth.identity.orgRole)
+    throw forbidden("You can't change your own organization role");
+  if ((ORG_ROLE_RANK[role] ?? 0) > (ORG_ROLE_RANK[auth.identity.orgRole] ?? 0)) {
+    throw forbidden('Failed to assign the organization role: it would grant more privileges than you hold', {
+      name: 'PermissionBoundaryError',
+    });
+  }
+}
+
 /** Org admins manage identities; members may read them; no-access may do neither. */
 export function assertOrgPermission(auth: AuthContext, action: OrgAction): void {
   const role = auth.identity.orgRole;

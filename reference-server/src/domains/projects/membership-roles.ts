@@ -12,12 +12,21 @@ const DURATION_UNITS: Record<string, number> = {
   w: 604_800_000,
 };
 
-/** `ms`-style durations (`"30m"`, `"1h"`, `"7d"`) in milliseconds; undefined when malformed. */
+/** The longest temporary access a role may be granted for: ten years. */
+export const MAX_TEMPORARY_RANGE_MS = 10 * 365 * 86_400_000;
+
+/** Most roles one membership may hold (4 built-in roles, each permanent or temporary). */
+export const MAX_MEMBERSHIP_ROLES = 16;
+
+/**
+ * `ms`-style durations (`"30m"`, `"1h"`, `"7d"`) in milliseconds; undefined when malformed,
+ * zero, or longer than {@link MAX_TEMPORARY_RANGE_MS} (so an end date always exists).
+ */
 export function parseDuration(range: string): number | undefined {
-  const match = /^(\d+)\s*([smhdw])$/.exec(range.trim());
+  const match = /^(\d{1,12})\s*([smhdw])$/.exec(range.trim());
   if (!match) return undefined;
   const value = Number(match[1]) * DURATION_UNITS[match[2]!]!;
-  return value > 0 ? value : undefined;
+  return value > 0 && value <= MAX_TEMPORARY_RANGE_MS ? value : undefined;
 }
 
 export const roleInputSchema = z.union([
@@ -26,7 +35,7 @@ export const roleInputSchema = z.union([
     role: z.string().trim().min(1),
     isTemporary: z.literal(true),
     temporaryMode: z.literal('relative'),
-    temporaryRange: z.string().trim().min(1),
+    temporaryRange: z.string().trim().min(1).max(32),
     temporaryAccessStartTime: z.iso.datetime(),
   }),
 ]);
@@ -51,7 +60,10 @@ export function toRoleRecords(roles: RoleInput[], nowIso: string): MembershipRol
       };
     }
     const rangeMs = parseDuration(r.temporaryRange);
-    if (!rangeMs) throw badRequest('Temporary role must have access start time and range');
+    if (!rangeMs)
+      throw badRequest(
+        'Temporary role range must be a duration such as 30m, 12h or 7d, greater than zero and at most ten years',
+      );
     return {
       id: randomUUID(),
       role: r.role,

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { projectAccess } from '../../auth/permissions.js';
+import { assertWithinBoundary, projectAccess } from '../../auth/permissions.js';
 import type { ServerContext } from '../../context.js';
 import { audit, authOf } from '../../context.js';
-import { badRequest, notFound } from '../../http/errors.js';
+import { badRequest, forbidden, notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import type { MembershipRecord } from '../../store/records.js';
-import { type RoleInput, roleInputSchema, toRoleRecords } from './membership-roles.js';
+import { MAX_MEMBERSHIP_ROLES, type RoleInput, roleInputSchema, toRoleRecords } from './membership-roles.js';
 import { membershipDetail, membershipSummary } from './project-views.js';
 
 const V2 = '/api/v2/workspace/:projectId/identity-memberships';
@@ -15,9 +15,9 @@ const V1 = '/api/v1/projects/:projectId/memberships/identities';
 
 const createBody = z.object({
   role: z.string().trim().min(1).default('no-access'),
-  roles: z.array(roleInputSchema).min(1).optional(),
+  roles: z.array(roleInputSchema).min(1).max(MAX_MEMBERSHIP_ROLES).optional(),
 });
-const updateBody = z.object({ roles: z.array(roleInputSchema).min(1) });
+const updateBody = z.object({ roles: z.array(roleInputSchema).min(1).max(MAX_MEMBERSHIP_ROLES) });
 const memberParams = z.object({ projectId: z.string().trim().min(1), identityId: z.string().trim().min(1) });
 const projectParams = z.object({ projectId: z.string().trim().min(1) });
 const listQuery = z.object({
@@ -46,7 +46,20 @@ export function membershipsRouter(ctx: ServerContext): Router {
     const identity = await accessStore.getIdentity(identityId);
     if (!identity || identity.orgId !== caller.orgId)
       throw badRequest(`Identity ${identityId} is missing organization membership`);
-    return { access, identity, membership: await projects.getMembership(projectId, identityId) };
+    const membership = await projects.getMembership(projectId, identityId);
+    if (action !== 'read') {
+      // Nobody changes their own standing; a change to someone else stays within the caller's own
+      // privileges, both for the roles taken away and (checked by the caller) the roles given.
+      if (identity.id === caller.identity.id && action !== 'delete')
+        throw forbidden("You can't change your own membership");
+      if (membership)
+        assertWithinBoundary(
+          access,
+          membership.roles.map((r) => r.role),
+          `${action} identity project membership`,
+        );
+    }
+    return { access, identity, membership };
   }
 
   router.post(
@@ -57,6 +70,11 @@ export function membershipsRouter(ctx: ServerContext): Router {
       if (membership) throw badRequest('Identity is already a member');
       const iso = new Date(ctx.now()).toISOString();
       const roles: RoleInput[] = body.roles ?? [{ role: body.role, isTemporary: false }];
+      assertWithinBoundary(
+        access,
+        roles.map((r) => r.role),
+        'create identity project membership',
+      );
       const record: MembershipRecord = {
         id: randomUUID(),
         projectId: access.project.id,
@@ -82,6 +100,11 @@ export function membershipsRouter(ctx: ServerContext): Router {
       const body = parseBody(req, updateBody);
       const { access, identity, membership } = await target(req, 'edit');
       if (!membership) throw badRequest("Identity doesn't have membership");
+      assertWithinBoundary(
+        access,
+        body.roles.map((r) => r.role),
+        'update identity project membership',
+      );
       const iso = new Date(ctx.now()).toISOString();
       const roles = toRoleRecords(body.roles, iso);
       await projects.replaceMembershipRoles(membership.id, roles, iso);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { accessFor, projectAccess } from '../../auth/permissions.js';
+import { accessFor, type ProjectAccess, projectAccess } from '../../auth/permissions.js';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
 import { audit, authOf } from '../../context.js';
@@ -180,15 +180,28 @@ export function projectsRouter(ctx: ServerContext): Router {
     return project;
   }
 
-  const listForCaller = async (req: Request) =>
-    Promise.all((await projects.listProjectsForIdentity(authOf(req).identity.id)).map(withEnvs));
+  /** The project, if the caller's roles let it read the project at all (no-access does not). */
+  const readable = (access: ProjectAccess) => {
+    access.assert('read', 'project');
+    return access.project;
+  };
+
+  /** Projects the caller is a member of with a role that may read them. */
+  async function listForCaller(req: Request) {
+    const caller = authOf(req);
+    const visible: ProjectRecord[] = [];
+    for (const project of await projects.listProjectsForIdentity(caller.identity.id)) {
+      if ((await accessFor(ctx, caller, project)).can('read', 'project')) visible.push(project);
+    }
+    return Promise.all(visible.map(withEnvs));
+  }
 
   // v2 tree: create, and slug-addressed bare objects.
   router.post('/api/v2/workspace', async (req, res) => {
     res.json({ project: await withEnvs(await createProject(req)) });
   });
   router.get('/api/v2/workspace/:slug', async (req, res) => {
-    res.json(await withEnvs((await bySlug(req)).project));
+    res.json(await withEnvs(readable(await bySlug(req))));
   });
   router.patch('/api/v2/workspace/:slug', async (req, res) => {
     const access = await bySlug(req);
@@ -207,7 +220,7 @@ export function projectsRouter(ctx: ServerContext): Router {
   });
   router.get('/api/v1/workspace/:projectId', async (req, res) => {
     const { projectId } = parseParams(req, idParams);
-    res.json({ workspace: await withEnvs((await projectAccess(ctx, authOf(req), projectId)).project) });
+    res.json({ workspace: await withEnvs(readable(await projectAccess(ctx, authOf(req), projectId))) });
   });
   router.patch('/api/v1/workspace/:projectId', async (req, res) => {
     const { projectId } = parseParams(req, idParams);
@@ -230,11 +243,11 @@ export function projectsRouter(ctx: ServerContext): Router {
     res.json({ projects: await listForCaller(req) });
   });
   router.get('/api/v1/projects/slug/:slug', async (req, res) => {
-    res.json(await withEnvs((await bySlug(req)).project));
+    res.json(await withEnvs(readable(await bySlug(req))));
   });
   router.get('/api/v1/projects/:projectId', async (req, res) => {
     const { projectId } = parseParams(req, idParams);
-    res.json({ project: await withEnvs((await projectAccess(ctx, authOf(req), projectId)).project) });
+    res.json({ project: await withEnvs(readable(await projectAccess(ctx, authOf(req), projectId))) });
   });
   router.patch('/api/v1/projects/:projectId', async (req, res) => {
     const { projectId } = parseParams(req, idParams);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
-import { badRequest, notFound } from '../../http/errors.js';
+import { badRequest, notFound, ValidationError } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
 import { type FolderRecord, StoreConflictError } from '../../store/sqlite/secret-store.js';
 import { type FolderTree, loadFolderTree } from './folder-tree.js';
-import { joinPath, pathSegments } from './paths.js';
+import { FOLDER_NAME_PATTERN, joinPath, pathSegments } from './paths.js';
 import type { Caller } from './project-scope.js';
 import { ProjectScope } from './project-scope.js';
 
@@ -100,6 +100,16 @@ export async function createFolder(
     if (existing) {
       parent = existing;
       continue;
+    }
+    // Parents created on the way obey the folder-name rule like the leaf does.
+    if (!FOLDER_NAME_PATTERN.test(segment)) {
+      throw new ValidationError([
+        {
+          code: 'custom',
+          message: `Invalid folder name '${segment}' in path. Only alphanumeric characters, dashes, and underscores are allowed.`,
+          path: ['body', 'path'],
+        },
+      ]);
     }
     const folder: FolderRecord = {
       id: randomUUID(),

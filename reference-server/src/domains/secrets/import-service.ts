@@ -266,6 +266,7 @@ export async function listImportedSecrets(ctx: ServerContext, caller: Caller, in
           envSlug: env.slug,
           value: plain.value,
           comment: plain.comment,
+          reminderNote: plain.reminderNote,
         });
       }),
     })),

@@ -24,6 +24,8 @@ export interface SecretPlainFields {
   value: string;
   comment: string;
   metadata: SecretMetadataItem[];
+  /** Sealed with the value since rows of this form carry a 4th field; older rows have it null. */
+  reminderNote: string | null;
 }
 
 export interface SecretCipherFields {
@@ -33,8 +35,9 @@ export interface SecretCipherFields {
 }
 
 /**
- * Prefix of the current stored form: one AES-GCM ciphertext of `[value, comment, metadata]` in the
- * value column (comment and metadata columns are empty). One decryption per row instead of three.
+ * Prefix of the current stored form: one AES-GCM ciphertext of `[value, comment, metadata,
+ * reminderNote]` in the value column (comment, metadata and reminder-note columns are empty;
+ * rows sealed before the reminder note joined have three fields). One decryption per row instead of three.
  * Legacy rows (three ciphertexts, plain base64 without this prefix) still open; migration 3
  * (`resealLegacySecretRows`) converts them at server start.
  */
@@ -56,7 +59,7 @@ export function sealSecret(
   binding: SecretRowBinding,
   plain: SecretPlainFields,
 ): SecretCipherFields {
-  const body = JSON.stringify([plain.value, plain.comment, plain.metadata]);
+  const body = JSON.stringify([plain.value, plain.comment, plain.metadata, plain.reminderNote]);
   return {
     valueCiphertext: SEALED_PREFIX + encryptValue(dataKey, body, sealedAssociatedData(binding)),
     commentCiphertext: '',
@@ -68,7 +71,7 @@ export function sealSecret(
 export function sealSecretLegacy(
   dataKey: DataKey,
   binding: SecretRowBinding,
-  plain: SecretPlainFields,
+  plain: Omit<SecretPlainFields, 'reminderNote'>,
 ): SecretCipherFields {
   const ad = valueAssociatedData(binding);
   return {
@@ -112,14 +115,20 @@ export function openSecret(
   }
   if (
     !Array.isArray(fields) ||
-    fields.length !== 3 ||
+    (fields.length !== 3 && fields.length !== 4) ||
     typeof fields[0] !== 'string' ||
     typeof fields[1] !== 'string' ||
-    !Array.isArray(fields[2])
+    !Array.isArray(fields[2]) ||
+    (fields[3] !== undefined && fields[3] !== null && typeof fields[3] !== 'string')
   ) {
     throw secretIntegrityError(binding.key);
   }
-  return { value: fields[0], comment: fields[1], metadata: fields[2] as SecretMetadataItem[] };
+  return {
+    value: fields[0],
+    comment: fields[1],
+    metadata: fields[2] as SecretMetadataItem[],
+    reminderNote: (fields[3] as string | null | undefined) ?? null,
+  };
 }
 
 /** Opens the legacy three-ciphertext form. */
@@ -136,6 +145,7 @@ export function openSecretLegacy(
       metadata: JSON.parse(
         decryptValue(dataKey, sealed.metadataCiphertext, `${ad}:metadata`),
       ) as SecretMetadataItem[],
+      reminderNote: null,
     };
   } catch {
     throw secretIntegrityError(binding.key);
@@ -164,7 +174,10 @@ export function legacyResealer(keys: KeyManager): (row: LegacySecretRow) => Rese
         dataKey = toDataKey(keys.unwrapDataKey(row.dataKey));
         dataKeys.set(cacheKey, dataKey);
       }
-      return sealSecret(dataKey, binding, openSecretLegacy(dataKey, binding, row));
+      const plain = row.valueCiphertext.startsWith(SEALED_PREFIX)
+        ? openSecret(dataKey, binding, row)
+        : openSecretLegacy(dataKey, binding, row);
+      return sealSecret(dataKey, binding, { ...plain, reminderNote: row.reminderNote ?? plain.reminderNote });
     } catch {
       // A wrong root key or a tampered row: left as it is, reads report it as before.
       return undefined;

@@ -95,7 +95,7 @@ function openForDelete(scope: ProjectScope, secret: SecretRecord) {
       { secretId: secret.id },
       'deleting a secret whose ciphertext failed its integrity check',
     );
-    return { value: '', comment: '', metadata: [] };
+    return { value: '', comment: '', metadata: [], reminderNote: null };
   }
 }
 
@@ -196,6 +196,7 @@ export async function listSecrets(
         envSlug: at.env.slug,
         value,
         comment: plain.comment,
+        reminderNote: plain.reminderNote,
         path,
         valueHidden: !input.viewSecretValue,
         metadata: plain.metadata,
@@ -231,6 +232,7 @@ export async function listSecrets(
           envSlug: env.slug,
           value,
           comment: plain.comment,
+          reminderNote: plain.reminderNote,
         });
         shaped.push({
           ...view,
@@ -344,6 +346,7 @@ export async function getSecret(ctx: ServerContext, caller: Caller, input: GetSe
         envSlug: found.env.slug,
         value,
         comment: plain.comment,
+        reminderNote: plain.reminderNote,
       }),
       secretValueHidden: !input.viewSecretValue,
       secretPath: found.path,
@@ -390,9 +393,9 @@ export async function createSecret(ctx: ServerContext, caller: Caller, input: Cr
         value: input.secretValue ?? '',
         comment: input.secretComment ?? '',
         metadata: input.secretMetadata ?? [],
+        reminderNote: input.secretReminderNote ?? null,
       },
       skipMultilineEncoding: input.skipMultilineEncoding ?? false,
-      reminderNote: input.secretReminderNote ?? null,
       reminderRepeatDays: input.secretReminderRepeatDays ?? null,
       tagIds: [...new Set(input.tagIds ?? [])],
     },
@@ -408,6 +411,7 @@ export async function createSecret(ctx: ServerContext, caller: Caller, input: Cr
       envSlug: at.env.slug,
       value: plan.plain.value,
       comment: plan.plain.comment,
+      reminderNote: plan.plain.reminderNote,
     }),
   };
 }
@@ -428,7 +432,7 @@ function applyFields(plan: PlannedSecret, input: SecretFieldsInput) {
   if (input.tagIds !== undefined) plan.tagIds = [...new Set(input.tagIds)];
   if (input.skipMultilineEncoding !== undefined)
     plan.skipMultilineEncoding = input.skipMultilineEncoding ?? false;
-  if (input.secretReminderNote !== undefined) plan.reminderNote = input.secretReminderNote;
+  if (input.secretReminderNote !== undefined) plan.plain.reminderNote = input.secretReminderNote;
   if (input.secretReminderRepeatDays !== undefined) plan.reminderRepeatDays = input.secretReminderRepeatDays;
 }
 
@@ -476,6 +480,7 @@ export async function updateSecret(ctx: ServerContext, caller: Caller, input: Up
         envSlug: at.env.slug,
         value: input.secretValue ?? '',
         comment: plan.plain.comment,
+        reminderNote: plan.plain.reminderNote,
       }),
       secretValueHidden: false,
     },
@@ -510,6 +515,7 @@ export async function deleteSecret(ctx: ServerContext, caller: Caller, input: De
         envSlug: at.env.slug,
         value: plain.value,
         comment: plain.comment,
+        reminderNote: plain.reminderNote,
       }),
       secretValueHidden: false,
     },
@@ -557,9 +563,9 @@ export async function createSecretsBatch(ctx: ServerContext, caller: Caller, inp
           value: item.secretValue,
           comment: item.secretComment ?? '',
           metadata: item.secretMetadata ?? [],
+          reminderNote: item.secretReminderNote ?? null,
         },
         skipMultilineEncoding: item.skipMultilineEncoding ?? false,
-        reminderNote: item.secretReminderNote ?? null,
         reminderRepeatDays: item.secretReminderRepeatDays ?? null,
         tagIds: [...new Set(item.tagIds ?? [])],
       },
@@ -578,6 +584,7 @@ export async function createSecretsBatch(ctx: ServerContext, caller: Caller, inp
         envSlug: at.env.slug,
         value: p.plain.value,
         comment: p.plain.comment,
+        reminderNote: p.plain.reminderNote,
       }),
     ),
   };
@@ -632,7 +639,7 @@ export async function updateSecretsBatch(ctx: ServerContext, caller: Caller, inp
         ? existingSecretPlan(scope, existing)
         : newSecretPlan(
             { folderId: at.folder.id, envId: at.env.id, key: item.secretKey },
-            { plain: { value: '', comment: '', metadata: [] } },
+            { plain: { value: '', comment: '', metadata: [], reminderNote: null } },
           );
       applyFields(plan, item);
       if (item.newSecretName !== undefined && item.newSecretName !== item.secretKey) {
@@ -681,6 +688,7 @@ export async function updateSecretsBatch(ctx: ServerContext, caller: Caller, inp
         envSlug: env.slug,
         value: sentValue ?? '',
         comment: plan.plain.comment,
+        reminderNote: plan.plain.reminderNote,
       }),
       secretValueHidden: false,
     })),
@@ -725,6 +733,7 @@ export async function deleteSecretsBatch(ctx: ServerContext, caller: Caller, inp
         envSlug: at.env.slug,
         value: plains[i]!.value,
         comment: plains[i]!.comment,
+        reminderNote: plains[i]!.reminderNote,
       }),
       secretValueHidden: false,
     })),

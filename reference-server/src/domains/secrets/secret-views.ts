@@ -7,7 +7,7 @@ export const HIDDEN_SECRET_VALUE = '<hidden-by-kms>';
 /** The fields of the contract's base secret schema (§3.1), and nothing else. */
 export function baseSecretView(
   secret: SecretRecord,
-  o: { workspace: string; envSlug: string; value: string; comment: string },
+  o: { workspace: string; envSlug: string; value: string; comment: string; reminderNote: string | null },
 ) {
   return {
     id: secret.id,
@@ -19,7 +19,7 @@ export function baseSecretView(
     secretKey: secret.key,
     secretValue: o.value,
     secretComment: o.comment,
-    secretReminderNote: secret.reminderNote,
+    secretReminderNote: o.reminderNote,
     secretReminderRepeatDays: secret.reminderRepeatDays,
     skipMultilineEncoding: secret.skipMultilineEncoding,
     createdAt: secret.createdAt,
@@ -36,6 +36,7 @@ export function listedSecretView(
     envSlug: string;
     value: string;
     comment: string;
+    reminderNote: string | null;
     path: string;
     valueHidden: boolean;
     metadata: SecretMetadataItem[];

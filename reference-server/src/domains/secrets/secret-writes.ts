@@ -15,7 +15,6 @@ export interface PlannedSecret {
   type: 'shared' | 'personal';
   plain: SecretPlainFields;
   skipMultilineEncoding: boolean;
-  reminderNote: string | null;
   reminderRepeatDays: number | null;
   tagIds: string[];
 }
@@ -31,7 +30,6 @@ export function newSecretPlan(
     id: randomUUID(),
     type: 'shared',
     skipMultilineEncoding: false,
-    reminderNote: null,
     reminderRepeatDays: null,
     tagIds: [],
     ...target,
@@ -51,7 +49,6 @@ export function existingSecretPlan(scope: ProjectScope, current: SecretRecord): 
     type: current.type,
     plain: { ...plain, metadata: [...plain.metadata] },
     skipMultilineEncoding: current.skipMultilineEncoding,
-    reminderNote: current.reminderNote,
     reminderRepeatDays: current.reminderRepeatDays,
     tagIds: [...current.tagIds],
   };
@@ -123,7 +120,7 @@ export async function commitSecretWrites(
       version,
       ...sealed,
       skipMultilineEncoding: plan.skipMultilineEncoding,
-      reminderNote: plan.reminderNote,
+      reminderNote: null,
       reminderRepeatDays: plan.reminderRepeatDays,
       actor,
       tagIds: plan.tagIds,

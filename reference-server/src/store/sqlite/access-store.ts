@@ -47,6 +47,8 @@ export interface AccessStore {
   listClientSecrets(authMethodId: string): Promise<ClientSecretRecord[]>;
   findClientSecretsByPrefix(authMethodId: string, prefix: string): Promise<ClientSecretRecord[]>;
   revokeClientSecret(id: string, now: string): Promise<void>;
+  /** Revokes every access token issued by logging in with this client secret; returns how many. */
+  revokeAccessTokensOfClientSecret(clientSecretId: string, now: string): Promise<number>;
   /** Counts one use of a client secret; false when its limit was already reached. */
   consumeClientSecretUse(id: string, now: string): Promise<boolean>;
 
@@ -65,6 +67,12 @@ export interface AccessStore {
    * or undefined when no use was left (two racers on the last use: exactly one wins).
    */
   consumeAccessTokenUse(id: string, now: string): Promise<AccessTokenRecord | undefined>;
+  /**
+   * Deletes token rows that can never authorize again: past their TTL (or period) or max TTL,
+   * out of uses, or revoked more than a day ago (kept a day so token lists still show them).
+   * Returns how many.
+   */
+  purgeDeadAccessTokens(nowMs: number): Promise<number>;
 }
 
 const toOrg = (r: Row): OrganizationRecord => ({
@@ -376,6 +384,14 @@ export class SqliteAccessStore implements AccessStore {
     this.db.prepare('UPDATE ua_client_secrets SET is_revoked = 1, updated_at = ? WHERE id = ?').run(now, id);
   }
 
+  async revokeAccessTokensOfClientSecret(clientSecretId: string, now: string) {
+    return this.db
+      .prepare(
+        'UPDATE access_tokens SET is_revoked = 1, updated_at = ? WHERE client_secret_id = ? AND is_revoked = 0',
+      )
+      .run(now, clientSecretId).changes;
+  }
+
   async consumeClientSecretUse(id: string, now: string) {
     const r = this.db
       .prepare(
@@ -454,5 +470,18 @@ export class SqliteAccessStore implements AccessStore {
       )
       .get(now, id) as Row | undefined;
     return r && toToken(r);
+  }
+
+  async purgeDeadAccessTokens(nowMs: number) {
+    return this.db
+      .prepare(
+        `DELETE FROM access_tokens WHERE
+           (num_uses_limit > 0 AND num_uses >= num_uses_limit)
+           OR (period > 0 AND renewed_at_ms + period * 1000 < @now)
+           OR (period = 0 AND ttl > 0 AND renewed_at_ms + ttl * 1000 < @now)
+           OR (period = 0 AND max_ttl > 0 AND created_at_ms + max_ttl * 1000 < @now)
+           OR (is_revoked = 1 AND updated_at < @revokedBefore)`,
+      )
+      .run({ now: nowMs, revokedBefore: new Date(nowMs - 86_400_000).toISOString() }).changes;
   }
 }

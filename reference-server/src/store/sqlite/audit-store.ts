@@ -1,9 +1,12 @@
+import type { AuditChainKey, AuditHead } from '../../audit/audit-log.js';
 import type { SqliteDatabase } from '../database.js';
 import type { AuditRecord } from '../records.js';
 import { json, type Row } from './rows.js';
 
 /** Filters of the audit-log query API (all optional; dates are ISO strings). */
 export interface AuditQuery {
+  /** Restricts to these projects' entries plus organization-level entries of this actor. */
+  visibleTo?: { projectIds: string[]; actorId: string } | undefined;
   orgId?: string;
   projectId?: string;
   environment?: string;
@@ -23,17 +26,21 @@ export interface AuditQuery {
 /** The append-only, hash-chained audit log. */
 export interface AuditStore {
   /**
-   * Appends an entry: reads the previous entry's hash and inserts the new one in one
-   * transaction, so the chain has no gaps or forks under concurrency.
+   * Appends an entry: reads the previous entry's hash, inserts the new one and moves the sealed
+   * head record in one transaction, so the chain has no gaps or forks under concurrency.
    */
   append(
-    entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>,
-    hash: (prevHash: string) => string,
+    entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
+    key: AuditChainKey,
   ): Promise<AuditRecord>;
   query(q: AuditQuery): Promise<AuditRecord[]>;
   /** Every entry in chain order (for verification). */
   all(): Iterable<AuditRecord>;
-  /** Deletes entries whose expiry has passed; returns how many. */
+  /** The sealed head record, if one was written. */
+  head(): Promise<AuditHead | undefined>;
+  /** Writes the head record for the chain as it stands when there is none (a new or upgraded store). */
+  ensureHead(key: AuditChainKey): Promise<void>;
+  /** Deletes entries whose expiry has passed, always keeping the newest; returns how many. */
   purgeExpired(now: string): Promise<number>;
 }
 
@@ -56,24 +63,25 @@ const toAudit = (r: Row): AuditRecord => ({
   expiresAt: r.expires_at as string,
   prevHash: r.prev_hash as string,
   hash: r.hash as string,
+  chainVersion: (r.chain_version as number) === 2 ? 2 : 1,
 });
 
 export class SqliteAuditStore implements AuditStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  async append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, hash: (prevHash: string) => string) {
+  async append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, key: AuditChainKey) {
     return this.db
       .transaction(() => {
         const last = this.db.prepare('SELECT hash FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as
           | { hash: string }
           | undefined;
         const prevHash = last?.hash ?? GENESIS_HASH;
-        const entryHash = hash(prevHash);
+        const entryHash = key.entryHash(entry, prevHash);
         const info = this.db
           .prepare(
             `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type, actor_metadata,
-           ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash, chain_version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)`,
           )
           .run(
             entry.id,
@@ -92,7 +100,44 @@ export class SqliteAuditStore implements AuditStore {
             prevHash,
             entryHash,
           );
-        return { ...entry, seq: Number(info.lastInsertRowid), prevHash, hash: entryHash };
+        const seq = Number(info.lastInsertRowid);
+        const total = ((this.db.prepare('SELECT total FROM audit_head WHERE id = 1').get() as Row | undefined)
+          ?.total ?? seq - 1) as number;
+        this.writeHead({ lastSeq: seq, lastHash: entryHash, total: total + 1 }, key);
+        return { ...entry, seq, prevHash, hash: entryHash, chainVersion: 2 as const };
+      })
+      .immediate();
+  }
+
+  private writeHead(head: Omit<AuditHead, 'mac'>, key: AuditChainKey) {
+    this.db
+      .prepare(
+        `INSERT INTO audit_head (id, last_seq, last_hash, total, mac) VALUES (1, @lastSeq, @lastHash, @total, @mac)
+         ON CONFLICT(id) DO UPDATE SET last_seq = @lastSeq, last_hash = @lastHash, total = @total, mac = @mac`,
+      )
+      .run({ ...head, mac: key.headMac(head) });
+  }
+
+  async head() {
+    const r = this.db.prepare('SELECT * FROM audit_head WHERE id = 1').get() as Row | undefined;
+    if (!r) return undefined;
+    return {
+      lastSeq: r.last_seq as number,
+      lastHash: r.last_hash as string,
+      total: r.total as number,
+      mac: r.mac as string,
+    };
+  }
+
+  async ensureHead(key: AuditChainKey) {
+    this.db
+      .transaction(() => {
+        if (this.db.prepare('SELECT 1 FROM audit_head WHERE id = 1').get()) return;
+        const last = this.db.prepare('SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as
+          | { seq: number; hash: string }
+          | undefined;
+        const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM audit_logs').get() as { n: number };
+        this.writeHead({ lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? GENESIS_HASH, total: n }, key);
       })
       .immediate();
   }
@@ -105,6 +150,14 @@ export class SqliteAuditStore implements AuditStore {
       params.push(...values);
     };
     if (q.orgId) add('org_id = ?', q.orgId);
+    if (q.visibleTo) {
+      const { projectIds, actorId } = q.visibleTo;
+      add(
+        `(project_id IN (${projectIds.map(() => '?').join(',')}) OR (project_id IS NULL AND json_extract(actor_metadata, '$.identityId') = ?))`,
+        ...projectIds,
+        actorId,
+      );
+    }
     if (q.projectId) add('project_id = ?', q.projectId);
     if (q.environment) add("json_extract(event_metadata, '$.environment') = ?", q.environment);
     if (q.actorType) add('actor_type = ?', q.actorType);
@@ -135,6 +188,9 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async purgeExpired(now: string) {
-    return this.db.prepare('DELETE FROM audit_logs WHERE expires_at < ?').run(now).changes;
+    // The newest entry stays: the head record names it, so the end of the chain stays checkable.
+    return this.db
+      .prepare('DELETE FROM audit_logs WHERE expires_at < ? AND seq < (SELECT MAX(seq) FROM audit_logs)')
+      .run(now).changes;
   }
 }
