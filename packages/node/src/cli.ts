@@ -13,7 +13,9 @@ const outcome = await runCli(process.argv.slice(2), {
   env: process.env,
 });
 if (typeof outcome === 'number') {
-  process.exitCode = outcome;
+  // Exit as soon as the output is flushed: a request still in flight after the command gave up (a
+  // token revocation, a hung server) must not hold the process past its deadline.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(outcome)));
 } else {
   // Die by the child's signal so that our parent sees the same status; 128+n if it is ignored.
   process.kill(process.pid, outcome.signal);

@@ -41,14 +41,16 @@ export interface LoadSecretsReport extends EnvMergeReport {
 }
 
 /**
- * A {@link KmsClient} for a resolved config: universal auth with its credentials, each HTTP attempt
- * bounded by the boot timeout, and retry waits capped so that a `Retry-After` storm fails within it.
+ * A {@link KmsClient} for a resolved config: universal auth with its credentials, every call (its
+ * login, attempts and retry waits, including a login still running after its caller gave up) bounded
+ * by the boot timeout, and retry waits capped so that a `Retry-After` storm fails within it.
  */
 export function createClient(config: ResolvedKmsConfig, extra: { cacheTtl?: number } = {}): KmsClient {
   return new KmsClient({
     siteUrl: config.siteUrl,
     auth: { universalAuth: { clientId: config.clientId, clientSecret: config.clientSecret } },
     timeout: config.bootTimeout,
+    deadline: config.bootTimeout,
     retry: {
       maxRetries: 2,
       initialDelay: 250,

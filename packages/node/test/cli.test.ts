@@ -1,7 +1,7 @@
 // The built `kms` CLI in real child processes against the reference server.
 import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, kmsEnv, runKms, start } from './helpers.ts';
+import { blackHole, cliPath, kmsEnv, runKms, start } from './helpers.ts';
 
 let kms: KmsTestServer;
 const DB = 'postgres://app:pw-c0ffee@db.internal/app';
@@ -119,9 +119,10 @@ describe('kms run', () => {
 
 describe('kms export', () => {
   it.each([
-    ['dotenv', `API_KEY="${KEY}"\nDATABASE_URL="${DB}"\n`],
+    ['dotenv', `API_KEY='${KEY}'\nDATABASE_URL='${DB}'\n`],
+    ['dotenv-export', `export API_KEY='${KEY}'\nexport DATABASE_URL='${DB}'\n`],
     ['json', `${JSON.stringify({ API_KEY: KEY, DATABASE_URL: DB }, null, 2)}\n`],
-    ['yaml', `API_KEY: "${KEY}"\nDATABASE_URL: "${DB}"\n`],
+    ['yaml', `"API_KEY": "${KEY}"\n"DATABASE_URL": "${DB}"\n`],
   ])('--format %s', async (format, expected) => {
     const result = await runKms(['export', '--format', format], kmsEnv(kms));
     expect(result.stdout).toBe(expected);
@@ -134,14 +135,83 @@ describe('kms export', () => {
     expect(result.stdout).toContain(
       `kind: Secret\nmetadata:\n  name: "${kms.projectSlug}-dev"\n  namespace: "shop"\n`,
     );
-    expect(result.stdout).toContain(`  DATABASE_URL: ${Buffer.from(DB).toString('base64')}\n`);
+    expect(result.stdout).toContain(`  "DATABASE_URL": "${Buffer.from(DB).toString('base64')}"\n`);
     expect(result.stdout).toContain('    kms.hanzo.ai/secret-path: "/app"\n');
   });
 
   it('rejects an unknown format with usage exit 64', async () => {
     const result = await runKms(['export', '--format', 'xml'], kmsEnv(kms));
     expect(result.code).toBe(64);
-    expect(result.stderr).toMatch(/--format must be one of dotenv, json, yaml, k8s-secret/);
+    expect(result.stderr).toMatch(/--format must be one of dotenv, dotenv-export, json, yaml, k8s-secret/);
+  });
+
+  it('refuses (exit 65) a dotenv export that would change a value, naming the key and never the value', async () => {
+    const odd = await startKmsTestServer({
+      secrets: { dev: { '/app': { PLAIN: 'ok', CR_VALUE: 'sec\rret-cr', ALL_QUOTES: `it's "x" \`y\` \\` } } },
+    });
+    try {
+      const result = await runKms(['export'], kmsEnv(odd));
+      expect(result.code).toBe(65);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/ALL_QUOTES, CR_VALUE/);
+      expect(result.stderr).not.toMatch(/sec|it's/);
+      const shell = await runKms(['export', '--format', 'dotenv-export'], kmsEnv(odd));
+      expect(shell.code).toBe(0);
+      expect(shell.stdout).toContain("export CR_VALUE='sec\rret-cr'\n");
+    } finally {
+      await odd.close();
+    }
+  });
+});
+
+describe('deadlines', () => {
+  /** Answers logins at once, then never answers anything else (a list or a revoke hangs). */
+  async function hangsAfterLogin() {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      if (req.url?.includes('/auth/universal-auth/login')) {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            accessToken: 'a.b.c',
+            expiresIn: 3600,
+            accessTokenMaxTTL: 3600,
+            tokenType: 'Bearer',
+          }),
+        );
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((resolve) => server.close(() => resolve())).then(() =>
+          server.closeAllConnections(),
+        ),
+    };
+  }
+
+  it.each([
+    ['export', ['export', '--timeout', '1s']],
+    ['run', ['run', '--timeout', '1s', '--', 'node', '-e', '0']],
+  ])('kms %s stops at its --timeout (exit 75), even with requests still in flight', async (_, args) => {
+    const hung = await hangsAfterLogin();
+    const hole = await blackHole();
+    try {
+      for (const url of [hung.url, hole.url]) {
+        const startedAt = Date.now();
+        const result = await runKms(args, kmsEnv(kms, { KMS_SITE_URL: url }));
+        const elapsed = Date.now() - startedAt;
+        expect(result.code).toBe(75);
+        expect(result.stderr).toMatch(/did not answer within 1 s/);
+        // A correctness bound, not a speed goal: the process ends at its deadline, not at 3x it.
+        expect(elapsed).toBeLessThan(2_500);
+      }
+    } finally {
+      await hung.close();
+      await hole.close();
+    }
   });
 });
 

@@ -56,14 +56,14 @@ describe('diffSecrets', () => {
 describe('export formats', () => {
   const values = { B: 'line1\nline2 "q" \\ $HOME', A: 'plain' };
   it('dotenv', () => {
-    expect(toDotenv(values)).toBe('A="plain"\nB="line1\\nline2 \\"q\\" \\\\ $HOME"\n');
+    expect(toDotenv(values)).toEqual({ text: "A='plain'\nB='line1\nline2 \"q\" \\ $HOME'\n" });
   });
   it('json', () => {
     expect(JSON.parse(toJson(values))).toEqual(values);
     expect(Object.keys(JSON.parse(toJson(values)))).toEqual(['A', 'B']);
   });
   it('yaml', () => {
-    expect(toYaml(values)).toBe('A: "plain"\nB: "line1\\nline2 \\"q\\" \\\\ $HOME"\n');
+    expect(toYaml(values)).toBe('"A": "plain"\n"B": "line1\\nline2 \\"q\\" \\\\ $HOME"\n');
     expect(toYaml({})).toBe('{}\n');
   });
   it('k8s-secret', () => {
@@ -85,8 +85,8 @@ describe('export formats', () => {
         '    kms.hanzo.ai/x: "y"',
         'type: Opaque',
         'data:',
-        `  A: ${Buffer.from('plain').toString('base64')}`,
-        `  B: ${Buffer.from(values.B).toString('base64')}`,
+        `  "A": "${Buffer.from('plain').toString('base64')}"`,
+        `  "B": "${Buffer.from(values.B).toString('base64')}"`,
         '',
       ].join('\n'),
     );

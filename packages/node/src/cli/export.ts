@@ -17,27 +17,40 @@ import {
 } from './common.js';
 import {
   type ExportFormat,
+  type ExportResult,
   exportFormats,
   k8sName,
   toDotenv,
+  toDotenvExport,
   toJson,
   toK8sSecret,
   toYaml,
 } from './export-formats.js';
 
 /** Help of `kms export`. */
-export const exportHelp = `Usage: kms export [--format dotenv|json|yaml|k8s-secret] [options]
+export const exportHelp = `Usage: kms export [--format dotenv|dotenv-export|json|yaml|k8s-secret] [options]
 
 Prints the secrets of a folder to stdout, values included. Nothing is written to disk or to the
 environment. Pipe it where it belongs, e.g. \`kms export --format k8s-secret --name api | kubectl apply -f -\`.
 
 Output:
-  --format FORMAT           dotenv (default), json, yaml or k8s-secret
+  --format FORMAT           dotenv (default): KEY='value' lines that Node's util.parseEnv and the dotenv
+                            package read back exactly (a value neither can carry is refused, exit 65);
+                            dotenv-export: export KEY='value' lines, safe for \`source\` in sh and bash
+                            for every value; json; yaml; k8s-secret
   --name NAME               k8s-secret: metadata.name (default: <project>-<environment>)
   --namespace NS            k8s-secret: metadata.namespace (default: none, kubectl's current namespace)
 
 ${locationHelp}
 `;
+
+/** The export's text, or a refusal (exit 65) naming the keys it cannot carry, never their values. */
+function textOrRefuse(result: ExportResult, why: string): string {
+  if ('text' in result) return result.text;
+  throw new KmsBootError('invalid-secrets', `${why}: ${result.invalidKeys.join(', ')}`, {
+    keys: result.invalidKeys,
+  });
+}
 
 /** Runs `kms export`; returns the exit code. */
 export async function exportCommand(args: string[], io: CliIo): Promise<number> {
@@ -65,6 +78,12 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
     case 'yaml':
       output = toYaml(secrets);
       break;
+    case 'dotenv-export':
+      output = textOrRefuse(
+        toDotenvExport(secrets),
+        'keys that are not shell variable names, or values holding NUL, cannot be exported for a shell',
+      );
+      break;
     case 'k8s-secret': {
       const result = toK8sSecret(secrets, {
         name:
@@ -89,7 +108,10 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
       break;
     }
     default:
-      output = toDotenv(secrets);
+      output = textOrRefuse(
+        toDotenv(secrets),
+        'no dotenv quoting reads these back exactly in both util.parseEnv and dotenv (use --format dotenv-export or json)',
+      );
   }
   io.stdout.write(output);
   return 0;
