@@ -54,6 +54,11 @@ export interface KmsClientOptions {
   retry?: Partial<RetryPolicy> | false;
   /** Timeout of each HTTP attempt in milliseconds. @default 30000 */
   timeout?: number;
+  /**
+   * Time budget of one call in milliseconds, covering login, attempts and retry waits; the per-attempt
+   * `timeout` is shortened to fit it. @default 60000
+   */
+  deadline?: number;
   /** Extra headers sent with every request (`Authorization` is not allowed here). @default {} */
   headers?: Record<string, string>;
   /** `User-Agent` header value. @default "@hanzo/kms/<version>" */
@@ -107,6 +112,7 @@ const optionsSchema = lazySchemas(() => {
       ]),
     ),
     timeout: z.optional(positiveInt()),
+    deadline: z.optional(positiveInt()),
     headers: z.optional(z.record(z.string(), z.string())),
     userAgent: z.optional(nonEmptyString()),
     fetch: z.optional(z.custom<typeof globalThis.fetch>((f) => typeof f === 'function')),
@@ -120,6 +126,7 @@ export interface ResolvedClientOptions {
   cache: Required<KmsCacheOptions> | undefined;
   retry: RetryPolicy;
   timeout: number;
+  deadline: number;
   headers: Record<string, string>;
   fetch: typeof globalThis.fetch | undefined;
 }
@@ -162,6 +169,7 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
         ? { ...defaultRetryPolicy, maxRetries: 0 }
         : { ...defaultRetryPolicy, ...stripUndefined(options.retry ?? {}) },
     timeout: options.timeout ?? 30_000,
+    deadline: options.deadline ?? 60_000,
     headers,
     fetch: options.fetch,
   };

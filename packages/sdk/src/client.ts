@@ -4,7 +4,7 @@
  * @module
  */
 import { universalAuthStrategy } from './auth/login-strategy.js';
-import { TokenManager, type TokenLease } from './auth/token-manager.js';
+import { isUsesExhausted, TokenManager, type TokenLease } from './auth/token-manager.js';
 import { type KmsClientOptions, resolveClientOptions, type ResolvedClientOptions } from './client-options.js';
 import * as errors from './errors.js';
 import { KmsEventEmitter, type KmsClientEvents, type KmsClientListener } from './events.js';
@@ -21,6 +21,50 @@ function isTokenRejection(error: unknown): error is errors.KmsApiError {
     error instanceof errors.KmsApiError &&
     (error.status === 401 || (error.status === 403 && error.error === 'TokenError'))
   );
+}
+
+/** How many times one call may replace a token whose uses ran out (see `KmsClient#request`). */
+const EXHAUSTION_RETRY_BUDGET = 4;
+
+/**
+ * The deadline of one logical call: aborts a signal (composed with the caller's) when the budget runs
+ * out, and turns the resulting abort into a {@link errors.KmsTimeoutError} of kind `deadline`.
+ */
+class CallDeadline {
+  readonly at: number;
+  readonly #controller = new AbortController();
+  readonly #timer: ReturnType<typeof setTimeout>;
+  #expired = false;
+  readonly #onCallerAbort = () => this.#controller.abort();
+
+  constructor(
+    private readonly budget: number,
+    private readonly callerSignal: AbortSignal | undefined,
+  ) {
+    this.at = Date.now() + budget;
+    this.#timer = setTimeout(() => {
+      this.#expired = true;
+      this.#controller.abort();
+    }, budget);
+    (this.#timer as { unref?: () => void }).unref?.();
+    if (callerSignal?.aborted) this.#controller.abort();
+    else callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  explain(error: unknown, request: errors.KmsRequestInfo): unknown {
+    if (error instanceof errors.KmsAbortError && this.#expired && !this.callerSignal?.aborted)
+      return new errors.KmsTimeoutError(request, this.budget, 'deadline');
+    return error;
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+  }
 }
 
 function isUnreachable(error: unknown): boolean {
@@ -96,6 +140,7 @@ export class KmsClient {
     this.#transport = new HttpTransport({
       baseUrl: this.#options.baseUrl,
       timeout: this.#options.timeout,
+      deadline: this.#options.deadline,
       retry: this.#options.retry,
       headers: this.#options.headers,
       fetch: this.#options.fetch,
@@ -141,25 +186,48 @@ export class KmsClient {
     await this.#tokens.close();
   }
 
+  /**
+   * One authenticated call within its deadline. A token the server refused before acting (401, or
+   * 403 TokenError) is replaced and the request sent again: once for most refusals (a second one means
+   * the credentials no longer work), up to {@link EXHAUSTION_RETRY_BUDGET} times when the token's uses
+   * ran out, because under concurrency a fresh token can be used up by sibling requests before this
+   * one's retry. The token manager logs in once per token generation, so retries cause no login storm.
+   */
   async #request<T>(request: ApiRequest): Promise<ApiResponse<T>> {
-    let lease: TokenLease = await this.#tokens.acquire(request.requestOptions);
-    for (let retried = false; ; retried = true) {
-      try {
-        return await this.#transport.send<T>({
-          ...request,
-          headers: { ...request.headers, authorization: `Bearer ${lease.token}` },
-          sensitive: [...(request.sensitive ?? []), lease.token],
-        });
-      } catch (error) {
-        // The server refused the token before doing anything, so even a write is safe to repeat once.
-        if (!retried && isTokenRejection(error)) {
-          if (await this.#tokens.rejected(lease, error.status, request.requestOptions)) {
-            lease = await this.#tokens.acquire(request.requestOptions);
-            continue;
+    const budget = request.requestOptions?.deadline ?? this.#options.deadline;
+    const deadline = new CallDeadline(budget, request.requestOptions?.signal);
+    const requestOptions = { ...request.requestOptions, signal: deadline.signal };
+    const call: ApiRequest = { ...request, requestOptions, deadlineAt: deadline.at };
+    try {
+      let lease: TokenLease = await this.#tokens.acquire(requestOptions);
+      let refusals = 0;
+      let exhaustions = 0;
+      for (;;) {
+        try {
+          const response = await this.#transport.send<T>({
+            ...call,
+            headers: { ...request.headers, authorization: `Bearer ${lease.token}` },
+            sensitive: [...(request.sensitive ?? []), lease.token],
+          });
+          this.#tokens.succeeded(lease);
+          return response;
+        } catch (error) {
+          const retry =
+            isTokenRejection(error) &&
+            (isUsesExhausted(error) ? exhaustions++ < EXHAUSTION_RETRY_BUDGET : refusals++ < 1);
+          if (retry) {
+            if (await this.#tokens.rejected(lease, error, requestOptions)) {
+              lease = await this.#tokens.acquire(requestOptions);
+              continue;
+            }
           }
+          throw error;
         }
-        throw error;
       }
+    } catch (error) {
+      throw deadline.explain(error, { method: request.method, path: request.path });
+    } finally {
+      deadline.dispose();
     }
   }
 

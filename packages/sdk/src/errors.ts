@@ -164,9 +164,17 @@ export class KmsTimeoutError extends KmsConnectionError {
   override name = 'KmsTimeoutError';
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
-  constructor(request: KmsRequestInfo, timeoutMs: number) {
-    super(request, `${request.method} ${request.path}: timed out after ${timeoutMs} ms`);
+  /** `attempt`: one HTTP attempt hit `timeout`; `deadline`: the whole call ran out of its `deadline`. */
+  readonly kind: 'attempt' | 'deadline';
+  constructor(request: KmsRequestInfo, timeoutMs: number, kind: 'attempt' | 'deadline' = 'attempt') {
+    super(
+      request,
+      kind === 'deadline'
+        ? `${request.method} ${request.path}: the call ran out of its ${timeoutMs} ms deadline`
+        : `${request.method} ${request.path}: timed out after ${timeoutMs} ms`,
+    );
     this.timeoutMs = timeoutMs;
+    this.kind = kind;
   }
 }
 

@@ -20,6 +20,12 @@ import { type RetryPolicy, retryDelay, shouldRetryError, shouldRetryStatus } fro
 export interface RequestOptions {
   /** Timeout of each attempt, in milliseconds. Overrides the client's `timeout`. */
   timeout?: number;
+  /**
+   * Time budget of the whole call in milliseconds: login if one is needed, every attempt, every retry
+   * wait. When it runs out the call throws {@link KmsTimeoutError} (`kind: 'deadline'`). Overrides the
+   * client's `deadline`.
+   */
+  deadline?: number;
   /** Aborts the call (including retries and waits); the SDK then throws {@link KmsAbortError}. */
   signal?: AbortSignal;
   /** Maximum number of retries for this call. Overrides the client's `retry.maxRetries`. */
@@ -42,6 +48,8 @@ export interface ApiRequest {
   /** Strings carried by this request that must never appear in an error (values, credentials). */
   sensitive?: readonly string[];
   requestOptions?: RequestOptions | undefined;
+  /** Epoch ms by which the call must be over (set by the client for one logical call). */
+  deadlineAt?: number;
 }
 
 /** A successful (2xx or 304) response. */
@@ -56,6 +64,8 @@ export interface ApiResponse<T> {
 export interface TransportSettings {
   baseUrl: string;
   timeout: number;
+  /** Default time budget of one call, in milliseconds. */
+  deadline: number;
   retry: RetryPolicy;
   headers: Record<string, string>;
   fetch: typeof globalThis.fetch | undefined;
@@ -134,14 +144,29 @@ export class HttpTransport {
     const opts = request.requestOptions ?? {};
     const maxRetries = opts.maxRetries ?? this.settings.retry.maxRetries;
     const timeoutMs = opts.timeout ?? this.settings.timeout;
+    const budget = opts.deadline ?? this.settings.deadline;
+    const deadlineAt = request.deadlineAt ?? Date.now() + budget;
+    // A retry is worth its wait only if the wait ends before the deadline.
+    const fitsBeforeDeadline = (delay: number) => Date.now() + delay < deadlineAt;
     for (let attempt = 0; ; attempt++) {
       if (opts.signal?.aborted) throw abortError(info);
-      const outcome = await this.attempt(request, info, timeoutMs);
+      const remaining = deadlineAt - Date.now();
+      if (remaining <= 0) throw new KmsTimeoutError(info, budget, 'deadline');
+      const attemptMs = Math.min(timeoutMs, remaining);
+      const outcome = await this.attempt(request, info, attemptMs);
       if ('error' in outcome) {
-        const error = outcome.error;
+        let error = outcome.error;
         if (error instanceof KmsAbortError) throw error;
-        if (attempt < maxRetries && shouldRetryError(error, request.idempotent)) {
-          await sleep(retryDelay(attempt, undefined, this.settings.retry), opts.signal, info);
+        // An attempt cut short by the deadline reports the deadline, not the attempt timeout.
+        if (error instanceof KmsTimeoutError && attemptMs < timeoutMs)
+          error = new KmsTimeoutError(info, budget, 'deadline');
+        const delay = retryDelay(attempt, undefined, this.settings.retry);
+        if (
+          attempt < maxRetries &&
+          shouldRetryError(error, request.idempotent) &&
+          fitsBeforeDeadline(delay)
+        ) {
+          await sleep(delay, opts.signal, info);
           continue;
         }
         throw error;
@@ -170,8 +195,11 @@ export class HttpTransport {
       });
       if (attempt < maxRetries && shouldRetryStatus(response.status, request.idempotent)) {
         const retryAfter = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
-        await sleep(retryDelay(attempt, retryAfter, this.settings.retry), opts.signal, info);
-        continue;
+        const delay = retryDelay(attempt, retryAfter, this.settings.retry);
+        if (fitsBeforeDeadline(delay)) {
+          await sleep(delay, opts.signal, info);
+          continue;
+        }
       }
       throw error;
     }

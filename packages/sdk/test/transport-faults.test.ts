@@ -107,6 +107,58 @@ describe('timeouts and aborts', () => {
   });
 });
 
+describe('the deadline of a call', () => {
+  const hang = async () => {
+    await delay('infinite');
+    return ok();
+  };
+
+  it('bounds attempts and retries together: a hanging server ends the call at the deadline', async () => {
+    const calls = sequence('get', LIST, [hang]);
+    const kms = client({ timeout: 30_000, retry: { maxRetries: 5, initialDelay: 1 } });
+    await kms.auth.universalAuth.login({ clientId: 'client-id', clientSecret: CLIENT_SECRET });
+    const err = await kms.secrets.list(listParams, { deadline: 150 }).catch((e) => e);
+    expect(err).toBeInstanceOf(KmsTimeoutError);
+    expect(err.kind).toBe('deadline');
+    expect(err.timeoutMs).toBe(150);
+    expect(err.message).toMatch(/ran out of its 150 ms deadline/);
+    // The one attempt was cut at the deadline; no retry started after it.
+    expect(calls.count).toBe(1);
+  });
+
+  it('covers the login a call needs', async () => {
+    mswServer.use(http.post(`${API}/v1/auth/universal-auth/login`, hang));
+    const err = await client({ deadline: 120 })
+      .secrets.list(listParams)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(KmsTimeoutError);
+    expect(err.kind).toBe('deadline');
+  });
+
+  it('does not sleep into the deadline: a Retry-After beyond it ends the call with the 429', async () => {
+    const calls = sequence('get', LIST, [status(429, { 'retry-after': '5' }), ok]);
+    const err = await client({ deadline: 1_000 })
+      .secrets.list(listParams)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(KmsRateLimitError);
+    expect(calls.count).toBe(1);
+  });
+
+  it('a caller abort stays an abort, not a deadline', async () => {
+    sequence('get', LIST, [hang]);
+    const kms = client({ deadline: 10_000 });
+    await kms.auth.universalAuth.login({ clientId: 'client-id', clientSecret: CLIENT_SECRET });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const err = await kms.secrets.list(listParams, { signal: controller.signal }).catch((e) => e);
+    expect(err).toBeInstanceOf(KmsAbortError);
+  });
+
+  it('rejects a deadline that is not a positive whole number of ms, naming the option', () => {
+    expect(() => client({ deadline: 0 })).toThrow(/deadline/);
+  });
+});
+
 describe('retries', () => {
   it('retries a connection reset on a GET', async () => {
     const calls = sequence('get', LIST, [() => HttpResponse.error(), ok]);

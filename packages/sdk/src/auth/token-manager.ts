@@ -48,6 +48,8 @@ interface Session {
   fetchedAt: number;
   usesLimit: number;
   uses: number;
+  /** Requests this token served that the server accepted. */
+  succeeded: number;
   /** `login` sessions have a lifecycle; `manual` tokens (set with `accessToken()`) do not. */
   source: 'login' | 'manual';
   generation: number;
@@ -70,6 +72,11 @@ export function refreshBuffer(ms: number): number {
  */
 export function usableLifetime(ttlMs: number): number {
   return ttlMs > 2_000 ? ttlMs - 1_000 : ttlMs / 2;
+}
+
+/** Whether the server refused a token because its uses ran out (contract: "…number of uses limit reached"). */
+export function isUsesExhausted(error: { status: number; message: string }): boolean {
+  return error.status === 401 && /number of uses limit reached/i.test(error.message);
 }
 
 /** setTimeout's limit (2^31 − 1 ms, about 24.8 days); longer delays are chained. */
@@ -114,6 +121,11 @@ export class TokenManager {
   #generation = 0;
   #closed = false;
   #revokedByCaller = false;
+  /**
+   * The uses limit learned from the server's refusals when neither the login response nor the
+   * strategy states it: the most requests one token was seen to serve before "uses limit reached".
+   */
+  #learnedUsesLimit: number | undefined;
 
   constructor(
     private readonly transport: HttpTransport,
@@ -152,6 +164,7 @@ export class TokenManager {
       fetchedAt: this.now(),
       usesLimit: 0,
       uses: 0,
+      succeeded: 0,
       source: 'manual',
       generation: ++this.#generation,
     };
@@ -244,12 +257,28 @@ export class TokenManager {
     return { token: session.accessToken, generation: session.generation };
   }
 
+  /** Counts a request the server accepted with `lease`'s token (the base of a learned uses limit). */
+  succeeded(lease: TokenLease): void {
+    if (this.#session?.generation === lease.generation) this.#session.succeeded++;
+  }
+
   /**
    * Called when the server rejected a token with 401 or 403 `TokenError`. Logs in again (once per
-   * session) and reports whether the request may be retried with a new token.
+   * session) and reports whether the request may be retried with a new token. A refusal for an
+   * exhausted uses limit teaches the manager the limit, so later tokens are replaced before they run out.
    */
-  async rejected(lease: TokenLease, status: number, requestOptions?: RequestOptions): Promise<boolean> {
+  async rejected(
+    lease: TokenLease,
+    error: { status: number; message: string },
+    requestOptions?: RequestOptions,
+  ): Promise<boolean> {
     if (!this.#strategy) return false;
+    const { status } = error;
+    const session = this.#session;
+    if (isUsesExhausted(error) && session?.generation === lease.generation) {
+      const served = Math.max(1, session.succeeded);
+      this.#learnedUsesLimit = Math.max(this.#learnedUsesLimit ?? 0, served);
+    }
     const reason: ReauthenticationReason = status === 401 ? 'unauthorized' : 'tokenExpired';
     await raceAbort(
       this.exclusive(() =>
@@ -348,7 +377,8 @@ export class TokenManager {
       sensitive: request.sensitive,
     });
     const grant = this.readGrant(response.data, request.path);
-    const usesLimit = grant.accessTokenNumUsesLimit ?? strategy.accessTokenNumUsesLimit ?? 0;
+    const usesLimit =
+      grant.accessTokenNumUsesLimit ?? strategy.accessTokenNumUsesLimit ?? this.#learnedUsesLimit ?? 0;
     this.install(grant, startedAt, startedAt, usesLimit, 0);
     this.#revokedByCaller = false;
     this.events.emit('tokenRefreshed', { kind: 'login', ...this.publicTimes() });
@@ -366,6 +396,8 @@ export class TokenManager {
     });
     const grant = this.readGrant(response.data, '/v1/auth/token/renew');
     this.install(grant, session.loginAt, startedAt, session.usesLimit, session.uses, session.source);
+    // Same token row on the server: its use count, and what it served, carry on.
+    this.#session!.succeeded = session.succeeded;
     this.events.emit('tokenRefreshed', { kind: 'renew', ...this.publicTimes() });
   }
 
@@ -412,6 +444,7 @@ export class TokenManager {
       fetchedAt,
       usesLimit,
       uses,
+      succeeded: 0,
       source,
       generation: ++this.#generation,
     };
