@@ -10,6 +10,7 @@ import type { KeyManager } from './crypto/key-manager.js';
 import { type DataKey, newDataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
+import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
 import { projectsRouter } from './domains/projects/projects-router.js';
 import { secretsDomainRouter } from './domains/secrets/secrets-domain-router.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
@@ -138,6 +139,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: ctx.settings.maxBodyBytes, strict: true }));
   if (ctx.settings.rateLimit) app.use(rateLimiter(ctx.settings.rateLimit, ctx.now));
 
+  app.use(KMS_PREFIX, kmsRouter(ctx));
   app.use(adminRouter(ctx));
   app.use(authRouter(ctx));
   app.use(identitiesRouter(ctx));

@@ -13,7 +13,6 @@ export interface AuthContext {
   identity: IdentityRecord;
   token: AccessTokenRecord;
   orgId: string;
-  isInstanceAdmin: boolean;
 }
 
 /** Everything a router or service needs, injected once by createApp. */

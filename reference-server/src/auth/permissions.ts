@@ -13,13 +13,37 @@ export type ProjectSubject =
   | 'identity'
   | 'member'
   | 'settings'
-  | 'project';
+  | 'project'
+  | 'kms-keys';
 
-/** `readValue` is reading a secret's value; `read` alone is describing it. */
-export type ProjectAction = 'read' | 'readValue' | 'create' | 'edit' | 'delete';
+/**
+ * `readValue` is reading a secret's value; `read` alone is describing it. `encrypt` … `verify`
+ * are the uses of a KMS key.
+ */
+export type ProjectAction =
+  | 'read'
+  | 'readValue'
+  | 'create'
+  | 'edit'
+  | 'delete'
+  | 'encrypt'
+  | 'decrypt'
+  | 'sign'
+  | 'verify';
 
 const ALL: ProjectAction[] = ['read', 'readValue', 'create', 'edit', 'delete'];
 const READ: ProjectAction[] = ['read', 'readValue'];
+/** Managing and using KMS keys (upstream's cmek permissions, private-key export aside). */
+const KMS_KEYS_ALL: ProjectAction[] = [
+  'read',
+  'create',
+  'edit',
+  'delete',
+  'encrypt',
+  'decrypt',
+  'sign',
+  'verify',
+];
 
 /**
  * The built-in project roles: a viewer reads secret values, a member writes them, an admin
@@ -39,6 +63,7 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     member: ALL,
     settings: ALL,
     project: ALL,
+    'kms-keys': KMS_KEYS_ALL,
   },
   member: {
     secrets: ALL,
@@ -51,6 +76,7 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     member: ['read'],
     settings: ['read'],
     project: ['read'],
+    'kms-keys': KMS_KEYS_ALL,
   },
   viewer: {
     secrets: READ,
@@ -63,6 +89,8 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     member: ['read'],
     settings: ['read'],
     project: ['read'],
+    // A viewer sees keys (metadata, public keys, algorithms) but cannot use them.
+    'kms-keys': ['read'],
   },
   'no-access': {},
 };
@@ -119,14 +147,6 @@ export interface ProjectAccess {
   assert(action: ProjectAction, subject: ProjectSubject): void;
 }
 
-const ACTION_WORDS: Record<ProjectAction, string> = {
-  read: 'read',
-  readValue: 'readValue',
-  create: 'create',
-  edit: 'edit',
-  delete: 'delete',
-};
-
 /**
  * Loads a project the caller belongs to. A project in another organization is 404;
  * a caller without membership gets upstream's 403.
@@ -160,7 +180,7 @@ export async function accessFor(
     roles,
     can,
     assert(action, subject) {
-      if (!can(action, subject)) throw permissionDenied(ACTION_WORDS[action], subject);
+      if (!can(action, subject)) throw permissionDenied(action, subject);
     },
   };
 }

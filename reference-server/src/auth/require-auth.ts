@@ -22,13 +22,7 @@ export function requireAuth(ctx: ServerContext): RequestHandler {
     const jwt = BEARER.exec(header.trim())?.[1];
     if (!jwt) throw unauthorized('Authorization header must be "Bearer <token>"');
     const { token, identity } = await useAccessToken(ctx, jwt, req.ip);
-    const config = await ctx.store.access.getConfig();
-    req.auth = {
-      token,
-      identity,
-      orgId: identity.orgId,
-      isInstanceAdmin: config?.adminIdentityIds.includes(identity.id) ?? false,
-    };
+    req.auth = { token, identity, orgId: identity.orgId };
     next();
   };
 }

@@ -24,17 +24,31 @@ export function parseTrustedIp(value: string): TrustedIp | undefined {
   return { ipAddress: address, type: version === 4 ? 'ipv4' : 'ipv6', prefix };
 }
 
+/** BlockLists by their ranges: every request checks its token's list, and lists repeat. */
+const blockLists = new Map<string, BlockList>();
+const MAX_CACHED_LISTS = 512;
+
+function blockListOf(trusted: TrustedIp[]): BlockList {
+  const key = JSON.stringify(trusted);
+  let list = blockLists.get(key);
+  if (!list) {
+    list = new BlockList();
+    for (const t of trusted) list.addSubnet(t.ipAddress, t.prefix ?? (t.type === 'ipv4' ? 32 : 128), t.type);
+    if (blockLists.size >= MAX_CACHED_LISTS) blockLists.delete(blockLists.keys().next().value!);
+    blockLists.set(key, list);
+  }
+  return list;
+}
+
 /** Whether a caller address falls inside any of the trusted ranges. */
 export function isIpTrusted(ip: string | undefined, trusted: TrustedIp[]): boolean {
   const address = normaliseIp(ip);
   const version = isIP(address);
   if (version === 0) return false;
-  const list = new BlockList();
-  for (const t of trusted) {
-    const prefix = t.prefix ?? (t.type === 'ipv4' ? 32 : 128);
-    list.addSubnet(t.ipAddress, prefix, t.type);
-  }
-  return list.check(address, version === 4 ? 'ipv4' : 'ipv6');
+  const type = version === 4 ? 'ipv4' : 'ipv6';
+  // The default ranges (0.0.0.0/0, ::/0) admit every address of their family.
+  if (trusted.some((t) => t.type === type && t.prefix === 0)) return true;
+  return blockListOf(trusted).check(address, type);
 }
 
 export const ALL_IPS: TrustedIp[] = [

@@ -291,6 +291,34 @@ CREATE TABLE audit_head (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'KMS keys and their sealed key material, one row per key version',
+    sql: `
+CREATE TABLE kms_keys (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  org_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  is_disabled INTEGER NOT NULL DEFAULT 0,
+  key_usage TEXT NOT NULL,
+  encryption_algorithm TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (project_id, name)
+);
+CREATE TABLE kms_key_versions (
+  key_id TEXT NOT NULL REFERENCES kms_keys(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  sealed_material TEXT NOT NULL,
+  public_key TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (key_id, version)
+);
+`,
+  },
 ];
 
 /** A secret or version row still in the legacy three-ciphertext form, with what opens it. */

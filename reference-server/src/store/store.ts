@@ -3,6 +3,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { type LegacySecretRow, type ResealedFields, resealLegacySecretRows } from './migrations.js';
 import { type AccessStore, SqliteAccessStore } from './sqlite/access-store.js';
 import { type AuditStore, SqliteAuditStore } from './sqlite/audit-store.js';
+import { type KmsKeyStore, SqliteKmsKeyStore } from './sqlite/kms-key-store.js';
 import { type ProjectStore, SqliteProjectStore } from './sqlite/project-store.js';
 import { type SecretStore, SqliteSecretStore } from './sqlite/secret-store.js';
 
@@ -16,6 +17,7 @@ export interface Store {
   readonly projects: ProjectStore;
   readonly secrets: SecretStore;
   readonly audit: AuditStore;
+  readonly kmsKeys: KmsKeyStore;
   /**
    * Root-key rotation: re-wraps every wrapped key (project data keys and the token
    * signing key) in one transaction. Secret ciphertexts are untouched. Returns how many.
@@ -41,6 +43,7 @@ export function createSqliteStore(path: string): Store & { db: SqliteDatabase } 
     projects: new SqliteProjectStore(db),
     secrets: new SqliteSecretStore(db),
     audit: new SqliteAuditStore(db),
+    kmsKeys: new SqliteKmsKeyStore(db),
     async rewrapKeys(rewrap) {
       return db
         .transaction(() => {

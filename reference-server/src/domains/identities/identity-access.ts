@@ -52,8 +52,8 @@ export async function assertMayModifyIdentity(
   auth: AuthContext,
   identityId: string,
 ): Promise<void> {
-  const config = await ctx.store.access.getConfig();
-  if (config?.adminIdentityIds.includes(identityId) && !auth.isInstanceAdmin) {
+  const admins = (await ctx.store.access.getConfig())?.adminIdentityIds ?? [];
+  if (admins.includes(identityId) && !admins.includes(auth.identity.id)) {
     throw forbidden(
       'You are attempting to modify an instance admin identity. This requires elevated instance admin privileges',
     );

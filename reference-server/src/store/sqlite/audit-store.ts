@@ -72,10 +72,18 @@ export class SqliteAuditStore implements AuditStore {
   async append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, key: AuditChainKey) {
     return this.db
       .transaction(() => {
-        const last = this.db.prepare('SELECT hash FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as
-          | { hash: string }
+        // The head record names the end of the chain; a store without one yet (created without
+        // startServer's ensureHead) starts it from the last entry.
+        const head = this.db.prepare('SELECT last_hash, total FROM audit_head WHERE id = 1').get() as
+          | { last_hash: string; total: number }
           | undefined;
-        const prevHash = last?.hash ?? GENESIS_HASH;
+        const last = head
+          ? undefined
+          : (this.db.prepare('SELECT hash, seq FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as
+              | { hash: string; seq: number }
+              | undefined);
+        const prevHash = head?.last_hash ?? last?.hash ?? GENESIS_HASH;
+        const total = head?.total ?? last?.seq ?? 0;
         const entryHash = key.entryHash(entry, prevHash);
         const info = this.db
           .prepare(
@@ -101,8 +109,6 @@ export class SqliteAuditStore implements AuditStore {
             entryHash,
           );
         const seq = Number(info.lastInsertRowid);
-        const total = ((this.db.prepare('SELECT total FROM audit_head WHERE id = 1').get() as Row | undefined)
-          ?.total ?? seq - 1) as number;
         this.writeHead({ lastSeq: seq, lastHash: entryHash, total: total + 1 }, key);
         return { ...entry, seq, prevHash, hash: entryHash, chainVersion: 2 as const };
       })

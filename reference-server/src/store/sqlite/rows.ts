@@ -4,6 +4,13 @@ export const json = <T>(v: unknown, fallback: T): T =>
   typeof v === 'string' ? (JSON.parse(v) as T) : fallback;
 export type Row = Record<string, unknown>;
 
+/** Whether better-sqlite3 refused a write for a constraint (unique name, primary key). */
+export const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' &&
+  error !== null &&
+  'code' in error &&
+  String((error as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
+
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**

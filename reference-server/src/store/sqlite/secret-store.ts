@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../database.js';
-import { bool, compareText, json, orderBy, type Row } from './rows.js';
+import { bool, compareText, isUniqueViolation, json, orderBy, type Row } from './rows.js';
 
 /** A folder; the root folder of an environment has `parentId: null` and name `root`. */
 export interface FolderRecord {
@@ -228,12 +228,6 @@ const toImport = (r: Row): SecretImportRecord => ({
 const SELECT_SECRETS = `SELECT s.*, f.env_id AS env_id,
   (SELECT group_concat(l.tag_id) FROM secret_tag_links l WHERE l.secret_id = s.id) AS tag_ids
   FROM secrets s JOIN folders f ON f.id = s.folder_id`;
-
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' &&
-  error !== null &&
-  'code' in error &&
-  String((error as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
 
 /** SQLite's bound-parameter limit is large, but chunk IN lists anyway to stay well under it. */
 function chunks<T>(items: T[], size = 500): T[][] {
