@@ -1,5 +1,6 @@
 /**
- * The client: options, transport, token manager, cache and the resources `auth`, `secrets`, `folders`.
+ * The client: options, transport, token manager, cache and the resources `auth`, `secrets`, `folders`,
+ * `kms`.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { printAs, REDACTED } from './redaction.js';
 import { type CacheScope, ResponseCache } from './response-cache.js';
 import { Auth } from './resources/auth.js';
 import { Folders } from './resources/folders.js';
+import { Kms } from './resources/kms.js';
 import type { ResourceContext } from './resources/resource.js';
 import { Secrets } from './resources/secrets.js';
 import { type ApiRequest, type ApiResponse, HttpTransport } from './transport.js';
@@ -90,6 +92,8 @@ export class KmsClient {
   readonly secrets: Secrets;
   /** Folders: list, create, update, delete. */
   readonly folders: Folders;
+  /** Project KMS keys: encrypt, decrypt, sign, verify (`kms.kms.*`), and `kms.kms.keys` to manage them. */
+  readonly kms: Kms;
 
   readonly #options: ResolvedClientOptions;
   readonly #transport: HttpTransport;
@@ -160,6 +164,7 @@ export class KmsClient {
     this.auth = new Auth(this.#tokens, () => this.#cache?.clear());
     this.secrets = new Secrets(context);
     this.folders = new Folders(context);
+    this.kms = new Kms(context);
   }
 
   /** The API base URL in use (`siteUrl` with `/api`). */

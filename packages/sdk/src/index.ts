@@ -48,6 +48,26 @@ export type {
   UpdateFolderParams,
 } from './resources/folders.js';
 export { Folders } from './resources/folders.js';
+export type {
+  CreateKmsKeyParams,
+  KmsBytes,
+  KmsDecryptParams,
+  KmsEncryptionAlgorithm,
+  KmsEncryptParams,
+  KmsKey,
+  KmsKeyUsage,
+  KmsPublicKey,
+  KmsSignature,
+  KmsSignedData,
+  KmsSigningAlgorithm,
+  KmsSigningKeyAlgorithm,
+  KmsSignParams,
+  KmsVerification,
+  KmsVerifyParams,
+  ListKmsKeysParams,
+  UpdateKmsKeyParams,
+} from './resources/kms.js';
+export { Kms, KmsKeys, KmsPlaintext, MAX_KMS_DATA_BYTES } from './resources/kms.js';
 export type { ProjectSelector } from './resources/request-params.js';
 export type {
   BatchCreateSecretItem,

@@ -159,6 +159,24 @@ describe('the deadline of a call', () => {
   });
 });
 
+describe('retries of KMS key operations', () => {
+  const KEY = '8d0f3e8a-1c2b-4e5f-9a6b-7c8d9e0f1a2b';
+  it('retries encrypt on a 503 (it changes no state), but not a key creation', async () => {
+    const enc = sequence('post', `${API}/v1/kms/keys/${KEY}/encrypt`, [
+      status(503),
+      () => HttpResponse.json({ ciphertext: 'AQ==' }),
+    ]);
+    expect(await client().kms.encrypt({ keyId: KEY, plaintext: 'x' })).toBe('AQ==');
+    expect(enc.count).toBe(2);
+    const create = sequence('post', `${API}/v1/kms/keys`, [status(503)]);
+    const err = await client()
+      .kms.keys.create({ projectId: 'p', name: 'k' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(KmsInternalServerError);
+    expect(create.count).toBe(1);
+  });
+});
+
 describe('retries', () => {
   it('retries a connection reset on a GET', async () => {
     const calls = sequence('get', LIST, [() => HttpResponse.error(), ok]);
