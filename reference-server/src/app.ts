@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { type AuditChainKey, AuditLog, auditChainKey } from './audit/audit-log.js';
 import { auditRouter } from './audit/audit-router.js';
 import { authRouter } from './auth/auth-router.js';
+import { SigningKeyCache } from './auth/external-jwt.js';
 import { type ServerSettingsInput, serverSettingsSchema } from './config.js';
 import type { ServerContext } from './context.js';
 import type { KeyManager } from './crypto/key-manager.js';
@@ -86,6 +87,15 @@ export function createContext(deps: AppDeps): ServerContext {
     store: deps.store,
     keys: deps.keys,
     settings,
+    signingKeys: new SigningKeyCache(
+      {
+        allowPrivateUrls: settings.oidc.allowPrivateUrls,
+        keysMaxAgeMs: settings.oidc.keysMaxAgeSeconds * 1000,
+        minRefetchIntervalMs: settings.oidc.minRefetchIntervalSeconds * 1000,
+        fetchTimeoutMs: settings.oidc.fetchTimeoutMs,
+      },
+      now,
+    ),
     logger,
     now,
     audit: new AuditLog(deps.store.audit, now, settings.auditRetentionDays, () => {

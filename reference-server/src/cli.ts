@@ -26,10 +26,23 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/** Settings shared by `start` and `dev`, from flags and environment. */
+/** `true`/`false` (also 1/0, yes/no, on/off) from a variable; `fallback` when unset. */
+function envFlag(name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  fail(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/**
+ * Settings shared by `start` and `dev`, from flags and environment. `dev` allows OIDC providers on
+ * private addresses (a local SPIRE or test provider); `start` does not unless told to.
+ */
 function serverOptions(
   opts: { port: number; host: string; dataDir: string },
   rootKey: string,
+  mode: 'start' | 'dev',
 ): StartServerOptions {
   const rateLimitOff = ['off', 'false', '0'].includes((env.KMS_RATE_LIMIT ?? '').toLowerCase());
   return {
@@ -46,6 +59,7 @@ function serverOptions(
       ...(env.KMS_TRUST_PROXY
         ? { trustProxy: env.KMS_TRUST_PROXY === 'true' ? true : env.KMS_TRUST_PROXY }
         : {}),
+      oidc: { allowPrivateUrls: envFlag('KMS_OIDC_ALLOW_PRIVATE_URLS', mode === 'dev') },
     },
   };
 }
@@ -126,7 +140,7 @@ program
       fail((error as Error).message);
     }
     prepareDataDir(resolve(opts.dataDir));
-    const server = await startServer(serverOptions(opts, rootKey));
+    const server = await startServer(serverOptions(opts, rootKey, 'start'));
     process.stdout.write(`kms-server listening on ${server.url} (data: ${resolve(opts.dataDir)})\n`);
     const config = await server.store.access.getConfig();
     if (!config?.initialized)
@@ -149,7 +163,7 @@ program
     }
     process.stdout.write(`kms-server dev: root key from ${root.source}\n`);
     prepareDataDir(resolve(opts.dataDir));
-    const server = await startServer(serverOptions(opts, root.key));
+    const server = await startServer(serverOptions(opts, root.key, 'dev'));
     onSignals(() => server.close());
     const config = await server.store.access.getConfig();
     let instance: DevInstance | undefined;

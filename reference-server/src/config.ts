@@ -13,6 +13,18 @@ export const rateLimitSchema = z.strictObject({
 });
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
 
+/** OIDC and JWT Auth: fetching providers' signing keys (docs/oidc-spiffe.md). */
+export const oidcSettingsSchema = z.strictObject({
+  /** Allow discovery and JWKS URLs on loopback, link-local or private addresses (`KMS_OIDC_ALLOW_PRIVATE_URLS`). */
+  allowPrivateUrls: z.boolean().default(false),
+  /** How long fetched signing keys are used before they are fetched again. */
+  keysMaxAgeSeconds: z.number().int().positive().default(600),
+  /** Least time between two fetches caused by a token naming an unknown key. */
+  minRefetchIntervalSeconds: z.number().min(0).default(5),
+  /** Timeout of one discovery or JWKS request. */
+  fetchTimeoutMs: z.number().int().positive().default(5000),
+});
+
 /** Behaviour switches of one server instance (transport and storage live in StartServerOptions). */
 export const serverSettingsSchema = z.strictObject({
   /** `false` disables rate limiting (tests); an object overrides single buckets. */
@@ -27,6 +39,7 @@ export const serverSettingsSchema = z.strictObject({
     .default(1024 * 1024),
   /** Express `trust proxy` setting: honour X-Forwarded-For from these hops. */
   trustProxy: z.union([z.boolean(), z.number().int(), z.string()]).default(false),
+  oidc: oidcSettingsSchema.default(oidcSettingsSchema.parse({})),
 });
 export type ServerSettings = z.output<typeof serverSettingsSchema>;
 export type ServerSettingsInput = z.input<typeof serverSettingsSchema>;

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
+import type { SigningKeyCache } from './auth/external-jwt.js';
 import type { ServerSettings } from './config.js';
 import type { KeyObject } from 'node:crypto';
 import type { KeyManager } from './crypto/key-manager.js';
@@ -28,6 +29,8 @@ export interface ServerContext {
   dataKey(project: ProjectRecord): DataKey;
   /** The HS256 key access tokens are signed with. */
   jwtKey(): Promise<KeyObject>;
+  /** Identity providers' signing keys (OIDC and JWT Auth), cached across logins. */
+  signingKeys: SigningKeyCache;
 }
 
 declare global {

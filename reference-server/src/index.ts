@@ -20,6 +20,12 @@ export {
   RootKeyError,
   type WrappedKey,
 } from './crypto/key-manager.js';
+export {
+  type OidcProvider,
+  type OidcProviderOptions,
+  type SvidOptions,
+  startOidcProvider,
+} from './dev/oidc-provider.js';
 export { type DevInstance, provisionDemo } from './dev/provision-demo.js';
 export { type RunningServer, type StartServerOptions, startServer } from './server.js';
 export { createSqliteStore, type Store } from './store/store.js';

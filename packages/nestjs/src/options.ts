@@ -32,6 +32,9 @@ export interface KmsModuleOptions extends KmsNodeOptions {
   populateEnv?: boolean;
 }
 
+/** Options whose values are credentials: never enumerable, never printed. */
+const SECRET_OPTIONS = ['clientSecret', 'jwt'] as const;
+
 /** The extra keys of {@link KmsModuleOptions} that `@hanzo/kms-node` does not know. */
 export const moduleOnlyKeys = ['schema', 'refreshInterval', 'populateEnv'] as const;
 
@@ -43,8 +46,8 @@ export function splitOptions(options: KmsModuleOptions): {
   populateEnv: boolean;
 } {
   const { schema, refreshInterval = 0, populateEnv = false, ...node } = options;
-  // protectOptions() makes clientSecret non-enumerable, which the rest spread above skips.
-  if (options.clientSecret !== undefined) node.clientSecret = options.clientSecret;
+  // protectOptions() makes credentials non-enumerable, which the rest spread above skips.
+  for (const key of SECRET_OPTIONS) if (options[key] !== undefined) node[key] = options[key];
   return { node, schema, refreshInterval, populateEnv };
 }
 
@@ -91,24 +94,25 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 export function describeOptions(options: KmsModuleOptions): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (key === 'clientSecret') shown[key] = '[REDACTED]';
+    if ((SECRET_OPTIONS as readonly string[]).includes(key)) shown[key] = '[REDACTED]';
     else if (key === 'env') shown[key] = '[environment]';
     else if (key === 'schema') shown[key] = '[schema]';
     else shown[key] = value;
   }
-  if (options.clientSecret !== undefined) shown.clientSecret = '[REDACTED]';
+  for (const key of SECRET_OPTIONS) if (options[key] !== undefined) shown[key] = '[REDACTED]';
   return shown;
 }
 
 /**
- * A copy of `options` that can be printed or serialised without leaking: `clientSecret` is not
- * enumerable (still readable), and `util.inspect` / `JSON.stringify` show `[REDACTED]` instead.
+ * A copy of `options` that can be printed or serialised without leaking: `clientSecret` and `jwt` are
+ * not enumerable (still readable), and `util.inspect` / `JSON.stringify` show `[REDACTED]` instead.
  */
 export function protectOptions<T extends KmsModuleOptions>(options: T): T {
-  const { clientSecret, ...rest } = options;
-  const copy = { ...rest } as T;
-  if (clientSecret !== undefined) {
-    Object.defineProperty(copy, 'clientSecret', { value: clientSecret, enumerable: false });
+  const copy = { ...options } as T;
+  for (const key of SECRET_OPTIONS) {
+    if (options[key] === undefined) continue;
+    delete copy[key];
+    Object.defineProperty(copy, key, { value: options[key], enumerable: false });
   }
   Object.defineProperty(copy, 'toJSON', {
     enumerable: false,

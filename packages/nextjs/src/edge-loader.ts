@@ -6,7 +6,12 @@
  * @module
  */
 import { KmsClient } from '@hanzo/kms';
-import { projectLabel, type ResolvedKmsConfig, resolveConfigFromEnv } from '@hanzo/kms-node/env';
+import {
+  clientAuthOf,
+  projectLabel,
+  type ResolvedKmsConfig,
+  resolveConfigFromEnv,
+} from '@hanzo/kms-node/env';
 import type { LoadedSecrets } from './carrier.js';
 import { KmsNextError } from './errors.js';
 import { type KmsNextOptions, splitOptions } from './options.js';
@@ -41,15 +46,18 @@ const instead =
 export async function loadOnEdge(options: KmsNextOptions): Promise<LoadedSecrets> {
   const { node } = splitOptions(options);
   let config: ResolvedKmsConfig;
+  let auth: ReturnType<typeof clientAuthOf>;
   try {
     config = resolveConfigFromEnv({ ...node, env: node.env ?? edgeEnvironment() });
+    // No filesystem here: an OIDC token must come as a value (KMS_OIDC_JWT), not a file.
+    auth = clientAuthOf(config);
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new KmsNextError(`cannot load secrets on the edge runtime: ${message}; ${instead}`, {
       cause: error,
     });
   }
-  const { siteUrl, clientId, clientSecret, projectId, projectSlug, environment, secretPath } = config;
+  const { siteUrl, projectId, projectSlug, environment, secretPath } = config;
   const params = {
     ...(projectId ? { projectId } : { projectSlug: projectSlug! }),
     environment,
@@ -59,7 +67,7 @@ export async function loadOnEdge(options: KmsNextOptions): Promise<LoadedSecrets
     expandSecretReferences: config.expandSecretReferences,
   };
   const timeout = config.bootTimeout;
-  const client = new KmsClient({ siteUrl, auth: { universalAuth: { clientId, clientSecret } }, timeout });
+  const client = new KmsClient({ siteUrl, auth, timeout });
   const list = async () => {
     try {
       const { secrets } = await client.secrets.list(params, { signal: AbortSignal.timeout(timeout) });

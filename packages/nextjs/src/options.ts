@@ -33,6 +33,9 @@ export interface KmsNextOptions extends KmsNodeOptions {
 const adapterKeys = ['loadAtBuild', 'writeEnv', 'refreshInterval'] as const;
 const stringKeys = [
   'siteUrl',
+  'identityId',
+  'jwtFile',
+  'jwt',
   'clientId',
   'clientSecret',
   'projectId',
@@ -54,6 +57,7 @@ const knownKeys = new Set<string>([
   ...booleanKeys,
   'bootTimeout',
   'envMerge',
+  'authMethod',
   'env',
 ]);
 

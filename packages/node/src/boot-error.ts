@@ -104,6 +104,13 @@ export interface BootTarget {
 
 const LOCKED = /locked/i;
 
+/** The JWT-based login methods, by their login path; their refusals are reported in the server's words. */
+function jwtLoginMethod(path: string): string | undefined {
+  if (path.includes('/auth/oidc-auth/')) return 'OIDC Auth';
+  if (path.includes('/auth/jwt-auth/')) return 'JWT Auth';
+  return undefined;
+}
+
 /**
  * Maps any error of a boot (SDK errors, config errors, the deadline) to a {@link KmsBootError} with one
  * line naming the cause. Server messages are already scrubbed of every sensitive string by the SDK.
@@ -123,6 +130,15 @@ export function toBootError(error: unknown, target: BootTarget): KmsBootError {
     return new KmsBootError('unreachable', `KMS server at ${target.siteUrl} is unreachable`, {
       cause: error,
     });
+  }
+  const jwtLogin = error instanceof KmsApiError ? jwtLoginMethod(error.path) : undefined;
+  if (jwtLogin && (error instanceof KmsAuthenticationError || error instanceof KmsPermissionDeniedError)) {
+    // The server says which check failed (subject, audience, issuer, signature, expiry); the JWT is never in it.
+    return new KmsBootError(
+      error instanceof KmsAuthenticationError ? 'bad-credentials' : 'forbidden',
+      `login refused (${jwtLogin}, KMS_IDENTITY_ID / KMS_OIDC_JWT_FILE): ${error.serverMessage}`,
+      { cause: error },
+    );
   }
   if (error instanceof KmsAuthenticationError) {
     if (LOCKED.test(error.message)) {

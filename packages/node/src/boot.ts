@@ -49,7 +49,13 @@ export async function bootFromEnvironment(options: BootOptions = {}): Promise<Bo
     const marker = env[BOOT_MARKER];
     // The fingerprint leaves credentials out, so a child that inherited the secrets but not the
     // credentials (dropped on purpose) is still recognised.
-    if (marker && marker === configFingerprint(resolveOrThrow({ env, clientId: '-', clientSecret: '-' }))) {
+    if (
+      marker &&
+      marker ===
+        configFingerprint(
+          resolveOrThrow({ env, authMethod: 'universal-auth', clientId: '-', clientSecret: '-' }),
+        )
+    ) {
       return { loaded: false, skipped: 'inherited' };
     }
     const report = await loadSecrets({ env, target: env });

@@ -8,7 +8,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KmsNodeConfigError } from './boot-error.js';
-import { type KmsNodeOptions, type ResolvedKmsConfig, resolveConfigFromEnv } from './env.js';
+import type { KmsAuthOptions } from '@hanzo/kms';
+import { clientAuthOf, type KmsNodeOptions, type ResolvedKmsConfig, resolveConfigFromEnv } from './env.js';
 
 export * from './env.js';
 
@@ -61,4 +62,18 @@ function readCredentialFile(credentialsDir: string, fileName: 'clientId' | 'clie
  */
 export function resolveConfig(options: KmsNodeOptions = {}): ResolvedKmsConfig {
   return resolveConfigFromEnv(options, readCredentialFile);
+}
+
+/**
+ * The `auth` option of a `KmsClient` for a resolved config, on Node: an OIDC or JWT Auth token file
+ * (`KMS_OIDC_JWT_FILE`) is read again at every login, so a JWT-SVID a SPIFFE helper rewrites is always
+ * fresh. A file that is missing or empty at login time fails that login with a message naming it.
+ */
+export function clientAuth(config: ResolvedKmsConfig): KmsAuthOptions {
+  return clientAuthOf(config, (path) => {
+    const value = fromFile(path);
+    if (value === undefined)
+      throw new KmsNodeConfigError(path, 'does not exist (the JWT file of KMS_OIDC_JWT_FILE)');
+    return value;
+  });
 }

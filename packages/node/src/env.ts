@@ -9,6 +9,7 @@
  *
  * @packageDocumentation
  */
+import type { KmsAuthOptions } from '@hanzo/kms';
 import * as z from 'zod/mini';
 import { KmsNodeConfigError } from './boot-error.js';
 
@@ -17,10 +18,28 @@ export { KmsNodeConfigError } from './boot-error.js';
 /** How secrets are merged into an environment that already has variables of the same name. */
 export type EnvMergePolicy = 'preserve' | 'override' | 'error';
 
+/** How the machine identity logs in. */
+export type KmsAuthMethod = 'universal-auth' | 'oidc' | 'jwt';
+
 /** Options of {@link resolveConfig}, `loadSecrets`, `watchSecrets` and the adapters built on them. */
 export interface KmsNodeOptions {
   /** KMS server URL, e.g. `https://kms.example.com`. Env: `KMS_SITE_URL`. Required. */
   siteUrl?: string;
+  /**
+   * How to log in. Env: `KMS_AUTH_METHOD` (`universal-auth`, `oidc`, `jwt`). When unset it is inferred:
+   * an identity id with a JWT (file or value) and no client id/secret means `oidc`; otherwise
+   * `universal-auth`. Both configured at once is refused as ambiguous.
+   */
+  authMethod?: KmsAuthMethod;
+  /** Identity id for OIDC or JWT Auth. Env: `KMS_IDENTITY_ID`, kms-go's `INFISICAL_OIDC_AUTH_IDENTITY_ID` (or `INFISICAL_JWT_AUTH_IDENTITY_ID`). */
+  identityId?: string;
+  /**
+   * File holding the JWT for OIDC or JWT Auth (e.g. the JWT-SVID a SPIFFE helper keeps rewriting). Read
+   * again at every login, so a rotated token is always the one sent. Env: `KMS_OIDC_JWT_FILE` (or `KMS_JWT_FILE`).
+   */
+  jwtFile?: string;
+  /** The JWT itself, when it does not rotate during the process's life. Env: `KMS_OIDC_JWT` (or `KMS_JWT`). */
+  jwt?: string;
   /** Universal Auth client id. Env: `KMS_CLIENT_ID`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID`; file `clientId`. */
   clientId?: string;
   /** Universal Auth client secret. Env: `KMS_CLIENT_SECRET`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET`; file `clientSecret`. */
@@ -55,9 +74,18 @@ export type ConfigSource = 'option' | 'default' | `env:${string}` | `file:${stri
 /** A fully resolved configuration. Printing it never shows the client secret. */
 export interface ResolvedKmsConfig {
   siteUrl: string;
+  /** How the identity logs in. */
+  authMethod: KmsAuthMethod;
+  /** Universal Auth client id (`''` for OIDC and JWT Auth). */
   clientId: string;
-  /** The client secret. Not enumerable: `JSON.stringify` and `console.log` leave it out. */
+  /** The client secret (`''` for OIDC and JWT Auth). Not enumerable: `JSON.stringify` and `console.log` leave it out. */
   readonly clientSecret: string;
+  /** OIDC / JWT Auth identity id. */
+  identityId: string | undefined;
+  /** OIDC / JWT Auth: the file the JWT is read from at every login. */
+  jwtFile: string | undefined;
+  /** OIDC / JWT Auth: the JWT given as a value. Not enumerable, like the client secret. */
+  readonly jwt: string | undefined;
   projectId: string | undefined;
   projectSlug: string | undefined;
   environment: string;
@@ -82,6 +110,10 @@ const envMergeValues = ['preserve', 'override', 'error'] as const;
 /** The zod schema of {@link KmsNodeOptions}: unknown keys are rejected so typos fail loudly. */
 export const kmsNodeOptionsSchema = z.strictObject({
   siteUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  authMethod: z.optional(z.enum(['universal-auth', 'oidc', 'jwt'])),
+  identityId: z.optional(z.string().check(z.minLength(1))),
+  jwtFile: z.optional(z.string().check(z.minLength(1))),
+  jwt: z.optional(z.string().check(z.minLength(1))),
   clientId: z.optional(z.string().check(z.minLength(1))),
   clientSecret: z.optional(z.string().check(z.minLength(1))),
   projectId: z.optional(z.string().check(z.minLength(1))),
@@ -297,16 +329,45 @@ export function resolveConfigFromEnv(
       `is not set, nor ${names.slice(1).join(', ')}, and ${path} does not exist (set KMS_CREDENTIALS_DIR to read the credential files from another directory)`,
     );
   };
-  const clientId = credential(
-    'clientId',
-    ['KMS_CLIENT_ID', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID'],
-    'clientId',
-  );
-  const clientSecret = credential(
-    'clientSecret',
-    ['KMS_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'],
-    'clientSecret',
-  );
+
+  const identityId = pick('identityId', [
+    'KMS_IDENTITY_ID',
+    'INFISICAL_OIDC_AUTH_IDENTITY_ID',
+    'INFISICAL_JWT_AUTH_IDENTITY_ID',
+  ]);
+  const jwtFile = pick('jwtFile', ['KMS_OIDC_JWT_FILE', 'KMS_JWT_FILE']);
+  const jwt = pick('jwt', ['KMS_OIDC_JWT', 'KMS_JWT']);
+  const authMethod = resolveAuthMethod(options, env, sources, {
+    universalAuth: Boolean(
+      options.clientId ??
+        options.clientSecret ??
+        fromEnv(env, ['KMS_CLIENT_ID', 'KMS_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID']),
+    ),
+    jwtLogin: Boolean(identityId && (jwtFile || jwt)),
+  });
+  let clientId = '';
+  let clientSecret = '';
+  if (authMethod === 'universal-auth') {
+    clientId = credential('clientId', ['KMS_CLIENT_ID', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID'], 'clientId');
+    clientSecret = credential(
+      'clientSecret',
+      ['KMS_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'],
+      'clientSecret',
+    );
+  } else {
+    if (!identityId)
+      throw new KmsNodeConfigError(
+        'KMS_IDENTITY_ID',
+        `is not set (the machine identity that logs in with ${authMethod === 'oidc' ? 'OIDC' : 'JWT'} Auth)`,
+      );
+    if (jwtFile && jwt)
+      throw new KmsNodeConfigError('KMS_OIDC_JWT_FILE', 'and KMS_OIDC_JWT are both set; set one of them');
+    if (!jwtFile && !jwt)
+      throw new KmsNodeConfigError(
+        'KMS_OIDC_JWT_FILE',
+        'is not set, nor KMS_OIDC_JWT (the file the JWT-SVID is written to, read again at every login)',
+      );
+  }
 
   // Explicit project options replace the env pair as a whole, so an option never mixes with a variable.
   let projectId: string | undefined;
@@ -372,7 +433,10 @@ export function resolveConfigFromEnv(
 
   const resolved = {
     siteUrl,
+    authMethod,
     clientId,
+    identityId,
+    jwtFile,
     projectId,
     projectSlug,
     environment,
@@ -386,7 +450,73 @@ export function resolveConfigFromEnv(
     sources,
   } as ResolvedKmsConfig;
   Object.defineProperty(resolved, 'clientSecret', { value: clientSecret, enumerable: false });
+  Object.defineProperty(resolved, 'jwt', { value: jwt, enumerable: false });
   return resolved;
+}
+
+const AUTH_METHOD_NAMES: Record<string, KmsAuthMethod> = {
+  'universal-auth': 'universal-auth',
+  universal: 'universal-auth',
+  oidc: 'oidc',
+  'oidc-auth': 'oidc',
+  jwt: 'jwt',
+  'jwt-auth': 'jwt',
+};
+
+/** The auth method: explicit, from `KMS_AUTH_METHOD`, or inferred when only one kind of credential is given. */
+function resolveAuthMethod(
+  options: KmsNodeOptions,
+  env: Record<string, string | undefined>,
+  sources: Record<string, ConfigSource>,
+  present: { universalAuth: boolean; jwtLogin: boolean },
+): KmsAuthMethod {
+  if (options.authMethod) {
+    sources.authMethod = 'option';
+    return options.authMethod;
+  }
+  const found = fromEnv(env, ['KMS_AUTH_METHOD']);
+  if (found) {
+    const method = AUTH_METHOD_NAMES[found[0].toLowerCase()];
+    if (!method)
+      throw new KmsNodeConfigError(
+        'KMS_AUTH_METHOD',
+        `must be universal-auth, oidc or jwt, got "${found[0]}"`,
+      );
+    sources.authMethod = 'env:KMS_AUTH_METHOD';
+    return method;
+  }
+  if (present.jwtLogin && present.universalAuth)
+    throw new KmsNodeConfigError(
+      'KMS_AUTH_METHOD',
+      'is not set, and both Universal Auth credentials and an OIDC identity with a JWT are configured; set it to universal-auth or oidc',
+    );
+  sources.authMethod = 'default';
+  return present.jwtLogin ? 'oidc' : 'universal-auth';
+}
+
+/**
+ * The `auth` option of a {@link KmsClient} for a resolved config. For OIDC and JWT Auth from a file,
+ * `readJwtFile` reads it (again at every login); without one (runtimes with no filesystem) a JWT file
+ * is a configuration error.
+ */
+export function clientAuthOf(
+  config: ResolvedKmsConfig,
+  readJwtFile?: (path: string) => string,
+): KmsAuthOptions {
+  if (config.authMethod === 'universal-auth')
+    return { universalAuth: { clientId: config.clientId, clientSecret: config.clientSecret } };
+  const { jwtFile } = config;
+  let jwt: string | (() => string);
+  if (jwtFile) {
+    if (!readJwtFile)
+      throw new KmsNodeConfigError(
+        'KMS_OIDC_JWT_FILE',
+        'cannot be read on this runtime; pass the token in KMS_OIDC_JWT',
+      );
+    jwt = () => readJwtFile(jwtFile);
+  } else jwt = config.jwt!;
+  const credentials = { identityId: config.identityId!, jwt };
+  return config.authMethod === 'oidc' ? { oidc: credentials } : { jwt: credentials };
 }
 
 /** A short, value-free name of the project a config reads, for messages: the slug or the id. */

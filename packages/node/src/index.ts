@@ -14,6 +14,8 @@ export {
 } from './boot-error.js';
 export { type BootOptions, type BootOutcome, type BootSkipReason, bootFromEnvironment } from './boot.js';
 export {
+  clientAuth,
+  clientAuthOf,
   type ConfigSource,
   configFingerprint,
   type CredentialFileReader,
@@ -21,6 +23,7 @@ export {
   DEFAULT_CREDENTIALS_DIR,
   type EnvMergePolicy,
   findOptionProblem,
+  type KmsAuthMethod,
   type KmsNodeOptions,
   kmsNodeOptionsSchema,
   type OptionProblem,

@@ -7,6 +7,7 @@
 import { KmsAbortError, KmsClient } from '@hanzo/kms';
 import { type BootTarget, KmsBootError, toBootError } from './boot-error.js';
 import {
+  clientAuth,
   configFingerprint,
   type KmsNodeOptions,
   projectLabel,
@@ -48,7 +49,7 @@ export interface LoadSecretsReport extends EnvMergeReport {
 export function createClient(config: ResolvedKmsConfig, extra: { cacheTtl?: number } = {}): KmsClient {
   return new KmsClient({
     siteUrl: config.siteUrl,
-    auth: { universalAuth: { clientId: config.clientId, clientSecret: config.clientSecret } },
+    auth: clientAuth(config),
     timeout: config.bootTimeout,
     deadline: config.bootTimeout,
     retry: {

@@ -5,7 +5,13 @@
  * @module
  */
 import * as z from 'zod/mini';
-import type { LoginStrategy, UniversalAuthCredentials } from './auth/login-strategy.js';
+import {
+  type JwtLoginCredentials,
+  jwtLoginSchema,
+  type LoginStrategy,
+  type UniversalAuthCredentials,
+  universalAuthSchema,
+} from './auth/login-strategy.js';
 import { KmsConfigError } from './errors.js';
 import { lazySchemas, nonEmptyString, parseInput } from './input-validation.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -15,6 +21,14 @@ export type KmsAuthOptions =
   | {
       /** Universal Auth machine identity credentials (full token lifecycle). */
       universalAuth: UniversalAuthCredentials;
+    }
+  | {
+      /** OIDC Auth (e.g. a SPIFFE JWT-SVID): `jwt` may be a function, called at every login (full token lifecycle). */
+      oidc: JwtLoginCredentials;
+    }
+  | {
+      /** JWT Auth: `jwt` may be a function, called at every login (full token lifecycle). */
+      jwt: JwtLoginCredentials;
     }
   | {
       /** A ready access token, used as is (no renewal, no re-login). */
@@ -71,15 +85,10 @@ const positiveInt = () => z.number().check(z.int(), z.positive());
 const nonNegativeInt = () => z.number().check(z.int(), z.nonnegative());
 
 const optionsSchema = lazySchemas(() => {
-  const universalAuthSchema = z.strictObject({
-    clientId: nonEmptyString(),
-    clientSecret: nonEmptyString(),
-    organizationSlug: z.optional(nonEmptyString()),
-    accessTokenNumUsesLimit: z.optional(nonNegativeInt()),
-  });
-
   const authSchema = z.union([
-    z.strictObject({ universalAuth: universalAuthSchema }),
+    z.strictObject({ universalAuth: universalAuthSchema() }),
+    z.strictObject({ oidc: jwtLoginSchema() }),
+    z.strictObject({ jwt: jwtLoginSchema() }),
     z.strictObject({ accessToken: nonEmptyString() }),
     z.strictObject({
       strategy: z.custom<LoginStrategy>(

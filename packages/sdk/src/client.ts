@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { universalAuthStrategy } from './auth/login-strategy.js';
+import { jwtAuthStrategy, oidcAuthStrategy, universalAuthStrategy } from './auth/login-strategy.js';
 import { isUsesExhausted, TokenManager, type TokenLease } from './auth/token-manager.js';
 import { type KmsClientOptions, resolveClientOptions, type ResolvedClientOptions } from './client-options.js';
 import * as errors from './errors.js';
@@ -153,6 +153,8 @@ export class KmsClient {
     this.#cache = this.#options.cache ? new ResponseCache(this.#options.cache) : undefined;
     const auth = this.#options.auth;
     if (auth && 'universalAuth' in auth) this.#tokens.setStrategy(universalAuthStrategy(auth.universalAuth));
+    else if (auth && 'oidc' in auth) this.#tokens.setStrategy(oidcAuthStrategy(auth.oidc));
+    else if (auth && 'jwt' in auth) this.#tokens.setStrategy(jwtAuthStrategy(auth.jwt));
     else if (auth && 'strategy' in auth) this.#tokens.setStrategy(auth.strategy);
     else if (auth && 'accessToken' in auth) this.#tokens.setAccessToken(auth.accessToken);
 

@@ -74,6 +74,8 @@ export class KmsApiError extends KmsError {
   readonly method: string;
   /** API path of the failed request (no query string). */
   readonly path: string;
+  /** The server's own message (the envelope's `message`), already scrubbed of sensitive strings. */
+  readonly serverMessage: string;
   constructor(init: KmsApiErrorInit) {
     super(
       `${init.method} ${init.path} failed with ${init.status}${init.errorName ? ` ${init.errorName}` : ''}: ${init.message}${init.requestId ? ` (reqId ${init.requestId})` : ''}`,
@@ -84,6 +86,7 @@ export class KmsApiError extends KmsError {
     this.details = init.details;
     this.method = init.method;
     this.path = init.path;
+    this.serverMessage = init.message;
   }
 }
 

@@ -4,11 +4,13 @@
  * @packageDocumentation
  */
 export type {
+  JwtLoginCredentials,
+  JwtSource,
   LoginRequest,
   LoginStrategy,
   UniversalAuthCredentials,
 } from './auth/login-strategy.js';
-export { universalAuthStrategy } from './auth/login-strategy.js';
+export { jwtAuthStrategy, oidcAuthStrategy, universalAuthStrategy } from './auth/login-strategy.js';
 export type { AccessTokenInfo } from './auth/token-manager.js';
 export { refreshBuffer, usableLifetime } from './auth/token-manager.js';
 export { KmsClient } from './client.js';
@@ -38,7 +40,7 @@ export {
 } from './errors.js';
 export type { KmsClientEvents, KmsClientListener, ReauthenticationReason } from './events.js';
 export type { RetryPolicy } from './retry-policy.js';
-export { Auth, UniversalAuth } from './resources/auth.js';
+export { Auth, JwtLogin, UniversalAuth } from './resources/auth.js';
 export type {
   CreateFolderParams,
   DeleteFolderParams,

@@ -9,6 +9,7 @@ type StartServer = (options: {
   port?: number;
   rateLimit?: false | Record<string, number>;
   logger?: boolean;
+  settings?: Record<string, unknown>;
 }) => Promise<RunningServer>;
 
 /** Loads `startServer` from the reference server package (built before this package's tests by turbo). */
@@ -70,8 +71,14 @@ export class ReferenceServer {
   static async start(
     startServer: StartServer,
     rateLimit: false | Record<string, number> = false,
+    settings?: Record<string, unknown>,
   ): Promise<ReferenceServer> {
-    const server = await startServer({ port: 0, rateLimit, logger: false });
+    const server = await startServer({
+      port: 0,
+      rateLimit,
+      logger: false,
+      ...(settings ? { settings } : {}),
+    });
     const boot = await call<{ identity: { credentials: { token: string } }; organization: { id: string } }>(
       server.url,
       'POST',

@@ -9,7 +9,32 @@
  * ```
  * @packageDocumentation
  */
-import { type StartServerOptions, startServer } from '@hanzo/kms-server';
+import { type OidcProvider, type StartServerOptions, startServer } from '@hanzo/kms-server';
+
+export {
+  type OidcProvider,
+  type OidcProviderOptions,
+  type SvidOptions,
+  startOidcProvider,
+} from '@hanzo/kms-server';
+
+/** Options of {@link KmsTestServer.addOidcIdentity}. */
+export interface OidcIdentityOptions {
+  /** Expected `sub` (exact or glob). @default the provider's default SPIFFE ID, `spiffe://example.org/workload` */
+  boundSubject?: string;
+  /** Allowed audiences, comma-separated. @default 'kms' */
+  boundAudiences?: string;
+  /** Claim path → allowed values. @default none */
+  boundClaims?: Record<string, string>;
+  /** Project role. @default 'viewer' */
+  role?: TestIdentityRole;
+  /** Seconds. @default 3600 */
+  accessTokenTTL?: number;
+  /** Seconds. @default 86400 */
+  accessTokenMaxTTL?: number;
+  /** @default 0 (unlimited) */
+  accessTokenNumUsesLimit?: number;
+}
 
 /** Project role of the test identity. */
 export type TestIdentityRole = 'viewer' | 'member' | 'admin';
@@ -57,6 +82,12 @@ export interface KmsTestServer {
   ensureFolder(environment: string, secretPath: string): Promise<void>;
   /** A new client secret for the test identity (for rotation tests). */
   newClientSecret(): Promise<string>;
+  /**
+   * A second machine identity that logs in with OIDC Auth against `provider` (a
+   * {@link startOidcProvider} or any discovery URL the server can reach), member of the test project.
+   * Returns its identity id.
+   */
+  addOidcIdentity(provider: Pick<OidcProvider, 'issuer'>, options?: OidcIdentityOptions): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -72,9 +103,19 @@ export class KmsTestApiError extends Error {
   }
 }
 
-/** Starts a reference server on 127.0.0.1 (port 0) and provisions a project and identity over HTTP. */
+/**
+ * Starts a reference server on 127.0.0.1 (port 0) and provisions a project and identity over HTTP.
+ * OIDC providers on loopback are allowed (`settings.oidc.allowPrivateUrls`), so a test provider works.
+ */
 export async function startKmsTestServer(options: KmsTestServerOptions = {}): Promise<KmsTestServer> {
-  const server = await startServer({ rateLimit: false, ...options.server });
+  const server = await startServer({
+    rateLimit: false,
+    ...options.server,
+    settings: {
+      ...options.server?.settings,
+      oidc: { allowPrivateUrls: true, ...options.server?.settings?.oidc },
+    },
+  });
   try {
     return await provision(server.url, server.close, options);
   } catch (error) {
@@ -222,6 +263,27 @@ async function provision(
     },
     ensureFolder,
     newClientSecret,
+    async addOidcIdentity(provider, o = {}) {
+      const { identity: oidc } = await api<{ identity: { id: string } }>('POST', '/api/v1/identities', {
+        name: `test-oidc-${Math.random().toString(36).slice(2, 8)}`,
+        organizationId,
+        role: 'no-access',
+      });
+      await api('POST', `/api/v1/auth/oidc-auth/identities/${oidc.id}`, {
+        oidcDiscoveryUrl: provider.issuer,
+        boundIssuer: provider.issuer,
+        boundAudiences: o.boundAudiences ?? 'kms',
+        boundSubject: o.boundSubject ?? 'spiffe://example.org/workload',
+        boundClaims: o.boundClaims ?? {},
+        accessTokenTTL: o.accessTokenTTL ?? 3600,
+        accessTokenMaxTTL: o.accessTokenMaxTTL ?? 86400,
+        accessTokenNumUsesLimit: o.accessTokenNumUsesLimit ?? 0,
+      });
+      await api('POST', `/api/v2/workspace/${project.id}/identity-memberships/${oidc.id}`, {
+        roles: [{ role: o.role ?? 'viewer', isTemporary: false }],
+      });
+      return oidc.id;
+    },
     close,
   };
 }

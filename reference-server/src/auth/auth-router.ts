@@ -5,6 +5,7 @@ import type { ServerContext } from '../context.js';
 import { parseBody } from '../http/validate.js';
 import type { AccessTokenRecord } from '../store/records.js';
 import { renewAccessToken, revokeAccessToken } from './access-tokens.js';
+import { externalJwtAuthRouter, jwtAuth, oidcAuth } from './external-jwt-auth-router.js';
 import { tokenAuthRouter } from './token-auth-router.js';
 import { universalAuthRouter } from './universal-auth-router.js';
 
@@ -44,5 +45,7 @@ export function authRouter(ctx: ServerContext): Router {
 
   router.use(universalAuthRouter(ctx));
   router.use(tokenAuthRouter(ctx));
+  router.use(externalJwtAuthRouter(ctx, oidcAuth));
+  router.use(externalJwtAuthRouter(ctx, jwtAuth));
   return router;
 }

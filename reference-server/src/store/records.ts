@@ -68,7 +68,7 @@ export interface UniversalAuthConfig extends AccessTokenSettings {
 
 export type TokenAuthConfig = AccessTokenSettings;
 
-export type AuthMethodName = 'universal-auth' | 'token-auth';
+export type AuthMethodName = 'universal-auth' | 'token-auth' | 'oidc-auth' | 'jwt-auth';
 
 export interface AuthMethodRecord<C = UniversalAuthConfig | TokenAuthConfig> {
   id: string;

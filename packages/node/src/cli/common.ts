@@ -55,6 +55,7 @@ export const locationHelp = `Where to read (flags win over KMS_* variables):
 
 Credentials come only from KMS_CLIENT_ID / KMS_CLIENT_SECRET (or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID /
 _CLIENT_SECRET) or the files clientId / clientSecret in KMS_CREDENTIALS_DIR (default /etc/kms/auth),
+or, for OIDC Auth, KMS_IDENTITY_ID with KMS_OIDC_JWT_FILE (read again at every login) or KMS_OIDC_JWT;
 never from flags (flags show up in process listings).`;
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;

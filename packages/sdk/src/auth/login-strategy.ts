@@ -1,11 +1,43 @@
 /**
  * Login strategies: how the SDK obtains a fresh access token. A strategy is asked for its login request
  * at **every** login, the first and each re-login, so a strategy can re-read a rotating credential
- * (a projected service-account JWT, an OIDC token file) each time. OIDC and JWT strategies plug in here.
+ * (a projected service-account JWT, an OIDC token file) each time: the OIDC and JWT strategies below
+ * call the caller's `jwt` function at every login, so a rotated JWT-SVID is always the one sent.
  *
  * @module
  */
+import * as z from 'zod/mini';
+import { KmsValidationError } from '../errors.js';
+import { lazySchemas, nonEmptyString } from '../input-validation.js';
 import { REDACTED, printAs } from '../redaction.js';
+
+const usesLimit = () => z.optional(z.number().check(z.int(), z.nonnegative()));
+
+/** Schema of {@link UniversalAuthCredentials} (the `auth.universalAuth` option and `login()`). */
+export const universalAuthSchema = lazySchemas(() =>
+  z.strictObject({
+    clientId: nonEmptyString(),
+    clientSecret: nonEmptyString(),
+    organizationSlug: z.optional(nonEmptyString()),
+    accessTokenNumUsesLimit: usesLimit(),
+  }),
+);
+
+/** Schema of {@link JwtLoginCredentials} (the `auth.oidc` / `auth.jwt` options and `login()`). */
+export const jwtLoginSchema = lazySchemas(() =>
+  z.strictObject({
+    identityId: nonEmptyString(),
+    jwt: z.union([
+      nonEmptyString(),
+      z.custom<() => string | Promise<string>>(
+        (f) => typeof f === 'function',
+        'expected a string or a function',
+      ),
+    ]),
+    organizationSlug: z.optional(nonEmptyString()),
+    accessTokenNumUsesLimit: usesLimit(),
+  }),
+);
 
 /** The HTTP call a strategy wants the SDK to make to log in. */
 export interface LoginRequest {
@@ -77,4 +109,66 @@ printAs(UniversalAuthStrategy, 'UniversalAuthStrategy', (s) => ({
 /** A {@link LoginStrategy} for Universal Auth (`POST /api/v1/auth/universal-auth/login`). */
 export function universalAuthStrategy(credentials: UniversalAuthCredentials): LoginStrategy {
   return new UniversalAuthStrategy(credentials);
+}
+
+/** A JWT, or a function that returns the current one (called at every login, sync or async). */
+export type JwtSource = string | (() => string | Promise<string>);
+
+/** Credentials of an identity that logs in with a JWT: OIDC Auth (a JWT-SVID) or JWT Auth. */
+export interface JwtLoginCredentials {
+  /** The machine identity's id. */
+  identityId: string;
+  /**
+   * The JWT, or a function returning the current one. A function is called at every login, including
+   * each automatic re-login at max TTL or after a refused token, so a rotating JWT-SVID (say, a file a
+   * SPIFFE helper rewrites) is always fresh. Never printed by the SDK.
+   */
+  jwt: JwtSource;
+  /** Optional sub-organisation slug. */
+  organizationSlug?: string;
+  /** The identity's `accessTokenNumUsesLimit`, if it has one (see {@link UniversalAuthCredentials}). @default 0 */
+  accessTokenNumUsesLimit?: number;
+}
+
+class JwtLoginStrategy implements LoginStrategy {
+  readonly accessTokenNumUsesLimit: number;
+  readonly #credentials: JwtLoginCredentials;
+  constructor(
+    readonly method: 'oidc-auth' | 'jwt-auth',
+    credentials: JwtLoginCredentials,
+  ) {
+    this.#credentials = { ...credentials };
+    this.accessTokenNumUsesLimit = credentials.accessTokenNumUsesLimit ?? 0;
+  }
+  /** The identity id (not a secret). */
+  get identityId(): string {
+    return this.#credentials.identityId;
+  }
+  async loginRequest(): Promise<LoginRequest> {
+    const { identityId, jwt, organizationSlug } = this.#credentials;
+    const token = typeof jwt === 'function' ? await jwt() : jwt;
+    if (typeof token !== 'string' || token.trim() === '') {
+      throw new KmsValidationError('jwt', 'the jwt source gave no token (expected a non-empty string)');
+    }
+    return {
+      path: `/v1/auth/${this.method}/login`,
+      body: { identityId, jwt: token.trim(), ...(organizationSlug ? { organizationSlug } : {}) },
+      sensitive: [token, token.trim()],
+    };
+  }
+}
+printAs(JwtLoginStrategy, 'JwtLoginStrategy', (s) => ({
+  method: s.method,
+  identityId: s.identityId,
+  jwt: REDACTED,
+}));
+
+/** A {@link LoginStrategy} for OIDC Auth (`POST /api/v1/auth/oidc-auth/login`), e.g. with a SPIFFE JWT-SVID. */
+export function oidcAuthStrategy(credentials: JwtLoginCredentials): LoginStrategy {
+  return new JwtLoginStrategy('oidc-auth', credentials);
+}
+
+/** A {@link LoginStrategy} for JWT Auth (`POST /api/v1/auth/jwt-auth/login`). */
+export function jwtAuthStrategy(credentials: JwtLoginCredentials): LoginStrategy {
+  return new JwtLoginStrategy('jwt-auth', credentials);
 }

@@ -3,24 +3,40 @@
  *
  * @module
  */
-import * as z from 'zod/mini';
 import {
-  type UniversalAuthCredentials,
-  universalAuthStrategy,
+  type JwtLoginCredentials,
+  jwtAuthStrategy,
+  jwtLoginSchema,
   type LoginStrategy,
+  oidcAuthStrategy,
+  type UniversalAuthCredentials,
+  universalAuthSchema,
+  universalAuthStrategy,
 } from '../auth/login-strategy.js';
 import type { AccessTokenInfo, TokenManager } from '../auth/token-manager.js';
-import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
+import { parseInput } from '../input-validation.js';
 import type { RequestOptions } from '../transport.js';
 
-const universalAuthSchema = lazySchemas(() =>
-  z.strictObject({
-    clientId: nonEmptyString(),
-    clientSecret: nonEmptyString(),
-    organizationSlug: z.optional(nonEmptyString()),
-    accessTokenNumUsesLimit: z.optional(z.number().check(z.int(), z.nonnegative())),
-  }),
-);
+/** `client.auth.oidc` and `client.auth.jwt`: log in with a JWT. */
+export class JwtLogin {
+  /** @internal */
+  constructor(
+    private readonly auth: Auth,
+    private readonly method: 'oidc-auth' | 'jwt-auth',
+  ) {}
+
+  /**
+   * Logs in now (`POST /api/v1/auth/oidc-auth/login` or `/jwt-auth/login`) and keeps the session alive.
+   * Pass `jwt` as a function to have it called again at every re-login (a rotating JWT-SVID). Returns
+   * the token's lifetimes, never the token. A refusal is a `KmsAuthenticationError` (401) or
+   * `KmsPermissionDeniedError` (403) carrying the server's reason; the JWT never appears in it.
+   */
+  login(credentials: JwtLoginCredentials, requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
+    const parsed = parseInput(jwtLoginSchema(), credentials) as JwtLoginCredentials;
+    const strategy = this.method === 'oidc-auth' ? oidcAuthStrategy(parsed) : jwtAuthStrategy(parsed);
+    return this.auth.loginWith(strategy, requestOptions);
+  }
+}
 
 /** `client.auth.universalAuth`. */
 export class UniversalAuth {
@@ -42,6 +58,10 @@ export class UniversalAuth {
 export class Auth {
   /** Universal Auth (client id + client secret). */
   readonly universalAuth: UniversalAuth;
+  /** OIDC Auth (identity id + an OIDC token, such as a SPIFFE JWT-SVID). */
+  readonly oidc: JwtLogin;
+  /** JWT Auth (identity id + a JWT verified with a JWKS or static keys). */
+  readonly jwt: JwtLogin;
 
   /** @internal */
   constructor(
@@ -49,6 +69,8 @@ export class Auth {
     private readonly onIdentityChange: () => void,
   ) {
     this.universalAuth = new UniversalAuth(this);
+    this.oidc = new JwtLogin(this, 'oidc-auth');
+    this.jwt = new JwtLogin(this, 'jwt-auth');
   }
 
   /**

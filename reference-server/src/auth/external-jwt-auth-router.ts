@@ -1,0 +1,396 @@
+/**
+ * OIDC Auth (`/api/v1/auth/oidc-auth`) and JWT Auth (`/api/v1/auth/jwt-auth`): one router factory
+ * for both, since they differ only in where the signing keys come from and how refusals are worded
+ * (api contract §2.4 and §2.5; docs/oidc-spiffe.md). The verification is auth/external-jwt.ts.
+ */
+import { createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { audit, authOf } from '../context.js';
+import { identityToManage } from '../domains/identities/identity-access.js';
+import { uuidSchema } from '../domains/shared-schemas.js';
+import { badRequest, notFound, unauthorized, ValidationError } from '../http/errors.js';
+import { parseBody, parseParams } from '../http/validate.js';
+import type { AccessTokenSettings, AuthMethodName, AuthMethodRecord } from '../store/records.js';
+import { newTokenRecord, tokenResponse } from './access-tokens.js';
+import {
+  claimAt,
+  type KeySource,
+  type RefusalWording,
+  splitList,
+  verifyExternalJwt,
+} from './external-jwt.js';
+import { requireAuth } from './require-auth.js';
+import {
+  DEFAULT_TOKEN_SETTINGS,
+  definedOnly,
+  TTL_ABOVE_MAX_MESSAGE,
+  tokenSettingsFields,
+  ttlWithinMax,
+} from './token-settings.js';
+
+/** The bound-claims part shared by both configs. */
+interface BoundFields {
+  boundIssuer: string;
+  boundAudiences: string;
+  boundClaims: Record<string, string>;
+  boundSubject: string;
+}
+
+/** OIDC Auth configuration of an identity. */
+export interface OidcAuthConfig extends AccessTokenSettings, BoundFields {
+  oidcDiscoveryUrl: string;
+  caCert: string;
+  claimMetadataMapping: Record<string, string>;
+}
+
+/** JWT Auth configuration of an identity. */
+export interface JwtAuthConfig extends AccessTokenSettings, BoundFields {
+  configurationType: 'jwks' | 'static';
+  jwksUrl: string;
+  jwksCaCert: string;
+  publicKeys: string[];
+}
+
+// ---- field schemas
+
+/** `"a,b , c"` → `"a, b, c"`, as upstream stores comma lists. */
+const commaList = z
+  .string()
+  .max(4096)
+  .transform((s) => splitList(s).join(', '));
+const claimsRecord = z
+  .record(z.string().trim().min(1).max(256), commaList)
+  .refine((r) => Object.keys(r).length <= 50, 'At most 50 bound claims');
+const providerUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((s) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http or https URL');
+const pemCert = z
+  .string()
+  .max(65536)
+  .refine((s) => {
+    if (s.trim() === '') return true;
+    try {
+      new X509Certificate(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a PEM-encoded X.509 certificate');
+const pemPublicKey = z
+  .string()
+  .max(16384)
+  .refine((s) => {
+    try {
+      return createPublicKey(s).type === 'public';
+    } catch {
+      return false;
+    }
+  }, 'must be a PEM-encoded public key');
+
+const boundShape = {
+  boundIssuer: z.string().trim().max(2048),
+  boundAudiences: commaList,
+  boundClaims: claimsRecord,
+  boundSubject: z.string().trim().max(2048),
+};
+
+const oidcShape = {
+  ...tokenSettingsFields,
+  oidcDiscoveryUrl: providerUrl.optional(),
+  caCert: pemCert.optional(),
+  boundIssuer: boundShape.boundIssuer.min(1).optional(),
+  boundAudiences: boundShape.boundAudiences.optional(),
+  boundClaims: boundShape.boundClaims.optional(),
+  claimMetadataMapping: z
+    .record(z.string().trim().min(1).max(256), z.string().trim().min(1).max(256))
+    .refine((r) => Object.keys(r).length <= 50, 'At most 50 mapped claims')
+    .optional(),
+  boundSubject: boundShape.boundSubject.optional(),
+};
+const jwtShape = {
+  ...tokenSettingsFields,
+  configurationType: z.enum(['jwks', 'static']).optional(),
+  jwksUrl: z.union([z.literal(''), providerUrl]).optional(),
+  jwksCaCert: pemCert.optional(),
+  publicKeys: z.array(pemPublicKey).max(20).optional(),
+  boundIssuer: boundShape.boundIssuer.optional(),
+  boundAudiences: boundShape.boundAudiences.optional(),
+  boundClaims: boundShape.boundClaims.optional(),
+  boundSubject: boundShape.boundSubject.optional(),
+};
+
+const withTtlRule = <S extends z.ZodRawShape>(shape: S) =>
+  z.object(shape).refine(ttlWithinMax, { message: TTL_ABOVE_MAX_MESSAGE, path: ['accessTokenTTL'] });
+
+const loginBody = z.object({
+  identityId: uuidSchema,
+  // A JWT-SVID is well under 4 KB; this bound keeps verification work and audit rows small.
+  jwt: z.string().trim().min(1).max(16384),
+  organizationSlug: z.string().trim().max(64).optional(),
+});
+const identityParams = z.object({ identityId: uuidSchema });
+
+/** Largest claims object copied into the login's audit entry (upstream's 32 KB rule). */
+const MAX_AUDITED_CLAIMS_BYTES = 32 * 1024;
+
+/** What distinguishes OIDC Auth from JWT Auth. */
+interface ExternalJwtMethod<C extends AccessTokenSettings & BoundFields> {
+  method: Extract<AuthMethodName, 'oidc-auth' | 'jwt-auth'>;
+  /** Route prefix, e.g. `/api/v1/auth/oidc-auth`. */
+  prefix: string;
+  /** Key of the config object in responses (`identityOidcAuth`). */
+  responseKey: string;
+  /** Audit event names: login, add, update, get, revoke. */
+  events: { login: string; add: string; update: string; get: string; revoke: string };
+  /** Human name in messages (`OIDC`, `JWT`). */
+  label: string;
+  shape: z.ZodRawShape;
+  defaults: Omit<C, keyof AccessTokenSettings>;
+  /** Throws a 422 when a merged config cannot work (e.g. `jwks` without a URL). */
+  check(config: C): void;
+  keySource(config: C): KeySource;
+  wording: RefusalWording;
+  /** Extra login checks on the verified claims (OIDC's claim metadata mapping). */
+  claimMetadata?(config: C, claims: Record<string, unknown>): Record<string, unknown>;
+}
+
+const invalid = (path: string, message: string) =>
+  new ValidationError([{ code: 'custom', message, path: ['body', path] }]);
+
+/** OIDC Auth (api contract §2.4). */
+export const oidcAuth: ExternalJwtMethod<OidcAuthConfig> = {
+  method: 'oidc-auth',
+  prefix: '/api/v1/auth/oidc-auth',
+  responseKey: 'identityOidcAuth',
+  events: {
+    login: 'login-identity-oidc-auth',
+    add: 'add-identity-oidc-auth',
+    update: 'update-identity-oidc-auth',
+    get: 'get-identity-oidc-auth',
+    revoke: 'revoke-identity-oidc-auth',
+  },
+  label: 'OIDC',
+  shape: oidcShape,
+  defaults: {
+    oidcDiscoveryUrl: '',
+    caCert: '',
+    boundIssuer: '',
+    boundAudiences: '',
+    boundClaims: {},
+    claimMetadataMapping: {},
+    boundSubject: '',
+  },
+  check(config) {
+    if (!config.oidcDiscoveryUrl) throw invalid('oidcDiscoveryUrl', 'oidcDiscoveryUrl is required');
+    if (!config.boundIssuer) throw invalid('boundIssuer', 'boundIssuer is required');
+  },
+  keySource: (c) => ({ kind: 'oidc', discoveryUrl: c.oidcDiscoveryUrl, caCert: c.caCert }),
+  wording: {
+    issuer: 'jose',
+    subjectMissing: 'Access denied: token has no sub field',
+    subjectNotAllowed: { status: 403, message: 'Access denied: OIDC subject not allowed.' },
+    audienceMissing: 'Access denied: token has no aud field',
+    audienceNotAllowed: 'Access denied: OIDC audience not allowed.',
+    claimMissing: (claim) => `Access denied: token has no ${claim} field`,
+    claimNotAllowed: () => 'Access denied: OIDC claim not allowed.',
+  },
+  claimMetadata(config, claims) {
+    const mapped: Record<string, unknown> = {};
+    for (const [name, path] of Object.entries(config.claimMetadataMapping)) {
+      const value = claimAt(claims, path);
+      if (value === undefined || value === null)
+        throw unauthorized(`Access denied: token has no ${path} field`);
+      mapped[name] = value;
+    }
+    return mapped;
+  },
+};
+
+/** JWT Auth (api contract §2.5). */
+export const jwtAuth: ExternalJwtMethod<JwtAuthConfig> = {
+  method: 'jwt-auth',
+  prefix: '/api/v1/auth/jwt-auth',
+  responseKey: 'identityJwtAuth',
+  events: {
+    login: 'login-identity-jwt-auth',
+    add: 'add-identity-jwt-auth',
+    update: 'update-identity-jwt-auth',
+    get: 'get-identity-jwt-auth',
+    revoke: 'revoke-identity-jwt-auth',
+  },
+  label: 'JWT',
+  shape: jwtShape,
+  defaults: {
+    configurationType: 'jwks',
+    jwksUrl: '',
+    jwksCaCert: '',
+    publicKeys: [],
+    boundIssuer: '',
+    boundAudiences: '',
+    boundClaims: {},
+    boundSubject: '',
+  },
+  check(config) {
+    if (config.configurationType === 'jwks' && !config.jwksUrl)
+      throw invalid('jwksUrl', 'jwksUrl is required when configurationType is jwks');
+    if (config.configurationType === 'static' && config.publicKeys.length === 0)
+      throw invalid('publicKeys', 'at least one public key is required when configurationType is static');
+  },
+  keySource: (c) =>
+    c.configurationType === 'static'
+      ? { kind: 'static', publicKeys: c.publicKeys }
+      : { kind: 'jwks', jwksUrl: c.jwksUrl, caCert: c.jwksCaCert },
+  wording: {
+    issuer: { status: 403, message: 'Access denied: issuer mismatch' },
+    subjectMissing: 'Access denied: token has no sub field',
+    subjectNotAllowed: { status: 403, message: 'Access denied: subject not allowed' },
+    audienceMissing: 'Access denied: token has no aud field',
+    audienceNotAllowed: 'Access denied: token audience not allowed',
+    claimMissing: (claim) => `Access denied: token has no ${claim} field`,
+    claimNotAllowed: (claim) => `Access denied: claim mismatch for field ${claim}`,
+  },
+};
+
+/** The config object as the API returns it. */
+function configView<C>(m: AuthMethodRecord<C>) {
+  return { id: m.id, identityId: m.identityId, ...m.config, createdAt: m.createdAt, updatedAt: m.updatedAt };
+}
+
+/** Claims for the audit entry: as verified, or a note when they are larger than upstream keeps. */
+function auditedClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(claims);
+  return Buffer.byteLength(text) > MAX_AUDITED_CLAIMS_BYTES
+    ? { omitted: 'claims larger than 32 KB' }
+    : claims;
+}
+
+/** The login and configuration routes of one JWT-based method. */
+export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundFields>(
+  ctx: ServerContext,
+  spec: ExternalJwtMethod<C>,
+): Router {
+  const router = Router();
+  const auth = requireAuth(ctx);
+  const { access } = ctx.store;
+  const attachBody = withTtlRule(spec.shape);
+  const notConfigured = () =>
+    notFound(`${spec.label} auth method not found for identity, did you configure ${spec.label} auth?`);
+
+  async function attached(identityId: string) {
+    const method = await access.getAuthMethod(identityId, spec.method);
+    if (!method) throw notConfigured();
+    return method as AuthMethodRecord<C>;
+  }
+
+  router.post(`${spec.prefix}/login`, async (req: Request, res) => {
+    const body = parseBody(req, loginBody);
+    const now = ctx.now();
+    const method = (await access.getAuthMethod(body.identityId, spec.method)) as
+      | AuthMethodRecord<C>
+      | undefined;
+    if (!method) throw notConfigured();
+    const identity = await access.getIdentity(method.identityId);
+    if (!identity) throw unauthorized('Identity not found');
+    const claims = (await verifyExternalJwt(
+      body.jwt,
+      spec.keySource(method.config),
+      method.config,
+      spec.wording,
+      ctx.signingKeys,
+      now,
+    )) as Record<string, unknown>;
+    const claimMetadata = spec.claimMetadata?.(method.config, claims);
+    const iso = new Date(now).toISOString();
+    const token = newTokenRecord(identity.id, spec.method, method.config, now);
+    await access.insertAccessToken(token);
+    await access.updateIdentity({ ...identity, lastLoginAuthMethod: spec.method, lastLoginTime: iso });
+    await ctx.audit.record(
+      {
+        type: spec.events.login,
+        metadata: {
+          identityId: identity.id,
+          identityAccessTokenId: token.id,
+          authMethodId: method.id,
+          // The verified claims, never the token itself.
+          claims: auditedClaims(claims),
+          ...(claimMetadata ? { claimMetadata: auditedClaims(claimMetadata) } : {}),
+        },
+        orgId: identity.orgId,
+      },
+      { type: 'identity', metadata: { identityId: identity.id, name: identity.name } },
+      { ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+    );
+    res.json(await tokenResponse(ctx, token, now));
+  });
+
+  router.post(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
+    const { identityId } = parseParams(req, identityParams);
+    const body = parseBody(req, attachBody);
+    const identity = await identityToManage(ctx, authOf(req), identityId);
+    if (await access.getAuthMethod(identity.id, spec.method))
+      throw badRequest(`Failed to add ${spec.label} Auth to already configured identity`);
+    const config = { ...DEFAULT_TOKEN_SETTINGS, ...spec.defaults, ...definedOnly(body) } as unknown as C;
+    spec.check(config);
+    if (!ttlWithinMax(config)) throw badRequest('Access token TTL cannot be greater than max TTL');
+    const iso = new Date(ctx.now()).toISOString();
+    const method: AuthMethodRecord<C> = {
+      id: randomUUID(),
+      identityId: identity.id,
+      method: spec.method,
+      clientId: null,
+      config,
+      createdAt: iso,
+      updatedAt: iso,
+    };
+    await access.insertAuthMethod(method as AuthMethodRecord);
+    await audit(ctx, req, { type: spec.events.add, metadata: { identityId } });
+    res.json({ [spec.responseKey]: configView(method) });
+  });
+
+  router.get(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
+    const { identityId } = parseParams(req, identityParams);
+    const identity = await identityToManage(ctx, authOf(req), identityId);
+    const method = await attached(identity.id);
+    await audit(ctx, req, { type: spec.events.get, metadata: { identityId } });
+    res.json({ [spec.responseKey]: configView(method) });
+  });
+
+  router.patch(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
+    const { identityId } = parseParams(req, identityParams);
+    const body = parseBody(req, attachBody);
+    const identity = await identityToManage(ctx, authOf(req), identityId);
+    const method = await attached(identity.id);
+    const updated = {
+      ...method,
+      config: { ...method.config, ...definedOnly(body) } as C,
+      updatedAt: new Date(ctx.now()).toISOString(),
+    };
+    spec.check(updated.config);
+    if (!ttlWithinMax(updated.config)) throw badRequest('Access token TTL cannot be greater than max TTL');
+    await access.updateAuthMethod(updated as AuthMethodRecord);
+    await audit(ctx, req, { type: spec.events.update, metadata: { identityId } });
+    res.json({ [spec.responseKey]: configView(updated) });
+  });
+
+  router.delete(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
+    const { identityId } = parseParams(req, identityParams);
+    const identity = await identityToManage(ctx, authOf(req), identityId);
+    const method = await attached(identity.id);
+    // Removing the method also removes every token it issued.
+    await access.deleteAuthMethod(method.id, identity.id, spec.method);
+    await audit(ctx, req, { type: spec.events.revoke, metadata: { identityId } });
+    res.json({ [spec.responseKey]: configView(method) });
+  });
+
+  return router;
+}

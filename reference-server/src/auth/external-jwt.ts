@@ -1,0 +1,310 @@
+/**
+ * The one verification core of the JWT-based login methods (OIDC Auth and JWT Auth): where the
+ * signing keys come from (OIDC discovery, a JWKS URL, or static PEM keys), a JWKS cache that survives
+ * key rotation, signature and time checks with jose, and the bound subject, audiences and claims.
+ * Each login method words its refusals itself ({@link RefusalWording}); the checks are the same.
+ */
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+import picomatch from 'picomatch';
+import { ApiError, forbidden, unauthorized } from '../http/errors.js';
+import { fetchProviderJson, ProviderFetchError } from './provider-fetch.js';
+
+/** Where a login method finds the keys that sign its tokens. */
+export type KeySource =
+  | { kind: 'oidc'; discoveryUrl: string; caCert: string }
+  | { kind: 'jwks'; jwksUrl: string; caCert: string }
+  | { kind: 'static'; publicKeys: string[] };
+
+/** What a verified token must also carry (empty fields are not checked). */
+export interface BoundPolicy {
+  /** Expected issuer (`iss`), exact. */
+  boundIssuer: string;
+  /** Expected subject: exact or a glob. */
+  boundSubject: string;
+  /** Allowed audiences, `", "`-joined: one must equal or glob-match `aud` (or one of its elements). */
+  boundAudiences: string;
+  /** Claim path (dotted) → allowed values, `", "`-joined, each exact or a glob. */
+  boundClaims: Record<string, string>;
+}
+
+/** How a login method words each refusal (OIDC and JWT Auth differ upstream). */
+export interface RefusalWording {
+  /** How the issuer is checked: by jose (a 401 with jose's message) or afterwards (a 403). */
+  issuer: 'jose' | { status: 403; message: string };
+  subjectMissing: string;
+  subjectNotAllowed: { status: 401 | 403; message: string };
+  audienceMissing: string;
+  audienceNotAllowed: string;
+  claimMissing: (claim: string) => string;
+  claimNotAllowed: (claim: string) => string;
+}
+
+/** Signing algorithms accepted: asymmetric only (never `none`, never HMAC with a public key). */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** Tolerated difference between the provider's clock and ours for `exp` / `nbf` / `iat`. */
+const CLOCK_SKEW_SECONDS = 5;
+/** A token without `kid` is tried against every key only while the provider has this many. */
+const MAX_KEYS_WITHOUT_KID = 10;
+
+/** Tunables of the key cache (settings of the server). */
+export interface KeyCacheSettings {
+  allowPrivateUrls: boolean;
+  /** How long fetched keys are used before they are fetched again. */
+  keysMaxAgeMs: number;
+  /** Least time between two fetches caused by an unknown `kid` (a flood of bad tokens costs one fetch). */
+  minRefetchIntervalMs: number;
+  fetchTimeoutMs: number;
+}
+
+interface CachedKeys {
+  keys: { kid: string | undefined; key: KeyObject }[];
+  fetchedAt: number;
+  inflight: Promise<CachedKeys> | undefined;
+}
+
+const denied = (message: string) => unauthorized(`Access denied: ${message}`);
+
+/** Signing keys by source, fetched on first use and again on rotation; one instance per server. */
+export class SigningKeyCache {
+  readonly #entries = new Map<string, CachedKeys>();
+
+  constructor(
+    private readonly settings: KeyCacheSettings,
+    private readonly now: () => number,
+  ) {}
+
+  /** The keys of a source; `refresh` asks for a fresh fetch (rate-limited) when a `kid` was not found. */
+  async keys(source: Exclude<KeySource, { kind: 'static' }>, refresh = false): Promise<CachedKeys['keys']> {
+    const id = `${source.kind}|${source.kind === 'oidc' ? source.discoveryUrl : source.jwksUrl}|${sha(source.caCert)}`;
+    const entry = this.#entries.get(id);
+    const age = entry ? this.now() - entry.fetchedAt : Number.POSITIVE_INFINITY;
+    const stale = age > this.settings.keysMaxAgeMs || (refresh && age >= this.settings.minRefetchIntervalMs);
+    if (entry && !stale) return entry.keys;
+    if (entry?.inflight) return (await entry.inflight).keys;
+    const fetching = this.fetch(source).then(
+      (fetched) => {
+        this.#entries.set(id, fetched);
+        return fetched;
+      },
+      (error) => {
+        if (entry) entry.inflight = undefined;
+        throw error;
+      },
+    );
+    if (entry) entry.inflight = fetching;
+    else this.#entries.set(id, { keys: [], fetchedAt: Number.NEGATIVE_INFINITY, inflight: fetching });
+    try {
+      return (await fetching).keys;
+    } catch (error) {
+      if (!entry) this.#entries.delete(id);
+      throw error;
+    }
+  }
+
+  private async fetch(source: Exclude<KeySource, { kind: 'static' }>): Promise<CachedKeys> {
+    const options = {
+      caCert: source.caCert || undefined,
+      allowPrivate: this.settings.allowPrivateUrls,
+      timeoutMs: this.settings.fetchTimeoutMs,
+    };
+    let jwksUrl: string;
+    if (source.kind === 'oidc') {
+      const url = discoveryDocumentUrl(source.discoveryUrl);
+      let discovery: unknown;
+      try {
+        discovery = await fetchProviderJson(url, options);
+      } catch (error) {
+        throw denied(`Failed to fetch OIDC discovery document from ${url}: ${reason(error)}`);
+      }
+      const uri = (discovery as { jwks_uri?: unknown } | null)?.jwks_uri;
+      if (typeof uri !== 'string' || uri === '') throw denied('the OIDC discovery document has no jwks_uri');
+      jwksUrl = uri;
+    } else jwksUrl = source.jwksUrl;
+    let jwks: unknown;
+    try {
+      jwks = await fetchProviderJson(jwksUrl, options);
+    } catch (error) {
+      throw denied(`Failed to fetch JWKS from ${jwksUrl}: ${reason(error)}`);
+    }
+    const list = (jwks as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(list)) throw denied(`the JWKS at ${jwksUrl} has no keys array`);
+    const keys: CachedKeys['keys'] = [];
+    for (const jwk of list.slice(0, 100)) {
+      // Keys that are not public signing keys (symmetric, encryption-only, malformed) are skipped.
+      if (typeof jwk !== 'object' || jwk === null || (jwk as { use?: string }).use === 'enc') continue;
+      try {
+        const key = createPublicKey({ key: jwk as never, format: 'jwk' });
+        keys.push({
+          kid: typeof (jwk as { kid?: unknown }).kid === 'string' ? (jwk as { kid: string }).kid : undefined,
+          key,
+        });
+      } catch {}
+    }
+    return { keys, fetchedAt: this.now(), inflight: undefined };
+  }
+}
+
+/** `https://issuer/` → `https://issuer/.well-known/openid-configuration` (kept when already given). */
+export function discoveryDocumentUrl(discoveryUrl: string): string {
+  const trimmed = discoveryUrl.replace(/\/+$/, '');
+  return /\/\.well-known\/openid[-_]configuration$/.test(trimmed)
+    ? trimmed
+    : `${trimmed}/.well-known/openid-configuration`;
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+const reason = (error: unknown) => (error instanceof ProviderFetchError ? error.message : 'request failed');
+
+/** Static PEM keys parsed once per distinct set. */
+const staticKeys = new Map<string, KeyObject[]>();
+function staticKeysOf(pems: string[]): KeyObject[] {
+  const id = sha(pems.join('\n'));
+  let keys = staticKeys.get(id);
+  if (!keys) {
+    keys = pems.map((pem) => createPublicKey(pem));
+    if (staticKeys.size > 256) staticKeys.clear();
+    staticKeys.set(id, keys);
+  }
+  return keys;
+}
+
+/** jose's verdict as the contract words it. */
+function joseMessage(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'jwt expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return error.message;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'invalid signature';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return 'the token is signed with an algorithm that is not allowed';
+  if (error instanceof joseErrors.JOSEError) return error.message;
+  return 'invalid token';
+}
+
+/**
+ * Verifies `jwt` with the keys of `source` and checks the bound policy. Resolves to the verified
+ * claims; every refusal is the contract's 401 (or 403 where the method says so).
+ */
+export async function verifyExternalJwt(
+  jwt: string,
+  source: KeySource,
+  policy: BoundPolicy,
+  wording: RefusalWording,
+  cache: SigningKeyCache,
+  nowMs: number,
+): Promise<JWTPayload> {
+  let header: { kid?: string; alg?: string };
+  try {
+    header = decodeProtectedHeader(jwt);
+  } catch {
+    throw denied('the token is not a well-formed JWT');
+  }
+  const options = {
+    algorithms: ALGORITHMS,
+    clockTolerance: CLOCK_SKEW_SECONDS,
+    currentDate: new Date(nowMs),
+    ...(wording.issuer === 'jose' && policy.boundIssuer ? { issuer: policy.boundIssuer } : {}),
+  };
+  const verifyWith = async (key: KeyObject) => (await jwtVerify(jwt, key, options)).payload;
+
+  let payload: JWTPayload;
+  if (source.kind === 'static') {
+    const errors: string[] = [];
+    let verified: JWTPayload | undefined;
+    for (const key of staticKeysOf(source.publicKeys)) {
+      try {
+        verified = await verifyWith(key);
+        break;
+      } catch (error) {
+        errors.push(joseMessage(error));
+      }
+    }
+    if (!verified) throw denied(`JWT verification failed with all keys. Errors - ${errors.join('; ')}`);
+    payload = verified;
+  } else {
+    let keys = await cache.keys(source);
+    let candidates = header.kid === undefined ? keys : keys.filter((k) => k.kid === header.kid);
+    if (header.kid !== undefined && candidates.length === 0) {
+      // A key the cache does not know yet: the provider may have rotated. One rate-limited refetch.
+      keys = await cache.keys(source, true);
+      candidates = keys.filter((k) => k.kid === header.kid);
+      if (candidates.length === 0)
+        throw denied(`the signing key '${header.kid}' was not found in the provider's JWKS`);
+    }
+    if (header.kid === undefined && keys.length > MAX_KEYS_WITHOUT_KID)
+      throw denied(`the token has no kid and the provider publishes more than ${MAX_KEYS_WITHOUT_KID} keys`);
+    if (candidates.length === 0) throw denied("the provider's JWKS has no usable key");
+    let verified: JWTPayload | undefined;
+    let last: unknown;
+    for (const candidate of candidates) {
+      try {
+        verified = await verifyWith(candidate.key);
+        break;
+      } catch (error) {
+        last = error;
+        // Expiry or a claim failure is a verdict on the token, not on this key: stop trying others.
+        if (
+          !(
+            error instanceof joseErrors.JWSSignatureVerificationFailed ||
+            error instanceof joseErrors.JOSENotSupported
+          )
+        )
+          break;
+      }
+    }
+    if (!verified) throw denied(joseMessage(last));
+    payload = verified;
+  }
+  checkPolicy(payload, policy, wording);
+  return payload;
+}
+
+/** A claim by exact name, else by dotted path (`groups.admin` → `payload.groups.admin`). */
+export function claimAt(payload: Record<string, unknown>, path: string): unknown {
+  if (path in payload) return payload[path];
+  let current: unknown = payload;
+  for (const part of path.split('.')) {
+    if (typeof current !== 'object' || current === null || !(part in current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** Whether a claim value matches one allowed pattern: strings exact or by glob, booleans and integers by text, arrays by any element. */
+export function claimMatches(value: unknown, pattern: string): boolean {
+  if (Array.isArray(value)) return value.some((v) => claimMatches(v, pattern));
+  if (typeof value === 'string') return value === pattern || picomatch.isMatch(value, pattern);
+  if (typeof value === 'boolean') return String(value) === pattern.toLowerCase();
+  if (typeof value === 'number')
+    return Number.isFinite(value) && /^-?\d+(\.\d+)?$/.test(pattern) && Number(pattern) === value;
+  return false;
+}
+
+/** `"a, b,c "` → `["a", "b", "c"]`. */
+export const splitList = (list: string) =>
+  list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function checkPolicy(payload: JWTPayload, policy: BoundPolicy, wording: RefusalWording): void {
+  if (wording.issuer !== 'jose' && policy.boundIssuer && payload.iss !== policy.boundIssuer)
+    throw new ApiError(wording.issuer.status, 'ForbiddenError', wording.issuer.message);
+  if (policy.boundSubject) {
+    if (typeof payload.sub !== 'string') throw unauthorized(wording.subjectMissing);
+    if (!claimMatches(payload.sub, policy.boundSubject)) {
+      const { status, message } = wording.subjectNotAllowed;
+      throw status === 403 ? forbidden(message) : unauthorized(message);
+    }
+  }
+  const audiences = splitList(policy.boundAudiences);
+  if (audiences.length > 0) {
+    if (payload.aud === undefined) throw unauthorized(wording.audienceMissing);
+    if (!audiences.some((a) => claimMatches(payload.aud, a))) throw unauthorized(wording.audienceNotAllowed);
+  }
+  for (const [claim, allowed] of Object.entries(policy.boundClaims)) {
+    const value = claimAt(payload, claim);
+    if (value === undefined || value === null) throw unauthorized(wording.claimMissing(claim));
+    if (!splitList(allowed).some((pattern) => claimMatches(value, pattern)))
+      throw unauthorized(wording.claimNotAllowed(claim));
+  }
+}
