@@ -185,6 +185,22 @@ describe('OIDC Auth login', () => {
     );
   });
 
+  it('audits configuration changes, and drops claims over 32 KB from the login entry', async () => {
+    const { identityId } = await oidcIdentity();
+    await kms.admin('PATCH', `/api/v1/auth/oidc-auth/identities/${identityId}`, { accessTokenTTL: 100 });
+    await kms.admin('GET', `/api/v1/auth/oidc-auth/identities/${identityId}`);
+    const big = await provider.sign({ sub: SPIFFE_ID, aud: 'kms', padding: 'x'.repeat(33 * 1024) });
+    expect((await login(identityId, big)).status).toBe(200);
+    const logs = (await kms.admin('GET', '/api/v1/audit-logs?limit=1000')).auditLogs as {
+      event: { type: string; metadata: Record<string, unknown> };
+    }[];
+    const types = logs.map((l) => l.event.type);
+    for (const t of ['add-identity-oidc-auth', 'update-identity-oidc-auth', 'get-identity-oidc-auth'])
+      expect(types).toContain(t);
+    const entry = logs.find((l) => l.event.type === 'login-identity-oidc-auth')!;
+    expect(entry.event.metadata.claims).toEqual({ omitted: 'claims larger than 32 KB' });
+  });
+
   it('honours the uses limit and trusted IPs like any token', async () => {
     const { identityId } = await oidcIdentity({ accessTokenNumUsesLimit: 1 });
     const r = await login(identityId, await provider.svid({ spiffeId: SPIFFE_ID }));
