@@ -134,8 +134,9 @@ const withTtlRule = <S extends z.ZodRawShape>(shape: S) =>
 
 const loginBody = z.object({
   identityId: uuidSchema,
-  // A JWT-SVID is well under 4 KB; this bound keeps verification work and audit rows small.
-  jwt: z.string().trim().min(1).max(16384),
+  // A JWT-SVID is well under 4 KB, but OIDC ID tokens with group claims can run to tens of KB;
+  // this bound keeps the work of one login small.
+  jwt: z.string().trim().min(1).max(65536),
   organizationSlug: z.string().trim().max(64).optional(),
 });
 const identityParams = z.object({ identityId: uuidSchema });
