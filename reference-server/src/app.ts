@@ -57,12 +57,11 @@ export function createLogger(options: { level?: string; enabled?: boolean } = {}
  * RootKeyError when the configured root key cannot unwrap it.
  */
 export async function serverSigningSecret(store: Store, keys: KeyManager): Promise<Buffer> {
-  let config = await store.access.getConfig();
-  if (!config) {
-    config = { initialized: false, adminIdentityIds: [], jwtSecret: keys.wrapDataKey(newDataKey()) };
-    await store.access.saveConfig(config);
-  }
-  return keys.unwrapDataKey(config.jwtSecret);
+  const existing = await store.access.getConfig();
+  if (existing) return keys.unwrapDataKey(existing.jwtSecret);
+  const { plaintext, wrapped } = await keys.generateDataKey();
+  await store.access.saveConfig({ initialized: false, adminIdentityIds: [], jwtSecret: wrapped });
+  return plaintext;
 }
 
 /** Builds the shared context: data-key cache, lazily created JWT signing key. */
@@ -70,7 +69,14 @@ export function createContext(deps: AppDeps): ServerContext {
   const settings = serverSettingsSchema.parse(deps.settings ?? {});
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger({ enabled: false });
-  const dataKeys = new Map<string, DataKey>();
+  // Unwrapped project data keys by project id, with the wrapped form they came from: a re-wrapped
+  // key (root-key rotation, possibly by another replica) is unwrapped again.
+  const dataKeys = new Map<string, { wrapped: string; key: Promise<DataKey> }>();
+  const cachedDataKey = (project: ProjectRecord) => {
+    const entry = dataKeys.get(project.id);
+    return entry && entry.wrapped === project.dataKey.wrapped ? entry : undefined;
+  };
+  const settledKeys = new WeakMap<Promise<DataKey>, DataKey>();
   // The token-signing secret (wrapped by the root key in the server config) is unwrapped once;
   // the JWT key and the audit chain key both come from it.
   let signingSecret: Promise<Buffer> | undefined;
@@ -98,20 +104,40 @@ export function createContext(deps: AppDeps): ServerContext {
     ),
     logger,
     now,
-    audit: new AuditLog(deps.store.audit, now, settings.auditRetentionDays, () => {
-      auditKey ??= loadSigningSecret().then(auditChainKey);
-      return auditKey.catch((error) => {
-        auditKey = undefined;
-        throw error;
+    audit: new AuditLog(
+      deps.store.audit,
+      now,
+      settings.auditRetentionDays,
+      () => {
+        auditKey ??= loadSigningSecret().then(auditChainKey);
+        return auditKey.catch((error) => {
+          auditKey = undefined;
+          throw error;
+        });
+      },
+      () => deps.keys.describe().keyId,
+    ),
+    loadDataKey(project: ProjectRecord) {
+      const cached = cachedDataKey(project);
+      if (cached) return cached.key;
+      const key = deps.keys.unwrapDataKey(project.dataKey).then((raw) => {
+        const dataKey = toDataKey(raw);
+        raw.fill(0);
+        settledKeys.set(key, dataKey);
+        return dataKey;
       });
-    }),
+      const entry = { wrapped: project.dataKey.wrapped, key };
+      dataKeys.set(project.id, entry);
+      key.catch(() => {
+        if (dataKeys.get(project.id) === entry) dataKeys.delete(project.id);
+      });
+      return key;
+    },
     dataKey(project: ProjectRecord) {
-      const cacheKey = `${project.id}:${project.dataKey.keyId}:${project.dataKey.wrapped}`;
-      let key = dataKeys.get(cacheKey);
-      if (!key) {
-        key = toDataKey(deps.keys.unwrapDataKey(project.dataKey));
-        dataKeys.set(cacheKey, key);
-      }
+      const cached = cachedDataKey(project);
+      const key = cached && settledKeys.get(cached.key);
+      // Project routes load the key when they check access (auth/permissions.ts).
+      if (!key) throw new Error(`data key of project ${project.id} was not loaded`);
       return key;
     },
     jwtKey() {

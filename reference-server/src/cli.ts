@@ -3,11 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { verifyStoredAuditLog } from './audit/audit-log.js';
-import { LocalKeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
+import { serverSigningSecret } from './app.js';
+import { AuditLog, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
+import { keyManagerFromEnv } from './crypto/backends/index.js';
+import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
 import { devRootKey } from './dev/dev-root-key.js';
 import { type DevInstance, provisionDemo, reattachDemo } from './dev/provision-demo.js';
-import { type StartServerOptions, startServer } from './server.js';
+import { type RunningServer, type StartServerOptions, startServer } from './server.js';
 import { secureDataDir } from './store/database.js';
 import { createSqliteStore } from './store/store.js';
 
@@ -41,7 +43,7 @@ function envFlag(name: string, fallback: boolean): boolean {
  */
 function serverOptions(
   opts: { port: number; host: string; dataDir: string },
-  rootKey: string,
+  keyManager: KeyManager,
   mode: 'start' | 'dev',
 ): StartServerOptions {
   const rateLimitOff = ['off', 'false', '0'].includes((env.KMS_RATE_LIMIT ?? '').toLowerCase());
@@ -49,7 +51,7 @@ function serverOptions(
     port: opts.port,
     host: opts.host,
     dataDir: resolve(opts.dataDir),
-    rootEncryptionKey: rootKey,
+    keyManager,
     rateLimit: rateLimitOff ? false : {},
     logger: (env.KMS_LOG ?? 'off') !== 'off',
     settings: {
@@ -126,21 +128,48 @@ const program = new Command('kms-server')
   )
   .showHelpAfterError();
 
+/** The key manager `KMS_KEY_BACKEND` (or `NEW_KMS_KEY_BACKEND`) asks for, or exit naming what is wrong. */
+async function keyManagerOrExit(source: Record<string, string | undefined>, prefix: '' | 'NEW_' = '') {
+  try {
+    return await keyManagerFromEnv(source, prefix);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
+/** Starts the server, or exits at once with one line (a wrong root key, an unreachable backend, a busy port). */
+async function startOrExit(options: StartServerOptions) {
+  try {
+    return await startServer(options);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
+/** The boot line that names the root key in use (printed always, like the listen line). */
+function printKeyBackend(server: RunningServer) {
+  const { backend, keyId } = server.keyBackend;
+  process.stdout.write(`kms-server: key backend ready (backend ${backend}, keyId ${keyId})\n`);
+}
+
 program
   .command('start')
-  .description('Start an empty (not yet bootstrapped) server. Requires ROOT_ENCRYPTION_KEY.')
+  .description(
+    'Start an empty (not yet bootstrapped) server. The root key comes from KMS_KEY_BACKEND: local (ROOT_ENCRYPTION_KEY, the default), kms, vault-transit or aws-kms.',
+  )
   .option('--port <port>', 'TCP port', port, Number(env.PORT ?? 8080))
   .option('--host <host>', 'interface to bind', env.HOST ?? '127.0.0.1')
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
   .action(async (opts) => {
-    let rootKey: string;
-    try {
-      rootKey = parseRootKey(env.ROOT_ENCRYPTION_KEY).toString('base64');
-    } catch (error) {
-      fail((error as Error).message);
-    }
+    const keys = await keyManagerOrExit(env);
+    if (keys.describe().backend === 'local')
+      process.stderr.write(
+        'kms-server: warning: the root key lives in the process environment (ROOT_ENCRYPTION_KEY); ' +
+          'in production keep it in a KMS (KMS_KEY_BACKEND=kms, vault-transit or aws-kms)\n',
+      );
     prepareDataDir(resolve(opts.dataDir));
-    const server = await startServer(serverOptions(opts, rootKey, 'start'));
+    const server = await startOrExit(serverOptions(opts, keys, 'start'));
+    printKeyBackend(server);
     process.stdout.write(`kms-server listening on ${server.url} (data: ${resolve(opts.dataDir)})\n`);
     const config = await server.store.access.getConfig();
     if (!config?.initialized)
@@ -155,15 +184,21 @@ program
   .option('--host <host>', 'interface to bind', env.HOST ?? '127.0.0.1')
   .option('--data-dir <dir>', 'local data folder', env.KMS_DATA_DIR ?? './.kms-dev')
   .action(async (opts) => {
-    const root = devRootKey(resolve(opts.dataDir), env);
-    try {
-      parseRootKey(root.key, root.source);
-    } catch (error) {
-      fail((error as Error).message);
+    // Dev mode's local root key may come from a file it generates; other backends are used as configured.
+    const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
+    const root = local ? devRootKey(resolve(opts.dataDir), env) : undefined;
+    if (root) {
+      try {
+        parseRootKey(root.key, root.source);
+      } catch (error) {
+        fail((error as Error).message);
+      }
+      process.stdout.write(`kms-server dev: root key from ${root.source}\n`);
     }
-    process.stdout.write(`kms-server dev: root key from ${root.source}\n`);
+    const keys = await keyManagerOrExit(root ? { ...env, ROOT_ENCRYPTION_KEY: root.key } : env);
     prepareDataDir(resolve(opts.dataDir));
-    const server = await startServer(serverOptions(opts, root.key, 'dev'));
+    const server = await startOrExit(serverOptions(opts, keys, 'dev'));
+    printKeyBackend(server);
     onSignals(() => server.close());
     const config = await server.store.access.getConfig();
     let instance: DevInstance | undefined;
@@ -216,32 +251,63 @@ program
 program
   .command('rotate-root-key')
   .description(
-    'Re-wrap every data key under a new root key (server stopped). Old key: ROOT_ENCRYPTION_KEY; new: NEW_ROOT_ENCRYPTION_KEY',
+    'With the server stopped: re-wrap every data key from the current root key (KMS_KEY_BACKEND and its settings) ' +
+      'to a new one (NEW_KMS_KEY_BACKEND, or --to, with the same settings prefixed NEW_, e.g. NEW_ROOT_ENCRYPTION_KEY), in one transaction',
   )
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .option(
+    '--to <backend>',
+    'target backend: local, kms, vault-transit or aws-kms (default: NEW_KMS_KEY_BACKEND, else the current one)',
+  )
   .action(async (opts) => {
-    let oldKey: Buffer;
-    let newKey: Buffer;
+    const database = existingStore(resolve(opts.dataDir));
+    const from = await keyManagerOrExit(env);
+    const to = await keyManagerOrExit(
+      {
+        ...env,
+        NEW_KMS_KEY_BACKEND: opts.to ?? env.NEW_KMS_KEY_BACKEND ?? env.KMS_KEY_BACKEND,
+      },
+      'NEW_',
+    );
+    const source = from.describe();
+    const target = to.describe();
+    const store = createSqliteStore(database);
     try {
-      oldKey = parseRootKey(env.ROOT_ENCRYPTION_KEY);
-      newKey = parseRootKey(env.NEW_ROOT_ENCRYPTION_KEY, 'NEW_ROOT_ENCRYPTION_KEY');
-    } catch (error) {
-      fail((error as Error).message);
-    }
-    const oldManager = new LocalKeyManager(oldKey);
-    const newManager = new LocalKeyManager(newKey);
-    const store = createSqliteStore(existingStore(resolve(opts.dataDir)));
-    try {
-      const count = await store.rewrapKeys((wrapped) =>
-        newManager.wrapDataKey(oldManager.unwrapDataKey(wrapped)),
+      // Keys already under the target are left alone, so a second run after a success is a no-op.
+      const count = await store.rewrapKeys(async (wrapped) =>
+        wrapped.keyId === target.keyId ? undefined : to.wrapDataKey(await from.unwrapDataKey(wrapped)),
+      );
+      const secret = await serverSigningSecret(store, to);
+      const retention = env.KMS_AUDIT_RETENTION_DAYS ? positiveInt(env.KMS_AUDIT_RETENTION_DAYS) : 365;
+      const log = new AuditLog(
+        store.audit,
+        Date.now,
+        retention,
+        async () => auditChainKey(secret),
+        () => target.keyId,
+      );
+      await log.record(
+        {
+          type: 'rotate-root-key',
+          metadata: {
+            fromBackend: source.backend,
+            fromKeyId: source.keyId,
+            toBackend: target.backend,
+            rewrapped: count,
+          },
+        },
+        { type: 'operator', metadata: { command: 'kms-server rotate-root-key' } },
+        { ipAddress: null, userAgent: 'kms-server' },
       );
       process.stdout.write(
-        `re-wrapped ${count} keys under root key ${newManager.keyId.slice(0, 12)}…; start the server with the new ROOT_ENCRYPTION_KEY\n`,
+        count === 0
+          ? `nothing to re-wrap: every key is already wrapped by ${target.backend} ${target.keyId}\n`
+          : `re-wrapped ${count} keys from ${source.backend} ${source.keyId.slice(0, 48)} to ${target.backend} ${target.keyId.slice(0, 48)}; start the server with the new key backend settings\n`,
       );
     } catch (error) {
       fail(
-        error instanceof RootKeyError
-          ? error.message
+        error instanceof RootKeyError || error instanceof KeyBackendError
+          ? `${error.message}; nothing changed`
           : `rotation failed, nothing changed: ${(error as Error).message}`,
       );
     } finally {
@@ -254,23 +320,19 @@ program
   .description('Audit-log tools')
   .command('verify')
   .description(
-    "Walk the keyed hash chain to its sealed head and report the first broken link. Needs the root key: ROOT_ENCRYPTION_KEY, or the dev data folder's root.key",
+    "Walk the keyed hash chain to its sealed head and report the first broken link. Needs the root key: the KMS_KEY_BACKEND settings (ROOT_ENCRYPTION_KEY, or the dev data folder's root.key, for local)",
   )
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
   .action(async (opts) => {
     const dir = resolve(opts.dataDir);
     const database = existingStore(dir);
     const devKeyFile = join(dir, 'root.key');
-    let keys: LocalKeyManager;
-    try {
-      keys = new LocalKeyManager(
-        env.ROOT_ENCRYPTION_KEY || !existsSync(devKeyFile)
-          ? parseRootKey(env.ROOT_ENCRYPTION_KEY)
-          : parseRootKey(readFileSync(devKeyFile, 'utf8'), devKeyFile),
-      );
-    } catch (error) {
-      fail((error as Error).message);
-    }
+    const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
+    const keys = await keyManagerOrExit(
+      local && !env.ROOT_ENCRYPTION_KEY && existsSync(devKeyFile)
+        ? { ...env, ROOT_ENCRYPTION_KEY: readFileSync(devKeyFile, 'utf8').trim() }
+        : env,
+    );
     const store = createSqliteStore(database);
     let result: Awaited<ReturnType<typeof verifyStoredAuditLog>>;
     try {

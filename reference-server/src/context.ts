@@ -25,7 +25,9 @@ export interface ServerContext {
   logger: Logger;
   /** Milliseconds since the epoch; injectable so tests control time. */
   now(): number;
-  /** The project's data key, unwrapped once and cached in memory. */
+  /** Unwraps the project's data key through the key backend, once per project per process. */
+  loadDataKey(project: ProjectRecord): Promise<DataKey>;
+  /** The project's data key, already loaded by {@link ServerContext.loadDataKey} (access checks do it). */
   dataKey(project: ProjectRecord): DataKey;
   /** The HS256 key access tokens are signed with. */
   jwtKey(): Promise<KeyObject>;

@@ -7,7 +7,15 @@ import { type AppDeps, createApp, createContext, createLogger, serverSigningSecr
 import { type AuditVerification, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
 import { newTokenRecord, signAccessToken } from './auth/access-tokens.js';
 import { type RateLimitConfig, rateLimitSchema, type ServerSettingsInput } from './config.js';
-import { type KeyManager, LocalKeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
+import {
+  KeyBackendError,
+  type KeyBackendDescription,
+  type KeyManager,
+  LocalKeyManager,
+  parseRootKey,
+  RootKeyError,
+} from './crypto/key-manager.js';
+import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
 import { createSqliteStore, type Store } from './store/store.js';
 
@@ -21,8 +29,10 @@ export interface StartServerOptions {
   database?: string;
   /** Folder holding `kms.db` (created with mode 0700). */
   dataDir?: string;
-  /** Base64 of 32 bytes. @default a random key (fine for `:memory:`, fatal for data you want back) */
+  /** Base64 of 32 bytes, for the `local` key backend. @default a random key (fine for `:memory:`, fatal for data you want back) */
   rootEncryptionKey?: string;
+  /** The root-key backend (crypto/backends/). @default a `local` one from `rootEncryptionKey` */
+  keyManager?: KeyManager;
   /** `false` disables rate limiting; an object overrides buckets. @default the contract's community limits */
   rateLimit?: false | Partial<RateLimitConfig>;
   /** Other settings (audit retention, body limit, trust proxy). */
@@ -44,6 +54,8 @@ export interface RunningServer {
    * bootstrap token is gone from memory; nothing keeps it on disk). Undefined before bootstrap.
    */
   issueAdminToken(name?: string): Promise<string | undefined>;
+  /** The root-key backend and the id of the root key in use (never key material). */
+  keyBackend: KeyBackendDescription;
   /** Walks this server's keyed audit chain to its sealed head (what `kms-server audit verify` does). */
   verifyAuditLog(): Promise<AuditVerification>;
   /** Stops accepting connections, ends idle keep-alive sockets and closes the store. */
@@ -60,16 +72,32 @@ async function assertRootKeyOpens(store: Store, keys: KeyManager): Promise<void>
     (await store.access.getConfig())?.jwtSecret,
     (await store.projects.listProjects())[0]?.dataKey,
   ];
+  const { backend, keyId } = keys.describe();
+  const expected = wrapped.find(Boolean)?.keyId ?? keyId;
   try {
     await serverSigningSecret(store, keys);
-    for (const key of wrapped) if (key) keys.unwrapDataKey(key);
-  } catch {
-    const expected = wrapped.find(Boolean)?.keyId ?? 'unknown';
+    for (const key of wrapped) if (key) (await keys.unwrapDataKey(key)).fill(0);
+  } catch (error) {
+    if (error instanceof KeyBackendError)
+      throw new RootKeyError(`${error.message} (the store's keys are wrapped by root key ${expected})`);
     throw new RootKeyError(
-      `the root key does not open this store (backend local): the store expects root key id ${expected.slice(0, 16)}…, ` +
-        `the configured key has id ${keys.keyId.slice(0, 16)}…. Start with the key the data was written or last rotated with.`,
+      `the root key does not open this store (backend ${backend}): the store expects root key id ${expected.slice(0, 48)}…, ` +
+        `the configured key has id ${keyId.slice(0, 48)}…. Start with the key the data was written or last rotated with.`,
     );
   }
+}
+
+/** Every project's data key, unwrapped (for the one-off conversion of legacy rows at start). */
+async function unwrapAllDataKeys(store: Store, keys: KeyManager): Promise<Map<string, DataKey>> {
+  const dataKeys = new Map<string, DataKey>();
+  for (const project of await store.projects.listProjects()) {
+    try {
+      dataKeys.set(project.id, toDataKey(await keys.unwrapDataKey(project.dataKey)));
+    } catch {
+      // Left out: that project's legacy rows stay as they are and keep failing closed.
+    }
+  }
+  return dataKeys;
 }
 
 /** How often expired audit entries and dead access-token rows are deleted. */
@@ -77,21 +105,25 @@ const PURGE_INTERVAL_MS = 5 * 60_000;
 
 /** Starts the Hanzo KMS API on a loopback port (for tests, the CLI and `kms-server dev`). */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const rootKey = options.rootEncryptionKey
-    ? parseRootKey(options.rootEncryptionKey, 'rootEncryptionKey')
-    : randomBytes(32);
+  const keys =
+    options.keyManager ??
+    new LocalKeyManager(
+      options.rootEncryptionKey
+        ? parseRootKey(options.rootEncryptionKey, 'rootEncryptionKey')
+        : randomBytes(32),
+    );
   const database = options.database ?? (options.dataDir ? join(options.dataDir, 'kms.db') : ':memory:');
   const store = createSqliteStore(database);
-  const keys = new LocalKeyManager(rootKey);
   try {
     await assertRootKeyOpens(store, keys);
+    await store.audit.ensureHead(auditChainKey(await serverSigningSecret(store, keys)));
+    // Migration 3 needs the data keys: rows still in the legacy form are sealed again here.
+    if (await store.hasLegacySecrets(SEALED_PREFIX))
+      await store.resealLegacySecrets(SEALED_PREFIX, legacyResealer(await unwrapAllDataKeys(store, keys)));
   } catch (error) {
     await store.close();
     throw error;
   }
-  await store.audit.ensureHead(auditChainKey(await serverSigningSecret(store, keys)));
-  // Migration 3 needs the data keys: rows still in the legacy form are sealed again here.
-  await store.resealLegacySecrets(SEALED_PREFIX, legacyResealer(keys));
   const logger =
     typeof options.logger === 'object' ? options.logger : createLogger({ enabled: options.logger === true });
   const rateLimit: false | RateLimitConfig =
@@ -133,6 +165,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     url: `http://${urlHost}:${port}`,
     port,
     store,
+    keyBackend: keys.describe(),
     verifyAuditLog: () => verifyStoredAuditLog(store, keys),
     async issueAdminToken(name = 'Admin Token') {
       const ctx = createContext(deps);

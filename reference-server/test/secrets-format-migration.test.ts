@@ -60,7 +60,7 @@ describe('migration 3: one sealed ciphertext per secret row', () => {
     const store = createSqliteStore(join(dir, 'kms.db'));
     const stored = await store.projects.getProject(project.id);
     const dataKey = toDataKey(
-      new LocalKeyManager(Buffer.from(rootEncryptionKey, 'base64')).unwrapDataKey(stored!.dataKey),
+      await new LocalKeyManager(Buffer.from(rootEncryptionKey, 'base64')).unwrapDataKey(stored!.dataKey),
     );
     const plain: Record<string, { value: string; comment: string; metadata: typeof metadata }> = {
       'A:1': { value: 'a1', comment: 'comment-a', metadata },

@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmsAuthenticationError, KmsClient, KmsPermissionDeniedError } from '../src/index.js';
-import { loadStartServer, type Provisioned, ReferenceServer } from './reference-server.js';
+import { loadServerModule, loadStartServer, type Provisioned, ReferenceServer } from './reference-server.js';
 
 interface Provider {
   issuer: string;
@@ -11,8 +11,7 @@ interface Provider {
   svid(o?: { spiffeId?: string; audience?: string; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
 }
-const serverModule = '@hanzo/kms-server';
-const { startOidcProvider } = (await import(serverModule)) as { startOidcProvider: () => Promise<Provider> };
+const { startOidcProvider } = (await loadServerModule()) as { startOidcProvider: () => Promise<Provider> };
 const startServer = await loadStartServer();
 const SPIFFE_ID = 'spiffe://example.org/ns/prod/sa/api';
 

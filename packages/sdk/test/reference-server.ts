@@ -12,11 +12,18 @@ type StartServer = (options: {
   settings?: Record<string, unknown>;
 }) => Promise<RunningServer>;
 
-/** Loads `startServer` from the reference server package (built before this package's tests by turbo). */
+/**
+ * The reference server's built module. Loaded by path, not by package name: the server's `kms` key
+ * backend depends on this SDK, so a dependency back on the server would make a cycle. turbo.json
+ * builds the server before this package's tests.
+ */
+export async function loadServerModule(): Promise<Record<string, unknown>> {
+  return import(new URL('../../../reference-server/dist/index.js', import.meta.url).href);
+}
+
+/** Loads `startServer` from the reference server. */
 export async function loadStartServer(): Promise<StartServer> {
-  // A computed specifier keeps this package's typecheck independent of the server's build output.
-  const specifier = '@hanzo/kms-server';
-  const mod = (await import(specifier)) as { startServer?: StartServer };
+  const mod = (await loadServerModule()) as { startServer?: StartServer };
   if (typeof mod.startServer !== 'function') throw new Error('@hanzo/kms-server does not export startServer');
   return mod.startServer;
 }

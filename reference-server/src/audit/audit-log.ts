@@ -5,7 +5,8 @@ import { type AuditStore, GENESIS_HASH } from '../store/sqlite/audit-store.js';
 
 /** Who did it, as recorded (never a credential). */
 export interface AuditActor {
-  type: 'identity' | 'user' | 'unknownUser';
+  /** `operator`: a `kms-server` maintenance command run on the server's machine. */
+  type: 'identity' | 'user' | 'unknownUser' | 'operator';
   metadata: Record<string, unknown>;
 }
 
@@ -113,6 +114,27 @@ function canonicalV2(
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
+ * Events whose entries name the root key in force (`rootKeyId`): what the root key protects was
+ * written or used, so an operator sees a root-key rotation in the trail without the key appearing.
+ */
+const ROOT_KEY_EVENTS = new Set([
+  'create-secret',
+  'create-secrets',
+  'update-secret',
+  'update-secrets',
+  'delete-secret',
+  'delete-secrets',
+  'create-cmek',
+  'update-cmek',
+  'delete-cmek',
+  'cmek-encrypt',
+  'cmek-decrypt',
+  'cmek-sign',
+  'cmek-verify',
+  'rotate-root-key',
+]);
+
+/**
  * The one audit sink. Entries are written synchronously in the store, before the response,
  * each chained to the previous by an HMAC under the audit chain key, with a sealed head
  * record so that rewriting, deleting or truncating entries is detectable.
@@ -123,6 +145,8 @@ export class AuditLog {
     private readonly now: () => number,
     private readonly retentionDays: number,
     private readonly chainKey: () => Promise<AuditChainKey>,
+    /** Id of the root key in force (the key backend's `describe().keyId`). */
+    private readonly rootKeyId: () => string,
   ) {}
 
   async record(event: AuditEvent, actor: AuditActor, request: AuditRequestInfo): Promise<AuditRecord> {
@@ -133,7 +157,9 @@ export class AuditLog {
       projectId: event.projectId ?? null,
       projectName: event.projectName ?? null,
       eventType: event.type,
-      eventMetadata: event.metadata,
+      eventMetadata: ROOT_KEY_EVENTS.has(event.type)
+        ? { ...event.metadata, rootKeyId: this.rootKeyId() }
+        : event.metadata,
       actorType: actor.type,
       actorMetadata: actor.metadata,
       ipAddress: request.ipAddress,
@@ -209,6 +235,6 @@ export async function verifyStoredAuditLog(
   const config = await store.access.getConfig();
   if (!config)
     return { ok: false, entries: 0, brokenAt: { seq: 0, id: '-', reason: 'the store has no server config' } };
-  const key = auditChainKey(keys.unwrapDataKey(config.jwtSecret));
+  const key = auditChainKey(await keys.unwrapDataKey(config.jwtSecret));
   return verifyAuditChain(store.audit.all(), { key, head: await store.audit.head() });
 }

@@ -174,6 +174,8 @@ export async function accessFor(
     });
   }
   const roles = activeRoles(membership.roles, ctx.now());
+  // Every project-scoped request may need the data key: unwrap it now (a cache hit after the first).
+  await ctx.loadDataKey(project);
   const can = (action: ProjectAction, subject: ProjectSubject) => rolesAllow(roles, action, subject);
   return {
     project,

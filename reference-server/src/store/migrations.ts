@@ -343,6 +343,19 @@ export interface ResealedFields {
   metadataCiphertext: string;
 }
 
+/** Whether any secret row still needs {@link resealLegacySecretRows} (a cheap check at every start). */
+export function hasLegacySecretRows(db: Database.Database, sealedPrefix: string): boolean {
+  const n = sealedPrefix.length;
+  return Boolean(
+    db
+      .prepare(
+        `SELECT 1 FROM secrets WHERE substr(value_ciphertext, 1, ${n}) <> ? OR reminder_note IS NOT NULL
+         UNION ALL SELECT 1 FROM secret_versions WHERE substr(value_ciphertext, 1, ${n}) <> ? LIMIT 1`,
+      )
+      .get(sealedPrefix, sealedPrefix),
+  );
+}
+
 /**
  * Migration 3's row conversion: reseals every legacy row of `secrets` and `secret_versions`
  * (legacy value ciphertexts are plain base64, sealed ones start with `sealedPrefix`), and every

@@ -1,6 +1,11 @@
 import type { WrappedKey } from '../crypto/key-manager.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
-import { type LegacySecretRow, type ResealedFields, resealLegacySecretRows } from './migrations.js';
+import {
+  hasLegacySecretRows,
+  type LegacySecretRow,
+  type ResealedFields,
+  resealLegacySecretRows,
+} from './migrations.js';
 import { type AccessStore, SqliteAccessStore } from './sqlite/access-store.js';
 import { type AuditStore, SqliteAuditStore } from './sqlite/audit-store.js';
 import { type KmsKeyStore, SqliteKmsKeyStore } from './sqlite/kms-key-store.js';
@@ -19,10 +24,11 @@ export interface Store {
   readonly audit: AuditStore;
   readonly kmsKeys: KmsKeyStore;
   /**
-   * Root-key rotation: re-wraps every wrapped key (project data keys and the token
-   * signing key) in one transaction. Secret ciphertexts are untouched. Returns how many.
+   * Root-key rotation: re-wraps every wrapped key (project data keys and the token signing key)
+   * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing
+   * (already under the target key). Secret ciphertexts are untouched. Returns how many changed.
    */
-  rewrapKeys(rewrap: (key: WrappedKey) => WrappedKey): Promise<number>;
+  rewrapKeys(rewrap: (key: WrappedKey) => Promise<WrappedKey | undefined>): Promise<number>;
   /**
    * Migration 3: converts secret rows still holding three ciphertexts to the one sealed
    * ciphertext (`sealedPrefix`), in one transaction. Returns how many rows were converted.
@@ -31,6 +37,8 @@ export interface Store {
     sealedPrefix: string,
     reseal: (row: LegacySecretRow) => ResealedFields | undefined,
   ): Promise<number>;
+  /** Whether {@link Store.resealLegacySecrets} has anything to do. */
+  hasLegacySecrets(sealedPrefix: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -45,30 +53,43 @@ export function createSqliteStore(path: string): Store & { db: SqliteDatabase } 
     audit: new SqliteAuditStore(db),
     kmsKeys: new SqliteKmsKeyStore(db),
     async rewrapKeys(rewrap) {
+      // Re-wrapping may call a remote backend, so it happens before the one transaction that stores
+      // every new wrapped key; a key changed meanwhile fails the whole rotation (nothing is written).
+      const projects = db.prepare('SELECT id, data_key_wrapped, data_key_id FROM projects').all() as {
+        id: string;
+        data_key_wrapped: string;
+        data_key_id: string;
+      }[];
+      const config = db
+        .prepare('SELECT jwt_secret_wrapped, jwt_secret_key_id FROM server_config WHERE id = 1')
+        .get() as { jwt_secret_wrapped: string; jwt_secret_key_id: string } | undefined;
+      const projectKeys: { id: string; old: string; next: WrappedKey | undefined }[] = [];
+      for (const p of projects) {
+        const next = await rewrap({ wrapped: p.data_key_wrapped, keyId: p.data_key_id });
+        projectKeys.push({ id: p.id, old: p.data_key_wrapped, next });
+      }
+      const configKey = config
+        ? {
+            old: config.jwt_secret_wrapped,
+            next: await rewrap({ wrapped: config.jwt_secret_wrapped, keyId: config.jwt_secret_key_id }),
+          }
+        : undefined;
       return db
         .transaction(() => {
           let count = 0;
-          const projects = db.prepare('SELECT id, data_key_wrapped, data_key_id FROM projects').all() as {
-            id: string;
-            data_key_wrapped: string;
-            data_key_id: string;
-          }[];
           const updateProject = db.prepare(
-            'UPDATE projects SET data_key_wrapped = ?, data_key_id = ? WHERE id = ?',
+            'UPDATE projects SET data_key_wrapped = ?, data_key_id = ? WHERE id = ? AND data_key_wrapped = ?',
           );
-          for (const p of projects) {
-            const next = rewrap({ wrapped: p.data_key_wrapped, keyId: p.data_key_id });
-            updateProject.run(next.wrapped, next.keyId, p.id);
+          for (const p of projectKeys) {
+            if (!p.next) continue;
+            if (updateProject.run(p.next.wrapped, p.next.keyId, p.id, p.old).changes !== 1)
+              throw new Error(`the data key of project ${p.id} changed during the rotation`);
             count++;
           }
-          const config = db
-            .prepare('SELECT jwt_secret_wrapped, jwt_secret_key_id FROM server_config WHERE id = 1')
-            .get() as { jwt_secret_wrapped: string; jwt_secret_key_id: string } | undefined;
-          if (config) {
-            const next = rewrap({ wrapped: config.jwt_secret_wrapped, keyId: config.jwt_secret_key_id });
+          if (configKey?.next) {
             db.prepare(
-              'UPDATE server_config SET jwt_secret_wrapped = ?, jwt_secret_key_id = ? WHERE id = 1',
-            ).run(next.wrapped, next.keyId);
+              'UPDATE server_config SET jwt_secret_wrapped = ?, jwt_secret_key_id = ? WHERE id = 1 AND jwt_secret_wrapped = ?',
+            ).run(configKey.next.wrapped, configKey.next.keyId, configKey.old);
             count++;
           }
           return count;
@@ -77,6 +98,9 @@ export function createSqliteStore(path: string): Store & { db: SqliteDatabase } 
     },
     async resealLegacySecrets(sealedPrefix, reseal) {
       return resealLegacySecretRows(db, sealedPrefix, reseal);
+    },
+    async hasLegacySecrets(sealedPrefix) {
+      return hasLegacySecretRows(db, sealedPrefix);
     },
     async close() {
       if (db.open) db.close();

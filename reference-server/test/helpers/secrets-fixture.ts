@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
-import { LocalKeyManager } from '../../src/crypto/key-manager.js';
+import { testKeyManager } from './test-key-manager.js';
 import { createSqliteStore } from '../../src/store/store.js';
 
 /** A response as the tests look at it. */
@@ -60,7 +60,7 @@ export async function startSecretsFixture(options: { dbPath?: string } = {}): Pr
   const store = createSqliteStore(options.dbPath ?? ':memory:');
   const app = createApp({
     store,
-    keys: new LocalKeyManager(randomBytes(32)),
+    keys: await testKeyManager(),
     settings: { rateLimit: false },
   });
   const server = await new Promise<Server>((resolve) => {

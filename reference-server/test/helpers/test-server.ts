@@ -1,4 +1,5 @@
 import { type RunningServer, type StartServerOptions, startServer } from '../../src/server.js';
+import { testKeyManager } from './test-key-manager.js';
 
 /** A response as tests look at it. */
 export interface CallResult<T = any> {
@@ -44,7 +45,13 @@ export async function startTestServer(
   options: StartServerOptions & { bootstrap?: boolean } = {},
 ): Promise<TestServer> {
   const clock = new TestClock();
-  const server = await startServer({ rateLimit: false, now: clock.now, ...options });
+  const keyManager = options.keyManager ?? (options.rootEncryptionKey ? undefined : await testKeyManager());
+  const server = await startServer({
+    rateLimit: false,
+    now: clock.now,
+    ...options,
+    ...(keyManager ? { keyManager } : {}),
+  });
   const call = async (
     method: string,
     path: string,

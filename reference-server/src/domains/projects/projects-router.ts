@@ -5,7 +5,6 @@ import { accessFor, type ProjectAccess, projectAccess } from '../../auth/permiss
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
 import { audit, authOf } from '../../context.js';
-import { newDataKey } from '../../crypto/value-cipher.js';
 import { badRequest, forbidden, notFound } from '../../http/errors.js';
 import { parseBody, parseParams } from '../../http/validate.js';
 import type { EnvironmentRecord, ProjectRecord } from '../../store/records.js';
@@ -82,7 +81,7 @@ export function projectsRouter(ctx: ServerContext): Router {
       type: body.type,
       autoCapitalization: false,
       hasDeleteProtection: body.hasDeleteProtection,
-      dataKey: ctx.keys.wrapDataKey(newDataKey()),
+      dataKey: (await ctx.keys.generateDataKey()).wrapped,
       contentVersion: 1,
       createdAt: iso,
       updatedAt: iso,

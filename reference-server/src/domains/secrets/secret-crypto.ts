@@ -1,5 +1,4 @@
-import type { KeyManager } from '../../crypto/key-manager.js';
-import { type DataKey, decryptValue, encryptValue, toDataKey } from '../../crypto/value-cipher.js';
+import { type DataKey, decryptValue, encryptValue } from '../../crypto/value-cipher.js';
 import { ApiError } from '../../http/errors.js';
 import type { LegacySecretRow, ResealedFields } from '../../store/migrations.js';
 
@@ -154,11 +153,13 @@ export function openSecretLegacy(
 
 /**
  * The row conversion of migration 3 (see `Store.resealLegacySecrets`): opens a legacy row and
- * seals it again in the current form under the same binding. A row that fails its integrity
- * check is left alone (undefined).
+ * seals it again in the current form under the same binding, with the project data keys unwrapped
+ * beforehand (`dataKeys` by project id; the conversion runs inside one synchronous transaction).
+ * A row that fails its integrity check is left alone (undefined).
  */
-export function legacyResealer(keys: KeyManager): (row: LegacySecretRow) => ResealedFields | undefined {
-  const dataKeys = new Map<string, DataKey>();
+export function legacyResealer(
+  dataKeys: ReadonlyMap<string, DataKey>,
+): (row: LegacySecretRow) => ResealedFields | undefined {
   return (row) => {
     const binding: SecretRowBinding = {
       projectId: row.projectId,
@@ -167,19 +168,16 @@ export function legacyResealer(keys: KeyManager): (row: LegacySecretRow) => Rese
       key: row.key,
       version: row.version,
     };
-    const cacheKey = `${row.projectId}:${row.dataKey.keyId}:${row.dataKey.wrapped}`;
+    const dataKey = dataKeys.get(row.projectId);
+    // A project whose key did not unwrap: its rows stay as they are, reads report them as before.
+    if (!dataKey) return undefined;
     try {
-      let dataKey = dataKeys.get(cacheKey);
-      if (!dataKey) {
-        dataKey = toDataKey(keys.unwrapDataKey(row.dataKey));
-        dataKeys.set(cacheKey, dataKey);
-      }
       const plain = row.valueCiphertext.startsWith(SEALED_PREFIX)
         ? openSecret(dataKey, binding, row)
         : openSecretLegacy(dataKey, binding, row);
       return sealSecret(dataKey, binding, { ...plain, reminderNote: row.reminderNote ?? plain.reminderNote });
     } catch {
-      // A wrong root key or a tampered row: left as it is, reads report it as before.
+      // A tampered row: left as it is, reads report it as before.
       return undefined;
     }
   };
