@@ -2,6 +2,7 @@
 // JWT-SVIDs for spiffe://example.org/...), the workload run three ways as its README documents.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const kmsBin = join(root, 'node_modules', '.bin', 'kms');
+// The `kms` bin of @hanzo/kms-node, run with this Node (a fresh install links bins before the build).
+const kmsCli = join(
+  dirname(createRequire(import.meta.url).resolve('@hanzo/kms-node/package.json')),
+  'dist',
+  'cli.js',
+);
 const SPIFFE_ID = 'spiffe://example.org/ns/payments/sa/ledger';
 const DATABASE_URL = 'postgres://ledger:pw-spire-7c1d@db.internal/ledger';
 
@@ -59,8 +65,8 @@ describe('a SPIRE workload with OIDC Auth', () => {
   it('kms run injects the secrets, logging in with the SVID file', async () => {
     await writeSvid();
     const { stdout } = await run(
-      kmsBin,
-      ['run', '--', 'node', '-e', 'console.log(process.env.LEDGER_API_KEY)'],
+      process.execPath,
+      [kmsCli, 'run', '--', 'node', '-e', 'console.log(process.env.LEDGER_API_KEY)'],
       {
         env: workloadEnv(),
       },

@@ -107,33 +107,45 @@ export const DEFAULT_BOOT_TIMEOUT = 10_000;
 
 const envMergeValues = ['preserve', 'override', 'error'] as const;
 
-/** The zod schema of {@link KmsNodeOptions}: unknown keys are rejected so typos fail loudly. */
-export const kmsNodeOptionsSchema = z.strictObject({
-  siteUrl: z.optional(z.url({ protocol: /^https?$/ })),
-  authMethod: z.optional(z.enum(['universal-auth', 'oidc', 'jwt'])),
-  identityId: z.optional(z.string().check(z.minLength(1))),
-  jwtFile: z.optional(z.string().check(z.minLength(1))),
-  jwt: z.optional(z.string().check(z.minLength(1))),
-  clientId: z.optional(z.string().check(z.minLength(1))),
-  clientSecret: z.optional(z.string().check(z.minLength(1))),
-  projectId: z.optional(z.string().check(z.minLength(1))),
-  projectSlug: z.optional(z.string().check(z.minLength(1))),
-  environment: z.optional(z.string().check(z.minLength(1))),
-  secretPath: z.optional(z.string().check(z.startsWith('/'))),
-  recursive: z.optional(z.boolean()),
-  includeImports: z.optional(z.boolean()),
-  expandSecretReferences: z.optional(z.boolean()),
-  bootTimeout: z.optional(z.number().check(z.int(), z.positive())),
-  envMerge: z.optional(z.enum(envMergeValues)),
-  credentialsDir: z.optional(z.string().check(z.minLength(1))),
-  // process.env is not a plain object, so a record schema would refuse it.
-  env: z.optional(
-    z.custom<Record<string, string | undefined>>(
-      (v) => typeof v === 'object' && v !== null,
-      'must be an object',
+function buildOptionsSchema() {
+  return z.strictObject({
+    siteUrl: z.optional(z.url({ protocol: /^https?$/ })),
+    authMethod: z.optional(z.enum(['universal-auth', 'oidc', 'jwt'])),
+    identityId: z.optional(z.string().check(z.minLength(1))),
+    jwtFile: z.optional(z.string().check(z.minLength(1))),
+    jwt: z.optional(z.string().check(z.minLength(1))),
+    clientId: z.optional(z.string().check(z.minLength(1))),
+    clientSecret: z.optional(z.string().check(z.minLength(1))),
+    projectId: z.optional(z.string().check(z.minLength(1))),
+    projectSlug: z.optional(z.string().check(z.minLength(1))),
+    environment: z.optional(z.string().check(z.minLength(1))),
+    secretPath: z.optional(z.string().check(z.startsWith('/'))),
+    recursive: z.optional(z.boolean()),
+    includeImports: z.optional(z.boolean()),
+    expandSecretReferences: z.optional(z.boolean()),
+    bootTimeout: z.optional(z.number().check(z.int(), z.positive())),
+    envMerge: z.optional(z.enum(envMergeValues)),
+    credentialsDir: z.optional(z.string().check(z.minLength(1))),
+    // process.env is not a plain object, so a record schema would refuse it.
+    env: z.optional(
+      z.custom<Record<string, string | undefined>>(
+        (v) => typeof v === 'object' && v !== null,
+        'must be an object',
+      ),
     ),
-  ),
-});
+  });
+}
+
+let optionsSchema: ReturnType<typeof buildOptionsSchema> | undefined;
+
+/**
+ * The zod schema of {@link KmsNodeOptions}: unknown keys are rejected so typos fail loudly. Built on
+ * first use: constructing zod schemas at import would put their cost on every boot.
+ */
+export function kmsNodeOptionsSchema(): ReturnType<typeof buildOptionsSchema> {
+  optionsSchema ??= buildOptionsSchema();
+  return optionsSchema;
+}
 
 /** What is wrong with an explicit option: its name and the problem, never its value. */
 export interface OptionProblem {
@@ -158,7 +170,7 @@ export function findOptionProblem(
   options: unknown,
   optionsOf = '@hanzo/kms-node',
 ): OptionProblem | undefined {
-  const result = kmsNodeOptionsSchema.safeParse(options);
+  const result = kmsNodeOptionsSchema().safeParse(options);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {

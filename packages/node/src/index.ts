@@ -54,6 +54,7 @@ export {
   type SecretValues,
   withBootDeadline,
 } from './load-secrets.js';
+export { nodeHttpFetch } from './node-http-fetch.js';
 export { redactedRecord } from './redacted-record.js';
 export {
   applyToEnv,

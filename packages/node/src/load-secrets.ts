@@ -15,6 +15,7 @@ import {
   resolveConfig,
 } from './config.js';
 import { type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
+import { nodeHttpFetch } from './node-http-fetch.js';
 import { redactedRecord } from './redacted-record.js';
 
 /** Name of the variable set after a successful boot; its value is the config fingerprint. */
@@ -50,6 +51,7 @@ export function createClient(config: ResolvedKmsConfig, extra: { cacheTtl?: numb
   return new KmsClient({
     siteUrl: config.siteUrl,
     auth: clientAuth(config),
+    fetch: nodeHttpFetch,
     timeout: config.bootTimeout,
     deadline: config.bootTimeout,
     retry: {

@@ -15,6 +15,7 @@ import {
 import { KmsConfigError } from './errors.js';
 import { lazySchemas, nonEmptyString, parseInput } from './input-validation.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import type { FetchLike } from './transport.js';
 
 /** How the client authenticates. With this option the client logs in lazily, on its first request. */
 export type KmsAuthOptions =
@@ -77,8 +78,12 @@ export interface KmsClientOptions {
   headers?: Record<string, string>;
   /** `User-Agent` header value. @default "@hanzo/kms/<version>" */
   userAgent?: string;
-  /** The `fetch` implementation to use. @default globalThis.fetch (resolved at call time) */
-  fetch?: typeof globalThis.fetch;
+  /**
+   * The `fetch` implementation to use: `globalThis.fetch`, a wrapped one, or any {@link FetchLike}
+   * (the SDK reads only `status`, `headers.get()` and `text()` of the response).
+   * @default globalThis.fetch (resolved at call time)
+   */
+  fetch?: FetchLike;
 }
 
 const positiveInt = () => z.number().check(z.int(), z.positive());
@@ -124,7 +129,7 @@ const optionsSchema = lazySchemas(() => {
     deadline: z.optional(positiveInt()),
     headers: z.optional(z.record(z.string(), z.string())),
     userAgent: z.optional(nonEmptyString()),
-    fetch: z.optional(z.custom<typeof globalThis.fetch>((f) => typeof f === 'function')),
+    fetch: z.optional(z.custom<FetchLike>((f) => typeof f === 'function')),
   });
 });
 
@@ -137,7 +142,7 @@ export interface ResolvedClientOptions {
   timeout: number;
   deadline: number;
   headers: Record<string, string>;
-  fetch: typeof globalThis.fetch | undefined;
+  fetch: FetchLike | undefined;
 }
 
 /** The SDK version, sent in the default `User-Agent`. */

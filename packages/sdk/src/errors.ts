@@ -229,7 +229,7 @@ export interface CreateApiErrorInput extends KmsRequestInfo {
   /** Raw body text when it was not JSON. */
   text?: string | undefined;
   /** Response headers. */
-  headers?: Headers | undefined;
+  headers?: { get(name: string): string | null } | undefined;
   /** Strings the request carried that must never appear in the error (values, secrets, tokens). */
   sensitive: readonly string[];
 }

@@ -1,10 +1,11 @@
 /**
- * HTTP transport: one ofetch call per attempt (ofetch's own retries and timeout are off), wrapped in the
- * SDK's one retry loop and a per-attempt timeout composed with the caller's `AbortSignal`.
+ * HTTP transport: one `fetch` call per attempt, wrapped in the SDK's one retry loop and a per-attempt
+ * timeout composed with the caller's `AbortSignal`. Of the response it reads only `status`,
+ * `headers.get()` and `text()`, so any fetch-compatible function works (see {@link FetchLike}),
+ * including one over `node:http` that never loads Node's fetch implementation (`@hanzo/kms-node`).
  *
  * @module
  */
-import { createFetch } from 'ofetch';
 import {
   createApiError,
   KmsAbortError,
@@ -52,12 +53,34 @@ export interface ApiRequest {
   deadlineAt?: number;
 }
 
+/** Response headers, as much of `Headers` as the SDK reads. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+/** The part of a fetch `Response` the SDK uses. */
+export interface FetchLikeResponse {
+  status: number;
+  headers: HeaderReader;
+  text(): Promise<string>;
+}
+
+/**
+ * A fetch-compatible function: called with a URL string and `{ method, headers, body, signal }`
+ * (headers a plain object, body a string), it must resolve to something with `status`,
+ * `headers.get()` and `text()`. `globalThis.fetch` qualifies.
+ */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<FetchLikeResponse>;
+
 /** A successful (2xx or 304) response. */
 export interface ApiResponse<T> {
   status: number;
   /** Parsed JSON body; `undefined` for 304 and empty bodies. */
   data: T | undefined;
-  headers: Headers;
+  headers: HeaderReader;
 }
 
 /** Transport settings resolved from the client options. */
@@ -68,7 +91,7 @@ export interface TransportSettings {
   deadline: number;
   retry: RetryPolicy;
   headers: Record<string, string>;
-  fetch: typeof globalThis.fetch | undefined;
+  fetch: FetchLike | undefined;
 }
 
 class TimeoutSignal {
@@ -119,23 +142,14 @@ function sleep(ms: number, signal: AbortSignal | undefined, request: KmsRequestI
 
 /** Sends requests to the KMS API: serialisation, timeout, abort, retries and error mapping. */
 export class HttpTransport {
-  #fetcher: ReturnType<typeof createFetch> | undefined;
-
   constructor(private readonly settings: TransportSettings) {}
 
   /**
-   * Created at the first request: touching `globalThis.Headers` makes Node load its fetch implementation,
-   * which a constructor should not pay for. fetch itself is resolved at call time, so a fetch patched
-   * after construction (msw, instrumentation) is used.
+   * The fetch to use, resolved at each call: a fetch patched after construction (msw, instrumentation)
+   * is used, and nothing touches Node's fetch implementation before the first request.
    */
-  private get $fetch(): ReturnType<typeof createFetch> {
-    if (!this.#fetcher) {
-      const settings = this.settings;
-      const fetchImpl: typeof globalThis.fetch = (input, init) =>
-        (settings.fetch ?? globalThis.fetch)(input, init);
-      this.#fetcher = createFetch({ fetch: fetchImpl, Headers: globalThis.Headers });
-    }
-    return this.#fetcher;
+  private get fetch(): FetchLike {
+    return this.settings.fetch ?? (globalThis.fetch as unknown as FetchLike);
   }
 
   /** Sends `request`, retrying as the policy allows; resolves on 2xx/304, throws a {@link KmsError} otherwise. */
@@ -172,7 +186,7 @@ export class HttpTransport {
         throw error;
       }
       const { response, text } = outcome;
-      if (response.ok || response.status === 304) {
+      if ((response.status >= 200 && response.status < 300) || response.status === 304) {
         return {
           status: response.status,
           data: this.parseBody<T>(text, response, info),
@@ -205,7 +219,7 @@ export class HttpTransport {
     }
   }
 
-  private parseBody<T>(text: string, response: Response, info: KmsRequestInfo): T | undefined {
+  private parseBody<T>(text: string, response: FetchLikeResponse, info: KmsRequestInfo): T | undefined {
     if (response.status === 304 || text === '') return undefined;
     try {
       return JSON.parse(text) as T;
@@ -225,26 +239,25 @@ export class HttpTransport {
     request: ApiRequest,
     info: KmsRequestInfo,
     timeoutMs: number,
-  ): Promise<{ response: Response; text: string } | { error: KmsError }> {
+  ): Promise<{ response: FetchLikeResponse; text: string } | { error: KmsError }> {
     const signal = new TimeoutSignal(timeoutMs, request.requestOptions?.signal);
     try {
-      const query: Record<string, string> = {};
-      for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) query[k] = v;
-      const response = await this.$fetch.raw<string, 'text'>(this.settings.baseUrl + request.path, {
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        ...this.settings.headers,
+        ...callerHeaders(request.requestOptions?.headers),
+        ...request.headers,
+      };
+      const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const response = await this.fetch(this.settings.baseUrl + request.path + queryString(request.query), {
         method: request.method,
-        query,
-        body: request.body as Record<string, unknown> | undefined,
-        headers: {
-          ...this.settings.headers,
-          ...callerHeaders(request.requestOptions?.headers),
-          ...request.headers,
-        },
+        headers,
+        ...(body === undefined ? {} : { body }),
         signal: signal.controller.signal,
-        retry: false,
-        ignoreResponseError: true,
-        responseType: 'text',
       });
-      return { response, text: response._data ?? '' };
+      // The body is read inside the try, so a reset while reading is a connection error too.
+      return { response, text: await response.text() };
     } catch (cause) {
       if (signal.userAborted) return { error: abortError(info) };
       if (signal.timedOut) return { error: new KmsTimeoutError(info, timeoutMs) };
@@ -255,6 +268,15 @@ export class HttpTransport {
   }
 }
 
+/** `?a=1&b=2` from the defined entries of `query` (encoded as `URLSearchParams` does), or `''`. */
+function queryString(query: Record<string, string | undefined> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.append(k, v);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
 /** The caller's per-request headers, minus `Authorization` (only the SDK sets it, and never on auth calls). */
 function callerHeaders(headers: Record<string, string> | undefined): Record<string, string> {
   if (!headers) return {};
@@ -263,7 +285,7 @@ function callerHeaders(headers: Record<string, string> | undefined): Record<stri
   );
 }
 
-/** ofetch wraps the fetch failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
+/** fetch wraps the socket failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
 function connectionCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 4; depth++) {

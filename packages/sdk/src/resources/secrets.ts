@@ -383,6 +383,31 @@ export class SecretsBatch extends APIResource {
   }
 }
 
+/**
+ * kms-go's list post-processing of one response: secrets (de-duplicated when recursive, merged with
+ * imports when asked) sorted by key, as frozen snapshots that can be shared between calls.
+ */
+function processList(
+  data: { secrets?: unknown[]; imports?: WireImport[] } | undefined,
+  recursive: boolean,
+  includeImports: boolean,
+): { secrets: Secret[]; imports: SecretImportBlock[] } {
+  let secrets = (data?.secrets ?? []).map((s) => Object.freeze(toSecret(s)));
+  const imports: SecretImportBlock[] = (data?.imports ?? []).map((block) =>
+    Object.freeze({
+      secretPath: block.secretPath,
+      environment: block.environment,
+      secrets: (block.secrets ?? []).map((s) =>
+        Object.freeze(toSecret(s, { secretPath: block.secretPath, environment: block.environment })),
+      ),
+    }),
+  );
+  if (recursive) secrets = dedupeByKey(secrets);
+  if (includeImports) secrets = mergeImports(secrets, imports);
+  sortByKey(secrets);
+  return { secrets, imports };
+}
+
 /** `client.secrets`: read and write secrets (v3 raw endpoints). */
 export class Secrets extends APIResource {
   /** Batch writes. */
@@ -424,20 +449,20 @@ export class Secrets extends APIResource {
       },
       { ...scopeOf(project, p), recursive, crossPath: expand || includeImports },
     );
-    let secrets = (data?.secrets ?? []).map((s) => toSecret(s));
-    const imports: SecretImportBlock[] = (data?.imports ?? []).map((block) => ({
-      secretPath: block.secretPath,
-      environment: block.environment,
-      secrets: (block.secrets ?? []).map((s) =>
-        toSecret(s, { secretPath: block.secretPath, environment: block.environment }),
-      ),
-    }));
-    if (recursive) secrets = dedupeByKey(secrets);
-    if (includeImports) secrets = mergeImports(secrets, imports);
-    sortByKey(secrets);
+    // A cache hit hands back the same response object: its post-processing is done once, not per hit.
+    let processed = data ? this.#processed.get(data) : undefined;
+    if (!processed) {
+      processed = processList(data, recursive, includeImports);
+      if (data) this.#processed.set(data, processed);
+    }
+    // (data is never shared between list calls that differ in recursive / includeImports: both are in the query)
+    const secrets = processed.secrets.slice();
     if (p.attachToProcessEnv) attachToProcessEnv(secrets, p.overrideEnv ?? false);
-    return { secrets, imports, stale };
+    return { secrets, imports: processed.imports.slice(), stale };
   }
+
+  /** Post-processed lists by the response they came from (the cache keeps the response alive). */
+  readonly #processed = new WeakMap<object, { secrets: Secret[]; imports: SecretImportBlock[] }>();
 
   /** Reads one secret (`GET /api/v3/secrets/raw/:secretName`). */
   async retrieve(params: RetrieveSecretParams, requestOptions?: RequestOptions): Promise<Secret> {

@@ -1,0 +1,71 @@
+/**
+ * A {@link FetchLike} over `node:http` / `node:https` with keep-alive, for the SDK client that
+ * kms-node builds. On Node the first `fetch()` loads undici (tens of milliseconds, several MB), which
+ * a boot that only needs one login and one list should not pay; `node:http` is already loaded.
+ * Proxies, `NODE_EXTRA_CA_CERTS` and `--use-openssl-ca` apply as for any `node:https` request.
+ *
+ * @module
+ */
+import type http from 'node:http';
+import type { FetchLike, FetchLikeResponse } from '@hanzo/kms';
+
+type HttpModule = typeof http;
+type Client = { request: HttpModule['request']; agent: http.Agent };
+
+/**
+ * Loads `node:http` or `node:https`. `process.getBuiltinModule` skips the ES module namespace, whose
+ * creation for `node:http` evaluates its lazy exports (among them undici's WebSocket: ~17 MB and
+ * ~25 ms), the very cost this module exists to avoid.
+ */
+async function builtin(name: 'node:http' | 'node:https'): Promise<HttpModule> {
+  const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  return (getBuiltinModule ? getBuiltinModule(name) : (await import(name)).default) as HttpModule;
+}
+
+/** Keep-alive agents shared by every client of the process; idle sockets never hold the process open. */
+const clients = new Map<string, Promise<Client>>();
+function clientFor(protocol: string): Promise<Client> {
+  let client = clients.get(protocol);
+  if (!client) {
+    // node:https (TLS) is only loaded for a server with an https URL.
+    client = builtin(protocol === 'https:' ? 'node:https' : 'node:http').then((module) => {
+      const agent = new module.Agent({ keepAlive: true });
+      agent.on('free', (socket) => socket.unref());
+      return { request: module.request, agent };
+    });
+    clients.set(protocol, client);
+  }
+  return client;
+}
+
+/** `fetch` for the SDK's transport on Node, without undici. */
+export const nodeHttpFetch: FetchLike = async (url, init) => {
+  const target = new URL(url);
+  const { request: send, agent } = await clientFor(target.protocol);
+  return new Promise<FetchLikeResponse>((resolve, reject) => {
+    const request = send(
+      target,
+      { method: init.method, headers: init.headers, agent, signal: init.signal },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: {
+              get(name) {
+                const value = response.headers[name.toLowerCase()];
+                return value === undefined ? null : Array.isArray(value) ? value.join(', ') : String(value);
+              },
+            },
+            text: async () => body,
+          });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(init.body);
+  });
+};
