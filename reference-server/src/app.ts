@@ -10,6 +10,7 @@ import type { ServerContext } from './context.js';
 import type { KeyManager } from './crypto/key-manager.js';
 import { type DataKey, newDataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
+import { SealedListings } from './domains/secrets/sealed-listings.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
 import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
 import { projectsRouter } from './domains/projects/projects-router.js';
@@ -93,6 +94,7 @@ export function createContext(deps: AppDeps): ServerContext {
     store: deps.store,
     keys: deps.keys,
     settings,
+    sealedListings: new SealedListings(),
     signingKeys: new SigningKeyCache(
       {
         allowPrivateUrls: settings.oidc.allowPrivateUrls,

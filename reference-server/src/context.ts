@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
 import type { SigningKeyCache } from './auth/external-jwt.js';
+import type { SealedListings } from './domains/secrets/sealed-listings.js';
 import type { ServerSettings } from './config.js';
 import type { KeyObject } from 'node:crypto';
 import type { KeyManager } from './crypto/key-manager.js';
@@ -31,6 +32,8 @@ export interface ServerContext {
   dataKey(project: ProjectRecord): DataKey;
   /** The HS256 key access tokens are signed with. */
   jwtKey(): Promise<KeyObject>;
+  /** Sealed copies of recent secrets listings, by ETag (domains/secrets/sealed-listings.ts). */
+  sealedListings: SealedListings;
   /** Identity providers' signing keys (OIDC and JWT Auth), cached across logins. */
   signingKeys: SigningKeyCache;
 }

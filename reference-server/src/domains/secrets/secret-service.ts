@@ -117,22 +117,19 @@ export interface ListSecretsInput {
 
 export type ListSecretsResult =
   | { notModified: true; etag: string }
-  | { notModified: false; etag: string; body: { secrets: unknown[]; imports: unknown[] } };
+  /** `json`: the response body `{ secrets, imports }`, serialised (it may come from a sealed copy). */
+  | { notModified: false; etag: string; json: string };
 
 /**
- * The list ETag: project content version, caller and roles, and the normalised query. It costs
- * no secret read, so a poll with a matching `If-None-Match` is answered before any decryption.
+ * A listing's slot (the project, caller, roles and normalised query) and its ETag (the slot at the
+ * project's current content version). It costs no secret read, so a poll with a matching
+ * `If-None-Match` is answered before any decryption.
  */
-export function listETag(caller: Caller, input: ListSecretsInput) {
+function listingOf(caller: Caller, input: ListSecretsInput): { slot: string; etag: string } {
   const { project, roles } = caller.access;
-  const basis = JSON.stringify([
-    project.id,
-    project.contentVersion,
-    caller.auth.identity.id,
-    [...roles].sort(),
-    input,
-  ]);
-  return `"${createHash('sha256').update(basis).digest('base64url')}"`;
+  const slot = JSON.stringify([project.id, caller.auth.identity.id, [...roles].sort(), input]);
+  const etag = `"${createHash('sha256').update(`${slot}|${project.contentVersion}`).digest('base64url')}"`;
+  return { slot, etag };
 }
 
 /** Whether an `If-None-Match` header matches the ETag (weak comparison, `*` included). */
@@ -161,8 +158,21 @@ export async function listSecrets(
   const scope = new ProjectScope(ctx, caller);
   const at = await locate(scope, input.environment, input.secretPath, 'SecretPathNotFound');
 
-  const etag = listETag(caller, input);
+  const { slot, etag } = listingOf(caller, input);
   if (etagMatches(ifNoneMatch, etag)) return { notModified: true, etag };
+
+  const listed = (numberOfSecrets: number) =>
+    caller.audit({
+      type: 'get-secrets',
+      metadata: { environment: at.env.slug, secretPath: at.path, numberOfSecrets },
+    });
+  // The ETag names the project's content version, the caller, its roles and the query: an identical
+  // earlier request produced this very body, so its sealed copy (sealed-listings.ts) is served.
+  const sealed = ctx.sealedListings.open(slot, etag);
+  if (sealed) {
+    await listed(sealed.count);
+    return { notModified: false, etag, json: sealed.json };
+  }
 
   const tree = await scope.tree(at.env);
   const folders = input.recursive ? tree.subtree(at.folder) : [at.folder];
@@ -249,11 +259,10 @@ export async function listSecrets(
     }
   }
 
-  await caller.audit({
-    type: 'get-secrets',
-    metadata: { environment: at.env.slug, secretPath: at.path, numberOfSecrets: items.length },
-  });
-  return { notModified: false, etag, body: { secrets: items, imports } };
+  const json = JSON.stringify({ secrets: items, imports });
+  ctx.sealedListings.seal(slot, etag, json, items.length);
+  await listed(items.length);
+  return { notModified: false, etag, json };
 }
 
 // ---------------------------------------------------------------------------------------------

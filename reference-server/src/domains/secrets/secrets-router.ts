@@ -53,7 +53,7 @@ export function secretsRouter(ctx: ServerContext): Router {
       res.status(304).end();
       return;
     }
-    res.json(result.body);
+    res.type('application/json').send(result.json);
   });
 
   router.get('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
