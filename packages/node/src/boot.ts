@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { isMainThread } from 'node:worker_threads';
 import { KmsBootError } from './boot-error.js';
+import { builtin } from './builtins.js';
 import { configFingerprint } from './config.js';
 import { BOOT_MARKER, type LoadSecretsReport, loadSecrets, resolveOrThrow } from './load-secrets.js';
 
@@ -43,7 +43,7 @@ export async function bootFromEnvironment(options: BootOptions = {}): Promise<Bo
   const env = options.env ?? process.env;
   const stderr = options.stderr ?? process.stderr;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  if (!isMainThread) return { loaded: false, skipped: 'worker-thread' };
+  if (!builtin('node:worker_threads').isMainThread) return { loaded: false, skipped: 'worker-thread' };
   if (isDisabled(env.KMS_DISABLE)) return { loaded: false, skipped: 'disabled' };
   try {
     const marker = env[BOOT_MARKER];

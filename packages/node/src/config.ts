@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { KmsNodeConfigError } from './boot-error.js';
+import { builtin } from './builtins.js';
 import type { KmsAuthOptions } from '@hanzo/kms';
 import { clientAuthOf, type KmsNodeOptions, type ResolvedKmsConfig, resolveConfigFromEnv } from './env.js';
 
@@ -17,7 +16,7 @@ export * from './env.js';
 function fromFile(path: string): string | undefined {
   let isFile: boolean;
   try {
-    isFile = statSync(path).isFile();
+    isFile = builtin('node:fs').statSync(path).isFile();
   } catch (error) {
     if (
       (error as NodeJS.ErrnoException).code === 'ENOENT' ||
@@ -32,7 +31,7 @@ function fromFile(path: string): string | undefined {
   if (!isFile) throw new KmsNodeConfigError(path, 'is not a regular file');
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = builtin('node:fs').readFileSync(path, 'utf8');
   } catch (error) {
     throw new KmsNodeConfigError(
       path,
@@ -47,7 +46,7 @@ function fromFile(path: string): string | undefined {
 /** Node's {@link CredentialFileReader}: `credentialsDir/fileName`, read with `node:fs`. */
 function readCredentialFile(credentialsDir: string, fileName: 'clientId' | 'clientSecret') {
   // The directory comes from configuration at run time: tell Next's file tracing not to follow it.
-  const path = join(/*turbopackIgnore: true*/ credentialsDir, fileName);
+  const path = builtin('node:path').join(/*turbopackIgnore: true*/ credentialsDir, fileName);
   return { path, value: fromFile(path) };
 }
 

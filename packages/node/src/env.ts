@@ -199,6 +199,10 @@ export function findOptionProblem(
 }
 
 function checkOptions(options: KmsNodeOptions): KmsNodeOptions {
+  // The boot passes only an environment: nothing for the schema to check, and building it costs.
+  const keys = Object.keys(options);
+  if (keys.every((k) => k === 'env') && (options.env === undefined || typeof options.env === 'object'))
+    return options;
   const problem = findOptionProblem(options);
   if (problem) throw new KmsNodeConfigError(`option ${problem.field}`, problem.problem);
   return options;

@@ -8,19 +8,10 @@
  */
 import type http from 'node:http';
 import type { FetchLike, FetchLikeResponse } from '@hanzo/kms';
+import { builtin } from './builtins.js';
 
 type HttpModule = typeof http;
 type Client = { request: HttpModule['request']; agent: http.Agent };
-
-/**
- * Loads `node:http` or `node:https`. `process.getBuiltinModule` skips the ES module namespace, whose
- * creation for `node:http` evaluates its lazy exports (among them undici's WebSocket: ~17 MB and
- * ~25 ms), the very cost this module exists to avoid.
- */
-async function builtin(name: 'node:http' | 'node:https'): Promise<HttpModule> {
-  const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  return (getBuiltinModule ? getBuiltinModule(name) : (await import(name)).default) as HttpModule;
-}
 
 /** Keep-alive agents shared by every client of the process; idle sockets never hold the process open. */
 const clients = new Map<string, Promise<Client>>();
@@ -28,11 +19,14 @@ function clientFor(protocol: string): Promise<Client> {
   let client = clients.get(protocol);
   if (!client) {
     // node:https (TLS) is only loaded for a server with an https URL.
-    client = builtin(protocol === 'https:' ? 'node:https' : 'node:http').then((module) => {
-      const agent = new module.Agent({ keepAlive: true });
-      agent.on('free', (socket) => socket.unref());
-      return { request: module.request, agent };
-    });
+    // builtins.ts: an ES import of node:http would load undici's WebSocket (~17 MB), the cost avoided here.
+    client = Promise.resolve(builtin(protocol === 'https:' ? 'node:https' : 'node:http') as HttpModule).then(
+      (module) => {
+        const agent = new module.Agent({ keepAlive: true });
+        agent.on('free', (socket) => socket.unref());
+        return { request: module.request, agent };
+      },
+    );
     clients.set(protocol, client);
   }
   return client;
