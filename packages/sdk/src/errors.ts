@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { HeaderReader } from './transport.js';
 
 const REDACTED = '[REDACTED]';
 
@@ -229,7 +230,7 @@ export interface CreateApiErrorInput extends KmsRequestInfo {
   /** Raw body text when it was not JSON. */
   text?: string | undefined;
   /** Response headers. */
-  headers?: { get(name: string): string | null } | undefined;
+  headers?: HeaderReader | undefined;
   /** Strings the request carried that must never appear in the error (values, secrets, tokens). */
   sensitive: readonly string[];
 }

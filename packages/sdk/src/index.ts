@@ -57,6 +57,7 @@ export type {
   KmsEncryptionAlgorithm,
   KmsEncryptParams,
   KmsKey,
+  KmsKeyPage,
   KmsKeyUsage,
   KmsPublicKey,
   KmsSignature,

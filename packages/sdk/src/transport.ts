@@ -55,13 +55,17 @@ export interface ApiRequest {
 
 /** Response headers, as much of `Headers` as the SDK reads. */
 export interface HeaderReader {
+  /** The header's value (case-insensitive name), or `null` when absent. */
   get(name: string): string | null;
 }
 
 /** The part of a fetch `Response` the SDK uses. */
 export interface FetchLikeResponse {
+  /** HTTP status code. */
   status: number;
+  /** Response headers. */
   headers: HeaderReader;
+  /** The whole body as text. */
   text(): Promise<string>;
 }
 

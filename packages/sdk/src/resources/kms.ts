@@ -71,12 +71,17 @@ export type CreateKmsKeyParams = {
   description?: string;
 } & (
   | {
-      /** @default "encrypt-decrypt" */
+      /** What the key is for. @default "encrypt-decrypt" */
       keyUsage?: 'encrypt-decrypt';
-      /** @default "aes-256-gcm" */
+      /** The symmetric algorithm. @default "aes-256-gcm" */
       encryptionAlgorithm?: KmsEncryptionAlgorithm;
     }
-  | { keyUsage: 'sign-verify'; encryptionAlgorithm: KmsSigningKeyAlgorithm }
+  | {
+      /** A signing key. */
+      keyUsage: 'sign-verify';
+      /** Its key type: RSA 4096 or ECC P-256. */
+      encryptionAlgorithm: KmsSigningKeyAlgorithm;
+    }
 );
 
 /** Parameters of {@link KmsKeys.list}. */
@@ -91,6 +96,14 @@ export interface ListKmsKeysParams {
   orderDirection?: 'asc' | 'desc';
   /** Only keys whose name contains this text. */
   search?: string;
+}
+
+/** One page of {@link KmsKeys.list}. */
+export interface KmsKeyPage {
+  /** The keys of this page. */
+  keys: KmsKey[];
+  /** Keys matching the query in all pages. */
+  totalCount: number;
 }
 
 /** Parameters of {@link KmsKeys.update}: at least one change. */
@@ -109,9 +122,22 @@ export interface UpdateKmsKeyParams {
 export type KmsBytes = string | Uint8Array;
 
 /** Parameters of {@link Kms.encrypt}: `plaintext`, or `plaintextBase64` when you already hold base64. */
-export type KmsEncryptParams = { keyId: string } & (
-  | { /** Text (UTF-8) or bytes, at most 4096 bytes. */ plaintext: KmsBytes; plaintextBase64?: never }
-  | { /** The wire form: base64 of at most 4096 bytes. */ plaintextBase64: string; plaintext?: never }
+export type KmsEncryptParams = {
+  /** Key id of an `encrypt-decrypt` key. */
+  keyId: string;
+} & (
+  | {
+      /** Text (UTF-8) or bytes, at most 4096 bytes. */
+      plaintext: KmsBytes;
+      /** Not with `plaintext`. */
+      plaintextBase64?: never;
+    }
+  | {
+      /** The wire form: base64 of at most 4096 bytes. */
+      plaintextBase64: string;
+      /** Not with `plaintextBase64`. */
+      plaintext?: never;
+    }
 );
 
 /** Parameters of {@link Kms.decrypt}. */
@@ -124,8 +150,18 @@ export interface KmsDecryptParams {
 
 /** The data of a sign or verify call: `data`, or `dataBase64` when you already hold base64. */
 export type KmsSignedData =
-  | { /** Text (UTF-8) or bytes, at most 4096 bytes. */ data: KmsBytes; dataBase64?: never }
-  | { /** The wire form: base64 of at most 4096 bytes. */ dataBase64: string; data?: never };
+  | {
+      /** Text (UTF-8) or bytes, at most 4096 bytes. */
+      data: KmsBytes;
+      /** Not with `data`. */
+      dataBase64?: never;
+    }
+  | {
+      /** The wire form: base64 of at most 4096 bytes. */
+      dataBase64: string;
+      /** Not with `dataBase64`. */
+      data?: never;
+    };
 
 /** Parameters of {@link Kms.sign}. */
 export type KmsSignParams = {
@@ -330,10 +366,7 @@ export class KmsKeys extends APIResource {
   }
 
   /** A page of a project's keys, ordered by name, with the total count (`GET /api/v1/kms/keys`). */
-  async list(
-    params: ListKmsKeysParams,
-    requestOptions?: RequestOptions,
-  ): Promise<{ keys: KmsKey[]; totalCount: number }> {
+  async list(params: ListKmsKeysParams, requestOptions?: RequestOptions): Promise<KmsKeyPage> {
     const p = parseInput(schemas().list, params);
     const { data } = await this.context.request<{ keys: KmsKey[]; totalCount: number }>({
       method: 'GET',
