@@ -8,7 +8,7 @@ import { SigningKeyCache } from './auth/external-jwt.js';
 import { type ServerSettingsInput, serverSettingsSchema } from './config.js';
 import type { ServerContext } from './context.js';
 import type { KeyManager } from './crypto/key-manager.js';
-import { type DataKey, newDataKey, toDataKey } from './crypto/value-cipher.js';
+import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
 import { SealedListings } from './domains/secrets/sealed-listings.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';

@@ -429,9 +429,7 @@ describe('third-party clients', () => {
       .create({
         projectId: project.id,
         name: 'from-infisical',
-        // biome-ignore lint/suspicious/noExplicitAny: the peer's enum types are not exported by name
         keyUsage: 'encrypt-decrypt' as any,
-        // biome-ignore lint/suspicious/noExplicitAny: as above
         encryptionAlgorithm: 'aes-256-gcm' as any,
       });
     expect(key.name).toBe('from-infisical');
@@ -451,7 +449,6 @@ describe('third-party clients', () => {
       .sign({
         keyId: eccKeyId,
         data: b64('payload'),
-        // biome-ignore lint/suspicious/noExplicitAny: as above
         signingAlgorithm: 'ECDSA_SHA_256' as any,
       });
     const verified = await sdk
@@ -461,7 +458,6 @@ describe('third-party clients', () => {
         keyId: eccKeyId,
         data: b64('payload'),
         signature: signed.signature,
-        // biome-ignore lint/suspicious/noExplicitAny: as above
         signingAlgorithm: 'ECDSA_SHA_256' as any,
       });
     expect(verified.signatureValid).toBe(true);

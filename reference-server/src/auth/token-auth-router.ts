@@ -70,7 +70,7 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
 
   async function tokenInCallerOrg(req: Parameters<typeof authOf>[0], tokenId: string) {
     const token = await access.getAccessToken(tokenId);
-    if (!token || token.authMethod !== 'token-auth') throw notFound(`Token with ID ${tokenId} not found`);
+    if (token?.authMethod !== 'token-auth') throw notFound(`Token with ID ${tokenId} not found`);
     await identityToManage(ctx, authOf(req), token.identityId);
     return token;
   }

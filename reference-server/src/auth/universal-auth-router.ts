@@ -125,7 +125,7 @@ export function universalAuthRouter(ctx: ServerContext): Router {
     const method = (await access.getAuthMethodByClientId(body.clientId)) as
       | AuthMethodRecord<UniversalAuthConfig>
       | undefined;
-    if (!method || method.method !== 'universal-auth') throw unauthorized('Invalid credentials');
+    if (method?.method !== 'universal-auth') throw unauthorized('Invalid credentials');
     if (!isIpTrusted(req.ip, method.config.clientSecretTrustedIps)) {
       throw forbidden('You are not allowed to access this resource from the current IP address');
     }

@@ -30,6 +30,3 @@ export function decryptValue(dataKey: DataKey, stored: string, associatedData: s
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
 }
-
-/** A fresh random data key. */
-export const newDataKey = () => randomBytes(32);

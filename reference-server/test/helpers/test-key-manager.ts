@@ -14,7 +14,6 @@ export interface RootKms {
   projectId: string;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: provisioning reads loosely typed API answers
 async function call(
   url: string,
   token: string | undefined,
