@@ -122,7 +122,13 @@ function printDevInstance(d: DevInstance) {
   process.stdout.write(lines.join('\n'));
 }
 
+/** This package's version, from its package.json (beside dist/ and src/ alike). */
+const version = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
 const program = new Command('kms-server')
+  .version(`kms-server ${version}`, '-v, --version', 'print the version')
   .description(
     'Hanzo KMS reference server: the KMS API with encryption at rest, audit log and an embedded store',
   )

@@ -103,6 +103,20 @@ async function unwrapAllDataKeys(store: Store, keys: KeyManager): Promise<Map<st
 /** How often expired audit entries and dead access-token rows are deleted. */
 const PURGE_INTERVAL_MS = 5 * 60_000;
 
+/** A listen failure in words an operator acts on (the port is taken, not allowed, or the host unknown). */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  const message =
+    error.code === 'EADDRINUSE'
+      ? `port ${port} on ${host} is already in use: stop the other server or choose another --port`
+      : error.code === 'EACCES'
+        ? `not allowed to listen on ${where} (ports below 1024 need privileges): choose another --port`
+        : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
+          ? `cannot listen on ${where}: the address is not on this machine (--host)`
+          : `cannot listen on ${where}: ${error.message}`;
+  return Object.assign(new Error(message, { cause: error }), { code: error.code });
+}
+
 /** Starts the Hanzo KMS API on a loopback port (for tests, the CLI and `kms-server dev`). */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const keys =
@@ -136,9 +150,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.now ? { now: options.now } : {}),
   };
   const app = createApp(deps);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    // Express 5 calls the listen callback with the error too (a busy port): it must not count as listening.
+    const s = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await store.close();
+    throw listenError(error, host, options.port ?? 0);
   });
   // Keep-alive slightly above common client pools so clients, not the server, close idle sockets.
   server.keepAliveTimeout = 65_000;
@@ -158,7 +176,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   purge();
   const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
   purgeTimer.unref();
-  const host = options.host ?? '127.0.0.1';
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
   return {

@@ -57,6 +57,37 @@ describe('kms-server start', () => {
     expect(short.output.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('a busy port: one line saying so, exit 1, no stack', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'kms-busy-'));
+      const result = await runCli(['start', '--port', String(port), '--data-dir', dir], {
+        ROOT_ENCRYPTION_KEY: newKey(),
+      });
+      expect(result.code).toBe(1);
+      expect(result.output).toContain(
+        `kms-server: port ${port} on 127.0.0.1 is already in use: stop the other server or choose another --port\n`,
+      );
+      expect(result.output).not.toMatch(/destructure|\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('--version and -v print the package version', async () => {
+    const { version } = JSON.parse(
+      (await import('node:fs')).readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const result = await runCli([flag]);
+      expect(result.code).toBe(0);
+      expect(result.output).toBe(`kms-server ${version}\n`);
+    }
+  });
+
   it('starts empty and not bootstrapped on the given port, bound to 127.0.0.1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-start-'));
     const p = start(['start', '--port', '0', '--data-dir', dir], { ROOT_ENCRYPTION_KEY: newKey() });

@@ -20,7 +20,10 @@ describe('option validation', () => {
     [{ projectSlug: 42 }, /^KmsModule option projectSlug must be a string$/],
     [{ secretPath: 'app' }, /^KmsModule option secretPath must start with \/$/],
     [{ envMerge: 'clobber' }, /^KmsModule option envMerge must be one of preserve, override, error$/],
-    [{ clientSecrte: 'x' }, /^KmsModule option clientSecrte is not an option of KmsModule$/],
+    [
+      { clientSecrte: 'x' },
+      /^KmsModule option clientSecrte is not an option of KmsModule \(did you mean clientSecret\?\)$/,
+    ],
     [{ refreshInterval: 1.5 }, /^KmsModule option refreshInterval must be a whole number/],
     [{ populateEnv: 'yes' }, /^KmsModule option populateEnv must be a boolean$/],
     [{ schema: { parse() {} } }, /^KmsModule option schema must be a Standard Schema/],

@@ -4,10 +4,13 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
+import { closestName } from '@hanzo/kms';
 import { fetchSecrets, KmsBootError } from '@hanzo/kms-node';
 import { checkClientBundle } from './check.js';
 
 const usage = `Usage: kms-next check [--dir .next] [--min-length 8] [--no-prerendered]
+       kms-next --version
 
 Scans <dir>/static (and prerendered pages) for the value of every secret the KMS_* configuration reads
 (KMS_SITE_URL, KMS_CLIENT_ID/KMS_CLIENT_SECRET or /etc/kms/auth, KMS_PROJECT_SLUG, KMS_ENVIRONMENT, ...).
@@ -15,11 +18,21 @@ Prints the names of leaked keys and the files they were found in, never the valu
 
 Exit codes: 0 clean, 1 a secret was found, 2 usage or build error, otherwise @hanzo/kms-node's boot codes.`;
 
+const checkOptions = ['dir', 'min-length', 'no-prerendered'];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === undefined) {
     console.log(usage);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    // The package.json beside dist/ (and src/).
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    console.log(`kms-next ${version}`);
+    return 0;
   }
   if (command !== 'check') {
     console.error(`kms-next: unknown command ${command}\n\n${usage}`);
@@ -41,7 +54,10 @@ async function main(argv: string[]): Promise<number> {
       }
     } else if (arg === '--no-prerendered') includePrerendered = false;
     else {
-      console.error(`kms-next check: unknown option ${arg}\n\n${usage}`);
+      const hint = arg.startsWith('--') ? closestName(arg.slice(2), checkOptions) : undefined;
+      console.error(
+        `kms-next check: unknown option ${arg}${hint ? ` (did you mean --${hint}?)` : ''}\n\n${usage}`,
+      );
       return 2;
     }
   }

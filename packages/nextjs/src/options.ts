@@ -5,6 +5,7 @@
  * @module
  */
 import type { KmsNodeOptions } from '@hanzo/kms-node';
+import { closestName } from '@hanzo/kms';
 import { KmsNextError } from './errors.js';
 
 /** Options of {@link withKms} and {@link registerKms}. Every connection option falls back to its `KMS_*` variable. */
@@ -76,7 +77,10 @@ export function checkOptions(caller: string, options: unknown): KmsNextOptions {
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!knownKeys.has(key)) fail(caller, key, 'is not an option of @hanzo/kms-nextjs');
+    if (!knownKeys.has(key)) {
+      const hint = closestName(key, knownKeys);
+      fail(caller, key, `is not an option of @hanzo/kms-nextjs${hint ? ` (did you mean ${hint}?)` : ''}`);
+    }
   }
   for (const key of stringKeys) {
     const v = o[key];

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type KmsTestServer, startKmsTestServer } from '@hanzo/kms-testing';
@@ -93,5 +94,15 @@ describe('kms-next check (CLI against the reference server)', () => {
     const result = await runCli(['check', '--bogus'], { PATH: process.env.PATH, NODE_ENV: 'test' });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('unknown option --bogus');
+    const typo = await runCli(['check', '--min-lenght', '3'], { PATH: process.env.PATH, NODE_ENV: 'test' });
+    expect(typo.stderr).toMatch(
+      /^kms-next check: unknown option --min-lenght \(did you mean --min-length\?\)\n/,
+    );
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(here, '../package.json'), 'utf8'));
+    const result = await runCli(['--version'], { PATH: process.env.PATH, NODE_ENV: 'test' });
+    expect(result).toMatchObject({ status: 0, stdout: `kms-next ${version}\n` });
   });
 });

@@ -125,7 +125,10 @@ describe('withKms config forms', () => {
 
 describe('option validation', () => {
   it.each([
-    [{ enviroment: 'prod' }, /option enviroment is not an option/],
+    [
+      { enviroment: 'prod' },
+      /option enviroment is not an option of @hanzo\/kms-nextjs \(did you mean environment\?\)/,
+    ],
     [{ siteUrl: 'ftp://x' }, /option siteUrl must be an http\(s\) URL/],
     [{ refreshInterval: -1 }, /option refreshInterval must be a non-negative integer/],
     [{ loadAtBuild: 'yes' }, /option loadAtBuild must be true or false/],

@@ -112,6 +112,28 @@ function jwtLoginMethod(path: string): string | undefined {
 }
 
 /**
+ * Whether an error answer came from a KMS API: its envelope names the error, and a 404 is not the
+ * framework's "no such route" (a site URL with a wrong path, e.g. `https://host/foo`, lands there).
+ */
+function isKmsApiAnswer(error: KmsApiError): boolean {
+  if (error.error === undefined) return false;
+  return !(error.status === 404 && /^Route [A-Z]+:\S* not found$/.test(error.serverMessage));
+}
+
+/** Names what the server said is missing: the project, the environment, the folder or the secret. */
+function describeNotFound(error: KmsApiError, target: BootTarget): string {
+  const said = error.serverMessage;
+  if (/^Project with /i.test(said)) return `project ${target.project} not found at ${target.siteUrl}`;
+  if (/^Environment with /i.test(said)) {
+    return `environment ${target.environment} not found in project ${target.project}`;
+  }
+  if (error.error === 'SecretPathNotFound' || /^Folder with path/i.test(said)) {
+    return `folder ${target.secretPath} does not exist in project ${target.project}, environment ${target.environment}`;
+  }
+  return `not found: ${said} (project ${target.project}, environment ${target.environment}, path ${target.secretPath})`;
+}
+
+/**
  * Maps any error of a boot (SDK errors, config errors, the deadline) to a {@link KmsBootError} with one
  * line naming the cause. Server messages are already scrubbed of every sensitive string by the SDK.
  */
@@ -167,12 +189,15 @@ export function toBootError(error: unknown, target: BootTarget): KmsBootError {
       { cause: error },
     );
   }
+  if (error instanceof KmsApiError && !isKmsApiAnswer(error)) {
+    return new KmsBootError(
+      'config',
+      `KMS_SITE_URL ${target.siteUrl} is not a KMS API: ${error.method} ${error.path} under it answered ${error.status}; check the URL and its path`,
+      { cause: error },
+    );
+  }
   if (error instanceof KmsNotFoundError) {
-    const what =
-      error.error === 'SecretPathNotFound' || /folder with path/i.test(error.message)
-        ? `folder ${target.secretPath} does not exist in project ${target.project}, environment ${target.environment}`
-        : `not found: ${where}`;
-    return new KmsBootError('not-found', what, { cause: error });
+    return new KmsBootError('not-found', describeNotFound(error, target), { cause: error });
   }
   if (error instanceof KmsRateLimitError) {
     return new KmsBootError(

@@ -4,14 +4,19 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { runCli } from './cli/main.js';
 
-const outcome = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-});
+// The package's own version, from the package.json beside dist/ (and src/).
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const outcome = await runCli(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  version,
+);
 if (typeof outcome === 'number') {
   // Exit as soon as the output is flushed: a request still in flight after the command gave up (a
   // token revocation, a hung server) must not hold the process past its deadline.

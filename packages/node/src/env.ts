@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import type { KmsAuthOptions } from '@hanzo/kms';
+import { closestName, type KmsAuthOptions } from '@hanzo/kms';
 import * as z from 'zod/mini';
 import { KmsNodeConfigError } from './boot-error.js';
 
@@ -174,7 +174,9 @@ export function findOptionProblem(
   if (!result.success) {
     const issue = result.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      return { field: String(issue.keys[0] ?? 'options'), problem: `is not an option of ${optionsOf}` };
+      const field = String(issue.keys[0] ?? 'options');
+      const hint = closestName(field, Object.keys(kmsNodeOptionsSchema().def.shape));
+      return { field, problem: `is not an option of ${optionsOf}${hint ? ` (did you mean ${hint}?)` : ''}` };
     }
     const field = issue.path.map(String).join('.') || 'options';
     const problem =

@@ -1,4 +1,5 @@
 // The built `kms` CLI in real child processes against the reference server.
+import { readFileSync } from 'node:fs';
 import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blackHole, cliPath, kmsEnv, runKms, start } from './helpers.ts';
@@ -26,15 +27,40 @@ describe('kms run', () => {
   it('starts the command with the secrets in its environment', async () => {
     const result = await runKms(['run', '--', ...printDb], kmsEnv(kms));
     expect(result.stdout).toBe(`DB=${DB} KEY=${KEY}\n`);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(`kms: injected 2 secrets from ${kms.projectSlug}/dev:/app\n`);
     expect(result.code).toBe(0);
+  });
+
+  it('--quiet prints nothing of its own; --command runs a line through the shell', async () => {
+    const quiet = await runKms(['run', '--quiet', '--', ...printDb], kmsEnv(kms));
+    expect(quiet.stdout).toBe(`DB=${DB} KEY=${KEY}\n`);
+    expect(quiet.stderr).toBe('');
+    const line = await runKms(['run', '-q', '--command', 'echo "DB=$DATABASE_URL" && exit 3'], kmsEnv(kms));
+    expect(line.stdout).toBe(`DB=${DB}\n`);
+    expect(line.stderr).toBe('');
+    expect(line.code).toBe(3);
+    const both = await runKms(['run', '--command', 'true', '--', 'true'], kmsEnv(kms));
+    expect(both.code).toBe(64);
+    expect(both.stderr).toBe(
+      'kms: run: pass the command either after -- or with --command, not both (see kms --help)\n',
+    );
+  });
+
+  it('an option meant for the command: one clean line pointing at -- and --command', async () => {
+    const result = await runKms(['run', 'node', '--inspect', 'app.js'], kmsEnv(kms));
+    expect(result.code).toBe(64);
+    expect(result.stderr).toBe(
+      'kms: run: unknown option --inspect; put the command after -- or pass it with --command (see kms --help)\n',
+    );
   });
 
   it('flags win over KMS_* variables; preserve keeps the shell value and names it', async () => {
     const env = kmsEnv(kms, { KMS_SECRET_PATH: '/nope', KMS_ENVIRONMENT: 'prod', API_KEY: 'shell' });
     const result = await runKms(['run', '--env', 'dev', '--path', '/app', '--', ...printDb], env);
     expect(result.stdout).toBe(`DB=${DB} KEY=shell\n`);
-    expect(result.stderr).toBe('kms: kept existing variables API_KEY (--env-merge preserve)\n');
+    expect(result.stderr).toBe(
+      `kms: kept existing variables API_KEY (--env-merge preserve)\nkms: injected 2 secrets from ${kms.projectSlug}/dev:/app\n`,
+    );
     const override = await runKms(
       ['run', '--env-merge', 'override', '--', ...printDb],
       kmsEnv(kms, { API_KEY: 'shell' }),
@@ -67,7 +93,9 @@ describe('kms run', () => {
   it('command not found: 127; no command: usage 64', async () => {
     const missing = await runKms(['run', '--', 'no-such-command-kms-test'], kmsEnv(kms));
     expect(missing.code).toBe(127);
-    expect(missing.stderr).toBe('kms: run: command not found: no-such-command-kms-test\n');
+    expect(missing.stderr).toBe(
+      `kms: injected 2 secrets from ${kms.projectSlug}/dev:/app\nkms: run: command not found: no-such-command-kms-test\n`,
+    );
     const none = await runKms(['run'], kmsEnv(kms));
     expect(none.code).toBe(64);
   });
@@ -222,6 +250,26 @@ describe('kms secrets get', () => {
     expect(result.stderr).toBe('');
   });
 
+  it('names what is missing as the server said it: project, environment, or a site URL that is no KMS API', async () => {
+    const project = await runKms(['secrets', 'get', 'API_KEY'], kmsEnv(kms, { KMS_PROJECT_SLUG: 'nope' }));
+    expect(project.code).toBe(66);
+    expect(project.stderr).toBe(`kms: project nope not found at ${kms.url}\n`);
+    const environment = await runKms(['secrets', 'get', 'API_KEY', '--env', 'nope'], kmsEnv(kms));
+    expect(environment.code).toBe(66);
+    expect(environment.stderr).toBe(`kms: environment nope not found in project ${kms.projectSlug}\n`);
+    const listed = await runKms(['export', '--env', 'nope'], kmsEnv(kms));
+    expect(listed.stderr).toBe(`kms: environment nope not found in project ${kms.projectSlug}\n`);
+    const folder = await runKms(['secrets', 'get', 'API_KEY', '--path', '/nope'], kmsEnv(kms));
+    expect(folder.stderr).toBe(
+      `kms: folder /nope does not exist in project ${kms.projectSlug}, environment dev\n`,
+    );
+    const url = await runKms(['export'], kmsEnv(kms, { KMS_SITE_URL: `${kms.url}/foo` }));
+    expect(url.code).toBe(78);
+    expect(url.stderr).toBe(
+      `kms: KMS_SITE_URL ${kms.url}/foo is not a KMS API: POST /v1/auth/universal-auth/login under it answered 404; check the URL and its path\n`,
+    );
+  });
+
   it('a missing key: exit 66 naming it', async () => {
     const result = await runKms(['secrets', 'get', 'NOPE'], kmsEnv(kms));
     expect(result.code).toBe(66);
@@ -241,6 +289,24 @@ describe('help', () => {
       expectNoSecretIn(result.stdout + result.stderr);
     },
   );
+
+  it('--version, kms help <command>, and "did you mean" for a mistyped option or command', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const flag of ['--version', '-v']) {
+      const result = await runKms([flag], kmsEnv(kms));
+      expect(result).toMatchObject({ code: 0, stdout: `kms ${version}\n`, stderr: '' });
+    }
+    const help = await runKms(['help', 'export'], kmsEnv(kms));
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: kms export/);
+    const typo = await runKms(['export', '--enviroment', 'dev'], kmsEnv(kms));
+    expect(typo.code).toBe(64);
+    expect(typo.stderr).toBe(
+      'kms: export: unknown option --enviroment (did you mean --env?) (see kms --help)\n',
+    );
+    const command = await runKms(['exprot'], kmsEnv(kms));
+    expect(command.stderr).toBe('kms: unknown command "exprot" (did you mean "export"?) (see kms --help)\n');
+  });
 
   it('an unknown command or flag is a usage error (64)', async () => {
     expect((await runKms(['nope'], kmsEnv(kms))).code).toBe(64);

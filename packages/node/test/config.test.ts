@@ -159,7 +159,7 @@ describe('resolveConfig', () => {
 
   it('rejects unknown and invalid options with their names (one zod schema)', () => {
     expect(errorOf(() => resolveConfig({ env: base, enviroment: 'x' } as never)).message).toBe(
-      'option enviroment is not an option of @hanzo/kms-node',
+      'option enviroment is not an option of @hanzo/kms-node (did you mean environment?)',
     );
     expect(errorOf(() => resolveConfig({ env: base, envMerge: 'merge' } as never)).message).toMatch(
       /^option envMerge must be one of preserve, override, error/,
@@ -184,7 +184,7 @@ describe('resolveConfig', () => {
     );
     expect(findOptionProblem({ secrtPath: '/' }, 'KmsModule')).toEqual({
       field: 'secrtPath',
-      problem: 'is not an option of KmsModule',
+      problem: 'is not an option of KmsModule (did you mean secretPath?)',
     });
     expect(findOptionProblem({ secretPath: '/app', projectSlug: 'p' })).toBeUndefined();
   });

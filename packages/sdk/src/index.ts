@@ -16,6 +16,7 @@ export { refreshBuffer, usableLifetime } from './auth/token-manager.js';
 export { KmsClient } from './client.js';
 export type { KmsAuthOptions, KmsCacheOptions, KmsClientOptions } from './client-options.js';
 export { apiBaseUrl, SDK_VERSION } from './client-options.js';
+export { closestName } from './closest-name.js';
 export {
   createApiError,
   type CreateApiErrorInput,

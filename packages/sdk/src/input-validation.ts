@@ -5,11 +5,12 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { closestName } from './closest-name.js';
 import { KmsConfigError, KmsValidationError } from './errors.js';
 
 type Issue = z.core.$ZodIssue;
 
-function describe(issue: Issue): string {
+function describe(issue: Issue, knownKeys: readonly string[] = []): string {
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${issue.expected}`;
@@ -19,8 +20,10 @@ function describe(issue: Issue): string {
       return `must be at most ${String(issue.maximum)}`;
     case 'invalid_format':
       return `must be a valid ${issue.format}`;
-    case 'unrecognized_keys':
-      return 'unknown option';
+    case 'unrecognized_keys': {
+      const hint = closestName(String(issue.keys[0] ?? ''), knownKeys);
+      return hint ? `unknown option (did you mean ${hint}?)` : 'unknown option';
+    }
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
@@ -35,6 +38,30 @@ function fieldOf(issue: Issue, root: string): string {
   if (issue.code === 'unrecognized_keys') path.push(issue.keys[0] ?? '');
   const joined = path.join('.');
   return root ? (joined ? `${root}.${joined}` : root) : joined || 'options';
+}
+
+type WrapperDef = { innerType?: z.core.$ZodType; options?: z.core.$ZodType[] };
+
+/** The option names of the object schema at `path` inside `schema` (through optionals), for hints. */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  for (const step of [undefined, ...path]) {
+    if (step !== undefined) {
+      const fields: Record<string, z.core.$ZodType> | undefined = (
+        current?._zod.def as { shape?: Record<string, z.core.$ZodType> } | undefined
+      )?.shape;
+      current = fields?.[String(step)];
+    }
+    // Through optionals and unions (`retry: false | {...}`) to the object that owns the keys.
+    for (let def = current?._zod.def as WrapperDef | undefined; def; def = current?._zod.def as WrapperDef) {
+      const next: z.core.$ZodType | undefined =
+        def.innerType ?? def.options?.find((option) => 'shape' in option._zod.def);
+      if (!next) break;
+      current = next;
+    }
+  }
+  const shape = (current?._zod.def as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
 }
 
 /** For a union, the issue of the branch that got furthest (the one the caller most likely meant). */
@@ -70,7 +97,8 @@ export function parseInput<S extends z.ZodMiniType>(
   if (result.success) return result.data;
   const issue = pickIssue(result.error.issues[0]!);
   const ErrorClass = kind === 'config' ? KmsConfigError : KmsValidationError;
-  throw new ErrorClass(fieldOf(issue, root), describe(issue));
+  const knownKeys = issue.code === 'unrecognized_keys' ? keysAt(schema, issue.path) : [];
+  throw new ErrorClass(fieldOf(issue, root), describe(issue, knownKeys));
 }
 
 /**

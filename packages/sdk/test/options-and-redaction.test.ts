@@ -3,6 +3,7 @@ import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   apiBaseUrl,
+  closestName,
   KmsClient,
   KmsConfigError,
   KmsValidationError,
@@ -54,6 +55,27 @@ describe('client options', () => {
     [{ siteUrl: SITE, headers: { Authorization: 'Bearer x' } }, 'headers.Authorization'],
   ])('rejects %j naming %s', (options, field) => {
     expect(configError(options).field).toBe(field);
+  });
+
+  it('an unknown option names the option it was probably meant to be', () => {
+    expect(configError({ siteUrl: SITE, tiemout: 5 }).message).toBe(
+      'Invalid tiemout: unknown option (did you mean timeout?)',
+    );
+    expect(configError({ siteUrl: SITE, retry: { maxRetrys: 1 } }).message).toContain(
+      '(did you mean maxRetries?)',
+    );
+    expect(configError({ siteUrl: SITE, zzz: 1 }).message).toBe('Invalid zzz: unknown option');
+  });
+
+  it.each([
+    ['enviroment', ['environment', 'secretPath'], 'environment'],
+    ['enviroment', ['env', 'path'], 'env'],
+    ['SECRETPATH', ['secretPath'], 'secretPath'],
+    ['wath', ['watch', 'quiet'], 'watch'],
+    ['x', ['y', 'z'], undefined],
+    ['banana', ['environment', 'secretPath'], undefined],
+  ])('closestName(%j) among %j is %j', (input, candidates, expected) => {
+    expect(closestName(input, candidates)).toBe(expected);
   });
 
   it('never echoes an option value in the error', () => {

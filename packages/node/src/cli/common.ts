@@ -5,6 +5,7 @@
  * @module
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { closestName } from '@hanzo/kms';
 import { KmsBootError } from '../boot-error.js';
 import { type KmsNodeOptions, parseDuration } from '../config.js';
 
@@ -71,9 +72,18 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
     const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
     return { values: values as Values, positionals };
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new UsageError(`${command}: ${message.replace(/^TypeError \[[A-Z_]+\]: /, '')}`);
+    throw new UsageError(`${command}: ${describeParseError(error, options)}`);
   }
+}
+
+/** parseArgs' message in our words; an unknown option gets the option it was probably meant to be. */
+function describeParseError(error: unknown, options: NonNullable<ParseArgsConfig['options']>): string {
+  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  const unknown = /^Unknown option '(-{1,2})([^'=]+)'/.exec(message);
+  if (!unknown) return message.replace(/^TypeError \[[A-Z_]+\]: /, '');
+  const [, dashes, name] = unknown as unknown as [string, string, string];
+  const hint = dashes === '--' ? closestName(name, Object.keys(options)) : undefined;
+  return `unknown option ${dashes}${name}${hint ? ` (did you mean --${hint}?)` : ''}`;
 }
 
 function toggle(values: Values, name: string): boolean | undefined {

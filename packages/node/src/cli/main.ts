@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { closestName } from '@hanzo/kms';
 import { exportCommand } from './export.js';
 import { type CliIo, reportFailure, UsageError } from './common.js';
 import { type RunOutcome, runCommand } from './run.js';
@@ -12,26 +13,44 @@ import { secretsCommand } from './secrets-get.js';
 export const mainHelp = `Usage: kms <command> [options]
 
 Commands:
-  run [options] -- CMD [ARGS...]   run CMD with the secrets in its environment (--watch restarts it on change)
+  run [options] -- CMD [ARGS...]   run CMD with the secrets in its environment (--watch restarts it on change;
+                                   --command "LINE" runs LINE through the shell instead)
   export [--format FORMAT]         print the secrets as dotenv, json, yaml or a Kubernetes Secret
   secrets get KEY                  print the value of one secret
 
-Run \`kms <command> --help\` for the options of a command. Configuration comes from KMS_* variables and the
+Run \`kms help <command>\` (or \`kms <command> --help\`) for the options of a command; \`kms --version\`
+prints the version. Configuration comes from KMS_* variables and the
 credential files in KMS_CREDENTIALS_DIR (default /etc/kms/auth); see the @hanzo/kms-node README.
 kms never prints a secret value unless the command asks for values (export, secrets get).
 `;
 
-/** Runs the CLI with `argv` (without `node` and the script); resolves with the outcome. */
-export async function runCli(argv: string[], io: CliIo): Promise<RunOutcome> {
+const commands = ['run', 'export', 'secrets'] as const;
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script); resolves with the outcome. `version` is what
+ * `kms --version` prints (the bin reads it from the package).
+ */
+export async function runCli(argv: string[], io: CliIo, version = 'unknown'): Promise<RunOutcome> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case undefined:
       case '-h':
       case '--help':
-      case 'help':
         io.stdout.write(mainHelp);
         return command === undefined ? 64 : 0;
+      case 'help':
+        if (rest[0] === undefined) {
+          io.stdout.write(mainHelp);
+          return 0;
+        }
+        if (!(commands as readonly string[]).includes(rest[0])) throw unknownCommand(rest[0]);
+        return await runCli([rest[0], '--help'], io, version);
+      case '-v':
+      case '--version':
+      case 'version':
+        io.stdout.write(`kms ${version}\n`);
+        return 0;
       case 'run':
         return await runCommand(rest, io);
       case 'export':
@@ -39,9 +58,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<RunOutcome> {
       case 'secrets':
         return await secretsCommand(rest, io);
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw unknownCommand(command);
     }
   } catch (error) {
     return reportFailure(io, error);
   }
+}
+
+function unknownCommand(name: string): UsageError {
+  const hint = closestName(name.replace(/^-+/, ''), commands);
+  return new UsageError(`unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
 }

@@ -5,7 +5,13 @@
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { configFingerprint, type EnvMergePolicy, parseDuration, type ResolvedKmsConfig } from '../config.js';
+import {
+  configFingerprint,
+  type EnvMergePolicy,
+  parseDuration,
+  projectLabel,
+  type ResolvedKmsConfig,
+} from '../config.js';
 import { mergeIntoEnv } from '../env-merge.js';
 import { BOOT_MARKER, fetchSecrets, resolveOrThrow } from '../load-secrets.js';
 import { watchSecrets } from '../watch.js';
@@ -21,11 +27,16 @@ import {
 
 /** Help of `kms run`. */
 export const runHelp = `Usage: kms run [options] -- COMMAND [ARGS...]
+       kms run [options] --command "COMMAND LINE"
 
-Starts COMMAND with the secrets merged into its environment. Signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-SIGUSR2) are forwarded; kms exits with the command's exit code (or is killed by the same signal).
+Starts COMMAND with the secrets merged into its environment and says on stderr how many it injected.
+Signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR2) are forwarded; kms exits with the command's exit code
+(or is killed by the same signal).
 
 Options:
+  --command LINE            run LINE through /bin/sh -c instead of COMMAND after -- (the secrets are in
+                            its environment, so write "$DATABASE_URL" to let the shell expand it)
+  -q, --quiet               print nothing of kms's own unless something fails
   --env-merge POLICY        preserve (default: existing variables win), override, or error (KMS_ENV_MERGE)
   --watch                   poll for changes and restart COMMAND when a secret changes
   --watch-interval DURATION poll interval with --watch, default 10s (minimum 100ms)
@@ -36,6 +47,9 @@ ${locationHelp}
 Exit codes: the command's own; 126 not executable; 127 command not found; 64 usage; 65 env conflict;
 66 not found; 69 unreachable; 75 timeout or rate limited; 77 credentials or permission; 78 configuration.
 `;
+
+/** Writes one informational line of kms's own (silenced by --quiet); failures are not notices. */
+type Notice = (line: string) => void;
 
 /** The signals `kms run` forwards to its child. */
 export const forwardedSignals: readonly NodeJS.Signals[] = [
@@ -53,12 +67,12 @@ function buildChildEnv(
   base: Record<string, string | undefined>,
   secrets: Readonly<Record<string, string>>,
   config: ResolvedKmsConfig,
-  io: CliIo,
+  say: Notice,
 ): Record<string, string | undefined> {
   const env = { ...base };
   const report = mergeIntoEnv(env, secrets, config.envMerge);
   if (report.skipped.length > 0) {
-    io.stderr.write(`kms: kept existing variables ${report.skipped.join(', ')} (--env-merge preserve)\n`);
+    say(`kept existing variables ${report.skipped.join(', ')} (--env-merge preserve)`);
   }
   env[BOOT_MARKER] = configFingerprint(config);
   return env;
@@ -79,11 +93,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<RunOutcome>
         watch: { type: 'boolean' },
         'watch-interval': { type: 'string' },
         'watch-grace': { type: 'string' },
+        command: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
       },
       true,
     );
   } catch (error) {
-    if (separator === -1) throw new UsageError(`${(error as Error).message}; put the command after --`);
+    if (separator === -1) {
+      throw new UsageError(`${(error as Error).message}; put the command after -- or pass it with --command`);
+    }
     throw error;
   }
   const { values, positionals } = parsed;
@@ -94,9 +112,16 @@ export async function runCommand(args: string[], io: CliIo): Promise<RunOutcome>
   if (separator !== -1 && positionals.length > 0) {
     throw new UsageError(`run: unexpected argument "${positionals[0]}" before --`);
   }
-  const command = separator === -1 ? positionals : args.slice(separator + 1);
+  const line = typeof values.command === 'string' ? values.command : undefined;
+  if (line !== undefined && (separator !== -1 || positionals.length > 0)) {
+    throw new UsageError('run: pass the command either after -- or with --command, not both');
+  }
+  if (line !== undefined && line.trim() === '') throw new UsageError('run: --command is empty');
+  const command =
+    line !== undefined ? ['/bin/sh', '-c', line] : separator === -1 ? positionals : args.slice(separator + 1);
   if (command.length === 0)
     throw new UsageError('run: no command given, e.g. kms run --env prod -- node app.js');
+  const quiet = values.quiet === true;
 
   const options = optionsFromFlags(values, io.env);
   if (typeof values['env-merge'] === 'string') {
@@ -120,11 +145,17 @@ export async function runCommand(args: string[], io: CliIo): Promise<RunOutcome>
 
   const config = resolveOrThrow(options);
   const secrets = await fetchSecrets(config);
-  const firstEnv = buildChildEnv(io.env, secrets, config, io);
+  const say: Notice = quiet ? () => undefined : (line) => io.stderr.write(`kms: ${line}\n`);
+  const firstEnv = buildChildEnv(io.env, secrets, config, say);
+  const count = Object.keys(secrets).length;
+  say(
+    `injected ${count} secret${count === 1 ? '' : 's'} from ${projectLabel(config)}/${config.environment}:${config.secretPath}`,
+  );
   return supervise(
     command,
     firstEnv,
     io,
+    say,
     values.watch === true ? { options, interval, grace, secrets, config } : undefined,
   );
 }
@@ -141,6 +172,7 @@ function supervise(
   command: string[],
   firstEnv: Record<string, string | undefined>,
   io: CliIo,
+  say: Notice,
   watch: WatchPlan | undefined,
 ): Promise<RunOutcome> {
   const [file, ...argv] = command as [string, ...string[]];
@@ -206,7 +238,7 @@ function supervise(
       if (finished) return;
       let env: Record<string, string | undefined>;
       try {
-        env = buildChildEnv(io.env, secrets, watch.config, io);
+        env = buildChildEnv(io.env, secrets, watch.config, say);
       } catch (error) {
         finish(reportFailure(io, error));
         return;
@@ -221,7 +253,7 @@ function supervise(
         interval: watch.interval,
         initial: watch.secrets,
         onChange: async (change) => {
-          io.stderr.write(`kms: secrets changed (${change.keys.join(', ')}); restarting the command\n`);
+          say(`secrets changed (${change.keys.join(', ')}); restarting the command`);
           await restart(change.secrets);
         },
       });

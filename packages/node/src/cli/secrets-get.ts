@@ -59,7 +59,7 @@ export async function secretsCommand(args: string[], io: CliIo): Promise<number>
           { signal },
         );
       } catch (error) {
-        if (error instanceof KmsNotFoundError && !/folder with path/i.test(error.message)) {
+        if (error instanceof KmsNotFoundError && /^(Personal )?Secret with name/i.test(error.serverMessage)) {
           throw new KmsBootError(
             'not-found',
             `secret ${key} not found in project ${projectLabel(config)}, environment ${config.environment}, path ${config.secretPath}`,
