@@ -104,7 +104,7 @@ function printDevInstance(d: DevInstance) {
     `  Site URL        ${d.siteUrl}`,
     `  Admin token     ${d.adminToken}`,
     `  Organization    ${d.organizationId}`,
-    `  Demo project    ${d.projectSlug} (${d.projectId}); environments dev, staging, prod; folder /app`,
+    `  Demo project    ${d.projectSlug} (${d.projectId}); environments dev, staging, prod; folders /app, /billing`,
     '  Viewer identity (Universal Auth):',
     `    KMS_SITE_URL=${d.siteUrl}`,
     `    KMS_CLIENT_ID=${d.clientId}`,
@@ -115,11 +115,40 @@ function printDevInstance(d: DevInstance) {
     '',
     `  Try: curl -s -X POST ${d.siteUrl}/api/v1/auth/universal-auth/login -H 'content-type: application/json' \\`,
     `         -d '{"clientId":"${d.clientId}","clientSecret":"<the secret above>"}'`,
+    `       curl -s '${d.siteUrl}/api/v3/secrets/raw?workspaceSlug=${d.projectSlug}&environment=dev&secretPath=/app' \\`,
+    `         -H 'authorization: Bearer <accessToken from the login>'`,
+    '  Or, with the KMS_* lines above exported: kms run -- node app.js   (kms export prints them as dotenv)',
     '',
     'Dev credentials are printed once per start and kept only in memory. Ctrl-C stops the server.',
     '',
   ];
   process.stdout.write(lines.join('\n'));
+}
+
+/**
+ * The API's error body as a sentence: its message, or each 422 issue as `field: problem`. The body never
+ * holds the password (validation messages name fields, not values).
+ */
+function describeRefusal(status: number, text: string): string {
+  let body: { message?: unknown } | undefined;
+  try {
+    body = JSON.parse(text) as { message?: unknown };
+  } catch {
+    return `the server answered ${status} without the API's error body; is --url a KMS server?`;
+  }
+  const message = body?.message;
+  if (Array.isArray(message)) {
+    const issues = message.map((issue: { path?: unknown[]; message?: unknown }) => {
+      const path = Array.isArray(issue.path) ? issue.path.filter((step) => step !== 'body') : [];
+      const field = path.length > 0 ? `${path.join('.')}: ` : '';
+      return `${field}${typeof issue.message === 'string' ? issue.message : 'invalid'}`;
+    });
+    return `${issues.join('; ')} (${status})`;
+  }
+  if (status === 404 && typeof message === 'string' && message.startsWith('Route ')) {
+    return 'no KMS API at this --url (404 for the bootstrap route); check its path';
+  }
+  return typeof message === 'string' ? `${message} (${status})` : `status ${status}`;
 }
 
 /** This package's version, from its package.json (beside dist/ and src/ alike). */
@@ -250,7 +279,7 @@ program
       body: JSON.stringify({ email: opts.email, password: opts.password, organization: opts.organization }),
     }).catch((error: Error) => fail(`cannot reach ${base}: ${error.message}`));
     const text = await res.text();
-    if (!res.ok) fail(`bootstrap refused (${res.status}): ${text}`);
+    if (!res.ok) fail(`bootstrap refused: ${describeRefusal(res.status, text)}`);
     process.stdout.write(`${text}\n`);
   });
 

@@ -98,6 +98,43 @@ describe('kms-server start', () => {
     };
     expect(config.config.initialized).toBe(false);
     expect(statSync(join(dir, 'kms.db')).mode & 0o777).toBe(0o600);
+
+    // `kms-server bootstrap` reports a refusal as a sentence, never the raw body or the password.
+    const password = 'pw-bootstrap-5e3f9a1c';
+    const bad = await runCli(
+      [
+        'bootstrap',
+        '--url',
+        url!,
+        '--email',
+        'not-an-email',
+        '--password',
+        password,
+        '--organization',
+        'acme',
+      ],
+      {},
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.output).toBe('kms-server: bootstrap refused: email: Invalid email address (422)\n');
+    const wrongPath = await runCli(
+      [
+        'bootstrap',
+        '--url',
+        `${url}/foo`,
+        '--email',
+        'a@example.com',
+        '--password',
+        password,
+        '--organization',
+        'acme',
+      ],
+      {},
+    );
+    expect(wrongPath.output).toBe(
+      'kms-server: bootstrap refused: no KMS API at this --url (404 for the bootstrap route); check its path\n',
+    );
+    for (const output of [bad.output, wrongPath.output]) expect(output).not.toContain(password);
   });
 });
 
@@ -121,6 +158,18 @@ describe('kms-server dev', () => {
       'REDIS_URL',
     ]);
     expect(secrets.find((s) => s.secretKey === 'GREETING')?.secretValue).toBe('Hello from Hanzo KMS (dev)');
+    // What examples/nestjs-app reads besides /app, and the printed read that works as written.
+    const billing = await fetch(
+      `${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/billing`,
+      { headers: { authorization: `Bearer ${session.body.accessToken}` } },
+    );
+    const billingKeys = ((await billing.json()) as { secrets: { secretKey: string }[] }).secrets.map(
+      (s) => s.secretKey,
+    );
+    expect(billingKeys.sort()).toEqual(['PAYMENT_RETRIES', 'STRIPE_KEY']);
+    expect(first.output()).toContain(
+      `curl -s '${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/app'`,
+    );
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

@@ -28,6 +28,12 @@ const DEMO_SECRETS: Record<string, Record<string, string>> = {
   },
 };
 
+/** Folder `/billing` of every environment: what examples/nestjs-app's billing module reads. */
+const DEMO_BILLING_SECRETS: Record<string, string> = {
+  STRIPE_KEY: 'sk_test_demo_4eC39HqLyjWDarjtT1zdp7dc',
+  PAYMENT_RETRIES: '3',
+};
+
 async function call<T>(
   siteUrl: string,
   token: string | undefined,
@@ -47,7 +53,7 @@ async function call<T>(
 
 /**
  * Provisions the demo project over the public API, exactly as an operator would
- * (api-management.md §12): project `demo` with dev/staging/prod, folder `/app`, a few
+ * (api-management.md §12): project `demo` with dev/staging/prod, folders `/app` and `/billing`, a few
  * secrets, and a Viewer machine identity with Universal Auth.
  */
 export async function provisionDemo(
@@ -65,19 +71,24 @@ export async function provisionDemo(
       slug: 'demo',
     },
   );
-  for (const [environment, secrets] of Object.entries(DEMO_SECRETS)) {
-    await call(siteUrl, adminToken, 'POST', '/api/v1/folders', {
-      workspaceId: project.id,
-      environment,
-      name: 'app',
-      path: '/',
-    });
-    await call(siteUrl, adminToken, 'POST', '/api/v3/secrets/batch/raw', {
-      workspaceId: project.id,
-      environment,
-      secretPath: '/app',
-      secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
-    });
+  for (const [environment, appSecrets] of Object.entries(DEMO_SECRETS)) {
+    for (const [folder, secrets] of [
+      ['app', appSecrets],
+      ['billing', DEMO_BILLING_SECRETS],
+    ] as const) {
+      await call(siteUrl, adminToken, 'POST', '/api/v1/folders', {
+        workspaceId: project.id,
+        environment,
+        name: folder,
+        path: '/',
+      });
+      await call(siteUrl, adminToken, 'POST', '/api/v3/secrets/batch/raw', {
+        workspaceId: project.id,
+        environment,
+        secretPath: `/${folder}`,
+        secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
+      });
+    }
   }
   const { identity } = await call<{ identity: { id: string } }>(
     siteUrl,
