@@ -189,7 +189,7 @@ export function toBootError(error: unknown, target: BootTarget): KmsBootError {
       { cause: error },
     );
   }
-  if (error instanceof KmsApiError && !isKmsApiAnswer(error)) {
+  if (error instanceof KmsApiError && error.status < 500 && !isKmsApiAnswer(error)) {
     return new KmsBootError(
       'config',
       `KMS_SITE_URL ${target.siteUrl} is not a KMS API: ${error.method} ${error.path} under it answered ${error.status}; check the URL and its path`,

@@ -14,7 +14,16 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 const outcome = await runCli(
   process.argv.slice(2),
-  { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  },
   version,
 );
 if (typeof outcome === 'number') {

@@ -36,29 +36,31 @@ function clientFor(protocol: string): Promise<Client> {
 export const nodeHttpFetch: FetchLike = async (url, init) => {
   const target = new URL(url);
   const { request: send, agent } = await clientFor(target.protocol);
+  // An explicit length: node:http sends a DELETE body neither chunked nor sized otherwise, and the server
+  // then reads no body (the SDK's batch delete carries one).
+  const headers =
+    init.body === undefined
+      ? init.headers
+      : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
   return new Promise<FetchLikeResponse>((resolve, reject) => {
-    const request = send(
-      target,
-      { method: init.method, headers: init.headers, agent, signal: init.signal },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: {
-              get(name) {
-                const value = response.headers[name.toLowerCase()];
-                return value === undefined ? null : Array.isArray(value) ? value.join(', ') : String(value);
-              },
+    const request = send(target, { method: init.method, headers, agent, signal: init.signal }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: {
+            get(name) {
+              const value = response.headers[name.toLowerCase()];
+              return value === undefined ? null : Array.isArray(value) ? value.join(', ') : String(value);
             },
-            text: async () => body,
-          });
+          },
+          text: async () => body,
         });
-      },
-    );
+      });
+    });
     request.on('error', reject);
     request.end(init.body);
   });

@@ -1,8 +1,10 @@
 // The built `kms` CLI in real child processes against the reference server.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blackHole, cliPath, kmsEnv, runKms, start } from './helpers.ts';
+import { blackHole, cliPath, kmsEnv, runKms, runKmsWithInput, start } from './helpers.ts';
 
 let kms: KmsTestServer;
 const DB = 'postgres://app:pw-c0ffee@db.internal/app';
@@ -275,6 +277,88 @@ describe('kms secrets get', () => {
     expect(result.code).toBe(66);
     expect(result.stderr).toBe(
       `kms: secret NOPE not found in project ${kms.projectSlug}, environment dev, path /app\n`,
+    );
+  });
+});
+
+describe('kms secrets list, set and delete', () => {
+  let writable: KmsTestServer;
+  beforeAll(async () => {
+    writable = await startKmsTestServer({
+      secrets: { dev: { '/app': { API_KEY: KEY, DATABASE_URL: DB } } },
+      identity: { role: 'member' },
+    });
+  });
+  afterAll(() => writable?.close());
+
+  it('list prints keys only; --values as a table, json or dotenv', async () => {
+    const keys = await runKms(['secrets', 'list'], kmsEnv(kms));
+    expect(keys).toMatchObject({ code: 0, stdout: 'API_KEY\nDATABASE_URL\n', stderr: '' });
+    expectNoSecretIn(keys.stdout);
+    const table = await runKms(['secrets', 'list', '--values'], kmsEnv(kms));
+    expect(table.stdout).toBe(
+      `KEY           VALUE\nAPI_KEY       ${JSON.stringify(KEY)}\nDATABASE_URL  ${JSON.stringify(DB)}\n`,
+    );
+    const json = await runKms(['secrets', 'list', '--format', 'json'], kmsEnv(kms));
+    expect(JSON.parse(json.stdout)).toEqual(['API_KEY', 'DATABASE_URL']);
+    const jsonValues = await runKms(['secrets', 'list', '--values', '--format', 'json'], kmsEnv(kms));
+    expect(JSON.parse(jsonValues.stdout)).toEqual({ API_KEY: KEY, DATABASE_URL: DB });
+    const dotenv = await runKms(['secrets', 'list', '--format', 'dotenv'], kmsEnv(kms));
+    expect(dotenv.code).toBe(64);
+    expect(dotenv.stderr).toBe(
+      'kms: secrets list: --format dotenv prints values; add --values (see kms --help)\n',
+    );
+    const dotenvValues = await runKms(['secrets', 'list', '--values', '--format', 'dotenv'], kmsEnv(kms));
+    expect(dotenvValues.stdout).toBe(`API_KEY='${KEY}'\nDATABASE_URL='${DB}'\n`);
+  });
+
+  it('set creates and updates in one request, from arguments, @file and stdin, naming keys and never values', async () => {
+    const fileValue = 'line one\nline two\n';
+    const file = join(mkdtempSync(join(tmpdir(), 'kms-set-')), 'value.txt');
+    writeFileSync(file, fileValue);
+    const piped = 'pw-from-stdin-7c1d';
+    const env = kmsEnv(writable);
+    const set = await runKmsWithInput(
+      ['secrets', 'set', 'API_KEY=rotated-key-1', `CERT=@${file}`, 'PASSWORD=-'],
+      env,
+      `${piped}\n`,
+    );
+    expect(set.stderr).toBe(
+      `kms: created CERT, PASSWORD; updated API_KEY in ${writable.projectSlug}/dev:/app\n`,
+    );
+    expect(set.code).toBe(0);
+    expect(set.stdout).toBe('');
+    for (const value of ['rotated-key-1', piped, 'line one']) expect(set.stderr).not.toContain(value);
+    const values = JSON.parse(
+      (await runKms(['secrets', 'list', '--values', '--format', 'json'], env)).stdout,
+    ) as Record<string, string>;
+    expect(values).toEqual({ API_KEY: 'rotated-key-1', CERT: fileValue, DATABASE_URL: DB, PASSWORD: piped });
+
+    const deleted = await runKms(['secrets', 'delete', 'CERT', 'PASSWORD'], env);
+    expect(deleted).toMatchObject({
+      code: 0,
+      stderr: `kms: deleted CERT, PASSWORD from ${writable.projectSlug}/dev:/app\n`,
+    });
+    const missing = await runKms(['secrets', 'delete', 'NOPE'], env);
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toBe(`kms: not deleted: no secret NOPE in ${writable.projectSlug}/dev:/app\n`);
+    expect((await runKms(['secrets', 'list'], env)).stdout).toBe('API_KEY\nDATABASE_URL\n');
+  });
+
+  it('a viewer is told that writes need a role that allows them; bad operands are usage errors', async () => {
+    const refused = await runKms(['secrets', 'set', 'API_KEY=x-value-1'], kmsEnv(kms));
+    expect(refused.code).toBe(77);
+    expect(refused.stderr).toBe(
+      `kms: the identity may not write secrets in ${kms.projectSlug}/dev:/app: writes need a role that allows them (member, admin or a custom role)\n`,
+    );
+    const noEquals = await runKms(['secrets', 'set', 'just-a-value-typed-here'], kmsEnv(kms));
+    expect(noEquals.code).toBe(64);
+    expect(noEquals.stderr).not.toContain('just-a-value-typed-here');
+    const twice = await runKms(['secrets', 'set', 'A=1', 'A=2'], kmsEnv(kms));
+    expect(twice.stderr).toBe('kms: secrets set: A is given twice (see kms --help)\n');
+    const unknown = await runKms(['secrets', 'rm', 'A'], kmsEnv(kms));
+    expect(unknown.stderr).toBe(
+      'kms: secrets: unknown subcommand "rm" (get, list, set or delete) (see kms --help)\n',
     );
   });
 });

@@ -128,6 +128,24 @@ export function runKms(args: string[], env: Record<string, string | undefined>):
   return start(process.execPath, [cliPath, ...args], env).result;
 }
 
+/** Runs the built `kms` with `input` on its stdin. */
+export function runKmsWithInput(
+  args: string[],
+  env: Record<string, string | undefined>,
+  input: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd: fixturesDir, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** A loopback server that accepts every connection and never answers. */
 export async function blackHole(): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();

@@ -22,6 +22,8 @@ export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
   env: Record<string, string | undefined>;
+  /** All of stdin as text, for values given as `KEY=-` (absent when there is no stdin to read). */
+  readStdin?: () => Promise<string>;
 }
 
 /** Flags accepted by every command that reads secrets. */

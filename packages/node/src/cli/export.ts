@@ -45,7 +45,7 @@ ${locationHelp}
 `;
 
 /** The export's text, or a refusal (exit 65) naming the keys it cannot carry, never their values. */
-function textOrRefuse(result: ExportResult, why: string): string {
+export function textOrRefuse(result: ExportResult, why: string): string {
   if ('text' in result) return result.text;
   throw new KmsBootError('invalid-secrets', `${why}: ${result.invalidKeys.join(', ')}`, {
     keys: result.invalidKeys,

@@ -7,7 +7,7 @@ import { closestName } from '@hanzo/kms';
 import { exportCommand } from './export.js';
 import { type CliIo, reportFailure, UsageError } from './common.js';
 import { type RunOutcome, runCommand } from './run.js';
-import { secretsCommand } from './secrets-get.js';
+import { secretsCommand } from './secrets.js';
 
 /** Top-level help of `kms`. */
 export const mainHelp = `Usage: kms <command> [options]
@@ -17,11 +17,15 @@ Commands:
                                    --command "LINE" runs LINE through the shell instead)
   export [--format FORMAT]         print the secrets as dotenv, json, yaml or a Kubernetes Secret
   secrets get KEY                  print the value of one secret
+  secrets list [--values]          list the keys (and values) of the folder: table, json or dotenv
+  secrets set KEY=VALUE ...        create or update secrets (KEY=@file, KEY=- for stdin); never echoed
+  secrets delete KEY ...           delete secrets
 
 Run \`kms help <command>\` (or \`kms <command> --help\`) for the options of a command; \`kms --version\`
 prints the version. Configuration comes from KMS_* variables and the
 credential files in KMS_CREDENTIALS_DIR (default /etc/kms/auth); see the @hanzo/kms-node README.
-kms never prints a secret value unless the command asks for values (export, secrets get).
+kms never prints a secret value unless the command asks for values (export, secrets get, secrets list
+--values).
 `;
 
 const commands = ['run', 'export', 'secrets'] as const;

@@ -1,0 +1,270 @@
+/**
+ * `kms secrets get|list|set|delete`: read one value, list the keys (values on request), and write or
+ * delete secrets in the configured folder. Written values are never echoed; writes need an identity with
+ * write rights on the folder.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { type KmsClient, KmsNotFoundError, KmsPermissionDeniedError } from '@hanzo/kms';
+import { KmsBootError } from '../boot-error.js';
+import { projectLabel, type ResolvedKmsConfig } from '../config.js';
+import { createClient, listValues, resolveOrThrow, withBootDeadline } from '../load-secrets.js';
+import {
+  type CliIo,
+  locationFlags,
+  locationHelp,
+  optionsFromFlags,
+  parseFlags,
+  UsageError,
+} from './common.js';
+import { textOrRefuse } from './export.js';
+import { toDotenv } from './export-formats.js';
+
+/** Help of `kms secrets`. */
+export const secretsHelp = `Usage: kms secrets get KEY [--no-newline] [options]
+       kms secrets list [--values] [--format table|json|dotenv] [options]
+       kms secrets set KEY=VALUE [KEY2=VALUE2 ...] [options]
+       kms secrets delete KEY [KEY2 ...] [options]
+
+get      prints the value of KEY followed by a newline (nothing else on stdout)
+list     prints the keys of the folder, one per line; --values adds the values (table, json or dotenv)
+set      creates or updates the secrets in one request and names them, never their values. A value can
+         come from a file (KEY=@path, read exactly) or from stdin (KEY=-, one trailing newline removed):
+         prefer those for real secrets, since arguments show up in process listings and shell history
+delete   deletes the secrets named
+
+Writes need an identity allowed to write this folder (project role member or admin, or a custom role).
+
+Options:
+  --no-newline              get: do not print the trailing newline
+  --values                  list: print the values too
+  --format FORMAT           list: table (default), json or dotenv (dotenv needs --values)
+
+${locationHelp}
+`;
+
+type Location = Pick<ResolvedKmsConfig, 'projectId' | 'projectSlug' | 'environment' | 'secretPath'>;
+
+const locationOf = (config: Location) => ({
+  ...(config.projectId ? { projectId: config.projectId } : { projectSlug: config.projectSlug! }),
+  environment: config.environment,
+  secretPath: config.secretPath,
+});
+
+const whereOf = (config: ResolvedKmsConfig) =>
+  `${projectLabel(config)}/${config.environment}:${config.secretPath}`;
+
+/** Runs `kms secrets <subcommand>`; returns the exit code. */
+export async function secretsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags(
+    'secrets',
+    args,
+    {
+      ...locationFlags,
+      'no-newline': { type: 'boolean' },
+      values: { type: 'boolean' },
+      format: { type: 'string' },
+    },
+    true,
+  );
+  if (values.help || positionals.length === 0) {
+    io.stdout.write(secretsHelp);
+    return values.help ? 0 : 64;
+  }
+  const [sub, ...operands] = positionals;
+  const run = subcommands[sub as keyof typeof subcommands];
+  if (!run) throw new UsageError(`secrets: unknown subcommand "${sub}" (get, list, set or delete)`);
+  const config = resolveOrThrow(optionsFromFlags(values, io.env));
+  const client = createClient(config);
+  try {
+    return await run({ client, config, operands, values, io });
+  } finally {
+    void client.close();
+  }
+}
+
+interface Invocation {
+  client: KmsClient;
+  config: ResolvedKmsConfig;
+  operands: string[];
+  values: ReturnType<typeof parseFlags>['values'];
+  io: CliIo;
+}
+
+const subcommands = {
+  get: secretsGet,
+  list: secretsList,
+  set: secretsSet,
+  delete: secretsDelete,
+} as const;
+
+async function secretsGet({ client, config, operands, values, io }: Invocation): Promise<number> {
+  const [key, ...extra] = operands;
+  if (!key || extra.length > 0) throw new UsageError('secrets get: expects exactly one KEY');
+  const secret = await withBootDeadline(config, async (signal) => {
+    try {
+      return await client.secrets.retrieve(
+        {
+          ...locationOf(config),
+          secretName: key,
+          includeImports: config.includeImports,
+          expandSecretReferences: config.expandSecretReferences,
+        },
+        { signal },
+      );
+    } catch (error) {
+      if (error instanceof KmsNotFoundError && /^(Personal )?Secret with name/i.test(error.serverMessage)) {
+        throw new KmsBootError(
+          'not-found',
+          `secret ${key} not found in project ${projectLabel(config)}, environment ${config.environment}, path ${config.secretPath}`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  });
+  io.stdout.write(values['no-newline'] ? secret.secretValue : `${secret.secretValue}\n`);
+  return 0;
+}
+
+async function secretsList({ client, config, operands, values, io }: Invocation): Promise<number> {
+  if (operands.length > 0) throw new UsageError(`secrets list: unexpected argument "${operands[0]}"`);
+  const format = typeof values.format === 'string' ? values.format : 'table';
+  if (!['table', 'json', 'dotenv'].includes(format)) {
+    throw new UsageError(`secrets list: --format must be table, json or dotenv, got "${format}"`);
+  }
+  const withValues = values.values === true;
+  if (format === 'dotenv' && !withValues) {
+    throw new UsageError('secrets list: --format dotenv prints values; add --values');
+  }
+  const secrets = await withBootDeadline(config, (signal) => listValues(client, config, signal));
+  const keys = Object.keys(secrets).sort();
+  if (format === 'json') {
+    const shown = withValues ? Object.fromEntries(keys.map((key) => [key, secrets[key]!])) : keys;
+    io.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  } else if (format === 'dotenv') {
+    io.stdout.write(
+      textOrRefuse(
+        toDotenv(secrets),
+        'no dotenv quoting reads these back exactly (use kms export --format dotenv-export or json)',
+      ),
+    );
+  } else if (withValues) {
+    const width = Math.max(3, ...keys.map((key) => key.length));
+    const rows = keys.map((key) => `${key.padEnd(width)}  ${JSON.stringify(secrets[key])}`);
+    io.stdout.write([`${'KEY'.padEnd(width)}  VALUE`, ...rows].map((row) => `${row}\n`).join(''));
+  } else {
+    io.stdout.write(keys.map((key) => `${key}\n`).join(''));
+  }
+  return 0;
+}
+
+/** Reads `KEY=VALUE`, `KEY=@file` and `KEY=-` (stdin, at most once) into a map of values. */
+async function valuesFrom(operands: string[], io: CliIo): Promise<Map<string, string>> {
+  if (operands.length === 0) throw new UsageError('secrets set: expects KEY=VALUE [KEY2=VALUE2 ...]');
+  const assigned = new Map<string, string>();
+  let stdinUsed = false;
+  for (const operand of operands) {
+    const eq = operand.indexOf('=');
+    const key = eq > 0 ? operand.slice(0, eq) : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) {
+      // Name only what precedes `=`: the operand may be a value typed in the wrong place.
+      throw new UsageError(
+        `secrets set: expects KEY=VALUE with KEY made of letters, digits, _ . - (got ${eq > 0 ? `"${key}"` : 'an operand without ='})`,
+      );
+    }
+    if (assigned.has(key)) throw new UsageError(`secrets set: ${key} is given twice`);
+    const raw = operand.slice(eq + 1);
+    let value: string;
+    if (raw === '-') {
+      if (stdinUsed) throw new UsageError('secrets set: only one value can come from stdin (KEY=-)');
+      if (!io.readStdin) throw new UsageError('secrets set: no stdin to read from');
+      stdinUsed = true;
+      value = (await io.readStdin()).replace(/\r?\n$/, '');
+    } else if (raw.startsWith('@')) {
+      try {
+        value = readFileSync(raw.slice(1), 'utf8');
+      } catch (error) {
+        throw new UsageError(
+          `secrets set: cannot read ${raw.slice(1)} for ${key} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
+      }
+    } else {
+      value = raw;
+    }
+    assigned.set(key, value);
+  }
+  return assigned;
+}
+
+/** A 403 on a write says what it takes, in one line. */
+function writeRefused(error: unknown, config: ResolvedKmsConfig, verb: string): never {
+  if (error instanceof KmsPermissionDeniedError && error.error !== 'TokenError') {
+    throw new KmsBootError(
+      'forbidden',
+      `the identity may not ${verb} secrets in ${whereOf(config)}: writes need a role that allows them (member, admin or a custom role)`,
+      { cause: error },
+    );
+  }
+  throw error;
+}
+
+async function secretsSet({ client, config, operands, io }: Invocation): Promise<number> {
+  const assigned = await valuesFrom(operands, io);
+  const { created, updated } = await withBootDeadline(config, async (signal) => {
+    try {
+      // Which keys exist decides the wording only; the write itself is one upsert.
+      const { secrets } = await client.secrets.list(
+        { ...locationOf(config), includeImports: false, expandSecretReferences: false },
+        { signal },
+      );
+      const existing = new Set(secrets.map((secret) => secret.secretKey));
+      await client.secrets.batch.update(
+        {
+          ...locationOf(config),
+          mode: 'upsert',
+          secrets: [...assigned].map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
+        },
+        { signal },
+      );
+      const keys = [...assigned.keys()];
+      return {
+        created: keys.filter((key) => !existing.has(key)),
+        updated: keys.filter((key) => existing.has(key)),
+      };
+    } catch (error) {
+      writeRefused(error, config, 'write');
+    }
+  });
+  const parts = [
+    created.length ? `created ${created.join(', ')}` : '',
+    updated.length ? `updated ${updated.join(', ')}` : '',
+  ];
+  io.stderr.write(`kms: ${parts.filter(Boolean).join('; ')} in ${whereOf(config)}\n`);
+  return 0;
+}
+
+async function secretsDelete({ client, config, operands, io }: Invocation): Promise<number> {
+  if (operands.length === 0) throw new UsageError('secrets delete: expects KEY [KEY2 ...]');
+  const keys = [...new Set(operands)];
+  await withBootDeadline(config, async (signal) => {
+    try {
+      await client.secrets.batch.delete(
+        { ...locationOf(config), secrets: keys.map((secretKey) => ({ secretKey })) },
+        { signal },
+      );
+    } catch (error) {
+      if (error instanceof KmsNotFoundError && /does not exist/i.test(error.serverMessage)) {
+        throw new KmsBootError(
+          'not-found',
+          `not deleted: ${error.serverMessage.replace(/^One or more secrets does not exist: /, 'no secret ')} in ${whereOf(config)}`,
+          { cause: error },
+        );
+      }
+      writeRefused(error, config, 'delete');
+    }
+  });
+  io.stderr.write(`kms: deleted ${keys.join(', ')} from ${whereOf(config)}\n`);
+  return 0;
+}
