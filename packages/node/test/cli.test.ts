@@ -363,6 +363,51 @@ describe('kms secrets list, set and delete', () => {
   });
 });
 
+describe('kms completion', () => {
+  /** Completions bash offers for `line` (the last word being completed), with the printed script loaded. */
+  async function bashComplete(script: string, line: string[]): Promise<string[]> {
+    const file = join(mkdtempSync(join(tmpdir(), 'kms-completion-')), 'kms.bash');
+    writeFileSync(file, script);
+    const words = line.map((word) => `'${word}'`).join(' ');
+    const result = await start(
+      'bash',
+      [
+        '-c',
+        `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=${line.length - 1}; _kms; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ],
+      { PATH: process.env.PATH },
+    ).result;
+    expect(result.stderr).toBe('');
+    return result.stdout.split('\n').filter(Boolean).sort();
+  }
+
+  it('bash: commands, subcommands, the flags of each command and --format values', async () => {
+    const { stdout: script, code } = await runKms(['completion', 'bash'], kmsEnv(kms));
+    expect(code).toBe(0);
+    expect(await bashComplete(script, ['kms', 'ex'])).toEqual(['export']);
+    expect(await bashComplete(script, ['kms', 'secrets', ''])).toEqual(
+      expect.arrayContaining(['get', 'list', 'set', 'delete', '--values', '--env', '--path']),
+    );
+    expect(await bashComplete(script, ['kms', 'run', '--wa'])).toEqual([
+      '--watch',
+      '--watch-grace',
+      '--watch-interval',
+    ]);
+    expect(await bashComplete(script, ['kms', 'export', '--format', 'dot'])).toEqual([
+      'dotenv',
+      'dotenv-export',
+    ]);
+  });
+
+  it('zsh prints a compdef script; another shell is a usage error', async () => {
+    const zsh = await runKms(['completion', 'zsh'], kmsEnv(kms));
+    expect(zsh.stdout).toMatch(/^#compdef kms\n/);
+    expect(zsh.stdout).toContain('--watch-interval');
+    const fish = await runKms(['completion', 'fish'], kmsEnv(kms));
+    expect(fish.code).toBe(64);
+  });
+});
+
 describe('help', () => {
   it.each([[['--help']], [['run', '--help']], [['export', '--help']], [['secrets', '--help']]])(
     'kms %j prints usage and no value',

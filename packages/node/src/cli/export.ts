@@ -52,14 +52,17 @@ export function textOrRefuse(result: ExportResult, why: string): string {
   });
 }
 
+/** Flags of `kms export`. */
+export const exportFlags = {
+  ...locationFlags,
+  format: { type: 'string' },
+  name: { type: 'string' },
+  namespace: { type: 'string' },
+} as const;
+
 /** Runs `kms export`; returns the exit code. */
 export async function exportCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(
-    'export',
-    args,
-    { ...locationFlags, format: { type: 'string' }, name: { type: 'string' }, namespace: { type: 'string' } },
-    false,
-  );
+  const { values } = parseFlags('export', args, exportFlags, false);
   if (values.help) {
     io.stdout.write(exportHelp);
     return 0;

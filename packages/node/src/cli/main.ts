@@ -4,6 +4,7 @@
  * @module
  */
 import { closestName } from '@hanzo/kms';
+import { completionCommand } from './completion.js';
 import { exportCommand } from './export.js';
 import { type CliIo, reportFailure, UsageError } from './common.js';
 import { type RunOutcome, runCommand } from './run.js';
@@ -20,6 +21,7 @@ Commands:
   secrets list [--values]          list the keys (and values) of the folder: table, json or dotenv
   secrets set KEY=VALUE ...        create or update secrets (KEY=@file, KEY=- for stdin); never echoed
   secrets delete KEY ...           delete secrets
+  completion bash|zsh              print a shell completion script (source <(kms completion bash))
 
 Run \`kms help <command>\` (or \`kms <command> --help\`) for the options of a command; \`kms --version\`
 prints the version. Configuration comes from KMS_* variables and the
@@ -28,7 +30,7 @@ kms never prints a secret value unless the command asks for values (export, secr
 --values).
 `;
 
-const commands = ['run', 'export', 'secrets'] as const;
+const commands = ['run', 'export', 'secrets', 'completion'] as const;
 
 /**
  * Runs the CLI with `argv` (without `node` and the script); resolves with the outcome. `version` is what
@@ -61,6 +63,8 @@ export async function runCli(argv: string[], io: CliIo, version = 'unknown'): Pr
         return await exportCommand(rest, io);
       case 'secrets':
         return await secretsCommand(rest, io);
+      case 'completion':
+        return completionCommand(rest, io);
       default:
         throw unknownCommand(command);
     }

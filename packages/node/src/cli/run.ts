@@ -51,6 +51,17 @@ Exit codes: the command's own; 126 not executable; 127 command not found; 64 usa
 /** Writes one informational line of kms's own (silenced by --quiet); failures are not notices. */
 type Notice = (line: string) => void;
 
+/** Flags of `kms run`. */
+export const runFlags = {
+  ...locationFlags,
+  'env-merge': { type: 'string' },
+  watch: { type: 'boolean' },
+  'watch-interval': { type: 'string' },
+  'watch-grace': { type: 'string' },
+  command: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
 /** The signals `kms run` forwards to its child. */
 export const forwardedSignals: readonly NodeJS.Signals[] = [
   'SIGINT',
@@ -84,20 +95,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<RunOutcome>
   const flagArgs = separator === -1 ? args : args.slice(0, separator);
   let parsed: ReturnType<typeof parseFlags>;
   try {
-    parsed = parseFlags(
-      'run',
-      flagArgs,
-      {
-        ...locationFlags,
-        'env-merge': { type: 'string' },
-        watch: { type: 'boolean' },
-        'watch-interval': { type: 'string' },
-        'watch-grace': { type: 'string' },
-        command: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-      true,
-    );
+    parsed = parseFlags('run', flagArgs, runFlags, true);
   } catch (error) {
     if (separator === -1) {
       throw new UsageError(`${(error as Error).message}; put the command after -- or pass it with --command`);

@@ -44,6 +44,14 @@ Options:
 ${locationHelp}
 `;
 
+/** Flags of `kms secrets`. */
+export const secretsFlags = {
+  ...locationFlags,
+  'no-newline': { type: 'boolean' },
+  values: { type: 'boolean' },
+  format: { type: 'string' },
+} as const;
+
 type Location = Pick<ResolvedKmsConfig, 'projectId' | 'projectSlug' | 'environment' | 'secretPath'>;
 
 const locationOf = (config: Location) => ({
@@ -57,17 +65,7 @@ const whereOf = (config: ResolvedKmsConfig) =>
 
 /** Runs `kms secrets <subcommand>`; returns the exit code. */
 export async function secretsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(
-    'secrets',
-    args,
-    {
-      ...locationFlags,
-      'no-newline': { type: 'boolean' },
-      values: { type: 'boolean' },
-      format: { type: 'string' },
-    },
-    true,
-  );
+  const { values, positionals } = parseFlags('secrets', args, secretsFlags, true);
   if (values.help || positionals.length === 0) {
     io.stdout.write(secretsHelp);
     return values.help ? 0 : 64;
