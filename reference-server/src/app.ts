@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { type AuditChainKey, AuditLog, auditChainKey } from './audit/audit-log.js';
 import { auditRouter } from './audit/audit-router.js';
 import { authRouter } from './auth/auth-router.js';
@@ -15,6 +15,7 @@ import { identitiesRouter } from './domains/identities/identities-router.js';
 import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
 import { projectsRouter } from './domains/projects/projects-router.js';
 import { secretsDomainRouter } from './domains/secrets/secrets-domain-router.js';
+import { accessLog } from './http/access-log.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import { unsupportedMediaType } from './http/errors.js';
 import { rateLimiter } from './http/rate-limit.js';
@@ -45,12 +46,15 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 /** A pino logger with the server's redaction rules. */
-export function createLogger(options: { level?: string; enabled?: boolean } = {}): Logger {
-  return pino({
+export function createLogger(
+  options: { level?: string; enabled?: boolean; destination?: DestinationStream } = {},
+): Logger {
+  const settings = {
     level: options.level ?? 'info',
     enabled: options.enabled ?? true,
     redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /**
@@ -166,6 +170,7 @@ export function createApp(deps: AppDeps): Express {
     res.set('x-request-id', req.reqId);
     next();
   });
+  app.use(accessLog(ctx.logger));
   app.use((req, _res, next) => {
     // A body that is not JSON is refused before routing, so no handler sees it.
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;

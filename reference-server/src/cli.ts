@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { serverSigningSecret } from './app.js';
+import { createLogger, serverSigningSecret } from './app.js';
 import { AuditLog, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
 import { keyManagerFromEnv } from './crypto/backends/index.js';
 import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
@@ -38,6 +38,20 @@ function envFlag(name: string, fallback: boolean): boolean {
 }
 
 /**
+ * `KMS_LOG`: `off` (default), or a level: `error` (failures only), `info` (plus one access-log line per
+ * request), `debug` (plus user agent and query parameter names). `on`/`true` mean `info`.
+ */
+function loggerFromEnv(): false | ReturnType<typeof createLogger> {
+  const value = (env.KMS_LOG ?? 'off').trim().toLowerCase();
+  if (['off', 'false', '0', ''].includes(value)) return false;
+  const level = ['on', 'true', '1'].includes(value) ? 'info' : value;
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level)) {
+    fail(`KMS_LOG must be off, error, warn, info or debug, got "${env.KMS_LOG}"`);
+  }
+  return createLogger({ level });
+}
+
+/**
  * Settings shared by `start` and `dev`, from flags and environment. `dev` allows OIDC providers on
  * private addresses (a local SPIRE or test provider); `start` does not unless told to.
  */
@@ -53,7 +67,7 @@ function serverOptions(
     dataDir: resolve(opts.dataDir),
     keyManager,
     rateLimit: rateLimitOff ? false : {},
-    logger: (env.KMS_LOG ?? 'off') !== 'off',
+    logger: loggerFromEnv(),
     settings: {
       ...(env.KMS_AUDIT_RETENTION_DAYS
         ? { auditRetentionDays: positiveInt(env.KMS_AUDIT_RETENTION_DAYS) }
