@@ -17,7 +17,7 @@ export function routingPath(path: string): string {
 /** Which budget a request draws from; `undefined` means exempt (health checks). */
 export function bucketFor(method: string, rawPath: string): Bucket | undefined {
   const path = routingPath(rawPath);
-  if (path === '/api/status') return undefined;
+  if (path === '/api/status' || path === '/api/status/ready') return undefined;
   if (/^\/api\/v1\/auth\/(?:[a-z-]+\/login|token\/(?:renew|revoke))$/.test(path)) return 'authLimit';
   if (method === 'POST' && /^\/api\/(?:v2\/workspace|v1\/projects)\/?$/.test(path))
     return 'projectCreationLimit';

@@ -16,6 +16,38 @@ const bootstrapBody = z.object({
   organization: z.string().trim().min(1).max(64),
 });
 
+/** How long a key-backend readiness result is reused (probes come every few seconds). */
+const READY_KEY_CHECK_MS = 30_000;
+/** A readiness check that does not answer in time counts as failed. */
+const READY_CHECK_TIMEOUT_MS = 5_000;
+
+interface ComponentHealth {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+async function timed(check: () => Promise<void>): Promise<ComponentHealth> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
+          READY_CHECK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Health, instance config and the one-shot bootstrap (api-management.md §1, §10). */
 export function adminRouter(ctx: ServerContext): Router {
   const router = Router();
@@ -31,6 +63,34 @@ export function adminRouter(ctx: ServerContext): Router {
       secretScanningConfigured: false,
       auditLogStorageDisabled: false,
     });
+  });
+
+  // Readiness for load balancers and orchestrators: the store answers and the root key opens the
+  // server's signing secret. The key check calls the backend (another KMS, Vault, AWS), so its result
+  // is reused for READY_KEY_CHECK_MS while it passes; failures are logged, the answer names only the failing part.
+  let lastKeyCheck: { at: number; health: ComponentHealth } | undefined;
+  router.get('/api/status/ready', async (_req, res) => {
+    const store = await timed(async () => {
+      await ctx.store.access.getConfig();
+    });
+    const now = ctx.now();
+    // A passing key check is reused for a while; a failing one is repeated on the next probe.
+    const reuse = lastKeyCheck?.health.ok === true && now - lastKeyCheck.at < READY_KEY_CHECK_MS;
+    const keyHealth = reuse
+      ? lastKeyCheck!.health
+      : await timed(async () => {
+          const config = await ctx.store.access.getConfig();
+          if (config) await ctx.keys.unwrapDataKey(config.jwtSecret);
+        });
+    if (!reuse) lastKeyCheck = { at: now, health: keyHealth };
+    const keyBackend = { backend: ctx.keys.describe().backend, ...keyHealth };
+    if (!store.ok) ctx.logger.error({ err: { message: store.error } }, 'readiness: store check failed');
+    if (!keyBackend.ok)
+      ctx.logger.error({ err: { message: keyBackend.error } }, 'readiness: key backend check failed');
+    const ready = store.ok && keyBackend.ok;
+    // The public answer never carries an error message (it could name a key id or a host).
+    const view = ({ error: _error, ...rest }: ComponentHealth & { backend?: string }) => rest;
+    res.status(ready ? 200 : 503).json({ ready, store: view(store), keyBackend: view(keyBackend) });
   });
 
   router.get('/api/v1/admin/config', async (_req, res) => {
