@@ -59,6 +59,7 @@ function serverOptions(
   opts: { port: number; host: string; dataDir: string },
   keyManager: KeyManager,
   mode: 'start' | 'dev',
+  logger: ReturnType<typeof loggerFromEnv>,
 ): StartServerOptions {
   const rateLimitOff = ['off', 'false', '0'].includes((env.KMS_RATE_LIMIT ?? '').toLowerCase());
   return {
@@ -67,7 +68,7 @@ function serverOptions(
     dataDir: resolve(opts.dataDir),
     keyManager,
     rateLimit: rateLimitOff ? false : {},
-    logger: loggerFromEnv(),
+    logger,
     settings: {
       ...(env.KMS_AUDIT_RETENTION_DAYS
         ? { auditRetentionDays: positiveInt(env.KMS_AUDIT_RETENTION_DAYS) }
@@ -210,6 +211,7 @@ program
   .option('--host <host>', 'interface to bind', env.HOST ?? '127.0.0.1')
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
   .action(async (opts) => {
+    const logger = loggerFromEnv();
     const keys = await keyManagerOrExit(env);
     if (keys.describe().backend === 'local')
       process.stderr.write(
@@ -217,7 +219,7 @@ program
           'in production keep it in a KMS (KMS_KEY_BACKEND=kms, vault-transit or aws-kms)\n',
       );
     prepareDataDir(resolve(opts.dataDir));
-    const server = await startOrExit(serverOptions(opts, keys, 'start'));
+    const server = await startOrExit(serverOptions(opts, keys, 'start', logger));
     printKeyBackend(server);
     process.stdout.write(`kms-server listening on ${server.url} (data: ${resolve(opts.dataDir)})\n`);
     const config = await server.store.access.getConfig();
@@ -233,6 +235,7 @@ program
   .option('--host <host>', 'interface to bind', env.HOST ?? '127.0.0.1')
   .option('--data-dir <dir>', 'local data folder', env.KMS_DATA_DIR ?? './.kms-dev')
   .action(async (opts) => {
+    const logger = loggerFromEnv();
     // Dev mode's local root key may come from a file it generates; other backends are used as configured.
     const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
     const root = local ? devRootKey(resolve(opts.dataDir), env) : undefined;
@@ -246,7 +249,7 @@ program
     }
     const keys = await keyManagerOrExit(root ? { ...env, ROOT_ENCRYPTION_KEY: root.key } : env);
     prepareDataDir(resolve(opts.dataDir));
-    const server = await startOrExit(serverOptions(opts, keys, 'dev'));
+    const server = await startOrExit(serverOptions(opts, keys, 'dev', logger));
     printKeyBackend(server);
     onSignals(() => server.close());
     const config = await server.store.access.getConfig();

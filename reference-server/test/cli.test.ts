@@ -55,6 +55,10 @@ describe('kms-server start', () => {
     });
     expect(garbage.output).toMatch(/it is not valid base64/);
     expect(short.output.split('\n').filter(Boolean)).toHaveLength(1);
+    const badLog = await runCli(['dev', '--port', '0', '--data-dir', join(dir, 'dev')], { KMS_LOG: 'loud' });
+    expect(badLog.code).toBe(1);
+    expect(badLog.output).toBe('kms-server: KMS_LOG must be off, error, warn, info or debug, got "loud"\n');
+    expect(existsSync(join(dir, 'dev'))).toBe(false);
   });
 
   it('a busy port: one line saying so, exit 1, no stack', async () => {
