@@ -93,9 +93,7 @@ export async function listValues(
 ): Promise<SecretValues> {
   const { secrets } = await client.secrets.list(
     {
-      ...(config.projectId ? { projectId: config.projectId } : { projectSlug: config.projectSlug! }),
-      environment: config.environment,
-      secretPath: config.secretPath,
+      ...secretLocation(config),
       recursive: config.recursive,
       includeImports: config.includeImports,
       expandSecretReferences: config.expandSecretReferences,
@@ -105,6 +103,17 @@ export async function listValues(
   const values: Record<string, string> = {};
   for (const secret of secrets) values[secret.secretKey] = secret.secretValue;
   return redactedRecord(values);
+}
+
+/** The SDK location of the configured folder: project (id or slug), environment and path. */
+export function secretLocation(
+  config: Pick<ResolvedKmsConfig, 'projectId' | 'projectSlug' | 'environment' | 'secretPath'>,
+) {
+  return {
+    ...(config.projectId ? { projectId: config.projectId } : { projectSlug: config.projectSlug! }),
+    environment: config.environment,
+    secretPath: config.secretPath,
+  };
 }
 
 /**

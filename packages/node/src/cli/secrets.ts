@@ -9,7 +9,13 @@ import { readFileSync } from 'node:fs';
 import { type KmsClient, KmsNotFoundError, KmsPermissionDeniedError } from '@hanzo/kms';
 import { KmsBootError } from '../boot-error.js';
 import { projectLabel, type ResolvedKmsConfig } from '../config.js';
-import { createClient, listValues, resolveOrThrow, withBootDeadline } from '../load-secrets.js';
+import {
+  createClient,
+  listValues,
+  resolveOrThrow,
+  secretLocation,
+  withBootDeadline,
+} from '../load-secrets.js';
 import {
   type CliIo,
   locationFlags,
@@ -51,14 +57,6 @@ export const secretsFlags = {
   values: { type: 'boolean' },
   format: { type: 'string' },
 } as const;
-
-type Location = Pick<ResolvedKmsConfig, 'projectId' | 'projectSlug' | 'environment' | 'secretPath'>;
-
-const locationOf = (config: Location) => ({
-  ...(config.projectId ? { projectId: config.projectId } : { projectSlug: config.projectSlug! }),
-  environment: config.environment,
-  secretPath: config.secretPath,
-});
 
 const whereOf = (config: ResolvedKmsConfig) =>
   `${projectLabel(config)}/${config.environment}:${config.secretPath}`;
@@ -104,7 +102,7 @@ async function secretsGet({ client, config, operands, values, io }: Invocation):
     try {
       return await client.secrets.retrieve(
         {
-          ...locationOf(config),
+          ...secretLocation(config),
           secretName: key,
           includeImports: config.includeImports,
           expandSecretReferences: config.expandSecretReferences,
@@ -214,13 +212,13 @@ async function secretsSet({ client, config, operands, io }: Invocation): Promise
     try {
       // Which keys exist decides the wording only; the write itself is one upsert.
       const { secrets } = await client.secrets.list(
-        { ...locationOf(config), includeImports: false, expandSecretReferences: false },
+        { ...secretLocation(config), includeImports: false, expandSecretReferences: false },
         { signal },
       );
       const existing = new Set(secrets.map((secret) => secret.secretKey));
       await client.secrets.batch.update(
         {
-          ...locationOf(config),
+          ...secretLocation(config),
           mode: 'upsert',
           secrets: [...assigned].map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
         },
@@ -249,7 +247,7 @@ async function secretsDelete({ client, config, operands, io }: Invocation): Prom
   await withBootDeadline(config, async (signal) => {
     try {
       await client.secrets.batch.delete(
-        { ...locationOf(config), secrets: keys.map((secretKey) => ({ secretKey })) },
+        { ...secretLocation(config), secrets: keys.map((secretKey) => ({ secretKey })) },
         { signal },
       );
     } catch (error) {
