@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { findOptionProblem, KmsNodeConfigError, parseDuration, resolveConfig } from '../src/index.ts';
-import { emptyDir } from './helpers.ts';
+import { emptyDir, errorOf } from './helpers.ts';
 
 const SECRET = 'super-secret-client-secret-value';
 const base = {
@@ -14,15 +14,6 @@ const base = {
   KMS_ENVIRONMENT: 'prod',
   KMS_CREDENTIALS_DIR: '/nonexistent/kms-auth',
 };
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('resolveConfig', () => {
   it('reads KMS_* variables with documented defaults', () => {

@@ -12,7 +12,7 @@ import {
 } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAuth, KmsNodeConfigError, resolveConfig } from '../src/index.ts';
-import { baseEnv, cliPath, emptyDir, registerPath, runKms, runNode } from './helpers.ts';
+import { baseEnv, cliPath, emptyDir, errorOf, registerPath, runKms, runNode } from './helpers.ts';
 
 const site = {
   KMS_SITE_URL: 'https://kms.example.test',
@@ -21,15 +21,6 @@ const site = {
   KMS_CREDENTIALS_DIR: '/nonexistent',
 };
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('auth method resolution', () => {
   it('infers oidc from an identity id and a JWT file; reads the file again at every login', async () => {
