@@ -65,8 +65,15 @@ export async function serverSigningSecret(store: Store, keys: KeyManager): Promi
   const existing = await store.access.getConfig();
   if (existing) return keys.unwrapDataKey(existing.jwtSecret);
   const { plaintext, wrapped } = await keys.generateDataKey();
-  await store.access.saveConfig({ initialized: false, adminIdentityIds: [], jwtSecret: wrapped });
-  return plaintext;
+  const stored = await store.access.initConfig({
+    initialized: false,
+    adminIdentityIds: [],
+    jwtSecret: wrapped,
+  });
+  // Another replica starting at the same moment may have stored its secret first: use that one.
+  if (stored.jwtSecret.wrapped === wrapped.wrapped) return plaintext;
+  plaintext.fill(0);
+  return keys.unwrapDataKey(stored.jwtSecret);
 }
 
 /** Builds the shared context: data-key cache, lazily created JWT signing key. */

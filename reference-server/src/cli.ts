@@ -10,8 +10,8 @@ import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './
 import { devRootKey } from './dev/dev-root-key.js';
 import { type DevInstance, provisionDemo, reattachDemo } from './dev/provision-demo.js';
 import { type RunningServer, type StartServerOptions, startServer } from './server.js';
-import { secureDataDir } from './store/database.js';
-import { createSqliteStore } from './store/store.js';
+import { secureDataDir } from './store/sql/sqlite-driver.js';
+import { openStore, type StoreLocation } from './store/store.js';
 
 const env = process.env;
 
@@ -56,16 +56,22 @@ function loggerFromEnv(): false | ReturnType<typeof createLogger> {
  * private addresses (a local SPIRE or test provider); `start` does not unless told to.
  */
 function serverOptions(
-  opts: { port: number; host: string; dataDir: string },
+  opts: { port: number; host: string; dataDir: string; databaseUrl?: string },
   keyManager: KeyManager,
   mode: 'start' | 'dev',
   logger: ReturnType<typeof loggerFromEnv>,
 ): StartServerOptions {
   const rateLimitOff = ['off', 'false', '0'].includes((env.KMS_RATE_LIMIT ?? '').toLowerCase());
+  const url = databaseUrl(opts);
+  const size = poolSize();
   return {
     port: opts.port,
     host: opts.host,
     dataDir: resolve(opts.dataDir),
+    ...(url ? { databaseUrl: url, ...(size ? { databasePoolSize: size } : {}) } : {}),
+    shutdownGraceMs: env.KMS_SHUTDOWN_GRACE_SECONDS
+      ? positiveInt(env.KMS_SHUTDOWN_GRACE_SECONDS) * 1000
+      : 10_000,
     keyManager,
     rateLimit: rateLimitOff ? false : {},
     logger,
@@ -81,12 +87,49 @@ function serverOptions(
   };
 }
 
-/** The store file in a data folder, or exit: a tool that inspects data must not create an empty store. */
-function existingStore(dir: string): string {
-  const file = join(dir, 'kms.db');
-  if (!existsSync(file)) fail(`no store at ${file}: check --data-dir (or KMS_DATA_DIR)`);
-  return file;
+/** `--database-url`, else KMS_DATABASE_URL, else DATABASE_URL: PostgreSQL instead of SQLite. */
+function databaseUrl(opts: { databaseUrl?: string }): string | undefined {
+  const url = opts.databaseUrl ?? env.KMS_DATABASE_URL ?? env.DATABASE_URL;
+  if (!url?.trim()) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) fail('the database URL must start with postgres:// or postgresql://');
+  return url;
 }
+
+/** KMS_DATABASE_POOL_SIZE: PostgreSQL connections per replica. */
+function poolSize(): number | undefined {
+  return env.KMS_DATABASE_POOL_SIZE ? positiveInt(env.KMS_DATABASE_POOL_SIZE) : undefined;
+}
+
+/** Where the data lives: a database URL, or `kms.db` in the data folder. */
+function storeLocation(opts: { dataDir: string; databaseUrl?: string }): StoreLocation {
+  const url = databaseUrl(opts);
+  const size = poolSize();
+  return url
+    ? { postgres: { url, ...(size ? { poolSize: size } : {}) } }
+    : { sqlite: join(resolve(opts.dataDir), 'kms.db') };
+}
+
+/**
+ * The existing store, or exit: a tool that inspects data must not create an empty store. (A
+ * PostgreSQL database is opened as given: it holds no data until a server has migrated it.)
+ */
+async function openExistingStore(opts: { dataDir: string; databaseUrl?: string }) {
+  const location = storeLocation(opts);
+  if ('sqlite' in location && !existsSync(location.sqlite))
+    fail(`no store at ${location.sqlite}: check --data-dir (or KMS_DATA_DIR), or give --database-url`);
+  return openStore(location).catch((error: Error) => fail(`cannot open the store: ${error.message}`));
+}
+
+/** The place the data is, for messages (a URL without its password). */
+function describeLocation(location: StoreLocation): string {
+  if ('sqlite' in location) return location.sqlite;
+  const url = new URL(location.postgres.url);
+  if (url.password) url.password = '***';
+  return url.toString();
+}
+
+const DATABASE_URL_HELP =
+  'PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=verify-full&sslrootcert=ca.pem); default KMS_DATABASE_URL, then DATABASE_URL; without one the data is SQLite in --data-dir';
 
 /** Creates or tightens the data folder, saying so when it was open to other users. */
 function prepareDataDir(dir: string) {
@@ -209,7 +252,12 @@ program
   )
   .option('--port <port>', 'TCP port', port, Number(env.PORT ?? 8080))
   .option('--host <host>', 'interface to bind', env.HOST ?? '127.0.0.1')
-  .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .option(
+    '--data-dir <dir>',
+    'folder holding kms.db (SQLite), or only local files with --database-url',
+    env.KMS_DATA_DIR ?? './kms-data',
+  )
+  .option('--database-url <url>', DATABASE_URL_HELP)
   .action(async (opts) => {
     const logger = loggerFromEnv();
     const keys = await keyManagerOrExit(env);
@@ -221,7 +269,9 @@ program
     prepareDataDir(resolve(opts.dataDir));
     const server = await startOrExit(serverOptions(opts, keys, 'start', logger));
     printKeyBackend(server);
-    process.stdout.write(`kms-server listening on ${server.url} (data: ${resolve(opts.dataDir)})\n`);
+    process.stdout.write(
+      `kms-server listening on ${server.url} (data: ${describeLocation(storeLocation(opts))})\n`,
+    );
     const config = await server.store.access.getConfig();
     if (!config?.initialized)
       process.stdout.write(`Not bootstrapped yet: POST ${server.url}/api/v1/admin/bootstrap\n`);
@@ -307,12 +357,12 @@ program
       'to a new one (NEW_KMS_KEY_BACKEND, or --to, with the same settings prefixed NEW_, e.g. NEW_ROOT_ENCRYPTION_KEY), in one transaction',
   )
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .option('--database-url <url>', DATABASE_URL_HELP)
   .option(
     '--to <backend>',
     'target backend: local, kms, vault-transit or aws-kms (default: NEW_KMS_KEY_BACKEND, else the current one)',
   )
   .action(async (opts) => {
-    const database = existingStore(resolve(opts.dataDir));
     const from = await keyManagerOrExit(env);
     const to = await keyManagerOrExit(
       {
@@ -323,7 +373,7 @@ program
     );
     const source = from.describe();
     const target = to.describe();
-    const store = createSqliteStore(database);
+    const store = await openExistingStore(opts);
     try {
       // Keys already under the target are left alone, so a second run after a success is a no-op.
       const count = await store.rewrapKeys(async (wrapped) =>
@@ -375,9 +425,9 @@ program
     "Walk the keyed hash chain to its sealed head and report the first broken link. Needs the root key: the KMS_KEY_BACKEND settings (ROOT_ENCRYPTION_KEY, or the dev data folder's root.key, for local)",
   )
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .option('--database-url <url>', DATABASE_URL_HELP)
   .action(async (opts) => {
     const dir = resolve(opts.dataDir);
-    const database = existingStore(dir);
     const devKeyFile = join(dir, 'root.key');
     const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
     const keys = await keyManagerOrExit(
@@ -385,7 +435,7 @@ program
         ? { ...env, ROOT_ENCRYPTION_KEY: readFileSync(devKeyFile, 'utf8').trim() }
         : env,
     );
-    const store = createSqliteStore(database);
+    const store = await openExistingStore(opts);
     let result: Awaited<ReturnType<typeof verifyStoredAuditLog>>;
     try {
       result = await verifyStoredAuditLog(store, keys);

@@ -1,6 +1,7 @@
 /**
  * `@hanzo/kms-server`: the Hanzo KMS API (Infisical-compatible) over Express, with
- * envelope encryption at rest, a hash-chained audit log and an embedded SQLite store.
+ * envelope encryption at rest, a hash-chained audit log, and an embedded SQLite store or
+ * PostgreSQL shared by several replicas.
  * @packageDocumentation
  */
 export { type AppDeps, createApp, createLogger, REDACTED_LOG_PATHS } from './app.js';
@@ -28,4 +29,13 @@ export {
 } from './dev/oidc-provider.js';
 export { type DevInstance, provisionDemo } from './dev/provision-demo.js';
 export { type RunningServer, type StartServerOptions, startServer } from './server.js';
-export { createSqliteStore, type Store } from './store/store.js';
+export { StoreConflictError, StoreInputError, StoreUnavailableError } from './store/repositories.js';
+export type { PostgresOptions } from './store/sql/postgres-driver.js';
+export {
+  createPostgresStore,
+  createSqliteStore,
+  type OpenedStore,
+  openStore,
+  type Store,
+  type StoreLocation,
+} from './store/store.js';

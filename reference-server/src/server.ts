@@ -17,7 +17,7 @@ import {
 } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
-import { createSqliteStore, type Store } from './store/store.js';
+import { openStore, type Store } from './store/store.js';
 
 /** How to start a reference server. */
 export interface StartServerOptions {
@@ -27,6 +27,15 @@ export interface StartServerOptions {
   host?: string;
   /** SQLite file path, or ':memory:'. Overrides `dataDir`. @default ':memory:' unless dataDir is set */
   database?: string;
+  /**
+   * A PostgreSQL URL (`postgres://user:pass@host:5432/db?sslmode=verify-full&sslrootcert=ca.pem`): the data
+   * lives there instead of SQLite, shared by every replica given the same URL. `dataDir` then holds no data.
+   */
+  databaseUrl?: string;
+  /** PostgreSQL connections per replica. @default 10 */
+  databasePoolSize?: number;
+  /** How long `close()` lets in-flight requests finish before cutting their connections. @default 2000 */
+  shutdownGraceMs?: number;
   /** Folder holding `kms.db` (created with mode 0700). */
   dataDir?: string;
   /** Base64 of 32 bytes, for the `local` key backend. @default a random key (fine for `:memory:`, fatal for data you want back) */
@@ -126,8 +135,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         ? parseRootKey(options.rootEncryptionKey, 'rootEncryptionKey')
         : randomBytes(32),
     );
-  const database = options.database ?? (options.dataDir ? join(options.dataDir, 'kms.db') : ':memory:');
-  const store = createSqliteStore(database);
+  const logger =
+    typeof options.logger === 'object' ? options.logger : createLogger({ enabled: options.logger === true });
+  const store = await openStore(
+    options.databaseUrl
+      ? {
+          postgres: {
+            url: options.databaseUrl,
+            ...(options.databasePoolSize ? { poolSize: options.databasePoolSize } : {}),
+            onPoolError: (error) =>
+              logger.error({ err: { message: error.message } }, 'an idle database connection failed'),
+          },
+        }
+      : { sqlite: options.database ?? (options.dataDir ? join(options.dataDir, 'kms.db') : ':memory:') },
+  );
   try {
     await assertRootKeyOpens(store, keys);
     await store.audit.ensureHead(auditChainKey(await serverSigningSecret(store, keys)));
@@ -138,8 +159,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     await store.close();
     throw error;
   }
-  const logger =
-    typeof options.logger === 'object' ? options.logger : createLogger({ enabled: options.logger === true });
   const rateLimit: false | RateLimitConfig =
     options.rateLimit === false ? false : rateLimitSchema.parse(options.rateLimit ?? {});
   const deps: AppDeps = {
@@ -164,6 +183,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // Expired audit entries and dead token rows are purged at start and every few minutes;
   // the timer never keeps the process alive.
   const clock = options.now ?? Date.now;
+  // Every replica runs it: the deletes are idempotent, and the audit purge holds the chain lock.
   const purge = () => {
     const now = clock();
     Promise.all([
@@ -200,8 +220,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-        // In-flight requests get a short grace period, then their sockets are cut.
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
+        // In-flight requests get a grace period, then their sockets are cut. Their writes either
+        // committed before the answer was sent, or are rolled back: no acknowledged write is lost.
+        setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 2000).unref();
       }).then(() => store.close());
       return closing;
     },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SqliteDatabase } from '../src/store/database.js';
+import type { OpenedStore } from '../src/store/store.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 let kms: TestServer;
@@ -62,13 +62,13 @@ describe('audit log', () => {
     await kms.createProject('chain-one');
     await kms.createProject('chain-two');
     await kms.createProject('chain-three');
-    const db = (kms.store as unknown as { db: SqliteDatabase }).db;
+    const db = (kms.store as OpenedStore).sql;
     const verify = () => kms.verifyAuditLog();
     const intact = await verify();
     expect(intact).toMatchObject({ ok: true });
     expect(intact.entries).toBeGreaterThanOrEqual(3);
 
-    db.prepare('UPDATE audit_logs SET event_metadata = \'{"slug":"forged"}\' WHERE seq = 2').run();
+    await db.run('UPDATE audit_logs SET event_metadata = \'{"slug":"forged"}\' WHERE seq = 2');
     expect(await verify()).toMatchObject({
       ok: false,
       brokenAt: { seq: 2, reason: 'content does not match its hash' },
@@ -79,8 +79,8 @@ describe('audit log', () => {
     await kms.createProject('chain-one');
     await kms.createProject('chain-two');
     await kms.createProject('chain-three');
-    const db = (kms.store as unknown as { db: SqliteDatabase }).db;
-    db.prepare('DELETE FROM audit_logs WHERE seq = 2').run();
+    const db = (kms.store as OpenedStore).sql;
+    await db.run('DELETE FROM audit_logs WHERE seq = 2');
     expect(await kms.verifyAuditLog()).toMatchObject({ ok: false, brokenAt: { seq: 3 } });
   });
 

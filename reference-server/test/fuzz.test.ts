@@ -13,9 +13,9 @@ interface Route {
 }
 
 /** Every route registered on the app, read from Express's router stacks. */
-function routesOf(): Route[] {
+async function routesOf(): Promise<Route[]> {
   const app = createApp({
-    store: createSqliteStore(':memory:'),
+    store: await createSqliteStore(':memory:'),
     keys: new LocalKeyManager(new Uint8Array(32)),
   });
   const routes: Route[] = [];
@@ -134,11 +134,12 @@ const QUERIES = [
   '?a[]=1&a[]=2&orgId[x]=1',
 ];
 
+const routes = await routesOf();
+
 describe('fuzz: no input produces a 5xx', () => {
   let kms: TestServer;
   let viewerToken: string;
   let ids: Record<string, string>;
-  const routes = routesOf();
 
   beforeAll(async () => {
     kms = await startTestServer();

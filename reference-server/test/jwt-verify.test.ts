@@ -8,7 +8,7 @@ import { createSqliteStore } from '../src/store/store.js';
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 const ctx = createContext({
-  store: createSqliteStore(':memory:'),
+  store: await createSqliteStore(':memory:'),
   keys: new LocalKeyManager(randomBytes(32)),
   now: () => clock,
 });

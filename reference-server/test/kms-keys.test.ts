@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { constants, createHash, createPublicKey, verify } from 'node:crypto';
 import { promisify } from 'node:util';
-import type Database from 'better-sqlite3';
+import type { OpenedStore } from '../src/store/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -25,7 +25,7 @@ async function tokenFor(p: { id: string }, role: string) {
 const as = (role: string) => (method: string, path: string, body?: unknown) =>
   kms.call(method, path, body, tokens[role]);
 const admin = as('admin');
-const db = () => (kms.store as unknown as { db: Database.Database }).db;
+const db = () => (kms.store as OpenedStore).sql;
 
 async function createKey(body: Record<string, unknown>) {
   const r = await admin('POST', '/api/v1/kms/keys', { projectId: project.id, ...body });
@@ -228,11 +228,10 @@ describe('encrypt and decrypt', () => {
   it('key material copied onto another key does not open', async () => {
     const a = await createKey({ name: 'copy-a' });
     const b = await createKey({ name: 'copy-b' });
-    db()
-      .prepare(
-        'UPDATE kms_key_versions SET sealed_material = (SELECT sealed_material FROM kms_key_versions WHERE key_id = ?) WHERE key_id = ?',
-      )
-      .run(a.id, b.id);
+    await db().run(
+      'UPDATE kms_key_versions SET sealed_material = (SELECT sealed_material FROM kms_key_versions WHERE key_id = ?) WHERE key_id = ?',
+      [a.id, b.id],
+    );
     const r = await admin('POST', `/api/v1/kms/keys/${b.id}/encrypt`, { plaintext: b64('x') });
     expect(r.status).toBe(500);
     expect(r.body.error).toBe('KeyIntegrityError');
@@ -410,9 +409,9 @@ describe('audit', () => {
     expect(everything).not.toContain(PLAINTEXT);
     expect(everything).not.toContain(b64(PLAINTEXT));
     // And nothing of the key material or plaintext is in the database in the clear.
-    const dump = JSON.stringify(db().prepare('SELECT * FROM kms_key_versions').all());
+    const dump = JSON.stringify(await db().all('SELECT * FROM kms_key_versions'));
     expect(dump).not.toMatch(/PRIVATE KEY/);
-    const file = JSON.stringify(db().prepare('SELECT * FROM audit_logs').all());
+    const file = JSON.stringify(await db().all('SELECT * FROM audit_logs'));
     expect(file).not.toContain(b64(PLAINTEXT));
   });
 });

@@ -376,12 +376,12 @@ describe('signing-key rotation and the JWKS cache', () => {
     expect(provider.fetches.jwks - before).toBeLessThanOrEqual(1);
   });
 
-  it('concurrent first logins share one discovery and one JWKS fetch', async () => {
+  it('concurrent first logins share one discovery and one JWKS fetch (per replica)', async () => {
     const { identityId } = await oidcIdentity();
     const svids = await Promise.all(Array.from({ length: 20 }, () => provider.svid({ spiffeId: SPIFFE_ID })));
     const results = await Promise.all(svids.map((s) => login(identityId, s)));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-    expect(provider.fetches).toEqual({ discovery: 1, jwks: 1 });
+    expect(provider.fetches).toEqual({ discovery: kms.replicas, jwks: kms.replicas });
   });
 
   it('tries every key for a token without kid, up to ten keys', async () => {

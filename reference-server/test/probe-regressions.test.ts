@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OpenedStore } from '../src/store/store.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 // Regression tests for the defects a probe of the server found; each failed before its fix.
@@ -17,7 +17,7 @@ async function member(project: { id: string }, role: string, orgRole?: string) {
   return { ...id, token };
 }
 
-const db = () => (kms.store as unknown as { db: Database.Database }).db;
+const db = () => (kms.store as OpenedStore).sql;
 
 describe('authorization', () => {
   it('a project member cannot make itself or anyone admin, through any membership route', async () => {
@@ -243,10 +243,11 @@ describe('rate limits and tokens', () => {
     const live = await kms.createMachineIdentity({ ua: { accessTokenTTL: 3600, accessTokenMaxTTL: 3600 } });
     await kms.login(live.clientId, live.clientSecret);
     kms.clock.advance(120);
-    const count = () => (db().prepare('SELECT COUNT(*) AS n FROM access_tokens').get() as { n: number }).n;
-    const before = count();
+    const count = async () =>
+      ((await db().one('SELECT COUNT(*) AS n FROM access_tokens')) as { n: number }).n;
+    const before = await count();
     expect(await kms.store.access.purgeDeadAccessTokens(kms.clock.now())).toBe(1);
-    expect(count()).toBe(before - 1);
+    expect(await count()).toBe(before - 1);
   });
 });
 
@@ -347,7 +348,7 @@ describe('stored data', () => {
       secretValue: 'v',
       secretReminderNote: 'rotate-me-note-text',
     });
-    const row = db().prepare("SELECT * FROM secrets WHERE key = 'NOTE_KEY'").get();
+    const row = await db().one("SELECT * FROM secrets WHERE key = 'NOTE_KEY'");
     expect(JSON.stringify(row)).not.toContain('rotate-me-note-text');
     const got = await kms.admin(
       'GET',
@@ -360,16 +361,16 @@ describe('stored data', () => {
     await kms.createProject('chain-a');
     await kms.createProject('chain-b');
     expect(await kms.verifyAuditLog()).toMatchObject({ ok: true });
-    const last = (db().prepare('SELECT MAX(seq) AS n FROM audit_logs').get() as { n: number }).n;
-    db().prepare("UPDATE audit_logs SET project_name = 'renamed' WHERE seq = ?").run(last);
+    const last = ((await db().one('SELECT MAX(seq) AS n FROM audit_logs')) as { n: number }).n;
+    await db().run("UPDATE audit_logs SET project_name = 'renamed' WHERE seq = ?", [last]);
     expect(await kms.verifyAuditLog()).toMatchObject({ ok: false, brokenAt: { seq: last } });
-    db()
-      .prepare("UPDATE audit_logs SET project_name = 'chain-b', user_agent_type = 'web' WHERE seq = ?")
-      .run(last);
+    await db().run("UPDATE audit_logs SET project_name = 'chain-b', user_agent_type = 'web' WHERE seq = ?", [
+      last,
+    ]);
     expect(await kms.verifyAuditLog()).toMatchObject({ ok: false, brokenAt: { seq: last } });
-    db().prepare("UPDATE audit_logs SET user_agent_type = 'other' WHERE seq = ?").run(last);
+    await db().run("UPDATE audit_logs SET user_agent_type = 'other' WHERE seq = ?", [last]);
     expect(await kms.verifyAuditLog()).toMatchObject({ ok: true });
-    db().prepare('DELETE FROM audit_logs WHERE seq = ?').run(last);
+    await db().run('DELETE FROM audit_logs WHERE seq = ?', [last]);
     const truncated = await kms.verifyAuditLog();
     expect(truncated.ok).toBe(false);
   });
@@ -378,13 +379,13 @@ describe('stored data', () => {
     await kms.createProject('forge');
     const { createHash } = await import('node:crypto');
     // An attacker with database access but no root key rewrites the last entry as an unkeyed one.
-    const last = db().prepare('SELECT * FROM audit_logs ORDER BY seq DESC LIMIT 1').get() as Record<
+    const last = (await db().one('SELECT * FROM audit_logs ORDER BY seq DESC LIMIT 1')) as Record<
       string,
       unknown
     >;
     const forged = createHash('sha256').update('anything').digest('hex');
-    db().prepare('UPDATE audit_logs SET chain_version = 1, hash = ? WHERE seq = ?').run(forged, last.seq);
-    db().prepare('UPDATE audit_head SET last_hash = ? WHERE id = 1').run(forged);
+    await db().run('UPDATE audit_logs SET chain_version = 1, hash = ? WHERE seq = ?', [forged, last.seq]);
+    await db().run('UPDATE audit_head SET last_hash = ? WHERE id = 1', [forged]);
     expect((await kms.verifyAuditLog()).ok).toBe(false);
   });
 });

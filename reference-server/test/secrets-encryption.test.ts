@@ -1,8 +1,12 @@
+import type Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qs, type SecretsFixture, startSecretsFixture } from './helpers/secrets-fixture.js';
+
+/** These tests read the SQLite file itself (what is on disk), so they run on SQLite only. */
+const sqliteOf = (fixture: SecretsFixture) => (fixture.store as unknown as { db: Database.Database }).db;
 
 let kms: SecretsFixture;
 let dir: string;
@@ -32,7 +36,7 @@ describe('encryption at rest', () => {
     await kms.admin('PATCH', '/api/v3/secrets/raw/CANARY', { ...where, newSecretName: 'RENAMED_CANARY' });
     const got = await kms.admin('GET', `/api/v3/secrets/raw/RENAMED_CANARY${qs(where)}`);
     expect(got.secret).toMatchObject({ secretValue: `${value}-v2`, secretComment: comment, version: 3 });
-    kms.store.db.pragma('wal_checkpoint(FULL)');
+    sqliteOf(kms).pragma('wal_checkpoint(FULL)');
     const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)));
     expect(files.length).toBeGreaterThan(0);
     for (const bytes of files) {
@@ -55,7 +59,7 @@ describe('encryption at rest', () => {
         { secretKey: 'TARGET', secretValue: 'target-value' },
       ],
     });
-    kms.store.db
+    sqliteOf(kms)
       .prepare(
         `UPDATE secrets SET value_ciphertext = (SELECT value_ciphertext FROM secrets WHERE key = 'SOURCE' AND id IN
            (SELECT s.id FROM secrets s JOIN folders f ON f.id = s.folder_id JOIN environments e ON e.id = f.env_id WHERE e.project_id = @p))
@@ -96,7 +100,7 @@ describe('versions follow their secret', () => {
     await kms.admin('PATCH', '/api/v3/secrets/raw/A', { ...where, secretPath: '/f', secretValue: '2' });
     await kms.admin('POST', '/api/v3/secrets/raw/B', { ...where, secretValue: '1' });
     const count = () =>
-      (kms.store.db.prepare('SELECT COUNT(*) AS n FROM secret_versions').get() as { n: number }).n;
+      (sqliteOf(kms).prepare('SELECT COUNT(*) AS n FROM secret_versions').get() as { n: number }).n;
     const before = count();
     await kms.admin('DELETE', '/api/v1/folders/f', { ...where, path: '/' });
     expect(count()).toBe(before - 2);

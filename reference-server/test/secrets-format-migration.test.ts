@@ -57,7 +57,7 @@ describe('migration 3: one sealed ciphertext per secret row', () => {
     await kms.close();
 
     // Rewrite every row in the legacy form, as a server before migration 3 stored it.
-    const store = createSqliteStore(join(dir, 'kms.db'));
+    const store = await createSqliteStore(join(dir, 'kms.db'));
     const stored = await store.projects.getProject(project.id);
     const dataKey = toDataKey(
       await new LocalKeyManager(Buffer.from(rootEncryptionKey, 'base64')).unwrapDataKey(stored!.dataKey),
@@ -103,7 +103,7 @@ describe('migration 3: one sealed ciphertext per secret row', () => {
     kms = await startServer(options);
     try {
       token = (await kms.issueAdminToken())!;
-      const check = createSqliteStore(join(dir, 'kms.db'));
+      const check = await createSqliteStore(join(dir, 'kms.db'));
       const rows = check.db
         .prepare(
           'SELECT key, version, value_ciphertext AS v, comment_ciphertext AS c, metadata AS m FROM secrets UNION ALL SELECT key, version, value_ciphertext, comment_ciphertext, metadata FROM secret_versions',

@@ -548,7 +548,7 @@ describe('ETag', () => {
     await kms.admin('POST', '/api/v3/secrets/raw/K', { ...where, secretValue: 'v' });
     const etag = (await list(project, { secretPath: '/app' })).headers.get('etag')!;
     // Corrupt the stored ciphertext: a 200 would have to decrypt (and fail); a 304 must not.
-    kms.store.db.prepare("UPDATE secrets SET value_ciphertext = 'AAAA' WHERE key = 'K'").run();
+    await kms.sql("UPDATE secrets SET value_ciphertext = 'AAAA' WHERE key = 'K'");
     const cached = await kms.call('GET', `/api/v3/secrets/raw${qs(where)}`, {
       token: kms.adminToken,
       headers: { 'if-none-match': `W/${etag}` },
@@ -615,7 +615,7 @@ describe('store and helpers (unit)', () => {
         { secretKey: 'B', secretValue: 'b' },
       ],
     });
-    const { StoreConflictError } = await import('../src/store/sqlite/secret-store.js');
+    const { StoreConflictError } = await import('../src/store/repositories.js');
     const { folders } = await kms.admin(
       'GET',
       `/api/v1/folders${qs({ workspaceId: project.id, environment: 'dev' })}`,

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { orderBy } from '../src/store/sqlite/rows.js';
+import { orderBy } from '../src/store/rows.js';
 
 describe('in-memory ORDER BY of the store', () => {
   it('orders text like SQLite (BINARY collation, UTF-8 bytes) and keeps ties in scan order', () => {

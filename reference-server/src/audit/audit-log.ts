@@ -1,7 +1,8 @@
 import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
 import type { KeyManager } from '../crypto/key-manager.js';
 import type { AuditRecord, ServerConfigRecord } from '../store/records.js';
-import { type AuditStore, GENESIS_HASH } from '../store/sqlite/audit-store.js';
+import type { AuditStore } from '../store/repositories.js';
+import { GENESIS_HASH } from '../store/repositories/audit.js';
 
 /** Who did it, as recorded (never a credential). */
 export interface AuditActor {
@@ -184,10 +185,10 @@ export type AuditVerification =
  * Version-1 entries (unkeyed SHA-256, from before the keyed chain) are accepted only before
  * the first version-2 entry.
  */
-export function verifyAuditChain(
-  entries: Iterable<AuditRecord>,
+export async function verifyAuditChain(
+  entries: Iterable<AuditRecord> | AsyncIterable<AuditRecord>,
   chain: { key: AuditChainKey; head: AuditHead | undefined },
-): AuditVerification {
+): Promise<AuditVerification> {
   let previous: AuditRecord | undefined;
   let count = 0;
   let firstSeq: number | null = null;
@@ -196,7 +197,7 @@ export function verifyAuditChain(
     entries: count,
     brokenAt: { seq: entry.seq, id: entry.id, reason },
   });
-  for (const entry of entries) {
+  for await (const entry of entries) {
     count++;
     firstSeq ??= entry.seq;
     if (previous && entry.prevHash !== previous.hash)
@@ -236,5 +237,7 @@ export async function verifyStoredAuditLog(
   if (!config)
     return { ok: false, entries: 0, brokenAt: { seq: 0, id: '-', reason: 'the store has no server config' } };
   const key = auditChainKey(await keys.unwrapDataKey(config.jwtSecret));
-  return verifyAuditChain(store.audit.all(), { key, head: await store.audit.head() });
+  // The head is read first: entries appended while the walk runs (other replicas) come after it.
+  const head = await store.audit.head();
+  return verifyAuditChain(store.audit.all(), { key, head });
 }

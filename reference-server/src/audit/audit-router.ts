@@ -7,7 +7,7 @@ import { authOf } from '../context.js';
 import { forbidden } from '../http/errors.js';
 import { parseQuery } from '../http/validate.js';
 import type { AuditRecord } from '../store/records.js';
-import type { AuditQuery } from '../store/sqlite/audit-store.js';
+import type { AuditQuery } from '../store/records.js';
 
 /** Ids of the projects whose audit logs the caller's roles may read. */
 async function auditableProjects(ctx: ServerContext, caller: AuthContext): Promise<string[]> {

@@ -231,7 +231,9 @@ export async function renewAccessToken(
   }
   const iso = new Date(now).toISOString();
   const renewed: AccessTokenRecord = { ...token, renewedAtMs: now, lastRenewedAt: iso, updatedAt: iso };
-  await access.updateAccessToken(renewed);
+  // Revoked meanwhile (by another request or replica): the renewal must not bring it back.
+  if (!(await access.renewAccessToken(token.id, now, iso)))
+    throw unauthorized('No identity access token found');
   return { response: await tokenResponse(ctx, renewed, now), token: renewed };
 }
 
@@ -243,7 +245,7 @@ export async function revokeAccessToken(ctx: ServerContext, jwt: string): Promis
   const token = await ctx.store.access.getAccessToken(claims.identityAccessTokenId);
   if (!token || token.isRevoked) throw unauthorized('No identity access token found');
   const iso = new Date(ctx.now()).toISOString();
-  const revoked = { ...token, isRevoked: true, updatedAt: iso };
-  await ctx.store.access.updateAccessToken(revoked);
-  return revoked;
+  if (!(await ctx.store.access.revokeAccessToken(token.id, iso)))
+    throw unauthorized('No identity access token found');
+  return { ...token, isRevoked: true, updatedAt: iso };
 }

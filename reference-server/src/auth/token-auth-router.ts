@@ -171,7 +171,7 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
     const body = parseBody(req, createTokenBody);
     const token = await tokenInCallerOrg(req, tokenId);
     const updated = { ...token, name: body.name ?? token.name, updatedAt: new Date(ctx.now()).toISOString() };
-    await access.updateAccessToken(updated);
+    await access.renameAccessToken(token.id, updated.name, updated.updatedAt);
     res.json({ token: accessTokenView(updated) });
   });
 
@@ -182,11 +182,8 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
       throw notFound(`Token with ID ${tokenId} not found or already revoked`);
     }
     await identityToManage(ctx, authOf(req), token.identityId);
-    await access.updateAccessToken({
-      ...token,
-      isRevoked: true,
-      updatedAt: new Date(ctx.now()).toISOString(),
-    });
+    if (!(await access.revokeAccessToken(tokenId, new Date(ctx.now()).toISOString())))
+      throw notFound(`Token with ID ${tokenId} not found or already revoked`);
     await audit(ctx, req, {
       type: 'revoke-token-identity-token-auth',
       metadata: { identityAccessTokenId: tokenId },

@@ -101,20 +101,21 @@ export function universalAuthRouter(ctx: ServerContext): Router {
     return method as AuthMethodRecord<UniversalAuthConfig>;
   }
 
-  /** Counts a failed secret; locks the method at the threshold. */
+  /** Counts a failed secret; locks the method at the threshold (one count per failure, across replicas). */
   async function recordFailure(method: AuthMethodRecord<UniversalAuthConfig>, now: number) {
     if (!method.config.lockoutEnabled) return;
-    const current = await access.getLockout(method.id);
     const windowMs = method.config.lockoutCounterResetSeconds * 1000;
-    const fresh = !current || now - current.windowStartedAt > windowMs;
-    const failures = fresh ? 1 : current.failures + 1;
-    const lockedUntil =
-      failures >= method.config.lockoutThreshold ? now + method.config.lockoutDurationSeconds * 1000 : null;
-    await access.saveLockout({
-      authMethodId: method.id,
-      failures: lockedUntil ? 0 : failures,
-      windowStartedAt: fresh ? now : (current?.windowStartedAt ?? now),
-      lockedUntil,
+    await access.updateLockout(method.id, (current) => {
+      const fresh = !current || now - current.windowStartedAt > windowMs;
+      const failures = fresh ? 1 : current.failures + 1;
+      const lockedUntil =
+        failures >= method.config.lockoutThreshold ? now + method.config.lockoutDurationSeconds * 1000 : null;
+      return {
+        authMethodId: method.id,
+        failures: lockedUntil ? 0 : failures,
+        windowStartedAt: fresh ? now : (current?.windowStartedAt ?? now),
+        lockedUntil,
+      };
     });
   }
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { StoreInputError, StoreUnavailableError } from '../store/repositories.js';
 import { ApiError, notFound, ValidationError } from './errors.js';
 
 interface BodyParserError {
@@ -43,9 +44,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         : err instanceof URIError
           ? // Express fails to decode a path parameter such as `%ZZ`.
             new ApiError(400, 'BadRequest', 'Malformed percent-encoding in the request path')
-          : (fromBodyParser(err as BodyParserError) ??
-            new ApiError(500, 'InternalServerError', 'Something went wrong'));
+          : err instanceof StoreInputError
+            ? new ApiError(400, 'BadRequest', `Invalid input: ${err.message}`)
+            : err instanceof StoreUnavailableError
+              ? new ApiError(503, 'ServiceUnavailable', 'The database is unavailable; retry shortly', {
+                  headers: { 'retry-after': '1' },
+                })
+              : (fromBodyParser(err as BodyParserError) ??
+                new ApiError(500, 'InternalServerError', 'Something went wrong'));
     if (error.statusCode >= 500) {
+      // The 503 of an unreachable database is logged too: operators must see it.
       logger.error(
         {
           reqId: req.reqId,

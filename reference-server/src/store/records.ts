@@ -193,3 +193,151 @@ export interface AuditRecord {
   /** 1: unkeyed SHA-256 (before the keyed chain); 2: HMAC under the audit chain key. */
   chainVersion: 1 | 2;
 }
+
+/** A folder; the root folder of an environment has `parentId: null` and name `root`. */
+export interface FolderRecord {
+  id: string;
+  envId: string;
+  parentId: string | null;
+  name: string;
+  description: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Who last wrote a secret, as the API reports it. */
+export interface SecretActorRecord {
+  actorId: string;
+  actorType: string;
+  name: string;
+}
+
+/**
+ * A secret's current state. Value, comment and metadata are ciphertext only; each is
+ * bound to (project, environment, folder, key, version) by its associated data.
+ */
+export interface SecretRecord {
+  id: string;
+  folderId: string;
+  /** The folder's environment (joined, not stored on the row). */
+  envId: string;
+  key: string;
+  type: 'shared' | 'personal';
+  version: number;
+  valueCiphertext: string;
+  commentCiphertext: string;
+  metadataCiphertext: string;
+  skipMultilineEncoding: boolean;
+  reminderNote: string | null;
+  reminderRepeatDays: number | null;
+  actor: SecretActorRecord | null;
+  tagIds: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One kept version of a secret (every write stores the version it creates). */
+export interface SecretVersionRecord {
+  secretId: string;
+  folderId: string;
+  key: string;
+  type: 'shared' | 'personal';
+  version: number;
+  valueCiphertext: string;
+  commentCiphertext: string;
+  metadataCiphertext: string;
+  skipMultilineEncoding: boolean;
+  createdAt: string;
+}
+
+export interface TagRecord {
+  id: string;
+  projectId: string;
+  slug: string;
+  color: string;
+  createdBy: string | null;
+  createdByActorType: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SecretImportRecord {
+  id: string;
+  folderId: string;
+  importEnvId: string;
+  importPath: string;
+  position: number;
+  isReplication: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One atomic change set of secrets: all rows are written, or none. */
+export interface SecretWrite {
+  inserts: SecretRecord[];
+  /** `secret` carries the new version; the row must still be at `previousVersion`. */
+  updates: { secret: SecretRecord; previousVersion: number }[];
+  deletes: string[];
+}
+
+/** What a KMS key is for, and with which algorithm. */
+export type KmsKeyUsage = 'encrypt-decrypt' | 'sign-verify';
+export type KmsKeyAlgorithm = 'aes-256-gcm' | 'aes-128-gcm' | 'RSA_4096' | 'ECC_NIST_P256';
+
+/** A project's KMS key (its material lives in {@link KmsKeyVersionRecord}s). */
+export interface KmsKeyRecord {
+  id: string;
+  projectId: string;
+  orgId: string;
+  name: string;
+  description: string;
+  isDisabled: boolean;
+  keyUsage: KmsKeyUsage;
+  encryptionAlgorithm: KmsKeyAlgorithm;
+  /** The version new ciphertexts and signatures use. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One version of a key's material, sealed under the project's data key. */
+export interface KmsKeyVersionRecord {
+  keyId: string;
+  version: number;
+  /** AES-GCM under the project data key, bound to the key id and version (see domains/kms/key-material.ts). */
+  sealedMaterial: string;
+  /** SPKI DER, base64, for signing keys (public by nature, stored in the clear). */
+  publicKey: string | null;
+  createdAt: string;
+}
+
+/** Filters and paging of the key list. */
+export interface KmsKeyListQuery {
+  projectId: string;
+  offset: number;
+  limit: number;
+  orderDirection: 'asc' | 'desc';
+  search?: string | undefined;
+}
+
+/** Filters of the audit-log query API (all optional; dates are ISO strings). */
+export interface AuditQuery {
+  /** Restricts to these projects' entries plus organization-level entries of this actor. */
+  visibleTo?: { projectIds: string[]; actorId: string } | undefined;
+  orgId?: string;
+  projectId?: string;
+  environment?: string;
+  actorType?: string;
+  actorId?: string;
+  eventTypes?: string[];
+  userAgentType?: string;
+  secretPath?: string;
+  secretKey?: string;
+  eventMetadata?: Record<string, string>;
+  startDate?: string;
+  endDate?: string;
+  offset: number;
+  limit: number;
+}

@@ -1,69 +1,40 @@
-import type { WrappedKey } from '../crypto/key-manager.js';
-import { openDatabase, type SqliteDatabase } from './database.js';
-import {
-  hasLegacySecretRows,
-  type LegacySecretRow,
-  type ResealedFields,
-  resealLegacySecretRows,
-} from './migrations.js';
-import { type AccessStore, SqliteAccessStore } from './sqlite/access-store.js';
-import { type AuditStore, SqliteAuditStore } from './sqlite/audit-store.js';
-import { type KmsKeyStore, SqliteKmsKeyStore } from './sqlite/kms-key-store.js';
-import { type ProjectStore, SqliteProjectStore } from './sqlite/project-store.js';
-import { type SecretStore, SqliteSecretStore } from './sqlite/secret-store.js';
+import type Database from 'better-sqlite3';
+import { SqlAccessStore } from './repositories/access.js';
+import { SqlAuditStore } from './repositories/audit.js';
+import { SqlKmsKeyStore } from './repositories/kms-keys.js';
+import { SqlProjectStore } from './repositories/projects.js';
+import { SqlSecretStore } from './repositories/secrets.js';
+import type { Store } from './repositories.js';
+import type { SqlDatabase, SqlExecutor } from './sql/database.js';
+import { hasLegacySecretRows, migrate, resealLegacySecretRows } from './sql/migrations.js';
+import { openPostgres, type PostgresOptions } from './sql/postgres-driver.js';
+import { openSqlite } from './sql/sqlite-driver.js';
 
-/**
- * The one storage interface services depend on. Every method is async and every
- * method that writes several rows is atomic on its own, so another backend
- * (PostgreSQL for replicas sharing state) can implement it without touching services.
- */
-export interface Store {
-  readonly access: AccessStore;
-  readonly projects: ProjectStore;
-  readonly secrets: SecretStore;
-  readonly audit: AuditStore;
-  readonly kmsKeys: KmsKeyStore;
-  /**
-   * Root-key rotation: re-wraps every wrapped key (project data keys and the token signing key)
-   * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing
-   * (already under the target key). Secret ciphertexts are untouched. Returns how many changed.
-   */
-  rewrapKeys(rewrap: (key: WrappedKey) => Promise<WrappedKey | undefined>): Promise<number>;
-  /**
-   * Migration 3: converts secret rows still holding three ciphertexts to the one sealed
-   * ciphertext (`sealedPrefix`), in one transaction. Returns how many rows were converted.
-   */
-  resealLegacySecrets(
-    sealedPrefix: string,
-    reseal: (row: LegacySecretRow) => ResealedFields | undefined,
-  ): Promise<number>;
-  /** Whether {@link Store.resealLegacySecrets} has anything to do. */
-  hasLegacySecrets(sealedPrefix: string): Promise<boolean>;
-  close(): Promise<void>;
-}
+export type { Store } from './repositories.js';
 
-/** The embedded default: SQLite through better-sqlite3 (`:memory:` for tests). */
-export function createSqliteStore(path: string): Store & { db: SqliteDatabase } {
-  const db = openDatabase(path);
+/** A store with its SQL executor, for operator tools and tests that look at rows (not for services). */
+export type OpenedStore = Store & { readonly sql: SqlExecutor };
+
+/** The one set of repositories, over either engine. Migrations must have run. */
+function storeOver(db: SqlDatabase): OpenedStore {
   return {
-    db,
-    access: new SqliteAccessStore(db),
-    projects: new SqliteProjectStore(db),
-    secrets: new SqliteSecretStore(db),
-    audit: new SqliteAuditStore(db),
-    kmsKeys: new SqliteKmsKeyStore(db),
+    engine: db.dialect.name,
+    sql: db,
+    access: new SqlAccessStore(db),
+    projects: new SqlProjectStore(db),
+    secrets: new SqlSecretStore(db),
+    audit: new SqlAuditStore(db),
+    kmsKeys: new SqlKmsKeyStore(db),
     async rewrapKeys(rewrap) {
       // Re-wrapping may call a remote backend, so it happens before the one transaction that stores
       // every new wrapped key; a key changed meanwhile fails the whole rotation (nothing is written).
-      const projects = db.prepare('SELECT id, data_key_wrapped, data_key_id FROM projects').all() as {
-        id: string;
-        data_key_wrapped: string;
-        data_key_id: string;
-      }[];
-      const config = db
-        .prepare('SELECT jwt_secret_wrapped, jwt_secret_key_id FROM server_config WHERE id = 1')
-        .get() as { jwt_secret_wrapped: string; jwt_secret_key_id: string } | undefined;
-      const projectKeys: { id: string; old: string; next: WrappedKey | undefined }[] = [];
+      const projects = await db.all<{ id: string; data_key_wrapped: string; data_key_id: string }>(
+        'SELECT id, data_key_wrapped, data_key_id FROM projects',
+      );
+      const config = await db.one<{ jwt_secret_wrapped: string; jwt_secret_key_id: string }>(
+        'SELECT jwt_secret_wrapped, jwt_secret_key_id FROM server_config WHERE id = 1',
+      );
+      const projectKeys: { id: string; old: string; next: Awaited<ReturnType<typeof rewrap>> }[] = [];
       for (const p of projects) {
         const next = await rewrap({ wrapped: p.data_key_wrapped, keyId: p.data_key_id });
         projectKeys.push({ id: p.id, old: p.data_key_wrapped, next });
@@ -74,36 +45,66 @@ export function createSqliteStore(path: string): Store & { db: SqliteDatabase } 
             next: await rewrap({ wrapped: config.jwt_secret_wrapped, keyId: config.jwt_secret_key_id }),
           }
         : undefined;
-      return db
-        .transaction(() => {
-          let count = 0;
-          const updateProject = db.prepare(
+      return db.transaction(async (tx) => {
+        let count = 0;
+        for (const p of projectKeys) {
+          if (!p.next) continue;
+          const changed = await tx.run(
             'UPDATE projects SET data_key_wrapped = ?, data_key_id = ? WHERE id = ? AND data_key_wrapped = ?',
+            [p.next.wrapped, p.next.keyId, p.id, p.old],
           );
-          for (const p of projectKeys) {
-            if (!p.next) continue;
-            if (updateProject.run(p.next.wrapped, p.next.keyId, p.id, p.old).changes !== 1)
-              throw new Error(`the data key of project ${p.id} changed during the rotation`);
-            count++;
-          }
-          if (configKey?.next) {
-            db.prepare(
-              'UPDATE server_config SET jwt_secret_wrapped = ?, jwt_secret_key_id = ? WHERE id = 1 AND jwt_secret_wrapped = ?',
-            ).run(configKey.next.wrapped, configKey.next.keyId, configKey.old);
-            count++;
-          }
-          return count;
-        })
-        .immediate();
+          if (changed !== 1) throw new Error(`the data key of project ${p.id} changed during the rotation`);
+          count++;
+        }
+        if (configKey?.next) {
+          await tx.run(
+            'UPDATE server_config SET jwt_secret_wrapped = ?, jwt_secret_key_id = ? WHERE id = 1 AND jwt_secret_wrapped = ?',
+            [configKey.next.wrapped, configKey.next.keyId, configKey.old],
+          );
+          count++;
+        }
+        return count;
+      });
     },
-    async resealLegacySecrets(sealedPrefix, reseal) {
-      return resealLegacySecretRows(db, sealedPrefix, reseal);
+    resealLegacySecrets: (sealedPrefix, reseal) => resealLegacySecretRows(db, sealedPrefix, reseal),
+    hasLegacySecrets: (sealedPrefix) => hasLegacySecretRows(db, sealedPrefix),
+    async ping() {
+      await db.one('SELECT 1 AS ok');
     },
-    async hasLegacySecrets(sealedPrefix) {
-      return hasLegacySecretRows(db, sealedPrefix);
-    },
-    async close() {
-      if (db.open) db.close();
-    },
+    close: () => db.close(),
   };
+}
+
+/** The embedded default: SQLite through better-sqlite3 at `path` (`:memory:` for tests), migrated. */
+export async function createSqliteStore(path: string): Promise<OpenedStore & { db: Database.Database }> {
+  const db = openSqlite(path);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return { ...storeOver(db), db: db.handle };
+}
+
+/**
+ * A store on PostgreSQL, shared by every replica pointing at the same database; migrated under a
+ * lock, so replicas may start together on an empty database.
+ */
+export async function createPostgresStore(options: PostgresOptions): Promise<OpenedStore> {
+  const db = openPostgres(options);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return storeOver(db);
+}
+
+/** Where the data lives: a SQLite file (or `:memory:`), or a PostgreSQL URL. */
+export type StoreLocation = { sqlite: string } | { postgres: PostgresOptions };
+
+export function openStore(location: StoreLocation): Promise<OpenedStore> {
+  return 'postgres' in location ? createPostgresStore(location.postgres) : createSqliteStore(location.sqlite);
 }

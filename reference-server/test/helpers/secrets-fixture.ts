@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
+import { createSqliteStore, type OpenedStore, openStore } from '../../src/store/store.js';
+import { newTestDatabaseUrl, onPostgres, roundRobin } from './replicas.js';
 import { testKeyManager } from './test-key-manager.js';
-import { createSqliteStore } from '../../src/store/store.js';
 
 /** A response as the tests look at it. */
 export interface Reply<T = any> {
@@ -19,12 +20,15 @@ export interface TestProject {
 }
 
 /**
- * The app on 127.0.0.1:0 over a fresh SQLite store, bootstrapped over HTTP
- * (api-management §12): an admin token, and helpers to add projects and identities.
+ * The app on 127.0.0.1:0 over a fresh store, bootstrapped over HTTP (docs/reference/): an admin
+ * token, and helpers to add projects and identities. With KMS_TEST_DATABASE=postgres: two app
+ * replicas on one new PostgreSQL database behind a round robin (test/helpers/replicas.ts).
  */
 export interface SecretsFixture {
   url: string;
-  store: ReturnType<typeof createSqliteStore>;
+  store: OpenedStore;
+  /** Runs raw SQL on the store's database (tests that tamper with rows), on either engine. */
+  sql(statement: string): Promise<void>;
   adminToken: string;
   orgId: string;
   call<T = any>(
@@ -57,16 +61,27 @@ export function qs(params: Record<string, string | number | boolean | undefined>
 
 /** Starts and bootstraps a server; `dbPath` uses a file database instead of `:memory:`. */
 export async function startSecretsFixture(options: { dbPath?: string } = {}): Promise<SecretsFixture> {
-  const store = createSqliteStore(options.dbPath ?? ':memory:');
-  const app = createApp({
-    store,
-    keys: await testKeyManager(),
-    settings: { rateLimit: false },
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const keys = await testKeyManager();
+  const databaseUrl = onPostgres && !options.dbPath ? await newTestDatabaseUrl() : undefined;
+  const stores: OpenedStore[] = databaseUrl
+    ? [
+        await openStore({ postgres: { url: databaseUrl } }),
+        await openStore({ postgres: { url: databaseUrl } }),
+      ]
+    : [await createSqliteStore(options.dbPath ?? ':memory:')];
+  const servers = await Promise.all(
+    stores.map((store) => {
+      const app = createApp({ store, keys, settings: { rateLimit: false } });
+      return new Promise<Server>((resolve) => {
+        const s = app.listen(0, '127.0.0.1', () => resolve(s));
+      });
+    }),
+  );
+  const urls = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+  const balancer = urls.length > 1 ? await roundRobin(urls) : undefined;
+  const url = balancer?.url ?? (urls[0] as string);
+  const store = stores[0] as OpenedStore;
+  const sql = (statement: string) => store.sql.exec(statement);
 
   const call: SecretsFixture['call'] = async (method, path, { body, token, headers = {} } = {}) => {
     const res = await fetch(`${url}${path}`, {
@@ -104,6 +119,7 @@ export async function startSecretsFixture(options: { dbPath?: string } = {}): Pr
   return {
     url,
     store,
+    sql,
     adminToken,
     orgId,
     call,
@@ -153,8 +169,13 @@ export async function startSecretsFixture(options: { dbPath?: string } = {}): Pr
       return login.body.accessToken as string;
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.close();
+      await balancer?.close();
+      for (const server of servers) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      }
+      await Promise.all(stores.map((s) => s.close()));
     },
   };
 }

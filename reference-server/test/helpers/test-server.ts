@@ -1,4 +1,5 @@
 import { type RunningServer, type StartServerOptions, startServer } from '../../src/server.js';
+import { newTestDatabaseUrl, onPostgres, roundRobin } from './replicas.js';
 import { testKeyManager } from './test-key-manager.js';
 
 /** A response as tests look at it. */
@@ -20,6 +21,8 @@ export class TestClock {
 /** A started, bootstrapped server with helpers for provisioning over HTTP. */
 export interface TestServer extends RunningServer {
   clock: TestClock;
+  /** How many replicas answer `url` in turn (2 with KMS_TEST_DATABASE=postgres, else 1). */
+  replicas: number;
   adminToken: string;
   orgId: string;
   call<T = any>(
@@ -46,12 +49,17 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const clock = new TestClock();
   const keyManager = options.keyManager ?? (options.rootEncryptionKey ? undefined : await testKeyManager());
-  const server = await startServer({
+  const settings: StartServerOptions = {
     rateLimit: false,
     now: clock.now,
     ...options,
     ...(keyManager ? { keyManager } : {}),
-  });
+  };
+  // On PostgreSQL: two replicas behind a round robin, unless the test chose its store, or tests
+  // rate limits (they are per replica by design: reference-server/README.md).
+  const ownStore = options.database || options.dataDir || options.databaseUrl;
+  const replicas = onPostgres && !ownStore ? (typeof options.rateLimit === 'object' ? 1 : 2) : 1;
+  const server = replicas > 1 ? await startReplicas(settings, replicas) : await startServer(settings);
   const call = async (
     method: string,
     path: string,
@@ -94,6 +102,7 @@ export async function startTestServer(
   };
   return {
     ...server,
+    replicas,
     clock,
     adminToken,
     orgId,
@@ -130,6 +139,24 @@ export async function startTestServer(
     },
     login(clientId, clientSecret) {
       return call('POST', '/api/v1/auth/universal-auth/login', { clientId, clientSecret });
+    },
+  };
+}
+
+/** `count` servers on one new PostgreSQL database, seen through one URL that alternates between them. */
+async function startReplicas(settings: StartServerOptions, count: number): Promise<RunningServer> {
+  const databaseUrl = await newTestDatabaseUrl();
+  const replicas: RunningServer[] = [];
+  for (let i = 0; i < count; i++) replicas.push(await startServer({ ...settings, databaseUrl }));
+  const first = replicas[0] as RunningServer;
+  const balancer = await roundRobin(replicas.map((r) => r.url));
+  return {
+    ...first,
+    url: balancer.url,
+    port: Number(new URL(balancer.url).port),
+    async close() {
+      await balancer.close();
+      await Promise.all(replicas.map((r) => r.close()));
     },
   };
 }

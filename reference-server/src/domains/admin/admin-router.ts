@@ -52,13 +52,17 @@ async function timed(check: () => Promise<void>): Promise<ComponentHealth> {
 export function adminRouter(ctx: ServerContext): Router {
   const router = Router();
 
+  // Liveness answers without the database (an outage of the database must not get healthy replicas
+  // restarted); `initialized` never goes back to false, so once seen it is not read again.
+  let initialized = false;
   router.get('/api/status', async (_req, res) => {
-    const config = await ctx.store.access.getConfig();
+    if (!initialized)
+      initialized = (await ctx.store.access.getConfig().catch(() => undefined))?.initialized ?? false;
     res.json({
       date: new Date(ctx.now()).toISOString(),
       message: 'Ok',
       emailConfigured: false,
-      inviteOnlySignup: !(config?.initialized ?? false),
+      inviteOnlySignup: !initialized,
       redisConfigured: false,
       secretScanningConfigured: false,
       auditLogStorageDisabled: false,
@@ -70,9 +74,7 @@ export function adminRouter(ctx: ServerContext): Router {
   // is reused for READY_KEY_CHECK_MS while it passes; failures are logged, the answer names only the failing part.
   let lastKeyCheck: { at: number; health: ComponentHealth } | undefined;
   router.get('/api/status/ready', async (_req, res) => {
-    const store = await timed(async () => {
-      await ctx.store.access.getConfig();
-    });
+    const store = await timed(() => ctx.store.ping());
     const now = ctx.now();
     // A passing key check is reused for a while; a failing one is repeated on the next probe.
     const reuse = lastKeyCheck?.health.ok === true && now - lastKeyCheck.at < READY_KEY_CHECK_MS;

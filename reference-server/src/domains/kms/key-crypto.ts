@@ -25,7 +25,7 @@ import {
 import { promisify } from 'node:util';
 import { p256 } from '@noble/curves/nist';
 import { type DataKey, decryptValue, encryptValue } from '../../crypto/value-cipher.js';
-import type { KmsKeyAlgorithm, KmsKeyUsage } from '../../store/sqlite/kms-key-store.js';
+import type { KmsKeyAlgorithm, KmsKeyUsage } from '../../store/records.js';
 
 /** Encryption algorithms and the signing algorithms of each key type. */
 export const ENCRYPTION_ALGORITHMS = ['aes-256-gcm', 'aes-128-gcm'] as const;

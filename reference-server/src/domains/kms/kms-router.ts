@@ -7,8 +7,8 @@ import type { ServerContext } from '../../context.js';
 import { audit, authOf } from '../../context.js';
 import { ApiError, badRequest, forbidden, notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
-import type { KmsKeyAlgorithm, KmsKeyRecord } from '../../store/sqlite/kms-key-store.js';
-import { StoreConflictError } from '../../store/sqlite/secret-store.js';
+import type { KmsKeyAlgorithm, KmsKeyRecord } from '../../store/records.js';
+import { StoreConflictError } from '../../store/repositories.js';
 import { slugSchema, uuidSchema } from '../shared-schemas.js';
 import {
   blobVersion,

@@ -1,7 +1,7 @@
 import type { ServerContext } from '../../context.js';
 import { notFound } from '../../http/errors.js';
 import type { EnvironmentRecord, ProjectRecord } from '../../store/records.js';
-import type { FolderRecord } from '../../store/sqlite/secret-store.js';
+import type { FolderRecord } from '../../store/records.js';
 import { joinPath, pathSegments } from './paths.js';
 
 /** Upstream's recursion limit for recursive listing. */

@@ -1,5 +1,5 @@
 import type { EnvironmentRecord } from '../../store/records.js';
-import type { FolderRecord, SecretRecord } from '../../store/sqlite/secret-store.js';
+import type { FolderRecord, SecretRecord } from '../../store/records.js';
 import type { ProjectScope } from './project-scope.js';
 
 /** Upstream's nesting limit for imports of imports. */

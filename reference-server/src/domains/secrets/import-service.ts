@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
-import type { FolderRecord, SecretImportRecord } from '../../store/sqlite/secret-store.js';
+import type { FolderRecord, SecretImportRecord } from '../../store/records.js';
 import { MAX_IMPORT_DEPTH, resolveImports } from './import-resolution.js';
 import { type Caller, ProjectScope } from './project-scope.js';
 import { baseSecretView } from './secret-views.js';

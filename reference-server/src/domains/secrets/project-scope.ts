@@ -2,7 +2,7 @@ import type { AuditEvent } from '../../audit/audit-log.js';
 import type { AuthContext, ServerContext } from '../../context.js';
 import type { ProjectAccess } from '../../auth/permissions.js';
 import type { EnvironmentRecord, ProjectRecord } from '../../store/records.js';
-import type { SecretRecord } from '../../store/sqlite/secret-store.js';
+import type { SecretRecord } from '../../store/records.js';
 import { environmentBySlug, type FolderTree, loadFolderTree } from './folder-tree.js';
 import { openSecret, type SecretPlainFields } from './secret-crypto.js';
 

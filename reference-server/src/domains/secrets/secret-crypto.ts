@@ -1,6 +1,6 @@
 import { type DataKey, decryptValue, encryptValue } from '../../crypto/value-cipher.js';
 import { ApiError } from '../../http/errors.js';
-import type { LegacySecretRow, ResealedFields } from '../../store/migrations.js';
+import type { LegacySecretRow, ResealedFields } from '../../store/sql/migrations.js';
 
 /** The row a secret's ciphertexts belong to; changing any part needs a re-encryption. */
 export interface SecretRowBinding {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { ApiError, badRequest, notFound } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
-import type { FolderRecord, SecretRecord, TagRecord } from '../../store/sqlite/secret-store.js';
+import type { FolderRecord, SecretRecord, TagRecord } from '../../store/records.js';
 import { secretPathNotFound } from './folder-tree.js';
 import { type ImportedSecret, resolveImports } from './import-resolution.js';
 import { type Caller, ProjectScope } from './project-scope.js';

@@ -1,4 +1,4 @@
-import type { SecretRecord, TagRecord } from '../../store/sqlite/secret-store.js';
+import type { SecretRecord, TagRecord } from '../../store/records.js';
 import type { SecretMetadataItem } from './secret-crypto.js';
 
 /** Upstream's mask is `<hidden-by-infisical>`; this fork's (decision D12). */

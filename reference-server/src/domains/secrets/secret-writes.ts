@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
-import { type SecretRecord, StoreConflictError } from '../../store/sqlite/secret-store.js';
+import { StoreConflictError } from '../../store/repositories.js';
+import type { SecretRecord } from '../../store/records.js';
 import type { ProjectScope } from './project-scope.js';
 import { type KeyRename, rewriteReferences } from './references.js';
 import { type SecretPlainFields, sealSecret } from './secret-crypto.js';
@@ -134,10 +135,15 @@ export async function commitSecretWrites(
   try {
     await scope.ctx.store.secrets.writeSecrets({ inserts, updates, deletes });
   } catch (error) {
+    // The plans were made from a read that saw no such key (existing keys were refused or became
+    // updates before this), so a uniqueness failure here is another request, possibly on another
+    // replica, creating it in between: a conflict to retry, like a stale version.
     if (error instanceof StoreConflictError) {
-      if (error.kind === 'stale')
-        throw conflict('The secret was changed by another request; retry the write');
-      throw badRequest('Secret already exists');
+      throw conflict(
+        error.kind === 'stale'
+          ? 'The secret was changed by another request; retry the write'
+          : 'Another request created the same secret at the same time; retry the write',
+      );
     }
     throw error;
   }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
-import { StoreConflictError, type TagRecord } from '../../store/sqlite/secret-store.js';
+import { StoreConflictError } from '../../store/repositories.js';
+import type { TagRecord } from '../../store/records.js';
 import type { Caller } from './project-scope.js';
 
 /** The Tag object (management §7); by-id and by-slug reads add `name`. */

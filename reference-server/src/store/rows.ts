@@ -1,15 +1,9 @@
-/** Row <-> record conversion helpers shared by the SQLite repositories. */
+/** Row <-> record conversion helpers shared by the repositories (store/repositories/). */
 export const bool = (v: unknown) => v === 1 || v === true;
 export const json = <T>(v: unknown, fallback: T): T =>
   typeof v === 'string' ? (JSON.parse(v) as T) : fallback;
-export type Row = Record<string, unknown>;
-
-/** Whether better-sqlite3 refused a write for a constraint (unique name, primary key). */
-export const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' &&
-  error !== null &&
-  'code' in error &&
-  String((error as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
+export type { Row } from './sql/database.js';
+import type { Row } from './sql/database.js';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 

@@ -1,0 +1,177 @@
+import type { AuditChainKey, AuditHead } from '../../audit/audit-log.js';
+import type { AuditQuery, AuditRecord } from '../records.js';
+import type { AuditStore } from '../repositories.js';
+import { json, type Row } from '../rows.js';
+import { marks, type SqlDatabase, type SqlExecutor } from '../sql/database.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+const toAudit = (r: Row): AuditRecord => ({
+  seq: r.seq as number,
+  id: r.id as string,
+  orgId: (r.org_id as string | null) ?? null,
+  projectId: (r.project_id as string | null) ?? null,
+  projectName: (r.project_name as string | null) ?? null,
+  eventType: r.event_type as string,
+  eventMetadata: json(r.event_metadata, {}),
+  actorType: r.actor_type as string,
+  actorMetadata: json(r.actor_metadata, {}),
+  ipAddress: (r.ip_address as string | null) ?? null,
+  userAgent: (r.user_agent as string | null) ?? null,
+  userAgentType: (r.user_agent_type as string | null) ?? null,
+  createdAt: r.created_at as string,
+  expiresAt: r.expires_at as string,
+  prevHash: r.prev_hash as string,
+  hash: r.hash as string,
+  chainVersion: (r.chain_version as number) === 2 ? 2 : 1,
+});
+
+/** Entries read per round trip when walking the whole chain. */
+const PAGE = 1000;
+
+export class SqlAuditStore implements AuditStore {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, key: AuditChainKey) {
+    return this.db.transaction(async (tx) => {
+      // Appends from every replica queue on this lock, so each reads the head the previous one wrote.
+      await tx.lock('audit-chain');
+      // The head record names the end of the chain; a store without one yet (created without
+      // startServer's ensureHead) starts it from the last entry.
+      const head = await tx.one<{ last_hash: string; total: number }>(
+        'SELECT last_hash, total FROM audit_head WHERE id = 1',
+      );
+      const last = head
+        ? undefined
+        : await tx.one<{ hash: string; seq: number }>(
+            'SELECT hash, seq FROM audit_logs ORDER BY seq DESC LIMIT 1',
+          );
+      const prevHash = head?.last_hash ?? last?.hash ?? GENESIS_HASH;
+      const total = head?.total ?? last?.seq ?? 0;
+      const entryHash = key.entryHash(entry, prevHash);
+      const inserted = (await tx.one<{ seq: number }>(
+        `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type, actor_metadata,
+         ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash, chain_version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2) RETURNING seq`,
+        [
+          entry.id,
+          entry.orgId,
+          entry.projectId,
+          entry.projectName,
+          entry.eventType,
+          JSON.stringify(entry.eventMetadata),
+          entry.actorType,
+          JSON.stringify(entry.actorMetadata),
+          entry.ipAddress,
+          entry.userAgent,
+          entry.userAgentType,
+          entry.createdAt,
+          entry.expiresAt,
+          prevHash,
+          entryHash,
+        ],
+      )) as { seq: number };
+      await writeHead(tx, { lastSeq: inserted.seq, lastHash: entryHash, total: total + 1 }, key);
+      return { ...entry, seq: inserted.seq, prevHash, hash: entryHash, chainVersion: 2 as const };
+    });
+  }
+
+  async head() {
+    const r = await this.db.one('SELECT * FROM audit_head WHERE id = 1');
+    if (!r) return undefined;
+    return {
+      lastSeq: r.last_seq as number,
+      lastHash: r.last_hash as string,
+      total: r.total as number,
+      mac: r.mac as string,
+    };
+  }
+
+  async ensureHead(key: AuditChainKey) {
+    await this.db.transaction(async (tx) => {
+      await tx.lock('audit-chain');
+      if (await tx.one('SELECT 1 AS present FROM audit_head WHERE id = 1')) return;
+      const last = await tx.one<{ seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1',
+      );
+      const counted = (await tx.one<{ n: number }>('SELECT COUNT(*) AS n FROM audit_logs')) as { n: number };
+      await writeHead(
+        tx,
+        { lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? GENESIS_HASH, total: counted.n },
+        key,
+      );
+    });
+  }
+
+  async query(q: AuditQuery) {
+    const json = this.db.dialect.jsonText;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (q.orgId) add('org_id = ?', q.orgId);
+    if (q.visibleTo) {
+      const { projectIds, actorId } = q.visibleTo;
+      const inProjects = projectIds.length ? `project_id IN (${marks(projectIds.length)}) OR ` : '';
+      add(
+        `(${inProjects}(project_id IS NULL AND ${json('actor_metadata', 'identityId')} = ?))`,
+        ...projectIds,
+        actorId,
+      );
+    }
+    if (q.projectId) add('project_id = ?', q.projectId);
+    if (q.environment) add(`${json('event_metadata', 'environment')} = ?`, q.environment);
+    if (q.actorType) add('actor_type = ?', q.actorType);
+    if (q.actorId)
+      add(
+        `COALESCE(${json('actor_metadata', 'identityId')}, ${json('actor_metadata', 'userId')}) = ?`,
+        q.actorId,
+      );
+    if (q.eventTypes?.length) add(`event_type IN (${marks(q.eventTypes.length)})`, ...q.eventTypes);
+    if (q.userAgentType) add('user_agent_type = ?', q.userAgentType);
+    if (q.secretPath) add(`${json('event_metadata', 'secretPath')} = ?`, q.secretPath);
+    if (q.secretKey) add(`${json('event_metadata', 'secretKey')} = ?`, q.secretKey);
+    for (const [k, v] of Object.entries(q.eventMetadata ?? {})) {
+      add(`${this.db.dialect.jsonTextParam('event_metadata')} = ?`, k, v);
+    }
+    if (q.startDate) add('created_at >= ?', q.startDate);
+    if (q.endDate) add('created_at <= ?', q.endDate);
+    const sql = `SELECT * FROM audit_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY seq DESC LIMIT ? OFFSET ?`;
+    return (await this.db.all(sql, [...params, q.limit, q.offset])).map(toAudit);
+  }
+
+  async *all() {
+    for (let after = 0; ; ) {
+      const rows = await this.db.all('SELECT * FROM audit_logs WHERE seq > ? ORDER BY seq LIMIT ?', [
+        after,
+        PAGE,
+      ]);
+      for (const r of rows) yield toAudit(r);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]?.seq as number;
+    }
+  }
+
+  async purgeExpired(now: string) {
+    // The newest entry stays: the head record names it, so the end of the chain stays checkable.
+    return this.db.transaction(async (tx) => {
+      // Under the chain lock, so a purge on one replica never races an append on another.
+      await tx.lock('audit-chain');
+      return tx.run(
+        'DELETE FROM audit_logs WHERE expires_at < ? AND seq < (SELECT MAX(seq) FROM audit_logs)',
+        [now],
+      );
+    });
+  }
+}
+
+async function writeHead(tx: SqlExecutor, head: Omit<AuditHead, 'mac'>, key: AuditChainKey) {
+  await tx.run(
+    `INSERT INTO audit_head (id, last_seq, last_hash, total, mac) VALUES (1, @lastSeq, @lastHash, @total, @mac)
+     ON CONFLICT (id) DO UPDATE SET last_seq = @lastSeq, last_hash = @lastHash, total = @total, mac = @mac`,
+    { ...head, mac: key.headMac(head) },
+  );
+}

@@ -1,0 +1,272 @@
+import type { EnvironmentRecord, MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../records.js';
+import type { ProjectStore } from '../repositories.js';
+import { bool, compareText, type Row } from '../rows.js';
+import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
+
+const toProject = (r: Row): ProjectRecord => ({
+  id: r.id as string,
+  orgId: r.org_id as string,
+  name: r.name as string,
+  slug: r.slug as string,
+  description: (r.description as string | null) ?? null,
+  type: r.type as string,
+  autoCapitalization: bool(r.auto_capitalization),
+  hasDeleteProtection: bool(r.has_delete_protection),
+  dataKey: { wrapped: r.data_key_wrapped as string, keyId: r.data_key_id as string },
+  contentVersion: r.content_version as number,
+  createdAt: r.created_at as string,
+  updatedAt: r.updated_at as string,
+});
+
+const toEnvironment = (r: Row): EnvironmentRecord => ({
+  id: r.id as string,
+  projectId: r.project_id as string,
+  name: r.name as string,
+  slug: r.slug as string,
+  position: r.position as number,
+  createdAt: r.created_at as string,
+  updatedAt: r.updated_at as string,
+});
+
+const toRole = (r: Row): MembershipRoleRecord => ({
+  id: r.id as string,
+  role: r.role as string,
+  isTemporary: bool(r.is_temporary),
+  temporaryMode: (r.temporary_mode as string | null) ?? null,
+  temporaryRange: (r.temporary_range as string | null) ?? null,
+  temporaryAccessStartTime: (r.temporary_access_start_time as string | null) ?? null,
+  temporaryAccessEndTime: (r.temporary_access_end_time as string | null) ?? null,
+  createdAt: r.created_at as string,
+  updatedAt: r.updated_at as string,
+});
+
+export class SqlProjectStore implements ProjectStore {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async createProject({
+    project: p,
+    environments,
+    rootFolderIds,
+    creatorMembership,
+  }: Parameters<ProjectStore['createProject']>[0]) {
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO projects (id, org_id, name, slug, description, type, auto_capitalization, has_delete_protection,
+         data_key_wrapped, data_key_id, content_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          p.id,
+          p.orgId,
+          p.name,
+          p.slug,
+          p.description,
+          p.type,
+          p.autoCapitalization ? 1 : 0,
+          p.hasDeleteProtection ? 1 : 0,
+          p.dataKey.wrapped,
+          p.dataKey.keyId,
+          p.contentVersion,
+          p.createdAt,
+          p.updatedAt,
+        ],
+      );
+      for (const [i, env] of environments.entries())
+        await insertEnvironmentRows(tx, env, rootFolderIds[i] as string);
+      await insertMembershipRows(tx, creatorMembership);
+    });
+  }
+
+  async getProject(id: string) {
+    const r = await this.db.one('SELECT * FROM projects WHERE id = ?', [id]);
+    return r && toProject(r);
+  }
+
+  async getProjectBySlug(orgId: string, slug: string) {
+    const r = await this.db.one('SELECT * FROM projects WHERE org_id = ? AND slug = ?', [orgId, slug]);
+    return r && toProject(r);
+  }
+
+  async listProjectsForIdentity(identityId: string) {
+    return (
+      await this.db.all(
+        `SELECT p.* FROM projects p JOIN project_memberships m ON m.project_id = p.id
+         WHERE m.identity_id = ? ORDER BY p.created_at, p.id`,
+        [identityId],
+      )
+    ).map(toProject);
+  }
+
+  async listProjects() {
+    return (await this.db.all('SELECT * FROM projects ORDER BY created_at, id')).map(toProject);
+  }
+
+  async updateProject(p: ProjectRecord) {
+    await this.db.run(
+      `UPDATE projects SET name = ?, slug = ?, description = ?, auto_capitalization = ?, has_delete_protection = ?,
+       updated_at = ? WHERE id = ?`,
+      [
+        p.name,
+        p.slug,
+        p.description,
+        p.autoCapitalization ? 1 : 0,
+        p.hasDeleteProtection ? 1 : 0,
+        p.updatedAt,
+        p.id,
+      ],
+    );
+  }
+
+  async deleteProject(id: string) {
+    await this.db.run('DELETE FROM projects WHERE id = ?', [id]);
+  }
+
+  async touchContent(projectId: string) {
+    await this.db.run('UPDATE projects SET content_version = content_version + 1 WHERE id = ?', [projectId]);
+  }
+
+  async listEnvironments(projectId: string) {
+    return (
+      await this.db.all('SELECT * FROM environments WHERE project_id = ? ORDER BY position, created_at', [
+        projectId,
+      ])
+    ).map(toEnvironment);
+  }
+
+  async getEnvironment(id: string) {
+    const r = await this.db.one('SELECT * FROM environments WHERE id = ?', [id]);
+    return r && toEnvironment(r);
+  }
+
+  async getEnvironmentBySlug(projectId: string, slug: string) {
+    const r = await this.db.one('SELECT * FROM environments WHERE project_id = ? AND slug = ?', [
+      projectId,
+      slug,
+    ]);
+    return r && toEnvironment(r);
+  }
+
+  async createEnvironment(env: EnvironmentRecord, rootFolderId: string) {
+    await this.db.transaction((tx) => insertEnvironmentRows(tx, env, rootFolderId));
+  }
+
+  async updateEnvironment(env: EnvironmentRecord) {
+    await this.db.run(
+      'UPDATE environments SET name = ?, slug = ?, position = ?, updated_at = ? WHERE id = ?',
+      [env.name, env.slug, env.position, env.updatedAt, env.id],
+    );
+  }
+
+  async deleteEnvironment(id: string) {
+    await this.db.run('DELETE FROM environments WHERE id = ?', [id]);
+  }
+
+  async getMembership(projectId: string, identityId: string) {
+    const r = await this.db.one(
+      'SELECT * FROM project_memberships WHERE project_id = ? AND identity_id = ?',
+      [projectId, identityId],
+    );
+    return r && this.withRoles(r);
+  }
+
+  async getMembershipById(id: string) {
+    const r = await this.db.one('SELECT * FROM project_memberships WHERE id = ?', [id]);
+    return r && this.withRoles(r);
+  }
+
+  async listMemberships(projectId: string) {
+    const rows = await this.db.all(
+      'SELECT * FROM project_memberships WHERE project_id = ? ORDER BY created_at',
+      [projectId],
+    );
+    return Promise.all(rows.map((r) => this.withRoles(r)));
+  }
+
+  async listMembershipsOfIdentity(identityId: string) {
+    const rows = await this.db.all(
+      'SELECT * FROM project_memberships WHERE identity_id = ? ORDER BY created_at',
+      [identityId],
+    );
+    return Promise.all(rows.map((r) => this.withRoles(r)));
+  }
+
+  async insertMembership(m: MembershipRecord) {
+    await this.db.transaction((tx) => insertMembershipRows(tx, m));
+  }
+
+  async replaceMembershipRoles(membershipId: string, roles: MembershipRoleRecord[], now: string) {
+    await this.db.transaction(async (tx) => {
+      // Two replacements racing would otherwise both delete, then both insert.
+      await tx.lock(`membership:${membershipId}`);
+      await tx.run('DELETE FROM project_membership_roles WHERE membership_id = ?', [membershipId]);
+      await insertRoleRows(tx, membershipId, roles);
+      await tx.run('UPDATE project_memberships SET updated_at = ? WHERE id = ?', [now, membershipId]);
+    });
+  }
+
+  async deleteMembership(id: string) {
+    await this.db.run('DELETE FROM project_memberships WHERE id = ?', [id]);
+  }
+
+  private async withRoles(r: Row): Promise<MembershipRecord> {
+    const roles = (
+      await this.db.all(
+        `SELECT *, ${this.db.dialect.rowOrder()} AS row_order FROM project_membership_roles WHERE membership_id = ?`,
+        [r.id],
+      )
+    )
+      // ORDER BY created_at in memory (no sorter); ties in insertion order.
+      .sort(
+        (a, b) =>
+          compareText(a.created_at as string, b.created_at as string) ||
+          (a.row_order as number) - (b.row_order as number),
+      )
+      .map(toRole);
+    return {
+      id: r.id as string,
+      projectId: r.project_id as string,
+      identityId: r.identity_id as string,
+      roles,
+      createdAt: r.created_at as string,
+      updatedAt: r.updated_at as string,
+    };
+  }
+}
+
+async function insertEnvironmentRows(tx: SqlExecutor, env: EnvironmentRecord, rootFolderId: string) {
+  await tx.run(
+    'INSERT INTO environments (id, project_id, name, slug, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [env.id, env.projectId, env.name, env.slug, env.position, env.createdAt, env.updatedAt],
+  );
+  await tx.run(
+    "INSERT INTO folders (id, env_id, parent_id, name, version, created_at, updated_at) VALUES (?, ?, NULL, 'root', 1, ?, ?)",
+    [rootFolderId, env.id, env.createdAt, env.createdAt],
+  );
+}
+
+async function insertMembershipRows(tx: SqlExecutor, m: MembershipRecord) {
+  await tx.run(
+    'INSERT INTO project_memberships (id, project_id, identity_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    [m.id, m.projectId, m.identityId, m.createdAt, m.updatedAt],
+  );
+  await insertRoleRows(tx, m.id, m.roles);
+}
+
+async function insertRoleRows(tx: SqlExecutor, membershipId: string, roles: MembershipRoleRecord[]) {
+  for (const r of roles) {
+    await tx.run(
+      `INSERT INTO project_membership_roles (id, membership_id, role, is_temporary, temporary_mode, temporary_range,
+       temporary_access_start_time, temporary_access_end_time, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.id,
+        membershipId,
+        r.role,
+        r.isTemporary ? 1 : 0,
+        r.temporaryMode,
+        r.temporaryRange,
+        r.temporaryAccessStartTime,
+        r.temporaryAccessEndTime,
+        r.createdAt,
+        r.updatedAt,
+      ],
+    );
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The SQL the repositories run, once, for both engines.
+ *
+ * Every query in `store/repositories/` is one SQL text in the subset SQLite and PostgreSQL share
+ * (`ON CONFLICT`, `RETURNING`, `WITH RECURSIVE`, `COALESCE`...), with `?` or `@name` parameters.
+ * The few spots where the engines differ (JSON fields, string aggregation, SQLite's implicit
+ * rowid) go through {@link SqlDialect}; the drivers (`sqlite-driver.ts`, `postgres-driver.ts`)
+ * only execute. Why not a query builder: docs/reference/storage.md.
+ */
+
+/** A row as the driver returns it (column name to value; integers are numbers on both engines). */
+export type Row = Record<string, unknown>;
+
+/** Positional (`?`) or named (`@name`) parameters; booleans are stored as 0/1. */
+export type SqlParams = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** Runs statements on one connection (inside a transaction) or on the pool. */
+export interface SqlExecutor {
+  readonly dialect: SqlDialect;
+  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+  one<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
+  /** Runs a write; returns the number of rows it changed. */
+  run(sql: string, params?: SqlParams): Promise<number>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/** What a transaction body gets: the executor plus named locks held until commit. */
+export interface SqlTransaction extends SqlExecutor {
+  /**
+   * Serializes this transaction with every other one taking the same lock name, on every replica
+   * (PostgreSQL advisory transaction lock). On SQLite a write transaction is already exclusive.
+   * Take it first, before reading what the transaction then writes (a read-modify-write).
+   */
+  lock(name: string): Promise<void>;
+}
+
+export interface SqlDatabase extends SqlExecutor {
+  /**
+   * Runs `body` in one transaction: committed when it resolves, rolled back when it throws.
+   * The body must only touch the database through `tx` (it may be retried on PostgreSQL).
+   */
+  transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /** Closes the connection (SQLite) or ends the pool (PostgreSQL). */
+  close(): Promise<void>;
+}
+
+/** The engine-specific fragments of otherwise shared SQL. */
+export interface SqlDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** A text field of a JSON object stored in a TEXT column (`key` a literal identifier). */
+  jsonText(column: string, key: string): string;
+  /** Same, with the key as a bound parameter (`?`). */
+  jsonTextParam(column: string): string;
+  /** Comma-joined values of a text column in a group (`group_concat` / `string_agg`). */
+  joinText(column: string): string;
+  /** A column giving rows in insertion order (SQLite's rowid; an identity column on PostgreSQL). */
+  rowOrder(alias?: string): string;
+}
+
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  jsonText: (column, key) => `json_extract(${column}, '$.${key}')`,
+  jsonTextParam: (column) => `CAST(json_extract(${column}, '$.' || ?) AS TEXT)`,
+  joinText: (column) => `group_concat(${column})`,
+  rowOrder: (alias) => (alias ? `${alias}.rowid` : 'rowid'),
+};
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  jsonText: (column, key) => `(${column}::jsonb ->> '${key}')`,
+  jsonTextParam: (column) => `(${column}::jsonb ->> ?)`,
+  joinText: (column) => `string_agg(${column}, ',')`,
+  rowOrder: (alias) => (alias ? `${alias}._rowid` : '_rowid'),
+};
+
+/** Whether a write was refused by a constraint (unique name, key or reference). */
+export function isConstraintViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  const code = String((error as { code: unknown }).code);
+  // SQLite: SQLITE_CONSTRAINT_*; PostgreSQL: class 23 (integrity constraint violation).
+  return code.startsWith('SQLITE_CONSTRAINT') || /^23\d{3}$/.test(code);
+}
+
+/** `?, ?, ?` for an IN list of `n` values. */
+export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** IN lists are chunked to stay well under both engines' bound-parameter limits. */
+export function chunks<T>(items: T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
