@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // A real PostgreSQL server for the suites that run on it (store contract, replicas, KMS_TEST_DATABASE=postgres).
+    globalSetup: ['test/global-postgres.ts'],
   },
 });

