@@ -8,4 +8,7 @@ export interface EmbeddedPostgresServer {
 }
 
 export function createDatabase(adminUrl: string): Promise<string>;
-export function startEmbeddedPostgres(options?: { durable?: boolean }): Promise<EmbeddedPostgresServer>;
+export function startEmbeddedPostgres(options?: {
+  durable?: boolean;
+  postgresFlags?: string[];
+}): Promise<EmbeddedPostgresServer>;

