@@ -9,6 +9,7 @@ import { keyManagerFromEnv } from './crypto/backends/index.js';
 import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
 import { devRootKey } from './dev/dev-root-key.js';
 import { type DevInstance, provisionDemo, reattachDemo } from './dev/provision-demo.js';
+import { runApply } from './provisioning/apply-command.js';
 import { type RunningServer, type StartServerOptions, startServer } from './server.js';
 import { secureDataDir } from './store/sql/sqlite-driver.js';
 import { openStore, type StoreLocation } from './store/store.js';
@@ -348,6 +349,26 @@ program
     const text = await res.text();
     if (!res.ok) fail(`bootstrap refused: ${describeRefusal(res.status, text)}`);
     process.stdout.write(`${text}\n`);
+  });
+
+program
+  .command('apply')
+  .description(
+    'Make a running server hold what a YAML or JSON file describes (projects, environments, folders, secrets, tags, imports, identities with Universal/OIDC/JWT Auth, memberships). Idempotent; never deletes; prints created credentials once. Admin token from KMS_ADMIN_TOKEN, or the bootstrap the file describes on a new server',
+  )
+  .argument('<file>', 'the file (.yaml, .yml or .json)')
+  .option('--url <url>', 'server URL (default KMS_API_URL, else KMS_SITE_URL, else http://127.0.0.1:8080)')
+  .option('--dry-run', 'read the server and print the plan; change nothing')
+  .action(async (file: string, opts: { url?: string; dryRun?: boolean }) => {
+    const code = await runApply({
+      file,
+      url: opts.url ?? env.KMS_API_URL ?? env.KMS_SITE_URL ?? 'http://127.0.0.1:8080',
+      dryRun: opts.dryRun === true,
+      env,
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    });
+    process.exitCode = code;
   });
 
 program

@@ -72,6 +72,9 @@ describe('client options', () => {
     ['enviroment', ['env', 'path'], 'env'],
     ['SECRETPATH', ['secretPath'], 'secretPath'],
     ['wath', ['watch', 'quiet'], 'watch'],
+    ['dve', ['dev', 'staging', 'prod'], 'dev'],
+    ['pord', ['dev', 'staging', 'prod'], 'prod'],
+    ['qa', ['dev', 'staging', 'prod'], undefined],
     ['x', ['y', 'z'], undefined],
     ['banana', ['environment', 'secretPath'], undefined],
   ])('closestName(%j) among %j is %j', (input, candidates, expected) => {

@@ -132,6 +132,10 @@ const jwtShape = {
 const withTtlRule = <S extends z.ZodRawShape>(shape: S) =>
   z.object(shape).refine(ttlWithinMax, { message: TTL_ABOVE_MAX_MESSAGE, path: ['accessTokenTTL'] });
 
+/** OIDC Auth and JWT Auth settings as attached (also checked by `kms-server apply`). */
+export const oidcAuthConfigSchema = withTtlRule(oidcShape);
+export const jwtAuthConfigSchema = withTtlRule(jwtShape);
+
 const loginBody = z.object({
   identityId: uuidSchema,
   // A JWT-SVID is well under 4 KB, but OIDC ID tokens with group claims can run to tens of KB;

@@ -37,7 +37,8 @@ const configFields = {
   lockoutDurationSeconds: z.number().int().min(30).max(86400).optional(),
   lockoutCounterResetSeconds: z.number().int().min(5).max(3600).optional(),
 };
-const configBody = z
+/** Universal Auth settings (attach and update bodies; also checked by `kms-server apply`). */
+export const universalAuthConfigSchema = z
   .object(configFields)
   .refine(ttlWithinMax, { message: TTL_ABOVE_MAX_MESSAGE, path: ['accessTokenTTL'] });
 
@@ -176,7 +177,7 @@ export function universalAuthRouter(ctx: ServerContext): Router {
 
   router.post(`${PREFIX}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, configBody);
+    const body = parseBody(req, universalAuthConfigSchema);
     const identity = await identityToManage(ctx, authOf(req), identityId);
     if (await access.getAuthMethod(identity.id, 'universal-auth')) {
       throw badRequest('Failed to add universal auth to already configured identity');
@@ -207,7 +208,7 @@ export function universalAuthRouter(ctx: ServerContext): Router {
 
   router.patch(`${PREFIX}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, configBody);
+    const body = parseBody(req, universalAuthConfigSchema);
     const identity = await identityToManage(ctx, authOf(req), identityId);
     const method = await attachedUniversalAuth(identity.id);
     const updated = {

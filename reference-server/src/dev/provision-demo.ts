@@ -1,3 +1,5 @@
+import { ApiClient } from '../provisioning/api-client.js';
+
 /** What `kms-server dev` prints: everything needed to talk to the local instance. */
 export interface DevInstance {
   siteUrl: string;
@@ -34,22 +36,8 @@ const DEMO_BILLING_SECRETS: Record<string, string> = {
   PAYMENT_RETRIES: '3',
 };
 
-async function call<T>(
-  siteUrl: string,
-  token: string | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${siteUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} failed with ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
+const call = <T>(siteUrl: string, token: string | undefined, method: string, path: string, body?: unknown) =>
+  new ApiClient(siteUrl, token).call<T>(method, path, body);
 
 /**
  * Provisions the demo project over the public API, exactly as an operator would

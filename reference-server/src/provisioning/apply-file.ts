@@ -1,0 +1,262 @@
+/**
+ * The file `kms-server apply` reads (YAML or JSON): what a server should hold. Documented with an
+ * example in reference-server/README.md ("Provisioning with apply").
+ */
+import { closestName } from '@hanzo/kms';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { jwtAuthConfigSchema, oidcAuthConfigSchema } from '../auth/external-jwt-auth-router.js';
+import { universalAuthConfigSchema } from '../auth/universal-auth-router.js';
+import { folderNameSchema, secretKeySchema, tagSlugSchema } from '../domains/secrets/schemas.js';
+
+/** A value written in the file, or read from an environment variable when apply runs. */
+const valueSource = z.union([
+  z.string(),
+  z.strictObject({
+    fromEnv: z
+      .string()
+      .trim()
+      .min(1)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a variable name'),
+  }),
+]);
+
+const envSlug = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, 'lowercase letters, digits, - and _');
+
+/** A folder path: `/`, or `/` followed by folder names. */
+const secretPath = z
+  .string()
+  .trim()
+  .default('/')
+  .superRefine((path, ctx) => {
+    if (!path.startsWith('/')) ctx.addIssue({ code: 'custom', message: 'a path starts with /' });
+    for (const part of path.split('/').filter(Boolean)) {
+      const checked = folderNameSchema.safeParse(part);
+      if (!checked.success)
+        ctx.addIssue({ code: 'custom', message: `folder "${part}": ${checked.error.issues[0]?.message}` });
+    }
+  })
+  .transform((path) => `/${path.split('/').filter(Boolean).join('/')}`);
+
+const secretEntry = z.union([
+  valueSource,
+  z.strictObject({
+    value: valueSource,
+    comment: z.string().max(10_000).optional(),
+    tags: z.array(tagSlugSchema).max(100).optional(),
+  }),
+]);
+
+const projectSchema = z.strictObject({
+  slug: z
+    .string()
+    .trim()
+    .min(3)
+    .max(64)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'lowercase letters, digits and single dashes'),
+  name: z.string().trim().min(1).max(64).optional(),
+  description: z.string().max(256).optional(),
+  /** Environments the project must have (created if missing; others are left alone). */
+  environments: z
+    .array(z.union([envSlug, z.strictObject({ slug: envSlug, name: z.string().trim().min(1).max(64) })]))
+    .max(50)
+    .optional(),
+  tags: z
+    .array(z.strictObject({ slug: tagSlugSchema, color: z.string().trim().min(1).max(64).optional() }))
+    .optional(),
+  folders: z.array(z.strictObject({ environment: envSlug, path: secretPath })).optional(),
+  secrets: z
+    .array(
+      z.strictObject({
+        environment: envSlug,
+        path: secretPath,
+        values: z.record(secretKeySchema, secretEntry),
+      }),
+    )
+    .optional(),
+  imports: z
+    .array(
+      z.strictObject({
+        environment: envSlug,
+        path: secretPath,
+        from: z.strictObject({ environment: envSlug, path: secretPath }),
+      }),
+    )
+    .optional(),
+});
+
+const identitySchema = z.strictObject({
+  name: z.string().trim().min(1).max(64),
+  /** The identity's organization role. @default no-access */
+  orgRole: z.string().trim().min(1).default('no-access'),
+  universalAuth: universalAuthConfigSchema.optional(),
+  oidcAuth: oidcAuthConfigSchema.optional(),
+  jwtAuth: jwtAuthConfigSchema.optional(),
+  /** Project memberships: one role each (`viewer`, `member`, `admin`, `no-access`). */
+  projects: z
+    .array(z.strictObject({ project: z.string().trim().min(1), role: z.string().trim().min(1) }))
+    .optional(),
+});
+
+export const applyFileSchema = z.strictObject({
+  /** Used only when the server is not bootstrapped yet (a fresh `kms-server start`). */
+  bootstrap: z
+    .strictObject({
+      email: z.string().trim().email(),
+      password: valueSource,
+      organization: z.string().trim().min(1).max(64),
+    })
+    .optional(),
+  projects: z.array(projectSchema).default([]),
+  identities: z.array(identitySchema).default([]),
+});
+
+export type ApplyFile = z.infer<typeof applyFileSchema>;
+export type ProjectSpec = z.infer<typeof projectSchema>;
+export type IdentitySpec = z.infer<typeof identitySchema>;
+export type ValueSource = z.infer<typeof valueSource>;
+
+/** Projects get these environments from the API when created without a list. */
+export const DEFAULT_ENVIRONMENTS = ['dev', 'staging', 'prod'];
+
+/** One problem in the file, with where it is (`projects[0].secrets[1].environment`). */
+export interface FileProblem {
+  path: string;
+  message: string;
+}
+
+const pathOf = (path: PropertyKey[]) =>
+  path.reduce<string>(
+    (out, part) =>
+      typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
+    '',
+  );
+
+/** Reads an environment variable a `fromEnv` names; undefined when unset. */
+export type EnvLookup = (name: string) => string | undefined;
+
+/**
+ * Parses and checks the whole file, collecting every problem: syntax, schema, references between
+ * its parts (an environment a project does not list, an unknown tag, a duplicate), and `fromEnv`
+ * variables that are not set.
+ */
+export function readApplyFile(
+  text: string,
+  fileName: string,
+  env: EnvLookup,
+): { file: ApplyFile; problems: [] } | { file?: undefined; problems: FileProblem[] } {
+  let raw: unknown;
+  try {
+    raw = /\.json$/i.test(fileName) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    return {
+      problems: [
+        {
+          path: '(file)',
+          message: `not valid ${/\.json$/i.test(fileName) ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+        },
+      ],
+    };
+  }
+  const parsed = applyFileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    return {
+      problems: parsed.error.issues.map((issue) => {
+        const unknownKeys = issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : [];
+        const hints = unknownKeys.map((k) => {
+          const shape = knownKeysAt(issue.path);
+          const near = shape && closestName(k, shape);
+          return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+        });
+        return {
+          path: pathOf(issue.path) || '(top level)',
+          message: unknownKeys.length
+            ? `unknown key${unknownKeys.length > 1 ? 's' : ''} ${hints.join(', ')}`
+            : issue.message,
+        };
+      }),
+    };
+  }
+  const file = parsed.data;
+  const problems: FileProblem[] = [];
+  const add = (path: PropertyKey[], message: string) => problems.push({ path: pathOf(path), message });
+  const fromEnv = (source: ValueSource, path: PropertyKey[]) => {
+    if (typeof source !== 'string' && env(source.fromEnv) === undefined)
+      add(path, `environment variable ${source.fromEnv} is not set`);
+  };
+  if (file.bootstrap) fromEnv(file.bootstrap.password, ['bootstrap', 'password']);
+
+  const projectSlugs = new Set<string>();
+  file.projects.forEach((p, i) => {
+    const at = (...rest: PropertyKey[]) => ['projects', i, ...rest];
+    if (projectSlugs.has(p.slug)) add(at('slug'), `project ${p.slug} is listed twice`);
+    projectSlugs.add(p.slug);
+    const envs = p.environments?.map((e) => (typeof e === 'string' ? e : e.slug)) ?? DEFAULT_ENVIRONMENTS;
+    const checkEnv = (slug: string, path: PropertyKey[]) => {
+      if (envs.includes(slug)) return;
+      const near = closestName(slug, envs);
+      add(
+        path,
+        `environment ${slug} is not one of the project's (${envs.join(', ')})${near ? `; did you mean ${near}?` : ''}`,
+      );
+    };
+    const tags = new Set(p.tags?.map((t) => t.slug));
+    p.folders?.forEach((f, j) => checkEnv(f.environment, at('folders', j, 'environment')));
+    const seen = new Set<string>();
+    p.secrets?.forEach((s, j) => {
+      checkEnv(s.environment, at('secrets', j, 'environment'));
+      const where = `${s.environment}:${s.path}`;
+      if (seen.has(where)) add(at('secrets', j), `${where} is listed twice; put its values in one entry`);
+      seen.add(where);
+      for (const [key, entry] of Object.entries(s.values)) {
+        const source = typeof entry === 'object' && 'value' in entry ? entry.value : entry;
+        fromEnv(source, at('secrets', j, 'values', key));
+        if (typeof entry === 'object' && 'value' in entry)
+          for (const tag of entry.tags ?? [])
+            if (!tags.has(tag))
+              add(at('secrets', j, 'values', key, 'tags'), `tag ${tag} is not in the project's tags`);
+      }
+    });
+    p.imports?.forEach((imp, j) => {
+      checkEnv(imp.environment, at('imports', j, 'environment'));
+      checkEnv(imp.from.environment, at('imports', j, 'from', 'environment'));
+    });
+  });
+  const names = new Set<string>();
+  file.identities.forEach((identity, i) => {
+    if (names.has(identity.name)) add(['identities', i, 'name'], `identity ${identity.name} is listed twice`);
+    names.add(identity.name);
+    const memberOf = new Set<string>();
+    identity.projects?.forEach((m, j) => {
+      if (memberOf.has(m.project))
+        add(['identities', i, 'projects', j], `project ${m.project} is listed twice`);
+      memberOf.add(m.project);
+    });
+  });
+  return problems.length ? { problems } : { file, problems: [] };
+}
+
+/** The keys a strict object allows at a path of the file, for "did you mean" hints. */
+function knownKeysAt(path: PropertyKey[]): string[] | undefined {
+  const names = path.filter((p) => typeof p === 'string');
+  const last = names[names.length - 1];
+  const shapes: Record<string, string[]> = {
+    '': ['bootstrap', 'projects', 'identities'],
+    bootstrap: ['email', 'password', 'organization'],
+    projects: Object.keys(projectSchema.shape),
+    identities: Object.keys(identitySchema.shape),
+    secrets: ['environment', 'path', 'values'],
+    folders: ['environment', 'path'],
+    imports: ['environment', 'path', 'from'],
+    from: ['environment', 'path'],
+    tags: ['slug', 'color'],
+    environments: ['slug', 'name'],
+    universalAuth: Object.keys(universalAuthConfigSchema.shape ?? {}),
+  };
+  return shapes[last ?? ''];
+}
