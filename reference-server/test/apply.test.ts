@@ -119,9 +119,9 @@ describe('kms-server apply', () => {
     expect(output).toMatch(/applied \d+ changes/);
     expect(output).not.toContain('sk_test_from_env_123');
     adminToken = /KMS_ADMIN_TOKEN=(\S+)/.exec(output)?.[1] as string;
-    [, clientId, clientSecret] = /identity shop-api: KMS_CLIENT_ID=(\S+) KMS_CLIENT_SECRET=(\S+)/.exec(
-      output,
-    ) as unknown as string[];
+    const printed = /identity shop-api: KMS_CLIENT_ID=(\S+) KMS_CLIENT_SECRET=(\S+)/.exec(output);
+    clientId = printed?.[1] as string;
+    clientSecret = printed?.[2] as string;
     expect(adminToken).toBeTruthy();
     expect(clientSecret).toBeTruthy();
 

@@ -206,7 +206,9 @@ export function readApplyFile(
       );
     };
     const tags = new Set(p.tags?.map((t) => t.slug));
-    p.folders?.forEach((f, j) => checkEnv(f.environment, at('folders', j, 'environment')));
+    p.folders?.forEach((f, j) => {
+      checkEnv(f.environment, at('folders', j, 'environment'));
+    });
     const seen = new Set<string>();
     p.secrets?.forEach((s, j) => {
       checkEnv(s.environment, at('secrets', j, 'environment'));

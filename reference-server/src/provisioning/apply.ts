@@ -26,7 +26,7 @@ export interface ApplyApi {
  */
 export const emptyServerApi: ApplyApi = {
   request: async <T>() => ({ status: 404, body: undefined as T }),
-  call: async <T>() => {
+  call: async <_T>() => {
     throw new Error('a dry run against a server that is not bootstrapped reads nothing');
   },
   find: async () => undefined,

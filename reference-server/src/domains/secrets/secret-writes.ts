@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, notFound } from '../../http/errors.js';
+import { conflict, notFound } from '../../http/errors.js';
 import { StoreConflictError } from '../../store/repositories.js';
 import type { SecretRecord } from '../../store/records.js';
 import type { ProjectScope } from './project-scope.js';
