@@ -124,6 +124,8 @@ describe('kms-server apply', () => {
     clientSecret = printed?.[2] as string;
     expect(adminToken).toBeTruthy();
     expect(clientSecret).toBeTruthy();
+    // The OIDC identity's id, which its logins name (not a secret).
+    expect(output).toMatch(/identity shop-ci: KMS_IDENTITY_ID=[0-9a-f-]{36} /);
 
     // The printed identity logs in and reads what the file put there, imports included.
     const login = await call('POST', '/api/v1/auth/universal-auth/login', undefined, {

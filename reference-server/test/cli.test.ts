@@ -160,6 +160,7 @@ describe('kms-server dev', () => {
       'DATABASE_URL',
       'GREETING',
       'REDIS_URL',
+      'SIGNING_KEY',
     ]);
     expect(secrets.find((s) => s.secretKey === 'GREETING')?.secretValue).toBe('Hello from Hanzo KMS (dev)');
     // What examples/nestjs-app reads besides /app, and the printed read that works as written.
@@ -185,7 +186,7 @@ describe('kms-server dev', () => {
     expect(secret2).not.toBe(clientSecret);
     const again = await login(url2!, clientId!, secret2!);
     expect(again.status).toBe(200);
-    expect((await listDemo(url2!, again.body.accessToken)).secrets).toHaveLength(5);
+    expect((await listDemo(url2!, again.body.accessToken)).secrets).toHaveLength(6);
   });
 });
 
@@ -240,7 +241,7 @@ describe('kms-server rotate-root-key and audit verify', () => {
     const [, clientId] = await restarted.waitFor(/KMS_CLIENT_ID=(\S+)/);
     const [, clientSecret] = await restarted.waitFor(/KMS_CLIENT_SECRET=(\S+)/);
     const session = await login(url!, clientId!, clientSecret!);
-    expect((await listDemo(url!, session.body.accessToken)).secrets).toHaveLength(5);
+    expect((await listDemo(url!, session.body.accessToken)).secrets).toHaveLength(6);
     restarted.child.kill('SIGTERM');
     await restarted.exited;
     running.splice(running.indexOf(restarted), 1);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from './helpers/cli-process.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const run = promisify(execFile);
@@ -90,5 +91,40 @@ describe('the GitHub Actions flow (curl + jq, run verbatim)', () => {
       },
     }).catch((error: { code: number }) => error);
     expect((failed as { code: number }).code).not.toBe(0);
+  });
+
+  it('runs the README step as written against kms-server dev (demo project, prod, /app)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gha-dev-'));
+    const dev = startCli(['dev', '--port', '0', '--data-dir', join(dir, 'data')]);
+    try {
+      const printed = (await dev.waitFor(/KMS_SECRET_PATH=\S+\n/)).input as string;
+      const lines = Object.fromEntries(
+        [...printed.matchAll(/^\s+(KMS_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
+      );
+      const githubEnv = join(dir, 'github_env');
+      writeFileSync(githubEnv, '');
+      // The README's env block: KMS_SITE_URL, the identity's two secrets, demo / prod / /app.
+      await run('bash', [script], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          KMS_SITE_URL: lines.KMS_SITE_URL,
+          KMS_CLIENT_ID: lines.KMS_CLIENT_ID,
+          KMS_CLIENT_SECRET: lines.KMS_CLIENT_SECRET,
+          KMS_PROJECT_SLUG: 'demo',
+          KMS_ENVIRONMENT: 'prod',
+          KMS_SECRET_PATH: '/app',
+          GITHUB_ENV: githubEnv,
+        },
+      });
+      const exported = readFileSync(githubEnv, 'utf8');
+      expect(exported).toContain(
+        'DATABASE_URL<<KMS_EOF\npostgres://app:prod-password@prod-db:5432/app\nKMS_EOF',
+      );
+      expect(exported).toContain('API_KEY<<KMS_EOF\nprod-api-key-0123456789\nKMS_EOF');
+    } finally {
+      dev.child.kill('SIGTERM');
+      await dev.exited;
+    }
   });
 });

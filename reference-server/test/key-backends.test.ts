@@ -314,7 +314,7 @@ describe('boot line, audit key id and rotation across backends (CLI)', () => {
     }
 
     const first = await devRead(localEnv);
-    expect(first).toMatchObject({ backend: 'local', count: 5 });
+    expect(first).toMatchObject({ backend: 'local', count: 6 });
 
     const toKms = await runCli(['rotate-root-key', '--data-dir', dir, '--to', 'kms'], {
       ...localEnv,
@@ -329,7 +329,7 @@ describe('boot line, audit key id and rotation across backends (CLI)', () => {
     expect(again.output).toMatch(/nothing to re-wrap/);
     expect(again.code).toBe(0);
     const second = await devRead(kmsEnv);
-    expect(second).toMatchObject({ backend: 'kms', count: 5 });
+    expect(second).toMatchObject({ backend: 'kms', count: 6 });
     // A local key no longer opens the store: one clear line, exit 1.
     const refused = await runCli(['start', '--port', '0', '--data-dir', dir], localEnv);
     expect(refused.code).toBe(1);
@@ -340,7 +340,7 @@ describe('boot line, audit key id and rotation across backends (CLI)', () => {
       NEW_ROOT_ENCRYPTION_KEY: localKey,
     });
     expect(back.code).toBe(0);
-    expect((await devRead(localEnv)).count).toBe(5);
+    expect((await devRead(localEnv)).count).toBe(6);
 
     const verified = await runCli(['audit', 'verify', '--data-dir', dir], localEnv);
     expect(verified.output).toMatch(/audit chain ok/);

@@ -559,7 +559,8 @@ describe.each(engines)('store contract on %s', (engine) => {
     const [a] = await replicas();
     const { org, identity } = await bootstrap(a);
     const { env, rootFolderId } = await newProject(a, org.id, identity.id);
-    const at = iso();
+    // Later than the project's root folder, whatever the clock's resolution.
+    const at = iso(Date.now() + 1000);
     const keys = ['b', 'B', 'a', '_x', 'Z', 'é', '10', '9'];
     await a.secrets.writeSecrets({
       inserts: keys.map((k) => secret(rootFolderId, env.id, k, at)),

@@ -1,22 +1,19 @@
 // The README's run, as written, against `kms-server dev`: the demo project has everything this app reads
 // (/app and /billing), and the KMS_* lines dev prints are all the app needs.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type KmsDevServer, startKmsDevServer } from '@hanzo/kms-testing';
 import { afterAll, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const serverCli = join(
-  dirname(createRequire(import.meta.url).resolve('@hanzo/kms-server/package.json')),
-  'dist/cli.js',
-);
 const children: ChildProcess[] = [];
-afterAll(() => {
+let dev: KmsDevServer | undefined;
+afterAll(async () => {
   for (const child of children) child.kill('SIGTERM');
+  await dev?.close();
 });
 
 /** Starts a child and resolves once its stdout matches `ready`, with everything it printed so far. */
@@ -48,15 +45,9 @@ async function freePort(): Promise<number> {
 }
 
 it.skipIf(!existsSync(main))('runs against kms-server dev with the KMS_* lines it prints', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kms-dev-example-'));
-  const printed = await startUntil(
-    [serverCli, 'dev', '--port', '0', '--data-dir', dataDir],
-    { PATH: process.env.PATH },
-    /KMS_SECRET_PATH=\S+\n/,
-  );
-  const lines = Object.fromEntries(
-    [...printed.matchAll(/^\s+(KMS_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
-  );
+  dev = await startKmsDevServer();
+  const lines = dev.env;
+  const dataDir = dev.dataDir;
   expect(lines.KMS_PROJECT_SLUG).toBe('demo');
   const port = await freePort();
   // The README: export KMS_SITE_URL KMS_CLIENT_ID KMS_CLIENT_SECRET KMS_PROJECT_SLUG=demo KMS_ENVIRONMENT=dev; pnpm start

@@ -1,7 +1,9 @@
 /**
  * End to end: one `next build` (with KMS unreachable: nothing is fetched at build), then `next start`
- * against a reference server, requests to a server component, a route handler, a server action and an
- * edge route, the leak check on the build, and a start with KMS unreachable that must fail fast.
+ * against a reference server, requests to a server component, a route handler behind proxy.ts and a
+ * server action, the leak check on the build, and a start with KMS unreachable that must fail fast.
+ * (The edge-safe read path is tested in packages/nextjs/test/edge-safe.test.ts: Next 16 deprecates
+ * the Edge Runtime, so this app no longer uses it.)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -9,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type KmsTestServer, startKmsTestServer } from '@hanzo/kms-testing';
+import { type KmsTestServer, startKmsDevServer, startKmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -119,6 +121,10 @@ afterAll(async () => {
 });
 
 describe('next build', () => {
+  it('uses only current conventions: no deprecation warning from Next', () => {
+    expect(buildOutput).not.toMatch(/deprecated/i);
+  });
+
   it('succeeds with KMS unreachable and fetches nothing', () => {
     expect(buildOutput).not.toContain('loaded 3 secrets');
     expect(buildOutput).not.toContain('could not load secrets');
@@ -136,7 +142,7 @@ describe('next start with withKms + registerKms', () => {
   it('serves a Node route handler from the store and process.env', async () => {
     const res = await fetch(`${baseUrl}/api/secret`);
     expect(res.status).toBe(200);
-    // set by middleware.ts on the edge runtime
+    // set by proxy.ts (Node.js runtime) from a secret
     expect(res.headers.get('x-greeting-length')).toBe(String(SECRETS.GREETING.length));
     expect(await res.json()).toEqual({
       runtime: 'nodejs',
@@ -144,13 +150,6 @@ describe('next start with withKms + registerKms', () => {
       fromProcessEnv: SECRETS.GREETING,
       keys: ['API_KEY', 'GREETING', 'SIGNING_KEY'],
     });
-  });
-
-  it('serves an edge route handler through the fetch-only client', async () => {
-    const res = await fetch(`${baseUrl}/api/edge`);
-    const body = await res.text();
-    expect(res.status, body).toBe(200);
-    expect(JSON.parse(body)).toEqual({ runtime: 'edge', greeting: SECRETS.GREETING });
   });
 
   it('runs a server action that uses a secret', async () => {
@@ -204,5 +203,32 @@ describe('next start with KMS unreachable', () => {
     expect(result.output).toContain('[@hanzo/kms-nextjs] could not load secrets at next start');
     expect(result.output).toContain('KMS server at http://127.0.0.1:9 is unreachable');
     expect(result.output).not.toContain(kms.clientSecret);
+  });
+});
+
+describe('the README run, against kms-server dev', () => {
+  it('starts with the KMS_* lines kms-server dev prints and serves the demo project', async () => {
+    const dev = await startKmsDevServer();
+    let next: Awaited<ReturnType<typeof startNext>> | undefined;
+    try {
+      expect(dev.env.KMS_PROJECT_SLUG).toBe('demo');
+      // export KMS_SITE_URL KMS_CLIENT_ID KMS_CLIENT_SECRET KMS_PROJECT_SLUG=demo KMS_ENVIRONMENT=dev KMS_SECRET_PATH=/app
+      next = await startNext({
+        ...baseEnv(),
+        KMS_SITE_URL: dev.env.KMS_SITE_URL,
+        KMS_CLIENT_ID: dev.env.KMS_CLIENT_ID,
+        KMS_CLIENT_SECRET: dev.env.KMS_CLIENT_SECRET,
+        KMS_PROJECT_SLUG: 'demo',
+        KMS_ENVIRONMENT: 'dev',
+        KMS_SECRET_PATH: '/app',
+      });
+      const res = await fetch(`${next.url}/api/secret`);
+      expect(res.status, next.output()).toBe(200);
+      expect((await res.json()).greeting).toBe('Hello from Hanzo KMS (dev)');
+      expect(await (await fetch(`${next.url}/`)).text()).toContain('Hello from Hanzo KMS (dev)');
+    } finally {
+      next?.child.kill('SIGTERM');
+      await dev.close();
+    }
   });
 });

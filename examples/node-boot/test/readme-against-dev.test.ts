@@ -1,19 +1,17 @@
 // The README's run, as written, against `kms-server dev` (its demo project, folder /app) with the
-// KMS_* lines dev prints. @hanzo/kms-server is reached through the test kit, which depends on it.
+// KMS_* lines dev prints (startKmsDevServer from the test kit).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type KmsDevServer, startKmsDevServer } from '@hanzo/kms-testing';
 import { afterAll, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(createRequire(import.meta.url).resolve('@hanzo/kms-testing/package.json'));
-const serverCli = join(dirname(require.resolve('@hanzo/kms-server/package.json')), 'dist/cli.js');
 const children: ChildProcess[] = [];
-afterAll(() => {
+let dev: KmsDevServer | undefined;
+afterAll(async () => {
   for (const child of children) child.kill('SIGTERM');
+  await dev?.close();
 });
 
 /** Starts `node args`, resolving with its output once `ready` matches it. */
@@ -34,15 +32,9 @@ function startUntil(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Prom
 }
 
 it('serves /db from the demo project of kms-server dev, configured as the README says', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kms-dev-node-boot-'));
-  const [printed] = await startUntil(
-    [serverCli, 'dev', '--port', '0', '--data-dir', dataDir],
-    { PATH: process.env.PATH },
-    /[\s\S]*KMS_SECRET_PATH=\S+\n/,
-  );
-  const lines = Object.fromEntries(
-    [...printed.matchAll(/^\s+(KMS_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
-  );
+  dev = await startKmsDevServer();
+  const lines = dev.env;
+  const dataDir = dev.dataDir;
   const [, url] = await startUntil(
     ['--import', '@hanzo/kms-node/register', 'src/server.js'],
     {

@@ -11,6 +11,7 @@
  */
 import { type OidcProvider, type StartServerOptions, startServer } from '@hanzo/kms-server';
 
+export { type KmsDevServer, kmsServerCli, startKmsDevServer } from './dev-server.js';
 export {
   type OidcProvider,
   type OidcProviderOptions,

@@ -19,6 +19,8 @@ const DEMO_SECRETS: Record<string, Record<string, string>> = {
     REDIS_URL: 'redis://localhost:6379/0',
     GREETING: 'Hello from ${API_KEY_OWNER}',
     API_KEY_OWNER: 'Hanzo KMS (dev)',
+    // What examples/nextjs-app's server action signs with.
+    SIGNING_KEY: 'dev-signing-key-5f2c8e1a9b7d',
   },
   staging: {
     DATABASE_URL: 'postgres://app:staging-password@staging-db:5432/app',

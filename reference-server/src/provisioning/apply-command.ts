@@ -106,7 +106,11 @@ export async function runApply(input: ApplyCommandInput): Promise<number> {
       out('Created now, shown once (nothing keeps them; store them in your secret store):');
       if (adminToken) out(`  admin token: KMS_ADMIN_TOKEN=${adminToken}`);
       for (const c of result.credentials)
-        out(`  identity ${c.identity}: KMS_CLIENT_ID=${c.clientId} KMS_CLIENT_SECRET=${c.clientSecret}`);
+        out(
+          'clientSecret' in c
+            ? `  identity ${c.identity}: KMS_CLIENT_ID=${c.clientId} KMS_CLIENT_SECRET=${c.clientSecret}`
+            : `  identity ${c.identity}: KMS_IDENTITY_ID=${c.identityId} (OIDC / JWT Auth logins name it)`,
+        );
     }
     return 0;
   } catch (error) {

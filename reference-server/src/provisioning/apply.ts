@@ -38,12 +38,13 @@ export interface PlannedChange {
   what: string;
 }
 
-/** Credentials created by this run (printed once; nothing keeps them). */
-export interface CreatedCredential {
-  identity: string;
-  clientId: string;
-  clientSecret: string;
-}
+/**
+ * What a client needs to log in as an identity this run set up: a Universal Auth client id and secret
+ * (printed once; nothing keeps the secret), or the identity id an OIDC or JWT Auth login names.
+ */
+export type CreatedCredential =
+  | { identity: string; clientId: string; clientSecret: string }
+  | { identity: string; identityId: string };
 
 export interface ApplyResult {
   changes: PlannedChange[];
@@ -384,6 +385,8 @@ export async function applyFile(
             clientId: created[field]?.clientId as string,
             clientSecret,
           });
+        } else if (!credentials.some((c) => c.identity === spec.name && 'identityId' in c)) {
+          credentials.push({ identity: spec.name, identityId: id });
         }
         continue;
       }

@@ -1,8 +1,9 @@
 import { getSecret } from '@hanzo/kms-nextjs/server';
 import { NextResponse } from 'next/server';
 
-// Middleware runs on the edge runtime: it reads secrets through the fetch-only client.
-export async function middleware() {
+// proxy.ts is Next 16's name for middleware, and it runs on the Node.js runtime: it reads the
+// secrets withKms loaded at start, with the same getSecret() as routes and server components.
+export async function proxy() {
   const response = NextResponse.next();
   response.headers.set('x-greeting-length', String((await getSecret('GREETING')).length));
   return response;
