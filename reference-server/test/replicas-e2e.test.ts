@@ -2,7 +2,7 @@
 // concurrent start on an empty database, writes on one and reads on the other, the last token use
 // raced across both, SIGKILL of one under SDK traffic, SIGTERM, and `audit verify` afterwards.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KmsClient } from '@hanzo/kms';
@@ -253,6 +253,30 @@ describe('two replicas on one PostgreSQL', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     await expect(fetch(`${c.url}/api/status`)).rejects.toThrow();
     expect((await call(b.url, 'GET', '/api/v1/workspace', admin)).status).toBe(200);
+  });
+
+  it('keeps no data in --data-dir, and takes KMS_DATABASE_URL over DATABASE_URL', async () => {
+    expect(existsSync(join(dataDir, 'kms.db'))).toBe(false);
+    const both = startCli(['start', '--port', '0'], {
+      ...env(),
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
+    });
+    running.push(both);
+    const [, bothUrl] = (await both.waitFor(
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      30_000,
+    )) as RegExpMatchArray;
+    expect((await call(bothUrl as string, 'GET', '/api/v2/workspace/shop', admin)).status).toBe(200);
+    const { KMS_DATABASE_URL: _, ...withoutKms } = env();
+    const plain = startCli(['start', '--port', '0'], { ...withoutKms, DATABASE_URL: databaseUrl });
+    running.push(plain);
+    const [, plainUrl] = (await plain.waitFor(
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      30_000,
+    )) as RegExpMatchArray;
+    expect((await call(plainUrl as string, 'GET', '/api/v2/workspace/shop', admin)).status).toBe(200);
+    // The printed location never shows the database password.
+    expect(plain.output()).not.toContain(new URL(databaseUrl).password);
   });
 
   it('verifies the audit chain written by every replica', async () => {
