@@ -15,6 +15,7 @@ import {
 import { KmsConfigError } from './errors.js';
 import { lazySchemas, nonEmptyString, parseInput } from './input-validation.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import type { KmsLogger } from './telemetry.js';
 import type { FetchLike } from './transport.js';
 
 /** How the client authenticates. With this option the client logs in lazily, on its first request. */
@@ -84,6 +85,18 @@ export interface KmsClientOptions {
    * @default globalThis.fetch (resolved at call time)
    */
   fetch?: FetchLike;
+  /**
+   * OpenTelemetry spans (one per call, `kms.secrets.list`…) when the app registered a tracer provider
+   * and `@opentelemetry/api` is installed; `false` turns them off. See docs/observability.md.
+   * @default true
+   */
+  tracing?: boolean;
+  /**
+   * A logger for apps without OpenTelemetry (`console` works): one `debug` line per call, `info` for
+   * logins the SDK did on its own, `warn` for retries and failed background refreshes. Lines and their
+   * fields never hold a secret value, token or secret name. @default undefined (silent)
+   */
+  logger?: KmsLogger;
 }
 
 const positiveInt = () => z.number().check(z.int(), z.positive());
@@ -130,6 +143,20 @@ const optionsSchema = lazySchemas(() => {
     headers: z.optional(z.record(z.string(), z.string())),
     userAgent: z.optional(nonEmptyString()),
     fetch: z.optional(z.custom<FetchLike>((f) => typeof f === 'function')),
+    tracing: z.optional(z.boolean()),
+    logger: z.optional(
+      z.custom<KmsLogger>(
+        (l) =>
+          typeof l === 'object' &&
+          l !== null &&
+          (['debug', 'info', 'warn'] as const).every(
+            (m) =>
+              (l as Record<string, unknown>)[m] === undefined ||
+              typeof (l as Record<string, unknown>)[m] === 'function',
+          ),
+        'expected an object whose debug, info and warn are functions (console works)',
+      ),
+    ),
   });
 });
 
@@ -143,6 +170,8 @@ export interface ResolvedClientOptions {
   deadline: number;
   headers: Record<string, string>;
   fetch: FetchLike | undefined;
+  tracing: boolean;
+  logger: KmsLogger | undefined;
 }
 
 /** The SDK version, sent in the default `User-Agent`. */
@@ -186,6 +215,8 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     deadline: options.deadline ?? 60_000,
     headers,
     fetch: options.fetch,
+    tracing: options.tracing ?? true,
+    logger: options.logger,
   };
 }
 

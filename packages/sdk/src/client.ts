@@ -6,7 +6,12 @@
  */
 import { jwtAuthStrategy, oidcAuthStrategy, universalAuthStrategy } from './auth/login-strategy.js';
 import { isUsesExhausted, TokenManager, type TokenLease } from './auth/token-manager.js';
-import { type KmsClientOptions, resolveClientOptions, type ResolvedClientOptions } from './client-options.js';
+import {
+  type KmsClientOptions,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+  SDK_VERSION,
+} from './client-options.js';
 import * as errors from './errors.js';
 import { KmsEventEmitter, type KmsClientEvents, type KmsClientListener } from './events.js';
 import { printAs, REDACTED } from './redaction.js';
@@ -16,6 +21,7 @@ import { Folders } from './resources/folders.js';
 import { Kms } from './resources/kms.js';
 import type { ResourceContext } from './resources/resource.js';
 import { Secrets } from './resources/secrets.js';
+import { type CallObservation, type KmsLogger, Telemetry } from './telemetry.js';
 import { type ApiRequest, type ApiResponse, HttpTransport } from './transport.js';
 
 function isTokenRejection(error: unknown): error is errors.KmsApiError {
@@ -100,6 +106,7 @@ export class KmsClient {
   readonly #tokens: TokenManager;
   readonly #events = new KmsEventEmitter();
   readonly #cache: ResponseCache | undefined;
+  readonly #telemetry: Telemetry;
 
   /** Every error class, reachable without an extra import (`KmsClient.KmsNotFoundError`). */
   /** Alias of {@link KmsError}. */
@@ -150,6 +157,14 @@ export class KmsClient {
       fetch: this.#options.fetch,
     });
     this.#tokens = new TokenManager(this.#transport, this.#events);
+    const site = new URL(this.#options.baseUrl);
+    this.#telemetry = new Telemetry({
+      tracing: this.#options.tracing,
+      logger: this.#options.logger,
+      server: { address: site.hostname, port: Number(site.port) || (site.protocol === 'https:' ? 443 : 80) },
+      version: SDK_VERSION,
+    });
+    if (this.#options.logger) logLifecycle(this.#events, this.#options.logger);
     this.#cache = this.#options.cache ? new ResponseCache(this.#options.cache) : undefined;
     const auth = this.#options.auth;
     if (auth && 'universalAuth' in auth) this.#tokens.setStrategy(universalAuthStrategy(auth.universalAuth));
@@ -159,8 +174,16 @@ export class KmsClient {
     else if (auth && 'accessToken' in auth) this.#tokens.setAccessToken(auth.accessToken);
 
     const context: ResourceContext = {
-      request: (request) => this.#request(request),
-      cachedGet: (request, scope) => this.#cachedGet(request, scope),
+      request: (request) =>
+        this.#telemetry.run(request.operation ?? request.method, request.method, async (observation) => {
+          const response = await this.#request<never>({ ...request, observer: observation });
+          describeResponse(observation, response);
+          return response;
+        }),
+      cachedGet: (request, scope) =>
+        this.#telemetry.run(request.operation ?? request.method, request.method, (observation) =>
+          this.#cachedGet({ ...request, observer: observation }, scope, observation),
+        ),
       invalidate: (scope) => this.#cache?.invalidate(scope),
     };
     this.auth = new Auth(this.#tokens, () => this.#cache?.clear());
@@ -238,27 +261,88 @@ export class KmsClient {
     }
   }
 
-  async #cachedGet<T>(request: ApiRequest, scope: CacheScope): Promise<{ data: T; stale: boolean }> {
+  async #cachedGet<T>(
+    request: ApiRequest,
+    scope: CacheScope,
+    observation: CallObservation,
+  ): Promise<{ data: T; stale: boolean }> {
     const cache = this.#cache;
-    if (!cache) return { data: (await this.#request<T>(request)).data as T, stale: false };
+    if (!cache) {
+      const response = await this.#request<T>(request);
+      describeResponse(observation, response);
+      return { data: response.data as T, stale: false };
+    }
     const key = ResponseCache.key(request.path, request.query ?? {});
     const entry = cache.get(key);
-    if (entry && cache.isFresh(entry)) return { data: entry.data as T, stale: false };
+    if (entry && cache.isFresh(entry)) {
+      observation.set({ 'kms.cache': 'hit', ...counts(entry.data) });
+      return { data: entry.data as T, stale: false };
+    }
     try {
       const response = await this.#request<T>(
         entry?.etag ? { ...request, headers: { ...request.headers, 'if-none-match': entry.etag } } : request,
       );
+      describeResponse(observation, response);
       if (response.status === 304 && entry) {
         cache.touch(key, entry);
+        observation.set({ 'kms.cache': 'revalidated', ...counts(entry.data) });
         return { data: entry.data as T, stale: false };
       }
       cache.set(key, response.data, response.headers.get('etag') ?? undefined, scope);
+      observation.set({ 'kms.cache': 'miss' });
       return { data: response.data as T, stale: false };
     } catch (error) {
-      if (entry && cache.staleIfError && isUnreachable(error)) return { data: entry.data as T, stale: true };
+      if (entry && cache.staleIfError && isUnreachable(error)) {
+        observation.set({ 'kms.cache': 'stale', 'error.type': (error as Error).name, ...counts(entry.data) });
+        this.#options.logger?.warn?.(
+          `${observation.operation}: the server is unreachable, serving the cached answer`,
+          {
+            operation: observation.operation,
+            'error.type': (error as Error).name,
+          },
+        );
+        return { data: entry.data as T, stale: true };
+      }
       throw error;
     }
   }
+}
+
+/** Counts a call's answer holds (never the names or values). */
+function counts(data: unknown): Record<string, number> {
+  const d = data as { secrets?: unknown; imports?: unknown; keys?: unknown; folders?: unknown } | undefined;
+  const out: Record<string, number> = {};
+  if (Array.isArray(d?.secrets)) out['kms.secrets.count'] = d.secrets.length;
+  if (Array.isArray(d?.imports)) out['kms.imports.count'] = d.imports.length;
+  if (Array.isArray(d?.keys)) out['kms.keys.count'] = d.keys.length;
+  if (Array.isArray(d?.folders)) out['kms.folders.count'] = d.folders.length;
+  return out;
+}
+
+/** Status, request id and counts of a successful response. */
+function describeResponse(observation: CallObservation, response: ApiResponse<unknown>): void {
+  observation.set({
+    'http.response.status_code': response.status,
+    'kms.request_id': response.headers.get('x-request-id') ?? undefined,
+    ...counts(response.data),
+  });
+}
+
+/** The `logger` option's view of the token lifecycle (no token, ever). */
+function logLifecycle(events: KmsEventEmitter, logger: KmsLogger): void {
+  events.on('tokenRefreshed', (e) =>
+    (e.kind === 'login' ? logger.info : logger.debug)?.call(logger, `kms.auth.${e.kind}`, {
+      expiresIn: e.expiresIn,
+      accessTokenMaxTTL: e.accessTokenMaxTTL,
+    }),
+  );
+  events.on('reauthenticated', (e) => logger.info?.('kms.auth.reauthenticated', { reason: e.reason }));
+  events.on('error', (e) =>
+    logger.warn?.(`kms.${e.operation} failed: ${e.error.name}`, {
+      operation: e.operation,
+      'error.type': e.error.name,
+    }),
+  );
 }
 
 printAs(KmsClient, 'KmsClient', (c) => ({

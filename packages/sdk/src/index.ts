@@ -41,6 +41,7 @@ export {
 } from './errors.js';
 export type { KmsClientEvents, KmsClientListener, ReauthenticationReason } from './events.js';
 export type { RetryPolicy } from './retry-policy.js';
+export type { CacheOutcome, KmsLogger } from './telemetry.js';
 export { Auth, JwtLogin, UniversalAuth } from './resources/auth.js';
 export type {
   CreateFolderParams,

@@ -16,6 +16,7 @@ import {
   KmsTimeoutError,
 } from './errors.js';
 import { type RetryPolicy, retryDelay, shouldRetryError, shouldRetryStatus } from './retry-policy.js';
+import type { AttemptReport } from './telemetry.js';
 
 /** Per-call options accepted as the last argument of every SDK method. */
 export interface RequestOptions {
@@ -51,6 +52,10 @@ export interface ApiRequest {
   requestOptions?: RequestOptions | undefined;
   /** Epoch ms by which the call must be over (set by the client for one logical call). */
   deadlineAt?: number;
+  /** The logical call this request belongs to (`secrets.list`), named in its span and log line. */
+  operation?: string;
+  /** Told about each attempt (status or error, and the wait before a retry). @internal */
+  observer?: { attempt(report: AttemptReport): void };
 }
 
 /** Response headers, as much of `Headers` as the SDK reads. */
@@ -184,13 +189,16 @@ export class HttpTransport {
           shouldRetryError(error, request.idempotent) &&
           fitsBeforeDeadline(delay)
         ) {
+          request.observer?.attempt({ attempt: attempt + 1, errorType: error.name, retryDelayMs: delay });
           await sleep(delay, opts.signal, info);
           continue;
         }
+        request.observer?.attempt({ attempt: attempt + 1, errorType: error.name });
         throw error;
       }
       const { response, text } = outcome;
       if ((response.status >= 200 && response.status < 300) || response.status === 304) {
+        request.observer?.attempt({ attempt: attempt + 1, status: response.status });
         return {
           status: response.status,
           data: this.parseBody<T>(text, response, info),
@@ -215,10 +223,12 @@ export class HttpTransport {
         const retryAfter = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
         const delay = retryDelay(attempt, retryAfter, this.settings.retry);
         if (fitsBeforeDeadline(delay)) {
+          request.observer?.attempt({ attempt: attempt + 1, status: response.status, retryDelayMs: delay });
           await sleep(delay, opts.signal, info);
           continue;
         }
       }
+      request.observer?.attempt({ attempt: attempt + 1, status: response.status });
       throw error;
     }
   }

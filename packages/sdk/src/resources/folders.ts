@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { KmsValidationError } from '../errors.js';
 import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
 import type { RequestOptions } from '../transport.js';
-import { flag, pathSegment, secretPathSchema } from './request-params.js';
+import { flag, pathSegment, secretPathSchema, VERBS } from './request-params.js';
 import { APIResource } from './resource.js';
 
 /** A folder as the KMS returns it. */
@@ -114,6 +114,7 @@ export class Folders extends APIResource {
   async list(params: ListFoldersParams, requestOptions?: RequestOptions): Promise<Folder[]> {
     const p = parseInput(schemas().listSchema, params);
     const { data } = await this.context.request<{ folders: Folder[] }>({
+      operation: 'folders.list',
       method: 'GET',
       path: '/v1/folders',
       query: {
@@ -186,6 +187,7 @@ export class Folders extends APIResource {
     const parent = p.path ?? '/';
     try {
       const { data } = await this.context.request<{ folder: Folder }>({
+        operation: `folders.${VERBS[method]}`,
         method,
         path,
         body: { workspaceId: p.projectId, environment: p.environment, path: parent, ...extra },

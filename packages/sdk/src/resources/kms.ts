@@ -14,7 +14,7 @@ import { KmsValidationError } from '../errors.js';
 import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
 import { denoInspectSymbol, nodeInspectSymbol, REDACTED } from '../redaction.js';
 import type { RequestOptions } from '../transport.js';
-import { pathSegment } from './request-params.js';
+import { pathSegment, VERBS } from './request-params.js';
 import { APIResource, type ResourceContext } from './resource.js';
 
 /** What a key is for. */
@@ -369,6 +369,7 @@ export class KmsKeys extends APIResource {
   async list(params: ListKmsKeysParams, requestOptions?: RequestOptions): Promise<KmsKeyPage> {
     const p = parseInput(schemas().list, params);
     const { data } = await this.context.request<{ keys: KmsKey[]; totalCount: number }>({
+      operation: 'kms.keys.list',
       method: 'GET',
       path: '/v1/kms/keys',
       query: {
@@ -407,6 +408,7 @@ export class KmsKeys extends APIResource {
     query?: Record<string, string>,
   ): Promise<KmsKey> {
     const { data } = await this.context.request<{ key: KmsKey }>({
+      operation: `kms.keys.${VERBS[method]}`,
       method,
       path,
       ...(query ? { query } : {}),
@@ -442,6 +444,7 @@ export class Kms extends APIResource {
     const { keyId } = parseInput(schemas().encrypt, params);
     const plaintext = wireBase64('plaintext', params.plaintext, params.plaintextBase64);
     const { data } = await this.context.request<{ ciphertext: string }>({
+      operation: 'kms.encrypt',
       method: 'POST',
       path: keyPath(keyId, '/encrypt'),
       body: { plaintext },
@@ -456,6 +459,7 @@ export class Kms extends APIResource {
   async decrypt(params: KmsDecryptParams, requestOptions?: RequestOptions): Promise<KmsPlaintext> {
     const p = parseInput(schemas().decrypt, params);
     const { data } = await this.context.request<{ plaintext: string }>({
+      operation: 'kms.decrypt',
       method: 'POST',
       path: keyPath(p.keyId, '/decrypt'),
       body: { ciphertext: p.ciphertext },
@@ -479,6 +483,7 @@ export class Kms extends APIResource {
       keyId: string;
       signingAlgorithm: KmsSigningAlgorithm;
     }>({
+      operation: 'kms.sign',
       method: 'POST',
       path: keyPath(p.keyId, '/sign'),
       body: { signingAlgorithm: p.signingAlgorithm, isDigest: p.isDigest ?? false, data },
@@ -499,6 +504,7 @@ export class Kms extends APIResource {
     const p = parseInput(schemas().sign, params);
     const data = wireBase64('data', params.data, params.dataBase64);
     const { data: res } = await this.context.request<KmsVerification>({
+      operation: 'kms.verify',
       method: 'POST',
       path: keyPath(p.keyId, '/verify'),
       body: {
@@ -518,6 +524,7 @@ export class Kms extends APIResource {
   async getPublicKey(params: { keyId: string }, requestOptions?: RequestOptions): Promise<KmsPublicKey> {
     const { keyId } = parseInput(schemas().keyRef, params);
     const { data } = await this.context.request<{ publicKey: string }>({
+      operation: 'kms.keys.publicKey',
       method: 'GET',
       path: keyPath(keyId, '/public-key'),
       idempotent: true,
@@ -539,6 +546,7 @@ export class Kms extends APIResource {
   ): Promise<KmsSigningAlgorithm[]> {
     const { keyId } = parseInput(schemas().keyRef, params);
     const { data } = await this.context.request<{ signingAlgorithms: KmsSigningAlgorithm[] }>({
+      operation: 'kms.keys.signingAlgorithms',
       method: 'GET',
       path: keyPath(keyId, '/signing-algorithms'),
       idempotent: true,

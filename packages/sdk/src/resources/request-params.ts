@@ -48,3 +48,6 @@ export function pathSegment(field: string, value: string): string {
 export function flag(value: boolean | undefined): 'true' | 'false' | undefined {
   return value === undefined ? undefined : value ? 'true' : 'false';
 }
+
+/** The verb of a call's operation name (`secrets.create`, `kms.keys.get`…) from its HTTP method. */
+export const VERBS = { GET: 'get', POST: 'create', PATCH: 'update', DELETE: 'delete' } as const;

@@ -22,6 +22,7 @@ import {
   projectSelectorShape,
   requireProject,
   secretPathSchema,
+  VERBS,
 } from './request-params.js';
 import { APIResource } from './resource.js';
 
@@ -369,6 +370,7 @@ export class SecretsBatch extends APIResource {
   ): Promise<Secret[]> {
     try {
       const { data } = await this.context.request<{ secrets: unknown[] }>({
+        operation: `secrets.batch.${VERBS[method]}`,
         method,
         path: '/v3/secrets/batch/raw',
         body: { ...projectBody(p), environment: p.environment, secretPath: p.secretPath ?? '/', ...extra },
@@ -432,6 +434,7 @@ export class Secrets extends APIResource {
     const recursive = p.recursive ?? false;
     const { data, stale } = await this.context.cachedGet<{ secrets?: unknown[]; imports?: WireImport[] }>(
       {
+        operation: 'secrets.list',
         method: 'GET',
         path: '/v3/secrets/raw',
         query: {
@@ -471,6 +474,7 @@ export class Secrets extends APIResource {
     const expand = p.expandSecretReferences ?? true;
     const { data } = await this.context.cachedGet<{ secret: unknown }>(
       {
+        operation: 'secrets.retrieve',
         method: 'GET',
         path: `/v3/secrets/raw/${pathSegment('secretName', p.secretName)}`,
         query: {
@@ -520,6 +524,7 @@ export class Secrets extends APIResource {
   ): Promise<Secret> {
     try {
       const { data } = await this.context.request<{ secret: unknown }>({
+        operation: `secrets.${VERBS[method]}`,
         method,
         path: `/v3/secrets/raw/${pathSegment('secretName', p.secretName)}`,
         body: { ...projectBody(p), environment: p.environment, secretPath: p.secretPath ?? '/', ...fields },
