@@ -269,6 +269,8 @@ program
       );
     prepareDataDir(resolve(opts.dataDir));
     const server = await startOrExit(serverOptions(opts, keys, 'start', logger));
+    // Before anything says "listening": a SIGTERM right after start must be a graceful stop too.
+    onSignals(() => server.close());
     printKeyBackend(server);
     process.stdout.write(
       `kms-server listening on ${server.url} (data: ${describeLocation(storeLocation(opts))})\n`,
@@ -276,7 +278,6 @@ program
     const config = await server.store.access.getConfig();
     if (!config?.initialized)
       process.stdout.write(`Not bootstrapped yet: POST ${server.url}/api/v1/admin/bootstrap\n`);
-    onSignals(() => server.close());
   });
 
 program
@@ -301,8 +302,8 @@ program
     const keys = await keyManagerOrExit(root ? { ...env, ROOT_ENCRYPTION_KEY: root.key } : env);
     prepareDataDir(resolve(opts.dataDir));
     const server = await startOrExit(serverOptions(opts, keys, 'dev', logger));
-    printKeyBackend(server);
     onSignals(() => server.close());
+    printKeyBackend(server);
     const config = await server.store.access.getConfig();
     let instance: DevInstance | undefined;
     if (!config?.initialized) {
