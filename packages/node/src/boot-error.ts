@@ -67,7 +67,7 @@ export class KmsBootError extends KmsError {
   override name = 'KmsBootError';
   /** Why the boot failed. */
   readonly reason: BootFailureReason;
-  /** The exit code for this reason (see {@link exitCodes}). */
+  /** The exit code for this reason (see `exitCodes`). */
   readonly exitCode: number;
   /** Key names involved (conflicting or invalid keys), never values. */
   readonly keys: readonly string[];

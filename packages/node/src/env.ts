@@ -21,7 +21,7 @@ export type EnvMergePolicy = 'preserve' | 'override' | 'error';
 /** How the machine identity logs in. */
 export type KmsAuthMethod = 'universal-auth' | 'oidc' | 'jwt';
 
-/** Options of {@link resolveConfig}, `loadSecrets`, `watchSecrets` and the adapters built on them. */
+/** Options of `resolveConfig`, `loadSecrets`, `watchSecrets` and the adapters built on them. */
 export interface KmsNodeOptions {
   /** KMS server URL, e.g. `https://kms.example.com`. Env: `KMS_SITE_URL`. Required. */
   siteUrl?: string;
@@ -513,7 +513,7 @@ function resolveAuthMethod(
 }
 
 /**
- * The `auth` option of a {@link KmsClient} for a resolved config. For OIDC and JWT Auth from a file,
+ * The `auth` option of a `KmsClient` for a resolved config. For OIDC and JWT Auth from a file,
  * `readJwtFile` reads it (again at every login); without one (runtimes with no filesystem) a JWT file
  * is a configuration error.
  */

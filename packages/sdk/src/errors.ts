@@ -29,7 +29,7 @@ export class KmsValidationError extends KmsError {
   }
 }
 
-/** Bad {@link KmsClientOptions} given to `new KmsClient()`; `field` names the option. */
+/** Bad `KmsClientOptions` given to `new KmsClient()`; `field` names the option. */
 export class KmsConfigError extends KmsValidationError {
   /** Always `KmsConfigError`. */
   override name = 'KmsConfigError';
