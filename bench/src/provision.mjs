@@ -1,4 +1,4 @@
-// Provisions a project with secrets and a Universal Auth identity over plain HTTP (api-management.md §12).
+// Provisions a project with secrets and a Universal Auth identity over plain HTTP (docs/reference/api.md#provisioning-over-http).
 async function call(url, method, path, body, token) {
   const response = await fetch(url + path, {
     method,

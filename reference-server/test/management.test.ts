@@ -300,7 +300,7 @@ describe('projects, environments and memberships', () => {
     expect(foreign.body.message).toMatch(/not a member of the specified project/);
   });
 
-  it('manages identity memberships with role sets (§12 step 9 and 12)', async () => {
+  it('manages identity memberships with role sets (docs/reference/api.md, provisioning step 10)', async () => {
     const p = await kms.createProject('members-project');
     const { identity } = await kms.admin('POST', '/api/v1/identities', {
       name: 'm',

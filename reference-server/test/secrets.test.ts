@@ -45,7 +45,7 @@ function list(project: TestProject, params: Record<string, string | undefined> =
   );
 }
 
-describe('provisioning sequence (api-management §12 steps 4, 5, 11)', () => {
+describe('provisioning over HTTP (docs/reference/api.md, steps 5, 6 and 12)', () => {
   it('creates /app, batch-creates three secrets and lets a viewer read them with values', async () => {
     const project = await kms.newProject();
     const folder = await kms.admin('POST', '/api/v1/folders', {

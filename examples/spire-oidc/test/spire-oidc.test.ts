@@ -93,7 +93,7 @@ describe('a SPIRE workload with OIDC Auth', () => {
     }
   }, 30_000);
 
-  it("the seed's curl flow: login | jq -r .accessToken, then read", async () => {
+  it('the curl flow of the README: login | jq -r .accessToken, then read', async () => {
     await writeSvid();
     const { stdout } = await run('bash', [join(root, 'scripts', 'login-and-read.sh')], {
       env: workloadEnv(),

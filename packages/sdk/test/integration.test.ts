@@ -46,7 +46,7 @@ describe('against the reference server', () => {
     expect(kms.auth.tokenInfo?.tokenType).toBe('Bearer');
   });
 
-  it('a viewer reads values (D11) and can select the project by slug', async () => {
+  it('a viewer reads values (decision D11) and can select the project by slug', async () => {
     const viewer = await server.provision({ role: 'viewer' });
     const { secrets } = await client(viewer).secrets.list({
       projectSlug: viewer.projectSlug,

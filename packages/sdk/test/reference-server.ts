@@ -1,5 +1,5 @@
 // Starts the reference server (@hanzo/kms-server) on port 0 and provisions what a test needs over plain
-// HTTP, following api-management.md §12. The SDK is never used here: this is the black box's setup.
+// HTTP, following docs/reference/api.md#provisioning-over-http. The SDK is never used here: this is the black box's setup.
 
 interface RunningServer {
   url: string;

@@ -447,7 +447,8 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
       );
       if (found instanceof Response) return found;
       const { env, envSlug, folder } = found;
-      if (!folder) return folderMissing(q.get('path') ?? '/', envSlug);
+      // As the server: a path that does not exist has no folders under it.
+      if (!folder) return ok({ folders: [] });
       const children = [...env.values()].filter((f) => f.path !== '/' && parentOf(f.path) === folder.path);
       return ok({ folders: children.map((f) => folderView(f, envSlug)) });
     }),

@@ -233,6 +233,7 @@ describe.each(Object.keys(backends))('KMS contract: %s', (name) => {
     const kms = sdk(b);
     const at = { projectId: b.projectId, environment: 'dev' };
     expect((await kms.folders.list({ ...at, path: '/' })).map((f) => f.name)).toEqual(['app']);
+    expect(await kms.folders.list({ ...at, path: '/no/such/path' })).toEqual([]);
     await kms.folders.create({ ...at, path: '/app', name: 'cron' });
     expect((await kms.folders.list({ ...at, path: '/app' })).map((f) => f.name).sort()).toEqual([
       'cron',

@@ -92,7 +92,7 @@ function auditView(e: AuditRecord) {
   };
 }
 
-/** Audit-log queries at the seed's path and at Infisical's (decision D8). */
+/** Audit-log queries at `/api/v1/audit-logs` and at Infisical's `/api/v1/organization/audit-logs` (docs/reference/api.md, decision D8). */
 export function auditRouter(ctx: ServerContext): Router {
   const router = Router();
   const paths = ['/api/v1/audit-logs', '/api/v1/organization/audit-logs'];

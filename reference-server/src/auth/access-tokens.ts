@@ -165,7 +165,7 @@ export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Pro
 const USES_EXHAUSTED = 'Unable to renew because access token number of uses limit reached';
 
 /**
- * Everything an authenticated request does with an identity token (contract §2.10):
+ * Everything an authenticated request does with an identity token (docs/reference/api.md#authentication):
  * JWT check, live row, trusted IP, TTL, and one atomically counted use.
  */
 export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string | undefined) {
@@ -201,7 +201,7 @@ export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string
   return { token: used, identity };
 }
 
-/** Renew (contract §2.2 / decision D2): a new JWT; the max TTL stays anchored at login. */
+/** Renew (docs/reference/api.md, decision D2): a new JWT; the max TTL stays anchored at login. */
 export async function renewAccessToken(
   ctx: ServerContext,
   jwt: string,
@@ -237,7 +237,7 @@ export async function renewAccessToken(
   return { response: await tokenResponse(ctx, renewed, now), token: renewed };
 }
 
-/** Revoke (contract §2.3). */
+/** Revoke (docs/reference/api.md#authentication). */
 export async function revokeAccessToken(ctx: ServerContext, jwt: string): Promise<AccessTokenRecord> {
   const claims = await verifyAccessTokenJwt(ctx, jwt);
   if (claims.authTokenType !== 'identityAccessToken')

@@ -1,7 +1,7 @@
 /**
  * OIDC Auth (`/api/v1/auth/oidc-auth`) and JWT Auth (`/api/v1/auth/jwt-auth`): one router factory
  * for both, since they differ only in where the signing keys come from and how refusals are worded
- * (api contract §2.4 and §2.5; docs/oidc-spiffe.md). The verification is auth/external-jwt.ts.
+ * (docs/reference/api.md#authentication; docs/oidc-spiffe.md). The verification is auth/external-jwt.ts.
  */
 import { createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
 import { type Request, Router } from 'express';
@@ -172,7 +172,7 @@ interface ExternalJwtMethod<C extends AccessTokenSettings & BoundFields> {
 const invalid = (path: string, message: string) =>
   new ValidationError([{ code: 'custom', message, path: ['body', path] }]);
 
-/** OIDC Auth (api contract §2.4). */
+/** OIDC Auth (docs/reference/api.md#authentication). */
 export const oidcAuth: ExternalJwtMethod<OidcAuthConfig> = {
   method: 'oidc-auth',
   prefix: '/api/v1/auth/oidc-auth',
@@ -221,7 +221,7 @@ export const oidcAuth: ExternalJwtMethod<OidcAuthConfig> = {
   },
 };
 
-/** JWT Auth (api contract §2.5). */
+/** JWT Auth (docs/reference/api.md#authentication). */
 export const jwtAuth: ExternalJwtMethod<JwtAuthConfig> = {
   method: 'jwt-auth',
   prefix: '/api/v1/auth/jwt-auth',

@@ -56,7 +56,7 @@ export function accessTokenView(t: AccessTokenRecord) {
   };
 }
 
-/** Token Auth: configuration and directly issued tokens (api-management.md §2). */
+/** Token Auth: configuration and directly issued tokens (docs/reference/api.md#authentication). */
 export function tokenAuthRouter(ctx: ServerContext): Router {
   const router = Router();
   router.use(PREFIX, requireAuth(ctx));

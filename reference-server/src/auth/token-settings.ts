@@ -37,7 +37,7 @@ export const tokenSettingsFields = {
   accessTokenTrustedIps: trustedIpsSchema.optional(),
 };
 
-/** The API's attach defaults (decision D4): 30 days, unlimited uses, any IP. */
+/** The API's attach defaults (docs/reference/api.md, decision D4): 30 days, unlimited uses, any IP. */
 export const DEFAULT_TOKEN_SETTINGS: AccessTokenSettings = {
   accessTokenTTL: 2592000,
   accessTokenMaxTTL: 2592000,

@@ -90,7 +90,7 @@ function clientSecretView(s: ClientSecretRecord) {
 
 const LOCKED_MESSAGE = 'This identity auth method is temporarily locked, please try again later';
 
-/** Universal Auth: login, configuration and client secrets (api-contract.md §2.1, §2.8, §2.9). */
+/** Universal Auth: login, configuration and client secrets (docs/reference/api.md#authentication). */
 export function universalAuthRouter(ctx: ServerContext): Router {
   const router = Router();
   const auth = requireAuth(ctx);

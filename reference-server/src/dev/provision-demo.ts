@@ -43,7 +43,7 @@ const call = <T>(siteUrl: string, token: string | undefined, method: string, pat
 
 /**
  * Provisions the demo project over the public API, exactly as an operator would
- * (api-management.md §12): project `demo` with dev/staging/prod, folders `/app` and `/billing`, a few
+ * (docs/reference/api.md#provisioning-over-http): project `demo` with dev/staging/prod, folders `/app` and `/billing`, a few
  * secrets, and a Viewer machine identity with Universal Auth.
  */
 export async function provisionDemo(

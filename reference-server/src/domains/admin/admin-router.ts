@@ -48,7 +48,7 @@ async function timed(check: () => Promise<void>): Promise<ComponentHealth> {
   }
 }
 
-/** Health, instance config and the one-shot bootstrap (api-management.md §1, §10). */
+/** Health, instance config and the one-shot bootstrap (docs/reference/api.md#admin-status-config-bootstrap). */
 export function adminRouter(ctx: ServerContext): Router {
   const router = Router();
 

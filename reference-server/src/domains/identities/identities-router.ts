@@ -55,7 +55,7 @@ export function identityView(i: IdentityRecord) {
   };
 }
 
-/** Machine identities of an organization (api-management.md §3). */
+/** Machine identities of an organization (docs/reference/api.md#identities). */
 export function identitiesRouter(ctx: ServerContext): Router {
   const router = Router();
   router.use('/api/v1/identities', requireAuth(ctx));

@@ -46,7 +46,7 @@ export async function identityInOrg(
   return identity;
 }
 
-/** Only an instance admin may change an instance-admin identity (api-management.md §0.1). */
+/** Only an instance admin may change an instance-admin identity (docs/reference/authorization.md). */
 export async function assertMayModifyIdentity(
   ctx: ServerContext,
   auth: AuthContext,

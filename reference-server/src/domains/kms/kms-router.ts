@@ -106,7 +106,7 @@ const cryptographyError = (message: string) => new ApiError(400, 'CryptographyEr
 export const KMS_PREFIX = '/api/v1/kms';
 
 /**
- * Project KMS keys: `/api/v1/kms/keys` (api contract §6; docs/reference/kms-keys.md). Mounted at
+ * Project KMS keys: `/api/v1/kms/keys` (docs/reference/kms-keys.md). Mounted at
  * {@link KMS_PREFIX} so other requests skip it with one prefix test.
  */
 export function kmsRouter(ctx: ServerContext): Router {

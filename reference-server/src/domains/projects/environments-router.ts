@@ -31,7 +31,7 @@ const updateBody = z.object({
 const projectParams = z.object({ projectId: z.string().trim().min(1) });
 const envParams = z.object({ projectId: z.string().trim().min(1), envId: z.string().trim().min(1) });
 
-/** Environments under both `/api/v1/workspace/:id` and `/api/v1/projects/:id` (api-contract.md §5). */
+/** Environments under both `/api/v1/workspace/:id` and `/api/v1/projects/:id` (docs/reference/api.md#projects-and-environments). */
 export function environmentsRouter(ctx: ServerContext): Router {
   const router = Router();
   const { projects } = ctx.store;

@@ -41,7 +41,7 @@ export const roleInputSchema = z.union([
 ]);
 export type RoleInput = z.output<typeof roleInputSchema>;
 
-/** Validates a role set and turns it into rows (api-management.md §4.3). */
+/** Validates a role set and turns it into rows (docs/reference/api.md#memberships-and-roles). */
 export function toRoleRecords(roles: RoleInput[], nowIso: string): MembershipRoleRecord[] {
   if (!roles.some((r) => !r.isTemporary)) throw badRequest('Identity must have at least one permanent role');
   return roles.map((r) => {

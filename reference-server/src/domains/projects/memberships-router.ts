@@ -25,7 +25,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(20000).default(100),
 });
 
-/** Identity memberships of a project, in the v2 and v1 route trees (api-management.md §4). */
+/** Identity memberships of a project, in the v2 and v1 route trees (docs/reference/api.md#memberships-and-roles). */
 export function membershipsRouter(ctx: ServerContext): Router {
   const router = Router();
   const { projects, access: accessStore } = ctx.store;

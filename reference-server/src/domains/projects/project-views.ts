@@ -5,7 +5,7 @@ import type {
   ProjectRecord,
 } from '../../store/records.js';
 
-/** `SanitizedProject` (api-management.md §5.1): no key material, ever. */
+/** `SanitizedProject` (docs/reference/api.md#projects-and-environments): no key material, ever. */
 export function projectView(p: ProjectRecord) {
   return {
     id: p.id,

@@ -48,7 +48,7 @@ const updateBody = z.object({
 const idParams = z.object({ projectId: z.string().trim().min(1) });
 const slugParams = z.object({ slug: z.string().trim().min(1) });
 
-/** Projects in both route trees (api-management.md §5; decision M2). */
+/** Projects in both route trees (docs/reference/api.md#projects-and-environments, decision M2). */
 export function projectsRouter(ctx: ServerContext): Router {
   const router = Router();
   const auth = requireAuth(ctx);

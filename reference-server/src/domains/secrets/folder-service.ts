@@ -9,7 +9,7 @@ import { FOLDER_NAME_PATTERN, joinPath, pathSegments } from './paths.js';
 import type { Caller } from './project-scope.js';
 import { ProjectScope } from './project-scope.js';
 
-/** The folder object (§4); `extra` adds the per-route fields. */
+/** The folder object (docs/reference/api.md#folders); `extra` adds the per-route fields. */
 export function folderView(folder: FolderRecord, extra: Record<string, unknown> = {}) {
   return {
     id: folder.id,

@@ -17,7 +17,7 @@ import {
 const pathOf = (input: { path?: string | undefined; directory?: string | undefined }) =>
   input.path ?? input.directory ?? '/';
 
-/** Folders `/api/v1/folders` (api-contract §4). */
+/** Folders `/api/v1/folders` (docs/reference/api.md#folders). */
 export function foldersRouter(ctx: ServerContext): Router {
   const router = Router();
   const auth = requireAuth(ctx);

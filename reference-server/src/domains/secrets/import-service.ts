@@ -7,7 +7,7 @@ import { MAX_IMPORT_DEPTH, resolveImports } from './import-resolution.js';
 import { type Caller, ProjectScope } from './project-scope.js';
 import { baseSecretView } from './secret-views.js';
 
-/** The SecretImport object (management §6). */
+/** The SecretImport object (docs/reference/api.md#secret-imports). */
 export function importView(record: SecretImportRecord, importEnv: EnvironmentRecord | undefined) {
   return {
     id: record.id,

@@ -13,7 +13,7 @@ import {
 } from './import-service.js';
 import { type ImportProjectKey, importIdParams, importSchemas } from './schemas.js';
 
-/** Mounts one secret-imports tree: v1 names the project `workspaceId`, v2 `projectId` (management §6). */
+/** Mounts one secret-imports tree: v1 names the project `workspaceId`, v2 `projectId` (docs/reference/api.md#secret-imports). */
 function importRoutes(
   router: Router,
   ctx: ServerContext,

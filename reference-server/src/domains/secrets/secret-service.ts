@@ -48,7 +48,7 @@ async function locate(
   return { env, folder, path };
 }
 
-/** Machine identities own no personal secrets: every personal write is refused (decision D14). */
+/** Machine identities own no personal secrets: every personal write is refused (docs/reference/api.md, decision D14). */
 function refusePersonal(type: SecretType, verb: 'create' | 'update' | 'delete') {
   if (type === 'personal') throw badRequest(`Must be user to ${verb} personal secret`);
 }
@@ -302,7 +302,7 @@ export async function getSecret(ctx: ServerContext, caller: Caller, input: GetSe
   const local = await ctx.store.secrets.getSecret(at.folder.id, input.secretName, input.type);
   if (local) found = { secret: local, env: at.env, path: at.path };
   else if (input.includeImports && input.type === 'shared' && input.version === undefined) {
-    // Local first, then the imports from the last to the first (decision D5).
+    // Local first, then the imports from the last to the first (docs/reference/api.md, decision D5).
     const blocks = await resolveImports(scope, [at.folder]);
     for (const block of blocks.reverse()) {
       found = block.secrets.find((s) => s.secret.key === input.secretName);

@@ -1,10 +1,10 @@
 import type { SecretRecord, TagRecord } from '../../store/records.js';
 import type { SecretMetadataItem } from './secret-crypto.js';
 
-/** Upstream's mask is `<hidden-by-infisical>`; this fork's (decision D12). */
+/** Upstream's mask is `<hidden-by-infisical>`; this fork's (docs/reference/api.md, decision D12). */
 export const HIDDEN_SECRET_VALUE = '<hidden-by-kms>';
 
-/** The fields of the contract's base secret schema (§3.1), and nothing else. */
+/** The fields of the API's secret object (docs/reference/api.md#secrets), and nothing else. */
 export function baseSecretView(
   secret: SecretRecord,
   o: { workspace: string; envSlug: string; value: string; comment: string; reminderNote: string | null },

@@ -25,7 +25,7 @@ import {
   updateSecretsBatch,
 } from './secret-service.js';
 
-/** Secrets v3 "raw" endpoints (api-contract §3). */
+/** Secrets v3 "raw" endpoints (docs/reference/api.md#secrets). */
 export function secretsRouter(ctx: ServerContext): Router {
   const router = Router();
   const auth = requireAuth(ctx);

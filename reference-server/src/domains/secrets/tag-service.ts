@@ -5,7 +5,7 @@ import { StoreConflictError } from '../../store/repositories.js';
 import type { TagRecord } from '../../store/records.js';
 import type { Caller } from './project-scope.js';
 
-/** The Tag object (management §7); by-id and by-slug reads add `name`. */
+/** The Tag object (docs/reference/api.md#tags); by-id and by-slug reads add `name`. */
 export function tagView(tag: TagRecord, withName = false) {
   return {
     id: tag.id,
