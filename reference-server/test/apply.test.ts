@@ -37,7 +37,7 @@ projects:
       - { environment: dev, path: /app, from: { environment: dev, path: /shared } }
 identities:
   - name: shop-api
-    universalAuth: { accessTokenTTL: 3600, accessTokenMaxTTL: 86400 }
+    universalAuth: { accessTokenTTL: 3600, accessTokenMaxTTL: 86400, accessTokenTrustedIps: [{ ipAddress: 127.0.0.0/8 }] }
     projects:
       - { project: shop, role: viewer }
   - name: shop-ci
@@ -158,6 +158,15 @@ describe('kms-server apply', () => {
     expect(mode.secretComment).toBe('never live in dev');
     expect(mode.tags.map((t: { slug: string }) => t.slug)).toEqual(['pci']);
     expect(list.body.imports[0].secrets[0]).toMatchObject({ secretKey: 'REGION', secretValue: 'eu-west-1' });
+    // Settings reach the API as written: the trusted range keeps its /8.
+    const identities = (await call('GET', `/api/v1/identities?orgId=${project.orgId}`, adminToken)).body
+      .identities;
+    const apiId = identities.find((i: { identity: { name: string } }) => i.identity.name === 'shop-api')
+      .identity.id;
+    const ua = (await call('GET', `/api/v1/auth/universal-auth/identities/${apiId}`, adminToken)).body;
+    expect(ua.identityUniversalAuth.accessTokenTrustedIps).toEqual([
+      { ipAddress: '127.0.0.0', type: 'ipv4', prefix: 8 },
+    ]);
     // A viewer cannot write: the membership role came from the file.
     const write = await call('POST', '/api/v3/secrets/raw/NEW', login.body.accessToken, {
       workspaceId: project.id,

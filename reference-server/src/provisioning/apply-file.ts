@@ -90,13 +90,28 @@ const projectSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * An auth method's settings: checked with the API's own schema, but kept as written, because the API
+ * parses them itself (a trusted-IP range `10.0.0.0/8` is stored as address, type and prefix).
+ */
+const authSettings = (schema: z.ZodType) =>
+  z
+    .record(z.string(), z.unknown())
+    .superRefine((value, ctx) => {
+      const checked = schema.safeParse(value);
+      if (!checked.success)
+        for (const issue of checked.error.issues)
+          ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    })
+    .optional();
+
 const identitySchema = z.strictObject({
   name: z.string().trim().min(1).max(64),
   /** The identity's organization role. @default no-access */
   orgRole: z.string().trim().min(1).default('no-access'),
-  universalAuth: universalAuthConfigSchema.optional(),
-  oidcAuth: oidcAuthConfigSchema.optional(),
-  jwtAuth: jwtAuthConfigSchema.optional(),
+  universalAuth: authSettings(universalAuthConfigSchema),
+  oidcAuth: authSettings(oidcAuthConfigSchema),
+  jwtAuth: authSettings(jwtAuthConfigSchema),
   /** Project memberships: one role each (`viewer`, `member`, `admin`, `no-access`). */
   projects: z
     .array(z.strictObject({ project: z.string().trim().min(1), role: z.string().trim().min(1) }))
@@ -259,6 +274,8 @@ function knownKeysAt(path: PropertyKey[]): string[] | undefined {
     tags: ['slug', 'color'],
     environments: ['slug', 'name'],
     universalAuth: Object.keys(universalAuthConfigSchema.shape ?? {}),
+    oidcAuth: Object.keys(oidcAuthConfigSchema.shape ?? {}),
+    jwtAuth: Object.keys(jwtAuthConfigSchema.shape ?? {}),
   };
   return shapes[last ?? ''];
 }

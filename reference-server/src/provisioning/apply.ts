@@ -11,6 +11,8 @@ import {
   type ProjectSpec,
   type ValueSource,
 } from './apply-file.js';
+import { jwtAuthConfigSchema, oidcAuthConfigSchema } from '../auth/external-jwt-auth-router.js';
+import { universalAuthConfigSchema } from '../auth/universal-auth-router.js';
 import type { ApiAnswer } from './api-client.js';
 
 /** What apply needs of the API (an {@link ApiClient}, or nothing-exists-yet for a dry run before bootstrap). */
@@ -31,6 +33,12 @@ export const emptyServerApi: ApplyApi = {
   },
   find: async () => undefined,
 };
+
+const SETTINGS_SCHEMAS = {
+  'universal-auth': universalAuthConfigSchema,
+  'oidc-auth': oidcAuthConfigSchema,
+  'jwt-auth': jwtAuthConfigSchema,
+} as const;
 
 /** One change, as printed: `+` create, `~` update. Never holds a secret value. */
 export interface PlannedChange {
@@ -391,9 +399,11 @@ export async function applyFile(
         continue;
       }
       const current = attached[field] ?? {};
-      const differs = Object.entries(config)
-        .filter(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v))
-        .map(([k]) => k);
+      // Compared as the API stores them (parsed by its own schema), so a second run finds no change.
+      const wanted = SETTINGS_SCHEMAS[method].parse(config) as Record<string, unknown>;
+      const differs = Object.keys(config)
+        .filter((k) => JSON.stringify(current[k]) !== JSON.stringify(wanted[k]))
+        .map((k) => k);
       if (differs.length) {
         change('~', `${method} for identity ${spec.name} (${differs.join(', ')})`);
         await write(() => api.call('PATCH', `${base}/${id}`, config));
