@@ -16,6 +16,7 @@ import {
   KmsRateLimitError,
   KmsTimeoutError,
   KmsValidationError,
+  KmsIdentityLockedError,
 } from '@hanzo/kms';
 
 /** Why a boot failed. Each reason has its own exit code ({@link exitCodes}). */
@@ -102,8 +103,6 @@ export interface BootTarget {
   timeoutMs?: number;
 }
 
-const LOCKED = /locked/i;
-
 /** The JWT-based login methods, by their login path; their refusals are reported in the server's words. */
 function jwtLoginMethod(path: string): string | undefined {
   if (path.includes('/auth/oidc-auth/')) return 'OIDC Auth';
@@ -163,7 +162,7 @@ export function toBootError(error: unknown, target: BootTarget): KmsBootError {
     );
   }
   if (error instanceof KmsAuthenticationError) {
-    if (LOCKED.test(error.message)) {
+    if (error instanceof KmsIdentityLockedError) {
       return new KmsBootError(
         'locked-out',
         'login refused: the identity is temporarily locked after repeated failed logins; try again later',

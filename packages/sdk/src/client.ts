@@ -117,6 +117,8 @@ export class KmsClient {
   static readonly KmsBadRequestError = errors.KmsBadRequestError;
   /** Alias of {@link KmsAuthenticationError}. */
   static readonly KmsAuthenticationError = errors.KmsAuthenticationError;
+  /** Alias of {@link KmsIdentityLockedError}. */
+  static readonly KmsIdentityLockedError = errors.KmsIdentityLockedError;
   /** Alias of {@link KmsPermissionDeniedError}. */
   static readonly KmsPermissionDeniedError = errors.KmsPermissionDeniedError;
   /** Alias of {@link KmsNotFoundError}. */

@@ -101,6 +101,18 @@ export class KmsAuthenticationError extends KmsApiError {
   /** Always `KmsAuthenticationError`. */
   override name = 'KmsAuthenticationError';
 }
+/**
+ * 401 at login: the identity's login method is locked after repeated failed logins (Universal Auth
+ * lockout). Wait for the lockout to end, or have an admin clear it; retrying sooner keeps it locked.
+ */
+export class KmsIdentityLockedError extends KmsAuthenticationError {
+  /** Always `KmsIdentityLockedError`. */
+  override name = 'KmsIdentityLockedError';
+}
+
+/** The server's lockout answer (a 401 like wrong credentials, told apart only by its message). */
+const LOCKOUT_MESSAGE = /temporarily locked/i;
+
 /** 403: permission denied, or (with `error === 'TokenError'`) an expired or malformed token. */
 export class KmsPermissionDeniedError extends KmsApiError {
   /** Always `KmsPermissionDeniedError`. */
@@ -285,6 +297,8 @@ export function createApiError(input: CreateApiErrorInput): KmsApiError {
     retryAfterMs: parseRetryAfter(input.headers?.get('retry-after')),
   };
   const ErrorClass =
-    STATUS_CLASSES[input.status] ?? (input.status >= 500 ? KmsInternalServerError : KmsApiError);
+    input.status === 401 && LOCKOUT_MESSAGE.test(message)
+      ? KmsIdentityLockedError
+      : (STATUS_CLASSES[input.status] ?? (input.status >= 500 ? KmsInternalServerError : KmsApiError));
   return new ErrorClass(init);
 }

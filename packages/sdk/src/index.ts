@@ -29,6 +29,7 @@ export {
   KmsConflictError,
   KmsConnectionError,
   KmsError,
+  KmsIdentityLockedError,
   KmsInternalServerError,
   KmsNotFoundError,
   KmsPermissionDeniedError,

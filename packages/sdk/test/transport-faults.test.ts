@@ -2,8 +2,10 @@ import { delay, HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   KmsAbortError,
+  KmsAuthenticationError,
   KmsClient,
   KmsConnectionError,
+  KmsIdentityLockedError,
   KmsInternalServerError,
   KmsPermissionDeniedError,
   KmsRateLimitError,
@@ -378,5 +380,34 @@ describe('401 and 403 mid-session', () => {
     const kms = new KmsClient({ siteUrl: SITE, auth: { accessToken: 'manual-token-123' } });
     await expect(kms.secrets.list(listParams)).rejects.toMatchObject({ status: 401 });
     expect(auth.logins).toHaveLength(0);
+  });
+});
+
+describe('a locked identity', () => {
+  it('is KmsIdentityLockedError (a KmsAuthenticationError); wrong credentials are not', async () => {
+    const loginUrl = `${API}/v1/auth/universal-auth/login`;
+    const refuseWith = (message: string) =>
+      http.post(
+        loginUrl,
+        () =>
+          HttpResponse.json(
+            { reqId: 'req-1', statusCode: 401, message, error: 'UnauthorizedError' },
+            { status: 401 },
+          ),
+        { once: true },
+      );
+    const login = () =>
+      client()
+        .auth.universalAuth.login({ clientId: 'client-id', clientSecret: CLIENT_SECRET })
+        .catch((error: unknown) => error);
+    mswServer.use(refuseWith('This identity auth method is temporarily locked, please try again later'));
+    const locked = await login();
+    expect(locked).toBeInstanceOf(KmsIdentityLockedError);
+    expect(locked).toBeInstanceOf(KmsAuthenticationError);
+    expect((locked as Error).name).toBe('KmsIdentityLockedError');
+    mswServer.use(refuseWith('Invalid credentials'));
+    const wrong = await login();
+    expect(wrong).toBeInstanceOf(KmsAuthenticationError);
+    expect(wrong).not.toBeInstanceOf(KmsIdentityLockedError);
   });
 });
