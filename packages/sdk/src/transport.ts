@@ -52,6 +52,11 @@ export interface ApiRequest {
   requestOptions?: RequestOptions | undefined;
   /** Epoch ms by which the call must be over (set by the client for one logical call). */
   deadlineAt?: number;
+  /**
+   * Top-level fields a 2xx body must have (`{ secrets: 'array' }`): anything else, valid JSON or not, is
+   * a {@link KmsResponseParseError} naming the field, never a `TypeError` later in the resource.
+   */
+  expect?: Record<string, 'array' | 'object' | 'string' | 'boolean'>;
   /** The logical call this request belongs to (`secrets.list`), named in its span and log line. */
   operation?: string;
   /** Told about each attempt (status or error, and the wait before a retry). @internal */
@@ -199,11 +204,9 @@ export class HttpTransport {
       const { response, text } = outcome;
       if ((response.status >= 200 && response.status < 300) || response.status === 304) {
         request.observer?.attempt({ attempt: attempt + 1, status: response.status });
-        return {
-          status: response.status,
-          data: this.parseBody<T>(text, response, info),
-          headers: response.headers,
-        };
+        const data = this.parseBody<T>(text, response, info);
+        if (response.status !== 304) checkShape(data, request.expect, response, info);
+        return { status: response.status, data, headers: response.headers };
       }
       let body: unknown;
       try {
@@ -279,6 +282,34 @@ export class HttpTransport {
     } finally {
       signal.dispose();
     }
+  }
+}
+
+/** Throws {@link KmsResponseParseError} when `data` lacks a field `expect` names, or has it of another kind. */
+function checkShape(
+  data: unknown,
+  expect: ApiRequest['expect'],
+  response: FetchLikeResponse,
+  info: KmsRequestInfo,
+): void {
+  if (!expect) return;
+  for (const [field, kind] of Object.entries(expect)) {
+    const value = (data as Record<string, unknown> | undefined)?.[field];
+    const ok =
+      kind === 'array'
+        ? Array.isArray(value)
+        : kind === 'object'
+          ? typeof value === 'object' && value !== null && !Array.isArray(value)
+          : typeof value === kind;
+    if (ok) continue;
+    throw new KmsResponseParseError({
+      ...info,
+      status: response.status,
+      errorName: 'InvalidResponse',
+      message: `the response has no ${kind} \`${field}\` (is siteUrl a KMS API?)`,
+      requestId: response.headers.get('x-request-id') ?? undefined,
+      details: undefined,
+    });
   }
 }
 

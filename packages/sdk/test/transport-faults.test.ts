@@ -411,3 +411,25 @@ describe('a locked identity', () => {
     expect(wrong).not.toBeInstanceOf(KmsIdentityLockedError);
   });
 });
+
+describe('a 2xx body of the wrong shape', () => {
+  it('is KmsResponseParseError naming the field, for lists, single secrets and KMS calls', async () => {
+    sequence('get', LIST, [() => HttpResponse.json({ secrets: 5 })]);
+    const list = await client()
+      .secrets.list(listParams)
+      .catch((e) => e);
+    expect(list).toBeInstanceOf(KmsResponseParseError);
+    expect((list as Error).message).toContain('no array `secrets`');
+    sequence('get', `${LIST}/K`, [() => HttpResponse.json({})]);
+    const one = await client()
+      .secrets.retrieve({ ...listParams, secretName: 'K' })
+      .catch((e) => e);
+    expect(one).toBeInstanceOf(KmsResponseParseError);
+    sequence('post', `${API}/v1/kms/keys/key-1/decrypt`, [() => HttpResponse.json({ plaintext: null })]);
+    const decrypted = await client()
+      .kms.decrypt({ keyId: 'key-1', ciphertext: 'abc' })
+      .catch((e) => e);
+    expect(decrypted).toBeInstanceOf(KmsResponseParseError);
+    expect((decrypted as Error).message).toContain('no string `plaintext`');
+  });
+});

@@ -115,6 +115,7 @@ export class Folders extends APIResource {
     const p = parseInput(schemas().listSchema, params);
     const { data } = await this.context.request<{ folders: Folder[] }>({
       operation: 'folders.list',
+      expect: { folders: 'array' },
       method: 'GET',
       path: '/v1/folders',
       query: {
@@ -188,6 +189,7 @@ export class Folders extends APIResource {
     try {
       const { data } = await this.context.request<{ folder: Folder }>({
         operation: `folders.${VERBS[method]}`,
+        expect: { folder: 'object' },
         method,
         path,
         body: { workspaceId: p.projectId, environment: p.environment, path: parent, ...extra },

@@ -370,6 +370,7 @@ export class KmsKeys extends APIResource {
     const p = parseInput(schemas().list, params);
     const { data } = await this.context.request<{ keys: KmsKey[]; totalCount: number }>({
       operation: 'kms.keys.list',
+      expect: { keys: 'array' },
       method: 'GET',
       path: '/v1/kms/keys',
       query: {
@@ -409,6 +410,7 @@ export class KmsKeys extends APIResource {
   ): Promise<KmsKey> {
     const { data } = await this.context.request<{ key: KmsKey }>({
       operation: `kms.keys.${VERBS[method]}`,
+      expect: { key: 'object' },
       method,
       path,
       ...(query ? { query } : {}),
@@ -445,6 +447,7 @@ export class Kms extends APIResource {
     const plaintext = wireBase64('plaintext', params.plaintext, params.plaintextBase64);
     const { data } = await this.context.request<{ ciphertext: string }>({
       operation: 'kms.encrypt',
+      expect: { ciphertext: 'string' },
       method: 'POST',
       path: keyPath(keyId, '/encrypt'),
       body: { plaintext },
@@ -460,6 +463,7 @@ export class Kms extends APIResource {
     const p = parseInput(schemas().decrypt, params);
     const { data } = await this.context.request<{ plaintext: string }>({
       operation: 'kms.decrypt',
+      expect: { plaintext: 'string' },
       method: 'POST',
       path: keyPath(p.keyId, '/decrypt'),
       body: { ciphertext: p.ciphertext },
@@ -484,6 +488,7 @@ export class Kms extends APIResource {
       signingAlgorithm: KmsSigningAlgorithm;
     }>({
       operation: 'kms.sign',
+      expect: { signature: 'string' },
       method: 'POST',
       path: keyPath(p.keyId, '/sign'),
       body: { signingAlgorithm: p.signingAlgorithm, isDigest: p.isDigest ?? false, data },
@@ -505,6 +510,7 @@ export class Kms extends APIResource {
     const data = wireBase64('data', params.data, params.dataBase64);
     const { data: res } = await this.context.request<KmsVerification>({
       operation: 'kms.verify',
+      expect: { signatureValid: 'boolean' },
       method: 'POST',
       path: keyPath(p.keyId, '/verify'),
       body: {
@@ -525,6 +531,7 @@ export class Kms extends APIResource {
     const { keyId } = parseInput(schemas().keyRef, params);
     const { data } = await this.context.request<{ publicKey: string }>({
       operation: 'kms.keys.publicKey',
+      expect: { publicKey: 'string' },
       method: 'GET',
       path: keyPath(keyId, '/public-key'),
       idempotent: true,
@@ -547,6 +554,7 @@ export class Kms extends APIResource {
     const { keyId } = parseInput(schemas().keyRef, params);
     const { data } = await this.context.request<{ signingAlgorithms: KmsSigningAlgorithm[] }>({
       operation: 'kms.keys.signingAlgorithms',
+      expect: { signingAlgorithms: 'array' },
       method: 'GET',
       path: keyPath(keyId, '/signing-algorithms'),
       idempotent: true,

@@ -371,6 +371,7 @@ export class SecretsBatch extends APIResource {
     try {
       const { data } = await this.context.request<{ secrets: unknown[] }>({
         operation: `secrets.batch.${VERBS[method]}`,
+        expect: { secrets: 'array' },
         method,
         path: '/v3/secrets/batch/raw',
         body: { ...projectBody(p), environment: p.environment, secretPath: p.secretPath ?? '/', ...extra },
@@ -435,6 +436,7 @@ export class Secrets extends APIResource {
     const { data, stale } = await this.context.cachedGet<{ secrets?: unknown[]; imports?: WireImport[] }>(
       {
         operation: 'secrets.list',
+        expect: { secrets: 'array' },
         method: 'GET',
         path: '/v3/secrets/raw',
         query: {
@@ -475,6 +477,7 @@ export class Secrets extends APIResource {
     const { data } = await this.context.cachedGet<{ secret: unknown }>(
       {
         operation: 'secrets.retrieve',
+        expect: { secret: 'object' },
         method: 'GET',
         path: `/v3/secrets/raw/${pathSegment('secretName', p.secretName)}`,
         query: {
@@ -525,6 +528,7 @@ export class Secrets extends APIResource {
     try {
       const { data } = await this.context.request<{ secret: unknown }>({
         operation: `secrets.${VERBS[method]}`,
+        expect: { secret: 'object' },
         method,
         path: `/v3/secrets/raw/${pathSegment('secretName', p.secretName)}`,
         body: { ...projectBody(p), environment: p.environment, secretPath: p.secretPath ?? '/', ...fields },
