@@ -5,6 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { closestName } from '@hanzo/kms';
 import { fetchSecrets, KmsBootError } from '@hanzo/kms-node';
 import { checkClientBundle } from './check.js';
@@ -38,28 +39,32 @@ async function main(argv: string[]): Promise<number> {
     console.error(`kms-next: unknown command ${command}\n\n${usage}`);
     return 2;
   }
-  let distDir = '.next';
-  let minLength = 8;
-  let includePrerendered = true;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === '--dir') distDir = rest[++i] ?? '';
-    else if (arg.startsWith('--dir=')) distDir = arg.slice(6);
-    else if (arg === '--min-length' || arg.startsWith('--min-length=')) {
-      const raw = arg.includes('=') ? arg.slice(13) : rest[++i];
-      minLength = Number(raw);
-      if (!Number.isInteger(minLength) || minLength < 1) {
-        console.error('kms-next check: --min-length must be a positive integer');
-        return 2;
-      }
-    } else if (arg === '--no-prerendered') includePrerendered = false;
-    else {
-      const hint = arg.startsWith('--') ? closestName(arg.slice(2), checkOptions) : undefined;
-      console.error(
-        `kms-next check: unknown option ${arg}${hint ? ` (did you mean --${hint}?)` : ''}\n\n${usage}`,
-      );
-      return 2;
-    }
+  let parsed: { values: { dir?: string; 'min-length'?: string; 'no-prerendered'?: boolean } };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        dir: { type: 'string', default: '.next' },
+        'min-length': { type: 'string', default: '8' },
+        'no-prerendered': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    // parseArgs names the option; add the one that was probably meant.
+    const unknown = /Unknown option '--?([^']+)'/.exec((error as Error).message)?.[1];
+    const hint = unknown ? closestName(unknown, checkOptions) : undefined;
+    const problem = unknown ? `unknown option --${unknown}` : (error as Error).message.split('.')[0];
+    console.error(`kms-next check: ${problem}${hint ? ` (did you mean --${hint}?)` : ''}\n\n${usage}`);
+    return 2;
+  }
+  const distDir = parsed.values.dir ?? '';
+  const minLength = Number(parsed.values['min-length']);
+  const includePrerendered = parsed.values['no-prerendered'] !== true;
+  if (!Number.isInteger(minLength) || minLength < 1) {
+    console.error('kms-next check: --min-length must be a positive integer');
+    return 2;
   }
   if (!distDir) {
     console.error('kms-next check: --dir needs a directory');

@@ -44,11 +44,12 @@ class CallDeadline {
   readonly #timer: ReturnType<typeof setTimeout>;
   #expired = false;
   readonly #onCallerAbort = () => this.#controller.abort();
+  readonly #budget: number;
+  readonly #callerSignal: AbortSignal | undefined;
 
-  constructor(
-    private readonly budget: number,
-    private readonly callerSignal: AbortSignal | undefined,
-  ) {
+  constructor(budget: number, callerSignal: AbortSignal | undefined) {
+    this.#budget = budget;
+    this.#callerSignal = callerSignal;
     this.at = Date.now() + budget;
     this.#timer = setTimeout(() => {
       this.#expired = true;
@@ -64,14 +65,14 @@ class CallDeadline {
   }
 
   explain(error: unknown, request: errors.KmsRequestInfo): unknown {
-    if (error instanceof errors.KmsAbortError && this.#expired && !this.callerSignal?.aborted)
-      return new errors.KmsTimeoutError(request, this.budget, 'deadline');
+    if (error instanceof errors.KmsAbortError && this.#expired && !this.#callerSignal?.aborted)
+      return new errors.KmsTimeoutError(request, this.#budget, 'deadline');
     return error;
   }
 
   dispose(): void {
     clearTimeout(this.#timer);
-    this.callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
   }
 }
 

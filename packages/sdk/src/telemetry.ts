@@ -78,11 +78,17 @@ export class CallObservation {
   #attempts = 0;
   #fields: Record<string, string | number | boolean> = {};
 
+  readonly #span: OtelSpan | undefined;
+  readonly #logger: KmsLogger | undefined;
+
   constructor(
     readonly operation: string,
-    private readonly span: OtelSpan | undefined,
-    private readonly logger: KmsLogger | undefined,
-  ) {}
+    span: OtelSpan | undefined,
+    logger: KmsLogger | undefined,
+  ) {
+    this.#span = span;
+    this.#logger = logger;
+  }
 
   /** An HTTP attempt finished (the transport calls it once per attempt). */
   attempt(report: AttemptReport): void {
@@ -91,9 +97,9 @@ export class CallObservation {
     if (report.status !== undefined) event['http.response.status_code'] = report.status;
     if (report.errorType) event['error.type'] = report.errorType;
     if (report.retryDelayMs !== undefined) event['kms.retry_delay_ms'] = report.retryDelayMs;
-    this.span?.addEvent('kms.attempt', event);
+    this.#span?.addEvent('kms.attempt', event);
     if (report.retryDelayMs !== undefined)
-      this.logger?.warn?.(`${this.operation}: retrying`, { operation: this.operation, ...event });
+      this.#logger?.warn?.(`${this.operation}: retrying`, { operation: this.operation, ...event });
   }
 
   /** Adds facts to the call (`kms.cache`, `kms.secrets.count`…). */
@@ -101,7 +107,7 @@ export class CallObservation {
     for (const [key, value] of Object.entries(fields)) {
       if (value === undefined) continue;
       this.#fields[key] = value;
-      this.span?.setAttribute(key, value);
+      this.#span?.setAttribute(key, value);
     }
   }
 
@@ -117,14 +123,22 @@ export class CallObservation {
       ...(typeof requestId === 'string' ? { 'kms.request_id': requestId } : {}),
       ...(errorType ? { 'error.type': errorType } : {}),
     });
-    if (this.span) {
+    if (this.#span) {
       // The status message is the error class only: messages can name a secret.
-      this.span.setStatus(errorType ? { code: STATUS_ERROR, message: errorType } : { code: STATUS_OK });
-      this.span.end();
+      this.#span.setStatus(errorType ? { code: STATUS_ERROR, message: errorType } : { code: STATUS_OK });
+      this.#span.end();
     }
     const fields = { operation: this.operation, durationMs: Date.now() - this.#started, ...this.#fields };
-    this.logger?.debug?.(`${this.operation} ${errorType ? `failed: ${errorType}` : 'ok'}`, fields);
+    this.#logger?.debug?.(`${this.operation} ${errorType ? `failed: ${errorType}` : 'ok'}`, fields);
   }
+}
+
+/** What the client tells its telemetry. */
+interface TelemetrySettings {
+  tracing: boolean;
+  logger: KmsLogger | undefined;
+  server: { address: string; port: number };
+  version: string;
 }
 
 /** The client's telemetry: starts one observation per logical call. */
@@ -132,18 +146,15 @@ export class Telemetry {
   #api: Promise<OtelApi | undefined> | undefined;
   #loaded: OtelApi | undefined;
 
-  constructor(
-    private readonly settings: {
-      tracing: boolean;
-      logger: KmsLogger | undefined;
-      server: { address: string; port: number };
-      version: string;
-    },
-  ) {}
+  readonly #settings: TelemetrySettings;
+
+  constructor(settings: TelemetrySettings) {
+    this.#settings = settings;
+  }
 
   /** The logger, for the client's lifecycle events. */
   get logger(): KmsLogger | undefined {
-    return this.settings.logger;
+    return this.#settings.logger;
   }
 
   /**
@@ -157,16 +168,16 @@ export class Telemetry {
   ): Promise<T> {
     const api = await this.#otel();
     const name = `kms.${operation}`;
-    const span = api?.trace.getTracer('@hanzo/kms', this.settings.version).startSpan(name, {
+    const span = api?.trace.getTracer('@hanzo/kms', this.#settings.version).startSpan(name, {
       kind: SPAN_KIND_CLIENT,
       attributes: {
         'kms.operation': operation,
         'http.request.method': method,
-        'server.address': this.settings.server.address,
-        'server.port': this.settings.server.port,
+        'server.address': this.#settings.server.address,
+        'server.port': this.#settings.server.port,
       },
     });
-    const observation = new CallObservation(name, span, this.settings.logger);
+    const observation = new CallObservation(name, span, this.#settings.logger);
     const observed = async () => {
       try {
         const result = await call(observation);
@@ -184,7 +195,7 @@ export class Telemetry {
 
   /** The OpenTelemetry API once a provider is registered; undefined (and nothing imported) before. */
   #otel(): Promise<OtelApi | undefined> | OtelApi | undefined {
-    if (!this.settings.tracing) return undefined;
+    if (!this.#settings.tracing) return undefined;
     if (this.#loaded) return this.#loaded;
     if (!this.#api) {
       if (!registered()) return undefined;

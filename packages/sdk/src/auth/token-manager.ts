@@ -114,6 +114,9 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 
 /** Owns the access token of one {@link KmsClient}. Internal: reach it through `client.auth`. */
 export class TokenManager {
+  readonly #transport: HttpTransport;
+  readonly #events: KmsEventEmitter;
+  readonly #now: () => number;
   #session: Session | undefined;
   #strategy: LoginStrategy | undefined;
   #inflight: Promise<void> | undefined;
@@ -127,20 +130,15 @@ export class TokenManager {
    */
   #learnedUsesLimit: number | undefined;
 
-  constructor(
-    private readonly transport: HttpTransport,
-    private readonly events: KmsEventEmitter,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(transport: HttpTransport, events: KmsEventEmitter, now: () => number = Date.now) {
+    this.#transport = transport;
+    this.#events = events;
+    this.#now = now;
+  }
 
   /** Uses `strategy` for every later login. Does not log in. */
   setStrategy(strategy: LoginStrategy): void {
     this.#strategy = strategy;
-  }
-
-  /** Whether a login strategy is configured. */
-  get hasStrategy(): boolean {
-    return this.#strategy !== undefined;
   }
 
   /** Safe facts about the current token, or `undefined` when there is none. */
@@ -153,15 +151,15 @@ export class TokenManager {
     if (typeof token !== 'string' || token.trim() === '') {
       throw new KmsValidationError('accessToken', 'expected a non-empty string');
     }
-    this.clearTimer();
+    this.#clearTimer();
     this.#closed = false;
     this.#session = {
       accessToken: token.trim(),
       ttl: Number.POSITIVE_INFINITY,
       maxTtl: Number.POSITIVE_INFINITY,
       info: { expiresIn: 0, accessTokenMaxTTL: 0, tokenType: 'Bearer' },
-      loginAt: this.now(),
-      fetchedAt: this.now(),
+      loginAt: this.#now(),
+      fetchedAt: this.#now(),
       usesLimit: 0,
       uses: 0,
       succeeded: 0,
@@ -174,7 +172,7 @@ export class TokenManager {
   async login(requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
     this.#closed = false;
     await raceAbort(
-      this.exclusive(() => this.doLogin(undefined)),
+      this.#exclusive(() => this.#doLogin(undefined)),
       requestOptions?.signal,
     );
     return this.info!;
@@ -184,7 +182,7 @@ export class TokenManager {
   async renew(requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
     if (!this.#session) throw new KmsConfigError('auth', 'there is no access token to renew; log in first');
     await raceAbort(
-      this.exclusive(() => this.doRenewOrLogin(true)),
+      this.#exclusive(() => this.#doRenewOrLogin(true)),
       requestOptions?.signal,
     );
     return this.info!;
@@ -194,11 +192,11 @@ export class TokenManager {
   async revoke(requestOptions?: RequestOptions): Promise<void> {
     if (this.#inflight) await this.#inflight.catch(() => undefined);
     const session = this.#session;
-    this.clearTimer();
+    this.#clearTimer();
     this.#session = undefined;
     this.#revokedByCaller = true;
     if (!session) return;
-    await this.transport.send({
+    await this.#transport.send({
       method: 'POST',
       path: '/v1/auth/token/revoke',
       body: { accessToken: session.accessToken },
@@ -218,7 +216,7 @@ export class TokenManager {
     }
     for (let round = 0; round < 3; round++) {
       const session = this.#session;
-      if (session && !this.isDue(session)) {
+      if (session && !this.#isDue(session)) {
         session.uses++;
         return { token: session.accessToken, generation: session.generation };
       }
@@ -231,20 +229,20 @@ export class TokenManager {
         }
         const reason = this.#revokedByCaller ? 'revoked' : undefined;
         await raceAbort(
-          this.exclusive(() => (this.#session ? Promise.resolve() : this.doLogin(reason))),
+          this.#exclusive(() => (this.#session ? Promise.resolve() : this.#doLogin(reason))),
           requestOptions?.signal,
         );
       } else {
         try {
           await raceAbort(
-            this.exclusive(() =>
-              this.isDue(session) && this.#session === session ? this.refreshDue() : Promise.resolve(),
+            this.#exclusive(() =>
+              this.#isDue(session) && this.#session === session ? this.#refreshDue() : Promise.resolve(),
             ),
             requestOptions?.signal,
           );
         } catch (error) {
           // A token inside its refresh buffer still works: serve the request with it rather than fail.
-          if (error instanceof KmsAbortError || this.#session !== session || !this.isUsable(session))
+          if (error instanceof KmsAbortError || this.#session !== session || !this.#isUsable(session))
             throw error;
           session.uses++;
           return { token: session.accessToken, generation: session.generation };
@@ -281,10 +279,10 @@ export class TokenManager {
     }
     const reason: ReauthenticationReason = status === 401 ? 'unauthorized' : 'tokenExpired';
     await raceAbort(
-      this.exclusive(() =>
+      this.#exclusive(() =>
         this.#session && this.#session.generation !== lease.generation
           ? Promise.resolve()
-          : this.doLogin(reason),
+          : this.#doLogin(reason),
       ),
       requestOptions?.signal,
     );
@@ -294,7 +292,7 @@ export class TokenManager {
   /** Stops timers and, for a token obtained by login, revokes it. Never throws. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.clearTimer();
+    this.#clearTimer();
     if (this.#inflight) await this.#inflight.catch(() => undefined);
     const session = this.#session;
     if (session?.source !== 'login') {
@@ -304,31 +302,31 @@ export class TokenManager {
     try {
       await this.revoke({ maxRetries: 0, timeout: 5_000 });
     } catch (error) {
-      this.events.emit('error', {
+      this.#events.emit('error', {
         error: error instanceof KmsError ? error : new KmsError('revoke failed'),
         operation: 'revoke',
       });
     }
   }
 
-  private isDue(session: Session): boolean {
+  #isDue(session: Session): boolean {
     if (session.source !== 'login') return false;
     if (session.usesLimit > 0 && session.uses >= session.usesLimit) return true;
-    return this.now() >= this.refreshAt(session);
+    return this.#now() >= this.#refreshAt(session);
   }
 
-  private isUsable(session: Session): boolean {
+  #isUsable(session: Session): boolean {
     if (session.usesLimit > 0 && session.uses >= session.usesLimit) return false;
-    return this.now() < session.fetchedAt + usableLifetime(session.ttl);
+    return this.#now() < session.fetchedAt + usableLifetime(session.ttl);
   }
 
-  private refreshAt(session: Session): number {
+  #refreshAt(session: Session): number {
     const lifetime = usableLifetime(session.ttl);
     return session.fetchedAt + lifetime - refreshBuffer(lifetime);
   }
 
   /** Runs `task` unless a refresh is already in flight, in which case the caller shares that one. */
-  private exclusive(task: () => Promise<void>): Promise<void> {
+  #exclusive(task: () => Promise<void>): Promise<void> {
     if (this.#inflight) return this.#inflight;
     const run = task().finally(() => {
       this.#inflight = undefined;
@@ -338,75 +336,75 @@ export class TokenManager {
   }
 
   /** The due session is renewed, or replaced by a login when renewing cannot work. */
-  private async refreshDue(): Promise<void> {
-    await this.doRenewOrLogin(false);
+  async #refreshDue(): Promise<void> {
+    await this.#doRenewOrLogin(false);
   }
 
-  private async doRenewOrLogin(forceRenew: boolean): Promise<void> {
+  async #doRenewOrLogin(forceRenew: boolean): Promise<void> {
     const session = this.#session;
-    if (!session) return this.doLogin(undefined);
+    if (!session) return this.#doLogin(undefined);
     if (session.source === 'manual' && !forceRenew) return;
     const canLogin = this.#strategy !== undefined;
     if (canLogin && !forceRenew) {
-      if (session.usesLimit > 0 && session.uses >= session.usesLimit) return this.doLogin('usesLimit');
-      const remainingBudget = session.loginAt + session.maxTtl - this.now();
+      if (session.usesLimit > 0 && session.uses >= session.usesLimit) return this.#doLogin('usesLimit');
+      const remainingBudget = session.loginAt + session.maxTtl - this.#now();
       // Renewing would ask the server to pass the max TTL (it would delete the token): log in instead.
-      if (remainingBudget < session.ttl + refreshBuffer(session.ttl)) return this.doLogin('maxTtl');
+      if (remainingBudget < session.ttl + refreshBuffer(session.ttl)) return this.#doLogin('maxTtl');
     }
     try {
-      await this.doRenew(session);
+      await this.#doRenew(session);
     } catch (error) {
       if (!canLogin || error instanceof KmsAbortError) throw error;
-      await this.doLogin('renewFailed');
+      await this.#doLogin('renewFailed');
     }
   }
 
-  private async doLogin(reason: ReauthenticationReason | undefined): Promise<void> {
+  async #doLogin(reason: ReauthenticationReason | undefined): Promise<void> {
     const strategy = this.#strategy;
     if (!strategy) throw new KmsConfigError('auth', 'no login strategy configured');
     const request = await strategy.loginRequest();
     if (!request.path.startsWith('/v1/auth/')) {
       throw new KmsConfigError('auth', 'a login strategy must call a /v1/auth/ path');
     }
-    const startedAt = this.now();
-    const response = await this.transport.send<WireGrant>({
+    const startedAt = this.#now();
+    const response = await this.#transport.send<WireGrant>({
       method: 'POST',
       path: request.path,
       body: request.body,
       idempotent: true,
       sensitive: request.sensitive,
     });
-    const grant = this.readGrant(response.data, request.path);
+    const grant = this.#readGrant(response.data, request.path);
     const usesLimit =
       grant.accessTokenNumUsesLimit ?? strategy.accessTokenNumUsesLimit ?? this.#learnedUsesLimit ?? 0;
-    this.install(grant, startedAt, startedAt, usesLimit, 0);
+    this.#install(grant, startedAt, startedAt, usesLimit, 0);
     this.#revokedByCaller = false;
-    this.events.emit('tokenRefreshed', { kind: 'login', ...this.publicTimes() });
-    if (reason) this.events.emit('reauthenticated', { reason });
+    this.#events.emit('tokenRefreshed', { kind: 'login', ...this.#publicTimes() });
+    if (reason) this.#events.emit('reauthenticated', { reason });
   }
 
-  private async doRenew(session: Session): Promise<void> {
-    const startedAt = this.now();
-    const response = await this.transport.send<WireGrant>({
+  async #doRenew(session: Session): Promise<void> {
+    const startedAt = this.#now();
+    const response = await this.#transport.send<WireGrant>({
       method: 'POST',
       path: '/v1/auth/token/renew',
       body: { accessToken: session.accessToken },
       idempotent: true,
       sensitive: [session.accessToken],
     });
-    const grant = this.readGrant(response.data, '/v1/auth/token/renew');
-    this.install(grant, session.loginAt, startedAt, session.usesLimit, session.uses, session.source);
+    const grant = this.#readGrant(response.data, '/v1/auth/token/renew');
+    this.#install(grant, session.loginAt, startedAt, session.usesLimit, session.uses, session.source);
     // Same token row on the server: its use count, and what it served, carry on.
     this.#session!.succeeded = session.succeeded;
-    this.events.emit('tokenRefreshed', { kind: 'renew', ...this.publicTimes() });
+    this.#events.emit('tokenRefreshed', { kind: 'renew', ...this.#publicTimes() });
   }
 
-  private publicTimes(): { expiresIn: number; accessTokenMaxTTL: number } {
+  #publicTimes(): { expiresIn: number; accessTokenMaxTTL: number } {
     const info = this.#session!.info;
     return { expiresIn: info.expiresIn, accessTokenMaxTTL: info.accessTokenMaxTTL };
   }
 
-  private readGrant(data: unknown, path: string): WireGrant {
+  #readGrant(data: unknown, path: string): WireGrant {
     const grant = data as Partial<WireGrant> | undefined;
     if (
       !grant ||
@@ -427,7 +425,7 @@ export class TokenManager {
     return grant as WireGrant;
   }
 
-  private install(
+  #install(
     grant: WireGrant,
     loginAt: number,
     fetchedAt: number,
@@ -448,35 +446,35 @@ export class TokenManager {
       source,
       generation: ++this.#generation,
     };
-    this.schedule();
+    this.#schedule();
   }
 
-  private schedule(delayOverride?: number): void {
-    this.clearTimer();
+  #schedule(delayOverride?: number): void {
+    this.#clearTimer();
     const session = this.#session;
     if (this.#closed || !session || session.source !== 'login' || !this.#strategy) return;
-    const at = this.refreshAt(session);
+    const at = this.#refreshAt(session);
     if (!Number.isFinite(at)) return; // TTL 0: the token never expires, nothing to do.
-    const delay = Math.min(MAX_TIMER_MS, delayOverride ?? Math.max(0, at - this.now()));
+    const delay = Math.min(MAX_TIMER_MS, delayOverride ?? Math.max(0, at - this.#now()));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // A 30-day TTL does not fit one timer (Node would fire it at once): wait in chunks.
-      if (delayOverride === undefined && this.now() < at) return this.schedule();
-      this.exclusive(() => (this.#session === session ? this.refreshDue() : Promise.resolve())).catch(
+      if (delayOverride === undefined && this.#now() < at) return this.#schedule();
+      this.#exclusive(() => (this.#session === session ? this.#refreshDue() : Promise.resolve())).catch(
         (error: unknown) => {
-          this.events.emit('error', {
+          this.#events.emit('error', {
             error: error instanceof KmsError ? error : new KmsError('background refresh failed'),
             operation: 'backgroundRefresh',
           });
           // The request path still refreshes on demand; retry in the background too.
-          if (this.#session === session) this.schedule(BACKGROUND_RETRY_MS);
+          if (this.#session === session) this.#schedule(BACKGROUND_RETRY_MS);
         },
       );
     }, delay);
     unref(this.#timer);
   }
 
-  private clearTimer(): void {
+  #clearTimer(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }

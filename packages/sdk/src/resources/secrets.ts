@@ -321,15 +321,15 @@ export class SecretsBatch extends APIResource {
     const p = parseInput(schemas().batchCreateSchema, params);
     const project = requireProject(p);
     const secretPath = p.secretPath ?? '/';
-    return this.write(
-      'POST',
+    return this.write({
+      method: 'POST',
       project,
-      p,
-      { secrets: p.secrets.map(defined) },
-      p.secrets,
+      location: p,
+      body: { secrets: p.secrets.map(defined) },
+      values: p.secrets,
       requestOptions,
-      secretPath,
-    );
+      fillPath: secretPath,
+    });
   }
 
   /** Updates (or with `mode: 'upsert'` creates) many secrets (`PATCH /api/v3/secrets/batch/raw`). */
@@ -337,7 +337,14 @@ export class SecretsBatch extends APIResource {
     const p = parseInput(schemas().batchUpdateSchema, params);
     const project = requireProject(p);
     const body = { secrets: p.secrets.map(defined), ...(p.mode ? { mode: p.mode } : {}) };
-    const result = await this.write('PATCH', project, p, body, p.secrets, requestOptions, undefined);
+    const result = await this.write({
+      method: 'PATCH',
+      project,
+      location: p,
+      body,
+      values: p.secrets,
+      requestOptions,
+    });
     for (const item of p.secrets) {
       if (item.secretPath) this.context.invalidate(scopeOf(project, { ...p, secretPath: item.secretPath }));
     }
@@ -348,26 +355,31 @@ export class SecretsBatch extends APIResource {
   async delete(params: BatchDeleteSecretsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
     const p = parseInput(schemas().batchDeleteSchema, params);
     const project = requireProject(p);
-    return this.write(
-      'DELETE',
+    return this.write({
+      method: 'DELETE',
       project,
-      p,
-      { secrets: p.secrets.map(defined) },
-      [],
+      location: p,
+      body: { secrets: p.secrets.map(defined) },
+      values: [],
       requestOptions,
-      undefined,
-    );
+    });
   }
 
-  private async write(
-    method: 'POST' | 'PATCH' | 'DELETE',
-    project: string,
-    p: ProjectSelector & { environment: string; secretPath?: string | undefined },
-    extra: Record<string, unknown>,
-    items: readonly { secretValue?: string | undefined }[],
-    requestOptions: RequestOptions | undefined,
-    fillPath: string | undefined,
-  ): Promise<Secret[]> {
+  /** One batch request; the cache of the folder is dropped whatever the outcome. */
+  private async write(w: {
+    method: 'POST' | 'PATCH' | 'DELETE';
+    project: string;
+    /** Project, environment and folder of the batch. */
+    location: ProjectSelector & { environment: string; secretPath?: string | undefined };
+    /** Body fields besides the location (`secrets`, `mode`). */
+    body: Record<string, unknown>;
+    /** Items whose values must never appear in an error. */
+    values: readonly { secretValue?: string | undefined }[];
+    requestOptions: RequestOptions | undefined;
+    /** `secretPath` to fill into answers that lack it (create answers do). */
+    fillPath?: string;
+  }): Promise<Secret[]> {
+    const { method, project, location: p, body: extra, values: items, requestOptions, fillPath } = w;
     try {
       const { data } = await this.context.request<{ secrets: unknown[] }>({
         operation: `secrets.batch.${VERBS[method]}`,
