@@ -9,7 +9,10 @@ import { packageBuild } from '../../tsup.base.ts';
 // - the `kms` CLI: ESM only (a bin, never required).
 const shared = { noExternal: ['zod'] };
 export default [
-  packageBuild({ index: 'src/index.ts', env: 'src/env.ts' }, { ...shared, clean: false }),
+  packageBuild(
+    { index: 'src/index.ts', env: 'src/env.ts', internal: 'src/internal.ts' },
+    { ...shared, clean: false },
+  ),
   packageBuild(
     { register: 'src/register.ts', cli: 'src/cli.ts' },
     { ...shared, format: ['esm'], clean: false },

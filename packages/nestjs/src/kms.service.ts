@@ -5,7 +5,6 @@
  */
 import { type KmsClient, KmsError } from '@hanzo/kms';
 import {
-  closeWithin,
   createClient,
   diffSecrets,
   KmsBootError,
@@ -20,6 +19,7 @@ import {
   validateSecrets,
   withBootDeadline,
 } from '@hanzo/kms-node';
+import { closeWithin } from '@hanzo/kms-node/internal';
 import type { OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { type Observable, Subject } from 'rxjs';

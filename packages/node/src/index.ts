@@ -17,7 +17,6 @@ export {
   clientAuth,
   clientAuthOf,
   type ConfigSource,
-  configFingerprint,
   type CredentialFileReader,
   DEFAULT_BOOT_TIMEOUT,
   DEFAULT_CREDENTIALS_DIR,
@@ -43,8 +42,6 @@ export {
 } from './define-secrets.js';
 export { type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 export {
-  BOOT_MARKER,
-  closeWithin,
   createClient,
   fetchSecrets,
   listValues,

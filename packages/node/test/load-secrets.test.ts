@@ -4,14 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BOOT_MARKER,
-  fetchSecrets,
-  KmsBootError,
-  loadSecrets,
-  type SecretsChange,
-  watchSecrets,
-} from '../src/index.ts';
+import { fetchSecrets, KmsBootError, loadSecrets, type SecretsChange, watchSecrets } from '../src/index.ts';
+import { BOOT_MARKER } from '../src/load-secrets.ts';
 import { blackHole, closedPortUrl, emptyDir } from './helpers.ts';
 
 let kms: KmsTestServer;

@@ -1,6 +1,6 @@
 /**
  * The SDK's one error hierarchy. Every error the SDK throws is a {@link KmsError}; HTTP failures are
- * built by {@link createApiError} from the server's envelope `{ reqId, statusCode, message, error }`.
+ * built by the error factory (`createApiError`) from the server's envelope `{ reqId, statusCode, message, error }`.
  *
  * No message built here ever contains a secret value, a client secret or a token: messages come from
  * the server (scrubbed of every sensitive string the request carried) or from fixed SDK text.
@@ -43,7 +43,7 @@ export interface KmsRequestInfo {
   path: string;
 }
 
-/** Fields of a failed HTTP response, as passed to {@link createApiError}. */
+/** Fields of a failed HTTP response, as passed to the error factory (`createApiError`). */
 export interface KmsApiErrorInit extends KmsRequestInfo {
   /** HTTP status code. */
   status: number;
@@ -59,7 +59,7 @@ export interface KmsApiErrorInit extends KmsRequestInfo {
   retryAfterMs?: number | undefined;
 }
 
-/** The server answered with an error status. Subclasses exist per status (see {@link createApiError}). */
+/** The server answered with an error status. Subclasses exist per status (see the error factory (`createApiError`)). */
 export class KmsApiError extends KmsError {
   /** Always `KmsApiError`. */
   override name = 'KmsApiError';
@@ -233,7 +233,7 @@ function scrubDeep(value: unknown, sensitive: readonly string[]): unknown {
   return value;
 }
 
-/** Input of {@link createApiError}: the failed request, the response and what must never be echoed. */
+/** Input of the error factory (`createApiError`): the failed request, the response and what must never be echoed. */
 export interface CreateApiErrorInput extends KmsRequestInfo {
   /** HTTP status code. */
   status: number;

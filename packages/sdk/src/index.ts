@@ -12,14 +12,11 @@ export type {
 } from './auth/login-strategy.js';
 export { jwtAuthStrategy, oidcAuthStrategy, universalAuthStrategy } from './auth/login-strategy.js';
 export type { AccessTokenInfo } from './auth/token-manager.js';
-export { refreshBuffer, usableLifetime } from './auth/token-manager.js';
 export { KmsClient } from './client.js';
 export type { KmsAuthOptions, KmsCacheOptions, KmsClientOptions } from './client-options.js';
-export { apiBaseUrl, SDK_VERSION } from './client-options.js';
+export { SDK_VERSION } from './client-options.js';
 export { closestName } from './closest-name.js';
 export {
-  createApiError,
-  type CreateApiErrorInput,
   KmsAbortError,
   KmsApiError,
   type KmsApiErrorInit,

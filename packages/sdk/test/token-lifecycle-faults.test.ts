@@ -1,6 +1,7 @@
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KmsAbortError, KmsClient, KmsConfigError, refreshBuffer } from '../src/index.js';
+import { refreshBuffer } from '../src/auth/token-manager.js';
+import { KmsAbortError, KmsClient, KmsConfigError } from '../src/index.js';
 import { API, CLIENT_SECRET, FakeAuth, mswServer, SITE, secretJson } from './fault-server.js';
 
 const LIST = `${API}/v3/secrets/raw`;
