@@ -19,11 +19,10 @@ import {
   createSecretsBatch,
   deleteSecret,
   deleteSecretsBatch,
-  getSecret,
-  listSecrets,
   updateSecret,
   updateSecretsBatch,
-} from './secret-service.js';
+} from './secret-commands.js';
+import { getSecret, listSecrets } from './secret-queries.js';
 
 /** Secrets v3 "raw" endpoints (docs/reference/api.md#secrets). */
 export function secretsRouter(ctx: ServerContext): Router {
