@@ -280,6 +280,10 @@ export function verifyWith(
 ): boolean {
   const key = createPublicKey({ key: publicDer, format: 'der', type: 'spki' });
   const { scheme, hash } = parseAlgorithm(algorithm);
+  // An RSA signature is exactly as long as the modulus (RFC 8017 8.1.2, 8.2.2). OpenSSL also accepts
+  // one with its leading zero octet dropped, which would let two encodings of a signature verify.
+  const bits = scheme === 'ecdsa' ? 0 : modulusBits(key);
+  if (scheme !== 'ecdsa' && signature.length !== Math.ceil(bits / 8)) return false;
   try {
     if (!isDigest) {
       if (scheme === 'ecdsa') return verifyData(hash, data, { key, dsaEncoding: 'der' }, signature);
@@ -304,8 +308,6 @@ export function verifyWith(
       ]);
       return p256.verify(signature, data, point, { prehash: false, lowS: false, format: 'der' });
     }
-    const bits = modulusBits(key);
-    if (signature.length !== Math.ceil(bits / 8)) return false;
     if (scheme === 'pkcs1') {
       const recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature);
       const expected = Buffer.concat([DIGEST_INFO[hash], data]);
