@@ -12,6 +12,17 @@ export const slugSchema = (min: number, max: number) =>
       'Slug field can only contain lowercase letters, numbers, and hyphens',
     );
 
+/** Environment slugs: lower-case letters and digits, single `-` or `_` between them. */
+export const environmentSlugSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(
+    /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/,
+    'Slug field can only contain lowercase letters, numbers, and hyphens',
+  );
+
 /** A UUID path or body parameter. */
 export const uuidSchema = z.uuid();
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { jwtAuthConfigSchema, oidcAuthConfigSchema } from '../auth/external-jwt-auth-router.js';
 import { universalAuthConfigSchema } from '../auth/universal-auth-router.js';
 import { folderNameSchema, secretKeySchema, tagSlugSchema } from '../domains/secrets/schemas.js';
+import { environmentSlugSchema, slugSchema } from '../domains/shared-schemas.js';
 
 /** A value written in the file, or read from an environment variable when apply runs. */
 const valueSource = z.union([
@@ -21,12 +22,7 @@ const valueSource = z.union([
   }),
 ]);
 
-const envSlug = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, 'lowercase letters, digits, - and _');
+const envSlug = environmentSlugSchema;
 
 /** A folder path: `/`, or `/` followed by folder names. */
 const secretPath = z
@@ -53,12 +49,8 @@ const secretEntry = z.union([
 ]);
 
 const projectSchema = z.strictObject({
-  slug: z
-    .string()
-    .trim()
-    .min(3)
-    .max(64)
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'lowercase letters, digits and single dashes'),
+  // The API's rule for a new project's slug, so a bad one is reported before anything changes.
+  slug: slugSchema(3, 36),
   name: z.string().trim().min(1).max(64).optional(),
   description: z.string().max(256).optional(),
   /** Environments the project must have (created if missing; others are left alone). */

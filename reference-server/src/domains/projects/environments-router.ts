@@ -7,17 +7,10 @@ import { audit, authOf } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { parseBody, parseParams } from '../../http/validate.js';
 import type { EnvironmentRecord } from '../../store/records.js';
+import { environmentSlugSchema } from '../shared-schemas.js';
 import { environmentView } from './project-views.js';
 
-const envSlug = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(
-    /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/,
-    'Slug field can only contain lowercase letters, numbers, and hyphens',
-  );
+const envSlug = environmentSlugSchema;
 const createBody = z.object({
   name: z.string().trim().min(1).max(64),
   slug: envSlug,
