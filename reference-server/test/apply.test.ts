@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiClient } from '../src/provisioning/api-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server.js';
 import { runCli } from './helpers/cli-process.js';
@@ -61,16 +62,9 @@ function writeFile(name: string, text: string) {
 const apply = (args: string[], env: Record<string, string> = {}) =>
   runCli(['apply', ...args, '--url', server.url], { ...ENV, ...env });
 
-async function call(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
+/** The API's own client (src/provisioning/api-client.ts). */
+function call(method: string, path: string, token?: string, body?: unknown) {
+  return new ApiClient(server.url, token).request<any>(method, path, body);
 }
 
 beforeAll(async () => {

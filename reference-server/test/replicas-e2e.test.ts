@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KmsClient } from '@hanzo/kms';
+import { ApiClient } from '../src/provisioning/api-client.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CliProcess, runCli, startCli } from './helpers/cli-process.js';
 import { createDatabase } from './helpers/postgres.js';
@@ -36,17 +37,9 @@ async function startReplica(): Promise<{ process: CliProcess; url: string }> {
   return { process: child, url: url as string };
 }
 
-async function call(url: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+/** The API's own client (src/provisioning/api-client.ts). */
+function call(url: string, method: string, path: string, token?: string, body?: unknown) {
+  return new ApiClient(url, token).request<any>(method, path, body);
 }
 
 let a: { process: CliProcess; url: string };

@@ -2,6 +2,7 @@
 // has the old wrapped forms cached, notices the change on its next request and unwraps the new form
 // (its key backend can reach both keys, as a Vault transit key or an AWS KMS alias across versions can).
 import { randomBytes } from 'node:crypto';
+import { ApiClient } from '../src/provisioning/api-client.js';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { type KeyManager, LocalKeyManager, type WrappedKey } from '../src/crypto/key-manager.js';
 import { type RunningServer, startServer } from '../src/server.js';
@@ -33,13 +34,9 @@ let replicaA: RunningServer;
 let replicaB: RunningServer;
 let admin: string;
 
-async function call(server: RunningServer, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
+/** The API's own client (src/provisioning/api-client.ts), as the admin. */
+function call(server: RunningServer, method: string, path: string, body?: unknown) {
+  return new ApiClient(server.url, admin).request<any>(method, path, body);
 }
 
 beforeAll(async () => {
