@@ -53,6 +53,13 @@ export interface KmsCacheOptions {
    * @default false
    */
   staleIfError?: boolean;
+  /**
+   * Ask the server on every read, sending the cached answer's ETag in `If-None-Match`: an unchanged
+   * folder costs a `304` (no body, no decryption on the server) and the cached answer is reused. `ttl`
+   * is then ignored. For pollers that must see every change at once (`@hanzo/kms-node`'s sessions).
+   * @default false
+   */
+  revalidate?: boolean;
 }
 
 /** Options of `new KmsClient(options)`. */
@@ -125,6 +132,7 @@ const optionsSchema = lazySchemas(() => {
           ttl: z.optional(positiveInt()),
           max: z.optional(positiveInt()),
           staleIfError: z.optional(z.boolean()),
+          revalidate: z.optional(z.boolean()),
         }),
       ]),
     ),
@@ -205,6 +213,7 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
           ttl: options.cache.ttl ?? 60_000,
           max: options.cache.max ?? 1000,
           staleIfError: options.cache.staleIfError ?? false,
+          revalidate: options.cache.revalidate ?? false,
         }
       : undefined,
     retry:

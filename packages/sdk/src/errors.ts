@@ -35,6 +35,23 @@ export class KmsConfigError extends KmsValidationError {
   override name = 'KmsConfigError';
 }
 
+/**
+ * A merge into an environment refused under the `error` policy (`mergeIntoEnv`): `keys` names the
+ * variables that already hold a different value. The message names keys only, never values.
+ */
+export class KmsEnvConflictError extends KmsError {
+  /** Always `KmsEnvConflictError`. */
+  override name = 'KmsEnvConflictError';
+  /** The conflicting variable names, sorted. */
+  readonly keys: readonly string[];
+  constructor(keys: readonly string[]) {
+    super(
+      `refusing to load: ${keys.length === 1 ? 'variable' : 'variables'} ${keys.join(', ')} already set to a different value`,
+    );
+    this.keys = Object.freeze([...keys]);
+  }
+}
+
 /** What the SDK knows about the HTTP request that failed (never its headers or body). */
 export interface KmsRequestInfo {
   /** HTTP method, e.g. `GET`. */

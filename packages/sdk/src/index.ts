@@ -16,6 +16,7 @@ export { KmsClient } from './client.js';
 export type { KmsAuthOptions, KmsCacheOptions, KmsClientOptions } from './client-options.js';
 export { SDK_VERSION } from './client-options.js';
 export { closestName } from './closest-name.js';
+export { type EnvMergePolicy, type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 export {
   KmsAbortError,
   KmsApiError,
@@ -25,6 +26,7 @@ export {
   KmsConfigError,
   KmsConflictError,
   KmsConnectionError,
+  KmsEnvConflictError,
   KmsError,
   KmsIdentityLockedError,
   KmsInternalServerError,

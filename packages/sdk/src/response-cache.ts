@@ -68,7 +68,7 @@ export class ResponseCache {
   }
 
   isFresh(entry: CacheEntry): boolean {
-    return this.now() - entry.storedAt < this.settings.ttl;
+    return !this.settings.revalidate && this.now() - entry.storedAt < this.settings.ttl;
   }
 
   set(key: string, data: unknown, etag: string | undefined, scope: CacheScope): void {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { KmsValidationError } from './errors.js';
 import type { Secret } from './secret.js';
 
 /** An import block of a list response, after wrapping. */
@@ -42,21 +41,4 @@ export function mergeImports(local: readonly Secret[], imports: readonly SecretI
 /** Sorts ascending by key in code-unit order (kms-go sorts bytes). */
 export function sortByKey(secrets: Secret[]): Secret[] {
   return secrets.sort((a, b) => (a.secretKey < b.secretKey ? -1 : a.secretKey > b.secretKey ? 1 : 0));
-}
-
-/**
- * Sets `process.env[key]` for each secret whose variable is unset or empty; with `override` every
- * variable is written. Returns the keys written. Throws when the runtime has no `process.env`.
- */
-export function attachToProcessEnv(secrets: readonly Secret[], override: boolean): string[] {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  if (!env)
-    throw new KmsValidationError('attachToProcessEnv', 'process.env is not available in this runtime');
-  const written: string[] = [];
-  for (const { secretKey, secretValue } of secrets) {
-    if (!override && env[secretKey] !== undefined && env[secretKey] !== '') continue;
-    env[secretKey] = secretValue;
-    written.push(secretKey);
-  }
-  return written;
 }

@@ -234,6 +234,36 @@ describe('against the reference server', () => {
     await kms.secrets.delete({ ...loc, secretName: 'CACHED_NEW' });
   });
 
+  it('cache.revalidate: every read asks with If-None-Match; unchanged is a 304, a change is seen at once', async () => {
+    const statuses: number[] = [];
+    const countingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).includes('/v3/secrets/raw?')) statuses.push(response.status);
+      return response;
+    };
+    const kms = client(env, { cache: { revalidate: true }, fetch: countingFetch });
+    const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/app' };
+    const first = await kms.secrets.list(loc);
+    const second = await kms.secrets.list(loc);
+    expect(second.secrets).toEqual(first.secrets);
+    expect(statuses).toEqual([200, 304]);
+    // A write by another client: this client's cache does not know, the next read sees it anyway.
+    const other = client(env);
+    await other.secrets.create({ ...loc, secretName: 'REVALIDATED_NEW', secretValue: 'v' });
+    expect((await kms.secrets.list(loc)).secrets.map((s) => s.secretKey)).toContain('REVALIDATED_NEW');
+    expect(statuses).toEqual([200, 304, 200]);
+    await other.secrets.delete({ ...loc, secretName: 'REVALIDATED_NEW' });
+    await other.close();
+  });
+
+  it('attachToProcessEnv fills an empty variable (empty counts as unset, as in kms-go)', async () => {
+    const p = await server.provision({ role: 'viewer' }, { KMS_SDK_IT_EMPTY: 'from-kms' }, '/');
+    process.env.KMS_SDK_IT_EMPTY = '';
+    await client(p).secrets.list({ projectId: p.projectId, environment: 'dev', attachToProcessEnv: true });
+    expect(process.env.KMS_SDK_IT_EMPTY).toBe('from-kms');
+    delete process.env.KMS_SDK_IT_EMPTY;
+  });
+
   it('close() revokes the token: the server refuses it afterwards', async () => {
     const kms = new KmsClient({
       siteUrl: env.url,

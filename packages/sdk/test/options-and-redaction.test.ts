@@ -6,7 +6,9 @@ import {
   closestName,
   KmsClient,
   KmsConfigError,
+  KmsEnvConflictError,
   KmsValidationError,
+  mergeIntoEnv,
   universalAuthStrategy,
 } from '../src/index.js';
 import { API, CLIENT_SECRET, FakeAuth, mswServer, SECRET_VALUE, SITE, secretJson } from './fault-server.js';
@@ -189,5 +191,33 @@ describe('nothing prints a secret, a client secret or a token', () => {
     expect(err.status).toBe(401);
     expect(err.message).not.toContain(CLIENT_SECRET);
     expect(inspect(err, { showHidden: true, depth: 10 })).not.toContain(CLIENT_SECRET);
+  });
+});
+
+describe('mergeIntoEnv (the one merge of the family)', () => {
+  const secrets = { A: 'kms-a', B: 'kms-b', C: 'same', D: 'kms-d' };
+  it('preserve keeps other values, fills unset and empty variables, reports by key', () => {
+    const env: Record<string, string | undefined> = { A: 'local', C: 'same', D: '' };
+    expect(mergeIntoEnv(env, secrets, 'preserve')).toEqual({
+      loaded: ['B', 'C', 'D'],
+      skipped: ['A'],
+      conflicts: ['A'],
+    });
+    expect(env).toEqual({ A: 'local', B: 'kms-b', C: 'same', D: 'kms-d' });
+  });
+  it('override replaces, error refuses and writes nothing; the error names keys, never values', () => {
+    const env: Record<string, string | undefined> = { A: 'local' };
+    expect(mergeIntoEnv({ ...env }, secrets, 'override').loaded).toEqual(['A', 'B', 'C', 'D']);
+    const error = (() => {
+      try {
+        mergeIntoEnv(env, secrets, 'error');
+      } catch (e) {
+        return e as KmsEnvConflictError;
+      }
+    })();
+    expect(error).toBeInstanceOf(KmsEnvConflictError);
+    expect(error?.keys).toEqual(['A']);
+    expect(error?.message).toBe('refusing to load: variable A already set to a different value');
+    expect(env).toEqual({ A: 'local' });
   });
 });

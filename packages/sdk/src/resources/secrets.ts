@@ -7,8 +7,9 @@ import * as z from 'zod/mini';
 import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
 import type { CacheScope } from '../response-cache.js';
 import { type Secret, type SecretMetadataEntry, toSecret } from '../secret.js';
+import { mergeIntoEnv } from '../env-merge.js';
+import { KmsValidationError } from '../errors.js';
 import {
-  attachToProcessEnv,
   dedupeByKey,
   mergeImports,
   type SecretImportBlock,
@@ -51,12 +52,13 @@ export interface ListSecretsParams extends SecretLocation {
   /** `false` masks every value as `<hidden-by-kms>`. @default true */
   viewSecretValue?: boolean;
   /**
-   * Write the result into `process.env` (not available on edge runtimes). Existing non-empty variables
-   * are kept unless `overrideEnv` is true.
+   * Write the result into `process.env` (not available on edge runtimes): kms-go's name for
+   * {@link mergeIntoEnv} with the `preserve` policy (`override` with `overrideEnv`). Unset and empty
+   * variables are filled; variables holding another value are kept.
    * @default false
    */
   attachToProcessEnv?: boolean;
-  /** With `attachToProcessEnv`, overwrite variables that already have a value. @default false */
+  /** kms-go's name for the `override` policy: with `attachToProcessEnv`, replace variables that hold another value. @default false */
   overrideEnv?: boolean;
 }
 
@@ -291,6 +293,16 @@ const schemas = lazySchemas(() => {
     batchDeleteSchema,
   };
 });
+
+/** `attachToProcessEnv`: {@link mergeIntoEnv} into `process.env`, which edge runtimes do not have. */
+function attachToProcessEnv(secrets: readonly Secret[], override: boolean): void {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (!env)
+    throw new KmsValidationError('attachToProcessEnv', 'process.env is not available in this runtime');
+  const values: Record<string, string> = {};
+  for (const { secretKey, secretValue } of secrets) values[secretKey] = secretValue;
+  mergeIntoEnv(env, values, override ? 'override' : 'preserve');
+}
 
 interface WireImport {
   secretPath: string;
