@@ -3,30 +3,28 @@ import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { type Caller, ProjectScope } from './project-scope.js';
 import type { KeyRename } from './references.js';
-import type { SecretMetadataItem } from './secret-crypto.js';
 import { baseSecretView } from './secret-views.js';
 import {
+  applyFields,
   assertTagsExist,
   commitSecretWrites,
   existingSecretPlan,
-  newSecretPlan,
   type PlannedSecret,
+  planNewSecret,
   planReferenceRewrites,
+  type SecretFieldsInput,
 } from './secret-writes.js';
-import { auditedSecret, locate, openForDelete, refusePersonal, type SecretType } from './secret-common.js';
+import {
+  auditedSecret,
+  locate,
+  openForDelete,
+  refusePersonal,
+  type SecretType,
+  sharedSecretsByKey,
+} from './secret-common.js';
 
 // ---------------------------------------------------------------------------------------------
 // Create / update / delete
-
-interface SecretFieldsInput {
-  secretValue?: string | undefined;
-  secretComment?: string | undefined;
-  secretMetadata?: SecretMetadataItem[] | undefined;
-  tagIds?: string[] | undefined;
-  skipMultilineEncoding?: boolean | null | undefined;
-  secretReminderNote?: string | null | undefined;
-  secretReminderRepeatDays?: number | null | undefined;
-}
 
 export interface CreateSecretInput extends SecretFieldsInput {
   environment: string;
@@ -45,20 +43,7 @@ export async function createSecret(ctx: ServerContext, caller: Caller, input: Cr
     throw badRequest('Secret already exists');
   }
   await assertTagsExist(scope, input.tagIds ?? []);
-  const plan = newSecretPlan(
-    { folderId: at.folder.id, envId: at.env.id, key: input.secretName },
-    {
-      plain: {
-        value: input.secretValue ?? '',
-        comment: input.secretComment ?? '',
-        metadata: input.secretMetadata ?? [],
-        reminderNote: input.secretReminderNote ?? null,
-      },
-      skipMultilineEncoding: input.skipMultilineEncoding ?? false,
-      reminderRepeatDays: input.secretReminderRepeatDays ?? null,
-      tagIds: [...new Set(input.tagIds ?? [])],
-    },
-  );
+  const plan = planNewSecret(at, input.secretName, input);
   const stored = (await commitSecretWrites(scope, [plan])).get(plan.id)!;
   await caller.audit({
     type: 'create-secret',
@@ -81,18 +66,6 @@ export interface UpdateSecretInput extends SecretFieldsInput {
   secretName: string;
   type: SecretType;
   newSecretName?: string | undefined;
-}
-
-/** Applies the optional fields of an update to a plan. */
-function applyFields(plan: PlannedSecret, input: SecretFieldsInput) {
-  if (input.secretValue !== undefined) plan.plain.value = input.secretValue;
-  if (input.secretComment !== undefined) plan.plain.comment = input.secretComment;
-  if (input.secretMetadata !== undefined) plan.plain.metadata = input.secretMetadata;
-  if (input.tagIds !== undefined) plan.tagIds = [...new Set(input.tagIds)];
-  if (input.skipMultilineEncoding !== undefined)
-    plan.skipMultilineEncoding = input.skipMultilineEncoding ?? false;
-  if (input.secretReminderNote !== undefined) plan.plain.reminderNote = input.secretReminderNote;
-  if (input.secretReminderRepeatDays !== undefined) plan.reminderRepeatDays = input.secretReminderRepeatDays;
 }
 
 /** PATCH /api/v3/secrets/raw/:secretName (rename rewrites references to the old name). */
@@ -206,30 +179,11 @@ export async function createSecretsBatch(ctx: ServerContext, caller: Caller, inp
   const scope = new ProjectScope(ctx, caller);
   const at = await locate(scope, input.environment, input.secretPath, 'CreateManySecret');
   const items = lastPerKey(input.secrets);
-  const existing = new Set(
-    (await ctx.store.secrets.listSecrets([at.folder.id]))
-      .filter((s) => s.type === 'shared')
-      .map((s) => s.key),
-  );
+  const existing = await sharedSecretsByKey(scope, at.folder.id);
   const taken = items.filter((i) => existing.has(i.secretKey)).map((i) => i.secretKey);
   if (taken.length > 0) throw badRequest(`Secret already exists: ${taken.join(',')}`);
   await assertTagsExist(scope, [...new Set(items.flatMap((i) => i.tagIds ?? []))]);
-  const plans = items.map((item) =>
-    newSecretPlan(
-      { folderId: at.folder.id, envId: at.env.id, key: item.secretKey },
-      {
-        plain: {
-          value: item.secretValue,
-          comment: item.secretComment ?? '',
-          metadata: item.secretMetadata ?? [],
-          reminderNote: item.secretReminderNote ?? null,
-        },
-        skipMultilineEncoding: item.skipMultilineEncoding ?? false,
-        reminderRepeatDays: item.secretReminderRepeatDays ?? null,
-        tagIds: [...new Set(item.tagIds ?? [])],
-      },
-    ),
-  );
+  const plans = items.map((item) => planNewSecret(at, item.secretKey, item));
   const stored = await commitSecretWrites(scope, plans);
   const records = plans.map((p) => stored.get(p.id)!);
   await caller.audit({
@@ -278,11 +232,7 @@ export async function updateSecretsBatch(ctx: ServerContext, caller: Caller, inp
   const results: { plan: PlannedSecret; path: string; sentValue: string | undefined }[] = [];
   for (const [path, group] of byPath) {
     const at = await locate(scope, env.slug, path, 'UpdateManySecret');
-    const current = new Map(
-      (await ctx.store.secrets.listSecrets([at.folder.id]))
-        .filter((s) => s.type === 'shared')
-        .map((s) => [s.key, s]),
-    );
+    const current = await sharedSecretsByKey(scope, at.folder.id);
     const finalKeys = new Set(current.keys());
     for (const item of lastPerKey(group)) {
       const existing = current.get(item.secretKey);
@@ -295,12 +245,8 @@ export async function updateSecretsBatch(ctx: ServerContext, caller: Caller, inp
       }
       await assertTagsExist(scope, item.tagIds ?? []);
       const plan = existing
-        ? existingSecretPlan(scope, existing)
-        : newSecretPlan(
-            { folderId: at.folder.id, envId: at.env.id, key: item.secretKey },
-            { plain: { value: '', comment: '', metadata: [], reminderNote: null } },
-          );
-      applyFields(plan, item);
+        ? applyFields(existingSecretPlan(scope, existing), item)
+        : planNewSecret(at, item.secretKey, item);
       if (item.newSecretName !== undefined && item.newSecretName !== item.secretKey) {
         if (finalKeys.has(item.newSecretName)) throw badRequest('Secret with the new name already exists');
         finalKeys.delete(item.secretKey);
@@ -366,11 +312,7 @@ export async function deleteSecretsBatch(ctx: ServerContext, caller: Caller, inp
   for (const item of input.secrets) refusePersonal(item.type, 'delete');
   const scope = new ProjectScope(ctx, caller);
   const at = await locate(scope, input.environment, input.secretPath, 'DeleteManySecret');
-  const current = new Map(
-    (await ctx.store.secrets.listSecrets([at.folder.id]))
-      .filter((s) => s.type === 'shared')
-      .map((s) => [s.key, s]),
-  );
+  const current = await sharedSecretsByKey(scope, at.folder.id);
   const keys = [...new Set(input.secrets.map((s) => s.secretKey))];
   const missing = keys.filter((k) => !current.has(k));
   if (missing.length > 0) throw notFound(`One or more secrets does not exist: ${missing.join(',')}`);

@@ -38,6 +38,15 @@ export function refusePersonal(type: SecretType, verb: 'create' | 'update' | 'de
   if (type === 'personal') throw badRequest(`Must be user to ${verb} personal secret`);
 }
 
+/** The shared secrets of a folder, by key (personal secrets are never listed or written here). */
+export async function sharedSecretsByKey(
+  scope: ProjectScope,
+  folderId: string,
+): Promise<Map<string, SecretRecord>> {
+  const secrets = await scope.ctx.store.secrets.listSecrets([folderId]);
+  return new Map(secrets.filter((s) => s.type === 'shared').map((s) => [s.key, s]));
+}
+
 export function expanderFor(scope: ProjectScope) {
   return new ReferenceExpander({
     loadFolder: async (envSlug, path) => {
@@ -45,8 +54,8 @@ export function expanderFor(scope: ProjectScope) {
       if (!env) return undefined;
       const folder = (await scope.tree(env)).find(path);
       if (!folder) return undefined;
-      const secrets = await scope.ctx.store.secrets.listSecrets([folder.id]);
-      return new Map(secrets.filter((s) => s.type === 'shared').map((s) => [s.key, scope.open(s).value]));
+      const secrets = await sharedSecretsByKey(scope, folder.id);
+      return new Map([...secrets].map(([key, s]) => [key, scope.open(s).value]));
     },
     canRead: () => scope.caller.access.can('readValue', 'secrets'),
   });

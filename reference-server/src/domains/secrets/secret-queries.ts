@@ -14,7 +14,14 @@ import {
   metadataView,
   secretTagsView,
 } from './secret-views.js';
-import { auditedSecret, expanderFor, locate, readValue, type SecretType } from './secret-common.js';
+import {
+  auditedSecret,
+  expanderFor,
+  type Location,
+  locate,
+  readValue,
+  type SecretType,
+} from './secret-common.js';
 
 // ---------------------------------------------------------------------------------------------
 // List
@@ -30,10 +37,15 @@ export interface ListSecretsInput {
   metadataFilter: { key: string; value: string }[];
 }
 
-export type ListSecretsResult =
-  | { notModified: true; etag: string }
-  /** `json`: the response body `{ secrets, imports }`, serialised (it may come from a sealed copy). */
-  | { notModified: false; etag: string; json: string };
+/**
+ * A checked listing: its ETag is known before anything is read, so the router can answer a matching
+ * `If-None-Match` with a 304 before any decryption; `render()` audits the read and returns the body
+ * `{ secrets, imports }` serialised (possibly from a sealed copy).
+ */
+export interface SecretListing {
+  etag: string;
+  render(): Promise<string>;
+}
 
 /**
  * A listing's slot (the project, caller, roles and normalised query) and its ETag (the slot at the
@@ -47,25 +59,15 @@ function listingOf(caller: Caller, input: ListSecretsInput): { slot: string; eta
   return { slot, etag };
 }
 
-/** Whether an `If-None-Match` header matches the ETag (weak comparison, `*` included). */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string) {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === etag);
-}
-
 const metadataMatches = (metadata: SecretMetadataItem[], filter: { key: string; value: string }[]) =>
   filter.every((f) => metadata.some((m) => m.key === f.key && m.value === f.value));
 
-/** GET /api/v3/secrets/raw. */
-export async function listSecrets(
+/** GET /api/v3/secrets/raw: access checks and the folder now, the ETag, then the body on `render()`. */
+export async function openListing(
   ctx: ServerContext,
   caller: Caller,
   input: ListSecretsInput,
-  ifNoneMatch?: string,
-): Promise<ListSecretsResult> {
+): Promise<SecretListing> {
   const { access } = caller;
   if (!input.environment) throw badRequest('Missing project id or environment');
   access.assert('read', 'secrets');
@@ -74,8 +76,18 @@ export async function listSecrets(
   const at = await locate(scope, input.environment, input.secretPath, 'SecretPathNotFound');
 
   const { slot, etag } = listingOf(caller, input);
-  if (etagMatches(ifNoneMatch, etag)) return { notModified: true, etag };
+  return { etag, render: () => renderListing(ctx, caller, scope, at, input, slot, etag) };
+}
 
+async function renderListing(
+  ctx: ServerContext,
+  caller: Caller,
+  scope: ProjectScope,
+  at: Location,
+  input: ListSecretsInput,
+  slot: string,
+  etag: string,
+): Promise<string> {
   const listed = (numberOfSecrets: number) =>
     caller.audit({
       type: 'get-secrets',
@@ -86,7 +98,7 @@ export async function listSecrets(
   const sealed = ctx.sealedListings.open(slot, etag);
   if (sealed) {
     await listed(sealed.count);
-    return { notModified: false, etag, json: sealed.json };
+    return sealed.json;
   }
 
   const tree = await scope.tree(at.env);
@@ -177,7 +189,7 @@ export async function listSecrets(
   const json = JSON.stringify({ secrets: items, imports });
   ctx.sealedListings.seal(slot, etag, json, items.length);
   await listed(items.length);
-  return { notModified: false, etag, json };
+  return json;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { StoreConflictError } from '../../store/repositories.js';
 import type { SecretRecord } from '../../store/records.js';
 import type { ProjectScope } from './project-scope.js';
 import { type KeyRename, rewriteReferences } from './references.js';
-import { type SecretPlainFields, sealSecret } from './secret-crypto.js';
+import { type SecretMetadataItem, type SecretPlainFields, sealSecret } from './secret-crypto.js';
 
 /** One secret as a write wants it to be; `current` is absent for a new secret. */
 export interface PlannedSecret {
@@ -36,6 +36,43 @@ export function newSecretPlan(
     ...target,
     ...fields,
   };
+}
+
+/** The optional fields of a secret write, as the create and update bodies name them. */
+export interface SecretFieldsInput {
+  secretValue?: string | undefined;
+  secretComment?: string | undefined;
+  secretMetadata?: SecretMetadataItem[] | undefined;
+  tagIds?: string[] | undefined;
+  skipMultilineEncoding?: boolean | null | undefined;
+  secretReminderNote?: string | null | undefined;
+  secretReminderRepeatDays?: number | null | undefined;
+}
+
+/** Applies the fields a write names to a plan (an absent field leaves the plan's value); returns the plan. */
+export function applyFields(plan: PlannedSecret, input: SecretFieldsInput): PlannedSecret {
+  if (input.secretValue !== undefined) plan.plain.value = input.secretValue;
+  if (input.secretComment !== undefined) plan.plain.comment = input.secretComment;
+  if (input.secretMetadata !== undefined) plan.plain.metadata = input.secretMetadata;
+  if (input.tagIds !== undefined) plan.tagIds = [...new Set(input.tagIds)];
+  if (input.skipMultilineEncoding !== undefined)
+    plan.skipMultilineEncoding = input.skipMultilineEncoding ?? false;
+  if (input.secretReminderNote !== undefined) plan.plain.reminderNote = input.secretReminderNote;
+  if (input.secretReminderRepeatDays !== undefined) plan.reminderRepeatDays = input.secretReminderRepeatDays;
+  return plan;
+}
+
+/** The plan of a new shared secret `key` in a folder: the defaults, then the fields the write names. */
+export function planNewSecret(
+  at: { folder: { id: string }; env: { id: string } },
+  key: string,
+  fields: SecretFieldsInput,
+): PlannedSecret {
+  const empty = { value: '', comment: '', metadata: [], reminderNote: null };
+  return applyFields(
+    newSecretPlan({ folderId: at.folder.id, envId: at.env.id, key }, { plain: empty }),
+    fields,
+  );
 }
 
 /** A plan that starts from the secret as stored (decrypted). */

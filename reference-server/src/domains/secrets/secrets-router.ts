@@ -22,7 +22,8 @@ import {
   updateSecret,
   updateSecretsBatch,
 } from './secret-commands.js';
-import { getSecret, listSecrets } from './secret-queries.js';
+import { etagMatches } from '../../http/etag.js';
+import { getSecret, openListing } from './secret-queries.js';
 
 /** Secrets v3 "raw" endpoints (docs/reference/api.md#secrets). */
 export function secretsRouter(ctx: ServerContext): Router {
@@ -32,27 +33,23 @@ export function secretsRouter(ctx: ServerContext): Router {
   router.get('/api/v3/secrets/raw', auth, async (req, res) => {
     const q = parseQuery(req, listSecretsQuery);
     const caller = await callerFor(ctx, req, { projectId: q.workspaceId, projectSlug: q.workspaceSlug });
-    const result = await listSecrets(
-      ctx,
-      caller,
-      {
-        environment: q.environment,
-        secretPath: q.secretPath,
-        recursive: q.recursive,
-        includeImports: q.include_imports,
-        expandSecretReferences: q.expandSecretReferences,
-        viewSecretValue: q.viewSecretValue,
-        tagSlugs: q.tagSlugs,
-        metadataFilter: q.metadataFilter,
-      },
-      req.get('if-none-match'),
-    );
-    res.set('ETag', result.etag);
-    if (result.notModified) {
+    const listing = await openListing(ctx, caller, {
+      environment: q.environment,
+      secretPath: q.secretPath,
+      recursive: q.recursive,
+      includeImports: q.include_imports,
+      expandSecretReferences: q.expandSecretReferences,
+      viewSecretValue: q.viewSecretValue,
+      tagSlugs: q.tagSlugs,
+      metadataFilter: q.metadataFilter,
+    });
+    res.set('ETag', listing.etag);
+    // An unchanged listing costs no decryption and no audit entry of a read (nothing was read).
+    if (etagMatches(req.get('if-none-match'), listing.etag)) {
       res.status(304).end();
       return;
     }
-    res.type('application/json').send(result.json);
+    res.type('application/json').send(await listing.render());
   });
 
   router.get('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
