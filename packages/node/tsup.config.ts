@@ -1,21 +1,24 @@
 import { packageBuild } from '../../tsup.base.ts';
 
-// Three builds into one dist/. None cleans it (they run in parallel); the build script empties dist/ first.
-// - the library (ESM + CJS + types), with zod/mini bundled so the only runtime dependency is @hanzo/kms,
-//   and `env`, its configuration resolution without `node:` imports (edge runtimes);
-// - `register` for `--import`: ESM only, because it blocks startup with top-level await, which CJS cannot;
-// - `register.cjs` for `require`/`-r`: a CommonJS preload cannot wait for the network, so it explains that
-//   and exits instead of letting the app start without its secrets;
-// - the `kms` CLI: ESM only (a bin, never required).
-const shared = { noExternal: ['zod'] };
+// Two builds into one dist/ (the build script empties it first; neither cleans, they run in parallel):
+// - every ES entry in one build with code splitting, so the classes (`KmsBootError`, `SecretsSession`)
+//   exist once, shared by `index`, `env`, `register` and the `kms` CLI through chunks. `register` must be
+//   ESM (it blocks startup with top-level await) and the CLI is a bin, never required;
+// - the CommonJS entries: `index` and `env` for `require`, and `register.cjs`, which explains that a
+//   CommonJS preload cannot wait for the network and exits instead of starting the app without secrets.
+//   Split too, so `index.cjs` and `env.cjs` share their classes as well.
 export default [
   packageBuild(
-    { index: 'src/index.ts', env: 'src/env.ts', internal: 'src/internal.ts' },
-    { ...shared, clean: false },
+    {
+      index: 'src/index.ts',
+      env: 'src/env-entry.ts',
+      register: 'src/register.ts',
+      cli: 'src/cli.ts',
+    },
+    { format: ['esm'], clean: false, splitting: true },
   ),
   packageBuild(
-    { register: 'src/register.ts', cli: 'src/cli.ts' },
-    { ...shared, format: ['esm'], clean: false },
+    { index: 'src/index.ts', env: 'src/env-entry.ts', register: 'src/register-require.ts' },
+    { format: ['cjs'], clean: false, splitting: true },
   ),
-  packageBuild({ register: 'src/register-require.ts' }, { format: ['cjs'], clean: false }),
 ];

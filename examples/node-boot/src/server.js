@@ -11,7 +11,7 @@ let pool = createPool(config.DATABASE_URL);
 
 // Rotate the pool in place when DATABASE_URL changes in KMS: no restart.
 watchSecrets({
-  interval: config.KMS_WATCH_INTERVAL,
+  refreshInterval: config.KMS_WATCH_INTERVAL,
   onChange: async ({ changed, values }) => {
     const next = values.DATABASE_URL;
     if (!changed.includes('DATABASE_URL') || next === undefined) return;

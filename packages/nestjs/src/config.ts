@@ -5,13 +5,10 @@
  * @packageDocumentation
  */
 import {
-  type KmsNodeOptions,
+  createSecretsSession,
   KmsBootError,
-  fetchSecrets,
-  projectLabel,
-  resolveConfig,
+  type KmsNodeOptions,
   type StandardSchemaV1,
-  validateSecrets,
 } from '@hanzo/kms-node';
 import { type ConfigFactoryKeyHost, registerAs } from '@nestjs/config';
 import { checkModuleOptions } from './options.js';
@@ -52,24 +49,19 @@ export function kmsConfig<S extends StandardSchemaV1 | undefined = undefined>(
 ): (() => Promise<KmsConfigValues<S>>) & ConfigFactoryKeyHost<Promise<KmsConfigValues<S>>> {
   const { namespace = 'kms', schema, ...node } = options;
   if (typeof namespace !== 'string' || !/^[A-Za-z_$][\w$-]*$/.test(namespace)) {
-    throw new KmsBootError(
-      'config',
-      'kmsConfig option namespace must be a non-empty identifier without dots',
-    );
+    throw new KmsBootError('config', 'option namespace must be a non-empty identifier without dots', {
+      source: 'kmsConfig',
+    });
   }
   checkModuleOptions({ ...node, ...(schema === undefined ? {} : { schema }) });
   return registerAs(namespace, async (): Promise<KmsConfigValues<S>> => {
-    let label = '';
+    const session = createSecretsSession({ ...node, schema, source: `kmsConfig(${namespace})` });
     try {
-      const config = resolveConfig(node);
-      label = `project ${projectLabel(config)}, environment ${config.environment}, path ${config.secretPath}`;
-      const values = await fetchSecrets(config);
-      return (await validateSecrets(schema, values, label)) as KmsConfigValues<S>;
-    } catch (error) {
-      if (error instanceof Error && !error.message.startsWith('kmsConfig')) {
-        error.message = `kmsConfig(${namespace}): ${error.message}`;
-      }
-      throw error;
+      await session.load();
+      return session.values as KmsConfigValues<S>;
+    } finally {
+      // A load factory's session ends with the load: revoke the token, never hold the boot for it.
+      void session.close(2000);
     }
   });
 }

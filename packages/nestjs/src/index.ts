@@ -17,4 +17,4 @@ export {
   type KmsOptionsFactory,
 } from './kms.module.js';
 export { KmsService, type KmsStatus } from './kms.service.js';
-export { type KmsModuleOptions, checkModuleOptions } from './options.js';
+export { checkModuleOptions, type KmsModuleOptions } from './options.js';

@@ -1,11 +1,20 @@
 /**
  * Options of `KmsModule.forRoot()`: the `@hanzo/kms-node` options (server, credentials, project,
- * environment, path, boot deadline) plus what the module adds (schema, refresh, `process.env` writing).
+ * environment, path, boot deadline) plus the session's (schema, refresh, environment writing).
  *
  * @module
  */
-import { KmsConfigError } from '@hanzo/kms';
-import { findOptionProblem, type KmsNodeOptions, type StandardSchemaV1 } from '@hanzo/kms-node';
+import {
+  findOptionProblem,
+  KmsNodeConfigError,
+  type KmsNodeOptions,
+  type SecretsSessionOptions,
+  type StandardSchemaV1,
+  sessionOptionRules,
+} from '@hanzo/kms-node';
+
+/** The name errors and log lines carry (`source`, the Nest logger context). */
+export const MODULE = 'KmsModule';
 
 /**
  * Options of {@link KmsModule}. Every `@hanzo/kms-node` option is accepted and falls back the same way:
@@ -19,85 +28,58 @@ export interface KmsModuleOptions extends KmsNodeOptions {
    */
   schema?: StandardSchemaV1;
   /**
-   * Poll the folder every `refreshInterval` milliseconds after the application has bootstrapped, and
-   * emit the changes on `KmsService.changes$`. The timer is unref'd and stopped on shutdown.
+   * Re-read the folder every `refreshInterval` milliseconds once the application has bootstrapped, and
+   * emit the changes on `KmsService.changes$` (the same meaning in every package of the family). The
+   * timer is unref'd and stopped on shutdown.
    * @default 0 (no polling; call `KmsService.refresh()` yourself)
    */
   refreshInterval?: number;
   /**
-   * Also merge the secrets into `process.env` at boot, under `envMerge` (`preserve` by default: a
-   * variable that already exists is kept and its key is reported in a warning; `error` refuses to boot).
+   * Also write the secrets into `process.env`: merged at boot under `envMerge` (`preserve` by default:
+   * a variable holding another value is kept and its key is reported in a warning; `error` refuses to
+   * boot), and changes found by a refresh follow where KMS put the value.
    * @default false
    */
+  writeEnv?: boolean;
+  /** @deprecated The first name of {@link KmsModuleOptions.writeEnv}; still accepted. */
   populateEnv?: boolean;
 }
 
 /** Options whose values are credentials: never enumerable, never printed. */
 const SECRET_OPTIONS = ['clientSecret', 'jwt'] as const;
 
-/** The extra keys of {@link KmsModuleOptions} that `@hanzo/kms-node` does not know. */
-export const moduleOnlyKeys = ['schema', 'refreshInterval', 'populateEnv'] as const;
+const moduleOptionRules = {
+  schema: sessionOptionRules.schema!,
+  refreshInterval: sessionOptionRules.refreshInterval!,
+  writeEnv: 'boolean',
+  populateEnv: 'boolean',
+} as const;
 
-/** Splits module options into what `@hanzo/kms-node` resolves and what the module handles itself. */
-export function splitOptions(options: KmsModuleOptions): {
-  node: KmsNodeOptions;
-  schema: StandardSchemaV1 | undefined;
-  refreshInterval: number;
-  populateEnv: boolean;
-} {
-  const { schema, refreshInterval = 0, populateEnv = false, ...node } = options;
+/** Module options as session options (the credentials that `protectOptions` hid included). */
+export function splitOptions(options: KmsModuleOptions): SecretsSessionOptions<StandardSchemaV1 | undefined> {
+  const { populateEnv, writeEnv = populateEnv ?? false, ...rest } = options;
   // protectOptions() makes credentials non-enumerable, which the rest spread above skips.
-  for (const key of SECRET_OPTIONS) if (options[key] !== undefined) node[key] = options[key];
-  return { node, schema, refreshInterval, populateEnv };
-}
-
-function fail(field: string, problem: string): never {
-  const error = new KmsConfigError(field, problem);
-  error.message = `KmsModule option ${field} ${problem}`;
-  throw error;
+  for (const key of SECRET_OPTIONS) if (options[key] !== undefined) rest[key] = options[key];
+  return { ...rest, writeEnv };
 }
 
 /**
  * Checks the shape of module options without reading the environment or the network: unknown keys,
- * wrong types and malformed values fail with a {@link KmsConfigError} whose message names the option.
- * Values never appear in the message.
+ * wrong types and malformed values fail with a `KmsNodeConfigError` (a `KmsConfigError`) whose
+ * `configKey` names the option and whose message starts with `KmsModule option <name>`. Values never
+ * appear in the message.
  */
 export function checkModuleOptions(options: unknown): KmsModuleOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    fail('options', 'must be an object');
-  }
-  const { schema, refreshInterval, populateEnv, ...node } = options as Record<string, unknown>;
-  if (
-    schema !== undefined &&
-    (typeof schema !== 'object' ||
-      schema === null ||
-      typeof (schema as Partial<StandardSchemaV1>)['~standard']?.validate !== 'function')
-  ) {
-    fail('schema', 'must be a Standard Schema (e.g. a zod 4 object schema)');
-  }
-  if (
-    refreshInterval !== undefined &&
-    (typeof refreshInterval !== 'number' || !Number.isInteger(refreshInterval) || refreshInterval < 0)
-  ) {
-    fail('refreshInterval', 'must be a whole number of milliseconds (0 turns polling off)');
-  }
-  if (populateEnv !== undefined && typeof populateEnv !== 'boolean') fail('populateEnv', 'must be a boolean');
-
-  const problem = findOptionProblem(node, 'KmsModule');
-  if (problem) fail(problem.field, problem.problem);
+  const problem = findOptionProblem(options, MODULE, moduleOptionRules);
+  if (problem) throw new KmsNodeConfigError(`option ${problem.field}`, problem.problem, MODULE);
   return options as KmsModuleOptions;
 }
 
-const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
-
 /** A printable copy of options: credentials and the environment object are replaced by markers. */
-export function describeOptions(options: KmsModuleOptions): Record<string, unknown> {
+function describeOptions(options: KmsModuleOptions): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
-    if ((SECRET_OPTIONS as readonly string[]).includes(key)) shown[key] = '[REDACTED]';
-    else if (key === 'env') shown[key] = '[environment]';
-    else if (key === 'schema') shown[key] = '[schema]';
-    else shown[key] = value;
+    shown[key] = key === 'env' ? '[environment]' : key === 'schema' ? '[schema]' : value;
   }
   for (const key of SECRET_OPTIONS) if (options[key] !== undefined) shown[key] = '[REDACTED]';
   return shown;
@@ -114,13 +96,11 @@ export function protectOptions<T extends KmsModuleOptions>(options: T): T {
     delete copy[key];
     Object.defineProperty(copy, key, { value: options[key], enumerable: false });
   }
-  Object.defineProperty(copy, 'toJSON', {
+  const describe = () => describeOptions(options);
+  Object.defineProperty(copy, 'toJSON', { enumerable: false, value: describe });
+  Object.defineProperty(copy, Symbol.for('nodejs.util.inspect.custom'), {
     enumerable: false,
-    value: () => describeOptions(options),
-  });
-  Object.defineProperty(copy, inspectSymbol, {
-    enumerable: false,
-    value: () => describeOptions(options),
+    value: describe,
   });
   return copy;
 }

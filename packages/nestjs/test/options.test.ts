@@ -15,9 +15,9 @@ const good = {
 
 describe('option validation', () => {
   it.each([
-    [{ siteUrl: 'ftp://kms.example.com' }, /^KmsModule option siteUrl must be a valid url$/],
+    [{ siteUrl: 'ftp://kms.example.com' }, /^KmsModule option siteUrl must be an http\(s\) URL$/],
     [{ bootTimeout: -5 }, /^KmsModule option bootTimeout must be a positive whole number of milliseconds$/],
-    [{ projectSlug: 42 }, /^KmsModule option projectSlug must be a string$/],
+    [{ projectSlug: 42 }, /^KmsModule option projectSlug must be a non-empty string$/],
     [{ secretPath: 'app' }, /^KmsModule option secretPath must start with \/$/],
     [{ envMerge: 'clobber' }, /^KmsModule option envMerge must be one of preserve, override, error$/],
     [
@@ -25,7 +25,7 @@ describe('option validation', () => {
       /^KmsModule option clientSecrte is not an option of KmsModule \(did you mean clientSecret\?\)$/,
     ],
     [{ refreshInterval: 1.5 }, /^KmsModule option refreshInterval must be a whole number/],
-    [{ populateEnv: 'yes' }, /^KmsModule option populateEnv must be a boolean$/],
+    [{ populateEnv: 'yes' }, /^KmsModule option populateEnv must be true or false$/],
     [{ schema: { parse() {} } }, /^KmsModule option schema must be a Standard Schema/],
     [{ projectId: 'x' }, /^KmsModule option projectId and option projectSlug are both set/],
   ])('forRoot(%o) throws a KmsConfigError naming the option', (bad, message) => {

@@ -4,11 +4,10 @@
  *
  * @packageDocumentation
  */
-import { carrier } from './carrier.js';
-import { loadOnEdge } from './edge-loader.js';
 import { KmsNextError } from './errors.js';
 import { checkOptions, type KmsNextOptions } from './options.js';
-import { createHandle, type KmsHandle } from './store.js';
+import { edgeRuntime } from './runtime.edge.js';
+import { carrier, createHandle, type KmsHandle } from './store.js';
 
 export { KmsNextError } from './errors.js';
 export type { KmsNextOptions } from './options.js';
@@ -18,7 +17,7 @@ export type { KmsHandle } from './store.js';
 /** Edge variant of `registerKms`: records the options; nothing is fetched until a secret is read. */
 export async function registerKms(options?: KmsNextOptions): Promise<void> {
   const checked = checkOptions('registerKms', options);
-  carrier().options ??= checked as Record<string, unknown>;
+  carrier().options ??= checked;
 }
 
 /** `withKms` belongs in next.config, which Next evaluates in Node, never on the edge runtime. */
@@ -27,4 +26,4 @@ export function withKms(): never {
 }
 
 /** The shared secrets of this edge isolate. */
-export const kms: KmsHandle = createHandle(loadOnEdge);
+export const kms: KmsHandle = createHandle(edgeRuntime);

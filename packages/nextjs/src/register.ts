@@ -3,11 +3,10 @@
  *
  * @module
  */
-import { loadInNode } from './node-loader.js';
 import { checkOptions, type KmsNextOptions } from './options.js';
 import { isBuildPhase } from './phase.js';
-import { carrier } from './carrier.js';
-import { startLoad } from './store.js';
+import { nodeRuntime } from './runtime.js';
+import { carrier, startLoad } from './store.js';
 
 /**
  * Loads the secrets when the Next server starts; call it from `register()` in `instrumentation.ts`. Use it
@@ -30,8 +29,8 @@ export async function registerKms(options?: KmsNextOptions): Promise<void> {
   const checked = checkOptions('registerKms', options);
   if (isBuildPhase()) return;
   if (process.env.NEXT_RUNTIME === 'edge') {
-    carrier().options ??= checked as Record<string, unknown>;
+    carrier().options ??= checked;
     return;
   }
-  await startLoad((o) => loadInNode(o, 'instrumentation register()'), checked, 'instrumentation');
+  await startLoad(nodeRuntime, checked, 'instrumentation register()');
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import 'server-only';
-import { loadOnEdge } from './edge-loader.js';
+import { edgeRuntime } from './runtime.edge.js';
 import { createHandle, currentSecret, currentSecrets, type KmsHandle } from './store.js';
 
 export { KmsNextError } from './errors.js';
@@ -13,13 +13,13 @@ export type { KmsHandle } from './store.js';
 
 /** One secret's value (edge runtime). Throws a `KmsNextError` naming the key if it does not exist. */
 export function getSecret(name: string): Promise<string> {
-  return currentSecret(loadOnEdge, name);
+  return currentSecret(edgeRuntime, name);
 }
 
 /** All loaded secrets (edge runtime), frozen and printing `[REDACTED]`. */
 export function getSecrets(): Promise<Readonly<Record<string, string>>> {
-  return currentSecrets(loadOnEdge, 'getSecrets()');
+  return currentSecrets(edgeRuntime, 'getSecrets()');
 }
 
 /** The shared secrets of this edge isolate. */
-export const kms: KmsHandle = createHandle(loadOnEdge);
+export const kms: KmsHandle = createHandle(edgeRuntime);

@@ -5,13 +5,11 @@
  * @packageDocumentation
  */
 import 'server-only';
-import { loadInNode } from './node-loader.js';
+import { nodeRuntime } from './runtime.js';
 import { createHandle, currentSecret, currentSecrets, type KmsHandle } from './store.js';
 
 export { KmsNextError } from './errors.js';
 export type { KmsHandle } from './store.js';
-
-const loader = (options: Parameters<typeof loadInNode>[0]) => loadInNode(options, 'first access');
 
 /**
  * One secret's value. Waits for the load started by `withKms` / `registerKms` (or starts it from the
@@ -24,13 +22,13 @@ const loader = (options: Parameters<typeof loadInNode>[0]) => loadInNode(options
  * ```
  */
 export function getSecret(name: string): Promise<string> {
-  return currentSecret(loader, name);
+  return currentSecret(nodeRuntime, name);
 }
 
 /** All loaded secrets, frozen; prints `[REDACTED]` for every value in logs and `JSON.stringify`. */
 export function getSecrets(): Promise<Readonly<Record<string, string>>> {
-  return currentSecrets(loader, 'getSecrets()');
+  return currentSecrets(nodeRuntime, 'getSecrets()');
 }
 
 /** The shared secrets of this server process (same object as `kms` in the main entry). */
-export const kms: KmsHandle = createHandle(loader);
+export const kms: KmsHandle = createHandle(nodeRuntime);

@@ -1,112 +1,111 @@
 /**
- * Loading, sharing and refreshing the secrets, independent of the runtime: the Node and edge entries
- * pass their own loader.
+ * The one secrets session of this server process (or edge isolate), shared by every bundle Next makes.
+ * Next compiles next.config, instrumentation, route handlers and server components separately, and may
+ * load this package once as CommonJS and once as ESM; so the state lives on `globalThis` under a
+ * registered symbol, the one place every copy of this module finds.
  *
  * @module
  */
-import { carrier, type LoadedSecrets, redacted } from './carrier.js';
+import type { SecretsSession } from '@hanzo/kms-node/env';
 import { KmsNextError } from './errors.js';
 import type { KmsNextOptions } from './options.js';
 import { isBuildPhase, LOAD_AT_BUILD_MARKER } from './phase.js';
 
-/** @internal A runtime's way to log in and list the secrets. */
-export type Loader = (options: KmsNextOptions) => Promise<LoadedSecrets>;
+/** @internal How a runtime opens the session: Node (files, `node:http`, `process.env`) or edge. */
+export interface Runtime {
+  open(options: KmsNextOptions): SecretsSession;
+  /** Log one line when loaded (the Node server's console; edge isolates stay quiet). */
+  announce: boolean;
+}
 
-/**
- * @internal Starts the one load of this process (or isolate), or returns the one already started.
- * A failed load is forgotten after it is reported, so a later call may try again.
- */
-export function startLoad(
-  loader: Loader,
-  options: KmsNextOptions,
-  startedBy: string,
-): Promise<LoadedSecrets> {
+/** @internal The shared state. Never enumerable on `globalThis`, never printed. */
+export interface KmsNextState {
+  /** The first load (or the one in flight); forgotten when it fails, so a later call may try again. */
+  ready?: Promise<void>;
+  /** The loaded session. */
+  session?: SecretsSession;
+  /** Options given to `withKms` / `registerKms`, used by a load started on first access. */
+  options?: KmsNextOptions;
+}
+
+const KEY = Symbol.for('hanzo.kms.nextjs.v1');
+
+/** @internal Returns the shared state, creating it on first use. */
+export function carrier(): KmsNextState {
+  const g = globalThis as unknown as Record<symbol, KmsNextState | undefined>;
+  if (!g[KEY]) Object.defineProperty(globalThis, KEY, { value: {}, enumerable: false, configurable: true });
+  return g[KEY]!;
+}
+
+/** @internal Forgets everything (tests). */
+export function resetCarrier(): void {
+  const session = carrier().session;
+  delete (globalThis as unknown as Record<symbol, unknown>)[KEY];
+  void session?.close();
+}
+
+/** @internal A failed background refresh keeps the values loaded before; one value-free line says so. */
+export function warnRefreshFailed(error: Error): void {
+  console.warn(`[@hanzo/kms-nextjs] refresh failed, serving the values loaded before: ${error.message}`);
+}
+
+/** @internal Starts the one load of this process (or isolate), or returns the one already started. */
+export function startLoad(runtime: Runtime, options: KmsNextOptions, startedBy: string): Promise<void> {
   const state = carrier();
   if (state.ready) return state.ready;
-  state.options = options as Record<string, unknown>;
-  state.startedBy = startedBy;
-  state.refreshInterval = options.refreshInterval ?? 0;
-  const ready = loader(options).then(
-    (loaded) => {
-      state.values = redacted({ ...loaded.values });
-      state.loadedAt = Date.now();
-      state.reload = loaded.reload;
-      return loaded;
-    },
-    (error: unknown) => {
-      if (state.ready === ready) state.ready = undefined;
-      throw error;
-    },
-  );
+  state.options = options;
+  const ready = (async () => {
+    const session = runtime.open(options);
+    const { merge } = await session.load();
+    const kept = merge?.skipped.length
+      ? `, ${merge.skipped.length} kept from the environment (${merge.skipped.join(', ')})`
+      : '';
+    if (runtime.announce)
+      console.log(
+        `[@hanzo/kms-nextjs] loaded ${Object.keys(session.secrets).length} secrets (${session.where}) at ${startedBy}${kept}`,
+      );
+    state.session = session;
+    session.start();
+  })().catch((error: unknown) => {
+    if (state.ready === ready) state.ready = undefined;
+    if (error instanceof KmsNextError) throw error;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new KmsNextError(`could not load secrets at ${startedBy}: ${message}`, { cause: error });
+  });
   state.ready = ready;
   return ready;
 }
 
-function refreshIfStale(): void {
-  const state = carrier();
-  const reload = state.reload;
-  if (!reload || state.refreshInterval <= 0 || state.refreshing) return;
-  if (Date.now() - (state.loadedAt ?? 0) < state.refreshInterval) return;
-  state.refreshing = reload()
-    .then((values) => {
-      state.values = redacted({ ...values });
-      state.loadedAt = Date.now();
-    })
-    .catch((error: unknown) => {
-      // Keep serving the last values; the message is one line and value-free.
-      const message = error instanceof Error ? error.message : String(error);
-      console.warn(`[@hanzo/kms-nextjs] refresh failed, serving the values loaded before: ${message}`);
-      state.loadedAt = Date.now();
-    })
-    .finally(() => {
-      state.refreshing = undefined;
-    });
-}
-
 /** @internal All loaded secrets, loading them first if nothing has yet. */
 export async function currentSecrets(
-  loader: Loader,
+  runtime: Runtime,
   what: string,
 ): Promise<Readonly<Record<string, string>>> {
   const state = carrier();
-  if (!state.ready && !state.values && isBuildPhase() && process.env[LOAD_AT_BUILD_MARKER] !== '1') {
+  if (!state.ready && isBuildPhase() && process.env[LOAD_AT_BUILD_MARKER] !== '1') {
     throw new KmsNextError(
       `${what} was called while \`next build\` prerenders a page, and secrets read now would be baked into the build output. ` +
         "Make the route dynamic (`await connection()` from 'next/server' before reading, or `export const dynamic = 'force-dynamic'`), " +
         'or opt in with withKms(config, { loadAtBuild: true }).',
     );
   }
-  if (!state.values) {
-    await (state.ready ??
-      startLoad(loader, (state.options as KmsNextOptions | undefined) ?? {}, 'first access'));
-  }
-  refreshIfStale();
-  return state.values!;
+  await (state.ready ?? startLoad(runtime, state.options ?? {}, 'first access'));
+  return state.session!.secrets;
 }
 
 /** @internal One secret by name; throws naming the key (never a value) when it does not exist. */
-export async function currentSecret(loader: Loader, name: string): Promise<string> {
+export async function currentSecret(runtime: Runtime, name: string): Promise<string> {
   if (typeof name !== 'string' || name === '')
     throw new KmsNextError('getSecret(name): name must be a non-empty string');
-  const values = await currentSecrets(loader, `getSecret(${JSON.stringify(name)})`);
+  const values = await currentSecrets(runtime, `getSecret(${JSON.stringify(name)})`);
   const value = values[name];
   if (value === undefined) {
     throw new KmsNextError(
       `secret ${name} does not exist in the loaded secrets (${Object.keys(values).length} keys loaded)`,
-      {
-        key: name,
-      },
+      { key: name },
     );
   }
   return value;
-}
-
-/** @internal `kms.ready()`: resolves once the secrets are loaded, starting the load if needed. */
-export async function whenReady(loader: Loader): Promise<void> {
-  const state = carrier();
-  if (isBuildPhase() && process.env[LOAD_AT_BUILD_MARKER] !== '1') return;
-  await (state.ready ??
-    startLoad(loader, (state.options as KmsNextOptions | undefined) ?? {}, 'kms.ready()'));
 }
 
 /** Handle on the shared state, for code that must wait for the secrets or check they are there. */
@@ -121,11 +120,15 @@ export interface KmsHandle {
 }
 
 /** @internal */
-export function createHandle(loader: Loader): KmsHandle {
+export function createHandle(runtime: Runtime): KmsHandle {
   return {
-    ready: () => whenReady(loader),
+    ready: async () => {
+      const state = carrier();
+      if (isBuildPhase() && process.env[LOAD_AT_BUILD_MARKER] !== '1') return;
+      await (state.ready ?? startLoad(runtime, state.options ?? {}, 'kms.ready()'));
+    },
     get loaded() {
-      return carrier().values !== undefined;
+      return carrier().session !== undefined;
     },
   };
 }

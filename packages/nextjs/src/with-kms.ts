@@ -5,14 +5,14 @@
  */
 import type { NextConfig } from 'next';
 import { KmsNextError } from './errors.js';
-import { loadInNode } from './node-loader.js';
-import { checkOptions, type KmsNextOptions, splitOptions } from './options.js';
+import { checkOptions, type KmsNextOptions } from './options.js';
 import {
   LOAD_AT_BUILD_MARKER,
   PHASE_DEVELOPMENT_SERVER,
   PHASE_PRODUCTION_BUILD,
   PHASE_PRODUCTION_SERVER,
 } from './phase.js';
+import { nodeRuntime } from './runtime.js';
 import { startLoad } from './store.js';
 
 /** The context Next passes to a function config. */
@@ -51,27 +51,22 @@ function finalize(userConfig: NextConfig): NextConfig {
 }
 
 async function loadForPhase(phase: string, options: KmsNextOptions, config: NextConfig): Promise<void> {
-  const { loadAtBuild } = splitOptions(options);
   if (phase === PHASE_PRODUCTION_BUILD) {
     if (config.output === 'standalone') {
       console.warn(
         "[@hanzo/kms-nextjs] output: 'standalone' serialises next.config at build, so withKms cannot load secrets when server.js starts: call registerKms() from instrumentation.ts.",
       );
     }
-    if (!loadAtBuild) return;
+    if (!options.loadAtBuild) return;
     console.warn(
       '[@hanzo/kms-nextjs] loadAtBuild is on: secrets are loaded during `next build`. Anything a prerendered page renders from them is written into .next and served as is; run `kms-next check` after the build.',
     );
     process.env[LOAD_AT_BUILD_MARKER] = '1';
-    await startLoad((o) => loadInNode(o, 'next build'), options, 'next build');
+    await startLoad(nodeRuntime, options, 'next build');
     return;
   }
   if (phase === PHASE_PRODUCTION_SERVER || phase === PHASE_DEVELOPMENT_SERVER) {
-    await startLoad(
-      (o) => loadInNode(o, phase === PHASE_DEVELOPMENT_SERVER ? 'next dev' : 'next start'),
-      options,
-      'next.config',
-    );
+    await startLoad(nodeRuntime, options, phase === PHASE_DEVELOPMENT_SERVER ? 'next dev' : 'next start');
   }
 }
 

@@ -10,6 +10,7 @@ import {
   KmsAuthenticationError,
   KmsConfigError,
   KmsConnectionError,
+  KmsEnvConflictError,
   KmsError,
   KmsNotFoundError,
   KmsPermissionDeniedError,
@@ -18,6 +19,7 @@ import {
   KmsValidationError,
   KmsIdentityLockedError,
 } from '@hanzo/kms';
+import { locationLabel } from './location.js';
 
 /** Why a boot failed. Each reason has its own exit code ({@link exitCodes}). */
 export type BootFailureReason =
@@ -62,7 +64,10 @@ export const exitCodes: Readonly<Record<BootFailureReason, number>> = Object.fre
   config: 78,
 });
 
-/** A failed boot: `reason` says why, `exitCode` is what the process exits with, `message` is one line. */
+/**
+ * A failed load: `reason` says why, `exitCode` is what the process exits with, `message` is one line.
+ * `source` names who was loading (`KmsModule`, `kmsConfig(billing)`), and the message starts with it.
+ */
 export class KmsBootError extends KmsError {
   /** Always `KmsBootError`. */
   override name = 'KmsBootError';
@@ -72,31 +77,49 @@ export class KmsBootError extends KmsError {
   readonly exitCode: number;
   /** Key names involved (conflicting or invalid keys), never values. */
   readonly keys: readonly string[];
+  /** Who was loading, when an adapter or a named session was (`KmsModule`); `undefined` for the boot itself. */
+  readonly source: string | undefined;
   constructor(
     reason: BootFailureReason,
     message: string,
-    options: { cause?: unknown; keys?: string[] } = {},
+    options: { cause?: unknown; keys?: readonly string[]; source?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.source ? `${options.source}: ${message}` : message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.reason = reason;
     this.exitCode = exitCodes[reason];
     this.keys = Object.freeze([...(options.keys ?? [])]);
+    this.source = options.source;
   }
 }
 
-/** A missing or invalid setting. `field` names the variable, option or file, e.g. `KMS_CLIENT_ID`. */
+/**
+ * A missing or invalid setting. `configKey` names the variable, option or file at fault (`KMS_CLIENT_ID`,
+ * `secretPath`, `/etc/kms/auth/clientId`); `source` names whose options they are (`KmsModule`), and the
+ * message starts with it.
+ */
 export class KmsNodeConfigError extends KmsConfigError {
   /** Always `KmsNodeConfigError`. */
   override name = 'KmsNodeConfigError';
-  constructor(field: string, problem: string) {
+  /** The variable, option or file at fault, e.g. `KMS_SITE_URL` or `secretPath`. */
+  readonly configKey: string;
+  /** Whose options were checked, when an adapter's (`KmsModule`, `withKms`). */
+  readonly source: string | undefined;
+  /** `field` is how the message names the setting: a variable, a file or `option <name>`. */
+  constructor(field: string, problem: string, source?: string) {
     super(field, problem);
-    this.message = `${field} ${problem}`;
+    this.message = `${source ? `${source} ` : ''}${field} ${problem}`;
+    this.configKey = field.replace(/^option /, '');
+    this.source = source;
   }
 }
 
 /** Where the boot was reading from, to name it in messages. */
 export interface BootTarget {
   siteUrl: string;
+  /** Project slug or id. */
   project: string;
   environment: string;
   secretPath: string;
@@ -120,7 +143,7 @@ function isKmsApiAnswer(error: KmsApiError): boolean {
 }
 
 /** Names what the server said is missing: the project, the environment, the folder or the secret. */
-function describeNotFound(error: KmsApiError, target: BootTarget): string {
+function describeNotFound(error: KmsApiError, target: BootTarget, where: string): string {
   const said = error.serverMessage;
   if (/^Project with /i.test(said)) return `project ${target.project} not found at ${target.siteUrl}`;
   if (/^Environment with /i.test(said)) {
@@ -129,17 +152,32 @@ function describeNotFound(error: KmsApiError, target: BootTarget): string {
   if (error.error === 'SecretPathNotFound' || /^Folder with path/i.test(said)) {
     return `folder ${target.secretPath} does not exist in project ${target.project}, environment ${target.environment}`;
   }
-  return `not found: ${said} (project ${target.project}, environment ${target.environment}, path ${target.secretPath})`;
+  return `not found: ${said} (${where})`;
 }
 
 /**
  * Maps any error of a boot (SDK errors, config errors, the deadline) to a {@link KmsBootError} with one
  * line naming the cause. Server messages are already scrubbed of every sensitive string by the SDK.
  */
-export function toBootError(error: unknown, target: BootTarget): KmsBootError {
-  if (error instanceof KmsBootError) return error;
-  const where = `project ${target.project}, environment ${target.environment}, path ${target.secretPath}`;
+export function toBootError(error: unknown, target: BootTarget, source?: string): KmsBootError {
+  if (error instanceof KmsBootError) {
+    if (!source || error.source) return error;
+    return new KmsBootError(error.reason, error.message, { cause: error, keys: error.keys, source });
+  }
+  const mapped = mapError(error, target);
+  if (!source) return mapped;
+  return new KmsBootError(mapped.reason, mapped.message, { cause: error, keys: mapped.keys, source });
+}
+
+function mapError(error: unknown, target: BootTarget): KmsBootError {
+  const where = locationLabel(target);
   if (error instanceof KmsConfigError) return new KmsBootError('config', error.message, { cause: error });
+  if (error instanceof KmsEnvConflictError) {
+    return new KmsBootError('env-conflict', `${error.message} (KMS_ENV_MERGE=error)`, {
+      cause: error,
+      keys: error.keys,
+    });
+  }
   if (error instanceof KmsTimeoutError || error instanceof KmsAbortError) {
     return new KmsBootError(
       'timeout',
@@ -196,7 +234,7 @@ export function toBootError(error: unknown, target: BootTarget): KmsBootError {
     );
   }
   if (error instanceof KmsNotFoundError) {
-    return new KmsBootError('not-found', describeNotFound(error, target), { cause: error });
+    return new KmsBootError('not-found', describeNotFound(error, target, where), { cause: error });
   }
   if (error instanceof KmsRateLimitError) {
     return new KmsBootError(

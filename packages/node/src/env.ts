@@ -1,72 +1,23 @@
 /**
- * `@hanzo/kms-node/env`: the configuration resolution of `@hanzo/kms-node` without a filesystem. Explicit
- * options, then environment variables; one zod schema checks the explicit options and every other value
- * is parsed here with a message that names the variable it came from. Imports nothing from `node:`, so
- * edge runtimes can bundle it; `resolveConfig` (main entry) adds the credential files.
+ * The configuration resolution of `@hanzo/kms-node` without a filesystem: explicit options (checked by
+ * `options.ts`), then environment variables, each parsed with a message that names the variable it came
+ * from. Imports nothing from `node:`, so edge runtimes can bundle it (`@hanzo/kms-node/env`);
+ * `resolveConfig` (`config.ts`) adds the credential files. Errors are {@link KmsNodeConfigError}s.
  *
- * Errors are {@link KmsNodeConfigError}s. This entry is a separate bundle from the main one, so test them
- * with `instanceof KmsConfigError` (from `@hanzo/kms`) or by `name` when both entries are in use.
- *
- * @packageDocumentation
+ * @module
  */
-import { closestName, type KmsAuthOptions } from '@hanzo/kms';
-import * as z from 'zod/mini';
+import type { KmsAuthOptions } from '@hanzo/kms';
 import { KmsNodeConfigError } from './boot-error.js';
+import {
+  type EnvMergePolicy,
+  findOptionProblem,
+  type KmsAuthMethod,
+  type KmsNodeOptions,
+} from './options.js';
 
 export { KmsNodeConfigError } from './boot-error.js';
-
-/** How secrets are merged into an environment that already has variables of the same name. */
-export type EnvMergePolicy = 'preserve' | 'override' | 'error';
-
-/** How the machine identity logs in. */
-export type KmsAuthMethod = 'universal-auth' | 'oidc' | 'jwt';
-
-/** Options of `resolveConfig`, `loadSecrets`, `watchSecrets` and the adapters built on them. */
-export interface KmsNodeOptions {
-  /** KMS server URL, e.g. `https://kms.example.com`. Env: `KMS_SITE_URL`. Required. */
-  siteUrl?: string;
-  /**
-   * How to log in. Env: `KMS_AUTH_METHOD` (`universal-auth`, `oidc`, `jwt`). When unset it is inferred:
-   * an identity id with a JWT (file or value) and no client id/secret means `oidc`; otherwise
-   * `universal-auth`. Both configured at once is refused as ambiguous.
-   */
-  authMethod?: KmsAuthMethod;
-  /** Identity id for OIDC or JWT Auth. Env: `KMS_IDENTITY_ID`, kms-go's `INFISICAL_OIDC_AUTH_IDENTITY_ID` (or `INFISICAL_JWT_AUTH_IDENTITY_ID`). */
-  identityId?: string;
-  /**
-   * File holding the JWT for OIDC or JWT Auth (e.g. the JWT-SVID a SPIFFE helper keeps rewriting). Read
-   * again at every login, so a rotated token is always the one sent. Env: `KMS_OIDC_JWT_FILE` (or `KMS_JWT_FILE`).
-   */
-  jwtFile?: string;
-  /** The JWT itself, when it does not rotate during the process's life. Env: `KMS_OIDC_JWT` (or `KMS_JWT`). */
-  jwt?: string;
-  /** Universal Auth client id. Env: `KMS_CLIENT_ID`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID`; file `clientId`. */
-  clientId?: string;
-  /** Universal Auth client secret. Env: `KMS_CLIENT_SECRET`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET`; file `clientSecret`. */
-  clientSecret?: string;
-  /** Project id. Env: `KMS_PROJECT_ID`. One of `projectId` / `projectSlug` is required. */
-  projectId?: string;
-  /** Project slug. Env: `KMS_PROJECT_SLUG`. */
-  projectSlug?: string;
-  /** Environment slug, e.g. `prod`. Env: `KMS_ENVIRONMENT`. Required (no default: a wrong guess would load another environment's secrets). */
-  environment?: string;
-  /** Folder path. Env: `KMS_SECRET_PATH`. @default "/" */
-  secretPath?: string;
-  /** Include sub-folders. Env: `KMS_RECURSIVE`. @default false */
-  recursive?: boolean;
-  /** Merge imported folders. Env: `KMS_INCLUDE_IMPORTS`. @default true */
-  includeImports?: boolean;
-  /** Let the server expand `${KEY}` references. Env: `KMS_EXPAND_SECRET_REFERENCES`. @default true */
-  expandSecretReferences?: boolean;
-  /** Deadline for login + fetch together, in milliseconds. Env: `KMS_BOOT_TIMEOUT` (seconds, or `500ms`, `10s`). @default 10000 */
-  bootTimeout?: number;
-  /** Merge policy for variables that already exist. Env: `KMS_ENV_MERGE`. @default "preserve" */
-  envMerge?: EnvMergePolicy;
-  /** Directory holding the `clientId` and `clientSecret` files. Env: `KMS_CREDENTIALS_DIR`. @default "/etc/kms/auth" */
-  credentialsDir?: string;
-  /** The environment to read `KMS_*` variables from. @default process.env */
-  env?: Record<string, string | undefined>;
-}
+export * from './options.js';
+export { locationLabel, projectLabel } from './location.js';
 
 /** Where a resolved setting came from: `option`, `env:NAME`, `file:/path` or `default`. */
 export type ConfigSource = 'option' | 'default' | `env:${string}` | `file:${string}`;
@@ -106,109 +57,6 @@ export const DEFAULT_CREDENTIALS_DIR = '/etc/kms/auth';
 export const DEFAULT_BOOT_TIMEOUT = 10_000;
 
 const envMergeValues = ['preserve', 'override', 'error'] as const;
-
-function buildOptionsSchema() {
-  return z.strictObject({
-    siteUrl: z.optional(z.url({ protocol: /^https?$/ })),
-    authMethod: z.optional(z.enum(['universal-auth', 'oidc', 'jwt'])),
-    identityId: z.optional(z.string().check(z.minLength(1))),
-    jwtFile: z.optional(z.string().check(z.minLength(1))),
-    jwt: z.optional(z.string().check(z.minLength(1))),
-    clientId: z.optional(z.string().check(z.minLength(1))),
-    clientSecret: z.optional(z.string().check(z.minLength(1))),
-    projectId: z.optional(z.string().check(z.minLength(1))),
-    projectSlug: z.optional(z.string().check(z.minLength(1))),
-    environment: z.optional(z.string().check(z.minLength(1))),
-    secretPath: z.optional(z.string().check(z.startsWith('/'))),
-    recursive: z.optional(z.boolean()),
-    includeImports: z.optional(z.boolean()),
-    expandSecretReferences: z.optional(z.boolean()),
-    bootTimeout: z.optional(z.number().check(z.int(), z.positive())),
-    envMerge: z.optional(z.enum(envMergeValues)),
-    credentialsDir: z.optional(z.string().check(z.minLength(1))),
-    // process.env is not a plain object, so a record schema would refuse it.
-    env: z.optional(
-      z.custom<Record<string, string | undefined>>(
-        (v) => typeof v === 'object' && v !== null,
-        'must be an object',
-      ),
-    ),
-  });
-}
-
-let optionsSchema: ReturnType<typeof buildOptionsSchema> | undefined;
-
-/**
- * The zod schema of {@link KmsNodeOptions}: unknown keys are rejected so typos fail loudly. Built on
- * first use: constructing zod schemas at import would put their cost on every boot.
- */
-export function kmsNodeOptionsSchema(): ReturnType<typeof buildOptionsSchema> {
-  optionsSchema ??= buildOptionsSchema();
-  return optionsSchema;
-}
-
-/** What is wrong with an explicit option: its name and the problem, never its value. */
-export interface OptionProblem {
-  /** The option, e.g. `secretPath` (the first unknown key for a typo). */
-  field: string;
-  /** What is wrong, phrased to follow the option's name, e.g. `must start with /`. */
-  problem: string;
-}
-
-/**
- * Checks explicit options against {@link kmsNodeOptionsSchema} (and that `projectId` and `projectSlug`
- * are not both set) without reading the environment, the files or the network. Returns the first
- * problem, or `undefined` when the options are well-formed. `optionsOf` names whose options they are in
- * the message for an unknown key (`is not an option of <optionsOf>`), so an adapter can check the
- * `@hanzo/kms-node` part of its options and report them as its own.
- *
- * ```ts
- * const problem = findOptionProblem({ secretPath: 'app' }); // { field: 'secretPath', problem: 'must start with /' }
- * ```
- */
-export function findOptionProblem(
-  options: unknown,
-  optionsOf = '@hanzo/kms-node',
-): OptionProblem | undefined {
-  const result = kmsNodeOptionsSchema().safeParse(options);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      const field = String(issue.keys[0] ?? 'options');
-      const hint = closestName(field, Object.keys(kmsNodeOptionsSchema().def.shape));
-      return { field, problem: `is not an option of ${optionsOf}${hint ? ` (did you mean ${hint}?)` : ''}` };
-    }
-    const field = issue.path.map(String).join('.') || 'options';
-    const problem =
-      issue.code === 'invalid_type'
-        ? `must be a ${issue.expected}`
-        : field === 'secretPath'
-          ? 'must start with /'
-          : field === 'bootTimeout'
-            ? 'must be a positive whole number of milliseconds'
-            : issue.code === 'invalid_value'
-              ? `must be one of ${issue.values.join(', ')}`
-              : issue.code === 'invalid_format'
-                ? `must be a valid ${issue.format}`
-                : 'is invalid';
-    return { field, problem };
-  }
-  const { projectId, projectSlug } = options as KmsNodeOptions;
-  if (projectId !== undefined && projectSlug !== undefined) {
-    return { field: 'projectId', problem: 'and option projectSlug are both set; pass one of them' };
-  }
-  return undefined;
-}
-
-function checkOptions(options: KmsNodeOptions): KmsNodeOptions {
-  // The boot passes only an environment: nothing for the schema to check, and building it costs.
-  const keys = Object.keys(options);
-  if (keys.every((k) => k === 'env') && (options.env === undefined || typeof options.env === 'object'))
-    return options;
-  const problem = findOptionProblem(options);
-  if (problem) throw new KmsNodeConfigError(`option ${problem.field}`, problem.problem);
-  return options;
-}
 
 /** `process.env` where there is one; an empty environment on runtimes without `process`. */
 function processEnv(): Record<string, string | undefined> {
@@ -288,7 +136,8 @@ export function resolveConfigFromEnv(
   options: KmsNodeOptions = {},
   readCredentialFile?: CredentialFileReader,
 ): ResolvedKmsConfig {
-  checkOptions(options);
+  const problem = findOptionProblem(options);
+  if (problem) throw new KmsNodeConfigError(`option ${problem.field}`, problem.problem);
   const env = options.env ?? processEnv();
   const sources: Record<string, ConfigSource> = {};
 
@@ -535,11 +384,6 @@ export function clientAuthOf(
   } else jwt = config.jwt!;
   const credentials = { identityId: config.identityId!, jwt };
   return config.authMethod === 'oidc' ? { oidc: credentials } : { jwt: credentials };
-}
-
-/** A short, value-free name of the project a config reads, for messages: the slug or the id. */
-export function projectLabel(config: Pick<ResolvedKmsConfig, 'projectId' | 'projectSlug'>): string {
-  return config.projectSlug ?? config.projectId ?? '?';
 }
 
 /**

@@ -1,37 +1,40 @@
 /**
- * `@hanzo/kms-node`: boot-load Hanzo KMS secrets in Node. Importing this entry does nothing by itself;
- * the side effect lives in `@hanzo/kms-node/register`.
+ * `@hanzo/kms-node`: Hanzo KMS secrets in Node. Importing this entry does nothing by itself; the boot's
+ * side effect lives in `@hanzo/kms-node/register`.
+ *
+ * - {@link createSecretsSession}: a loaded set of secrets that stays fresh (the adapters are built on it);
+ * - {@link loadSecrets} / {@link fetchSecrets}: one bounded read, into `process.env` or returned;
+ * - {@link watchSecrets}: live refresh with change events; {@link defineSecrets}: a typed, validated config;
+ * - {@link resolveConfig}: what the `KMS_*` variables and credential files say, checked.
  *
  * @packageDocumentation
  */
+export { type EnvMergeReport, KmsEnvConflictError, mergeIntoEnv } from '@hanzo/kms';
 export {
   type BootFailureReason,
   type BootTarget,
   exitCodes,
   KmsBootError,
   KmsNodeConfigError,
-  toBootError,
 } from './boot-error.js';
 export { type BootOptions, type BootOutcome, type BootSkipReason, bootFromEnvironment } from './boot.js';
+export { applyToEnv, diffSecrets, type SecretsChange, type SecretValues } from './changes.js';
 export {
   clientAuth,
-  clientAuthOf,
   type ConfigSource,
-  type CredentialFileReader,
   DEFAULT_BOOT_TIMEOUT,
   DEFAULT_CREDENTIALS_DIR,
   type EnvMergePolicy,
   findOptionProblem,
   type KmsAuthMethod,
   type KmsNodeOptions,
-  kmsNodeOptionsSchema,
+  kmsNodeOptionRules,
+  locationLabel,
   type OptionProblem,
-  parseBooleanVariable,
-  parseDuration,
+  type OptionRule,
   projectLabel,
   type ResolvedKmsConfig,
   resolveConfig,
-  resolveConfigFromEnv,
 } from './config.js';
 export {
   type DefineSecretsOptions,
@@ -40,24 +43,22 @@ export {
   type StandardSchemaV1,
   validateSecrets,
 } from './define-secrets.js';
-export { type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 export {
-  createClient,
+  createSecretsSession,
   fetchSecrets,
-  listValues,
   type LoadSecretsOptions,
   type LoadSecretsReport,
   loadSecrets,
-  type SecretValues,
-  withBootDeadline,
 } from './load-secrets.js';
 export { nodeHttpFetch } from './node-http-fetch.js';
-export { redactedRecord } from './redacted-record.js';
+export { redactedRecord, sealedRecord } from './redacted-record.js';
 export {
-  applyToEnv,
-  diffSecrets,
-  type SecretsChange,
-  type StopWatching,
-  type WatchSecretsOptions,
-  watchSecrets,
-} from './watch.js';
+  SecretsSession,
+  type SecretsSessionOptions,
+  type SecretsSessionStatus,
+  type SessionLoad,
+  type SessionPlatform,
+  type SessionValues,
+  sessionOptionRules,
+} from './session.js';
+export { type StopWatching, type WatchSecretsOptions, watchSecrets } from './watch.js';

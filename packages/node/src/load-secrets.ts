@@ -1,11 +1,13 @@
 /**
- * `fetchSecrets` and `loadSecrets`: one bounded login + list, then (for `loadSecrets`) the merge into
- * `process.env`.
+ * The Node side of the secrets session: the platform (credential files, `node:http`),
+ * `createSecretsSession`, and the one-shot `fetchSecrets` / `loadSecrets` that the boot, `kms` and
+ * `kms-next check` use.
  *
  * @module
  */
-import { KmsAbortError, KmsClient } from '@hanzo/kms';
-import { type BootTarget, KmsBootError, toBootError } from './boot-error.js';
+import type { EnvMergeReport } from '@hanzo/kms';
+import { KmsBootError } from './boot-error.js';
+import type { SecretValues } from './changes.js';
 import {
   clientAuth,
   configFingerprint,
@@ -14,15 +16,40 @@ import {
   type ResolvedKmsConfig,
   resolveConfig,
 } from './config.js';
-import { type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { redactedRecord } from './redacted-record.js';
+import { SecretsSession, type SecretsSessionOptions, type SessionPlatform } from './session.js';
+import type { StandardSchemaV1 } from './define-secrets.js';
 
 /** Name of the variable set after a successful boot; its value is the config fingerprint. */
 export const BOOT_MARKER = 'KMS_BOOT_LOADED';
 
-/** Secret values by key. Prints as `{ KEY: '[REDACTED]' }` in `console.log` and `util.inspect`. */
-export type SecretValues = Record<string, string>;
+/** Node: options, `KMS_*` variables and credential files; JWT files read at every login; `node:http`. */
+export const nodePlatform: SessionPlatform = { resolveConfig, auth: clientAuth, fetch: nodeHttpFetch };
+
+/**
+ * A {@link SecretsSession} on Node: configuration from `options`, then `KMS_*` variables, then the
+ * credential files of `credentialsDir`. Throws a `config` {@link KmsBootError} at once for bad options
+ * or configuration; nothing is fetched until `load()`, `refresh()` or `start()`.
+ *
+ * ```ts
+ * const session = createSecretsSession({ schema, refreshInterval: 60_000 });
+ * await session.load();
+ * session.onChange(({ changed }) => { if (changed.includes('DATABASE_URL')) pool.reconnect(); });
+ * session.start();
+ * const db = connect(session.values.DATABASE_URL);
+ * ```
+ */
+export function createSecretsSession<S extends StandardSchemaV1 | undefined = undefined>(
+  options: SecretsSessionOptions<S> = {},
+): SecretsSession<S> {
+  return new SecretsSession(options, nodePlatform);
+}
+
+/** A session over an already resolved config (the CLI resolves once to report what it reads). */
+function sessionOf(config: ResolvedKmsConfig): SecretsSession {
+  return new SecretsSession({}, { ...nodePlatform, resolveConfig: () => config });
+}
 
 /** Options of {@link loadSecrets}. */
 export interface LoadSecretsOptions extends KmsNodeOptions {
@@ -43,144 +70,27 @@ export interface LoadSecretsReport extends EnvMergeReport {
 }
 
 /**
- * A {@link KmsClient} for a resolved config: universal auth with its credentials, every call (its
- * login, attempts and retry waits, including a login still running after its caller gave up) bounded
- * by the boot timeout, and retry waits capped so that a `Retry-After` storm fails within it.
- */
-export function createClient(config: ResolvedKmsConfig, extra: { cacheTtl?: number } = {}): KmsClient {
-  return new KmsClient({
-    siteUrl: config.siteUrl,
-    auth: clientAuth(config),
-    fetch: nodeHttpFetch,
-    timeout: config.bootTimeout,
-    deadline: config.bootTimeout,
-    retry: {
-      maxRetries: 2,
-      initialDelay: 250,
-      maxDelay: Math.max(1, Math.min(2000, Math.floor(config.bootTimeout / 4))),
-    },
-    ...(extra.cacheTtl ? { cache: { ttl: extra.cacheTtl, max: 4 } } : {}),
-  });
-}
-
-/** The value-free description of what a config reads, for error messages. */
-export function bootTarget(config: ResolvedKmsConfig): BootTarget {
-  return {
-    siteUrl: config.siteUrl,
-    project: projectLabel(config),
-    environment: config.environment,
-    secretPath: config.secretPath,
-    timeoutMs: config.bootTimeout,
-  };
-}
-
-/**
- * Lists the secrets a resolved config names (project, environment, path, `recursive`, `includeImports`,
- * `expandSecretReferences`) with an already configured `client`, in one request. `signal` bounds the
- * call; there is no deadline otherwise (wrap it in {@link withBootDeadline} for one). SDK errors are
- * thrown as they are. Resolves to the values by key, printing redacted.
- *
- * ```ts
- * const config = resolveConfig();
- * const client = createClient(config);
- * const values = await withBootDeadline(config, (signal) => listValues(client, config, signal));
- * ```
- */
-export async function listValues(
-  client: KmsClient,
-  config: ResolvedKmsConfig,
-  signal?: AbortSignal,
-): Promise<SecretValues> {
-  const { secrets } = await client.secrets.list(
-    {
-      ...secretLocation(config),
-      recursive: config.recursive,
-      includeImports: config.includeImports,
-      expandSecretReferences: config.expandSecretReferences,
-    },
-    signal ? { signal } : undefined,
-  );
-  const values: Record<string, string> = {};
-  for (const secret of secrets) values[secret.secretKey] = secret.secretValue;
-  return redactedRecord(values);
-}
-
-/** The SDK location of the configured folder: project (id or slug), environment and path. */
-export function secretLocation(
-  config: Pick<ResolvedKmsConfig, 'projectId' | 'projectSlug' | 'environment' | 'secretPath'>,
-) {
-  return {
-    ...(config.projectId ? { projectId: config.projectId } : { projectSlug: config.projectSlug! }),
-    environment: config.environment,
-    secretPath: config.secretPath,
-  };
-}
-
-/**
- * Runs `work` with a deadline of `config.bootTimeout` covering everything it does (login and list);
- * any failure becomes a {@link KmsBootError} with a one-line message.
- */
-export async function withBootDeadline<T>(
-  config: ResolvedKmsConfig,
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const controller = new AbortController();
-  let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-      // A hard bound even if something below does not honour the signal.
-      reject(new KmsAbortError('boot deadline'));
-    }, config.bootTimeout);
-  });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } catch (error) {
-    const cause = timedOut && !(error instanceof KmsBootError) ? new KmsAbortError('boot deadline') : error;
-    throw toBootError(cause, bootTarget(config));
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Closes `client` (stops its renewal timers and revokes its token) but waits at most `ms` milliseconds:
- * revoking a token is good hygiene, yet it must not hold a boot or a shutdown. The timer is unref'd.
- */
-export async function closeWithin(client: KmsClient, ms = 2000): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    client.close(),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-      timer.unref?.();
-    }),
-  ]);
-  clearTimeout(timer);
-}
-
-/**
- * Logs in and reads the secrets a config names, within `bootTimeout` (login and list together). Writes
- * nothing. Throws a {@link KmsBootError} (`reason`, `exitCode`, a one-line message) on any failure.
+ * Logs in and reads the secrets a config names, within `bootTimeout` (login and list together), then
+ * revokes the token. Writes nothing. Throws a {@link KmsBootError} (`reason`, `exitCode`, a one-line
+ * message) on any failure. Resolves to the values by key, printing redacted.
  */
 export async function fetchSecrets(options: KmsNodeOptions | ResolvedKmsConfig = {}): Promise<SecretValues> {
-  const config = isResolved(options) ? options : resolveOrThrow(options);
-  const client = createClient(config);
+  const session = isResolved(options) ? sessionOf(options) : createSecretsSession(options);
   try {
-    return await withBootDeadline(config, (signal) => listValues(client, config, signal));
+    await session.load();
+    return redactedRecord({ ...session.secrets });
   } finally {
     // Revoking the boot token must not hold the boot: capped at 2 s.
-    void closeWithin(client, 2000);
+    void session.close(2000);
   }
 }
 
 /**
  * Logs in, lists the secrets and merges them into `process.env` (or `target`) under the merge policy:
- * `preserve` (default: existing variables win), `override`, or `error` (refuse on conflict, write
- * nothing). The whole call is bounded by `bootTimeout`; on failure nothing has been written and a
- * {@link KmsBootError} says why in one line. Resolves to a report of key names (never values).
+ * `preserve` (default: variables holding another value win; unset and empty ones are filled),
+ * `override`, or `error` (refuse on conflict, write nothing). The whole call is bounded by
+ * `bootTimeout`; on failure nothing has been written and a {@link KmsBootError} says why in one line.
+ * Resolves to a report of key names (never values).
  *
  * ```ts
  * const report = await loadSecrets({ environment: 'prod' });
@@ -189,42 +99,35 @@ export async function fetchSecrets(options: KmsNodeOptions | ResolvedKmsConfig =
  */
 export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadSecretsReport> {
   const { target, ...rest } = options;
-  const config = resolveOrThrow(rest);
-  const values = await fetchSecrets(config);
   const env = target ?? process.env;
-  const report = mergeIntoEnv(env, values, config.envMerge);
-  env[BOOT_MARKER] = configFingerprint(config);
-  rememberLoaded(config, values);
-  return {
-    ...report,
-    project: projectLabel(config),
-    environment: config.environment,
-    secretPath: config.secretPath,
-    envMerge: config.envMerge,
-  };
+  const session = createSecretsSession({ ...rest, writeEnv: env });
+  try {
+    const { merge } = await session.load();
+    env[BOOT_MARKER] = configFingerprint(session.config);
+    lastBoot = { fingerprint: configFingerprint(session.config), values: { ...session.secrets } };
+    return {
+      ...merge!,
+      project: projectLabel(session.config),
+      environment: session.config.environment,
+      secretPath: session.config.secretPath,
+      envMerge: session.config.envMerge,
+    };
+  } finally {
+    void session.close(2000);
+  }
 }
 
-const loadedKey = Symbol.for('@hanzo/kms-node.loaded');
-type LoadedState = { fingerprint: string; values: SecretValues };
+/** What the last `loadSecrets` of this process fetched (in memory, like `process.env`). */
+let lastBoot: { fingerprint: string; values: Record<string, string> } | undefined;
 
 /**
- * Keeps what the last `loadSecrets` of this process fetched (in memory, like `process.env`), on a global
- * symbol because `register` and the main entry are separate bundles. `watchSecrets` starts from it, so a
- * change between boot and its first poll is not missed.
+ * The secrets the last `loadSecrets` of this process (e.g. `--import @hanzo/kms-node/register`) fetched
+ * for this same configuration, if any: `watchSecrets` starts from them, so a change between boot and
+ * its first poll is not missed. (The ES build shares this module between `register` and the main
+ * entry; a CommonJS `require` of the main entry has its own copy and starts without.)
  */
-function rememberLoaded(config: ResolvedKmsConfig, values: SecretValues): void {
-  Object.defineProperty(globalThis, loadedKey, {
-    value: { fingerprint: configFingerprint(config), values } satisfies LoadedState,
-    configurable: true,
-    enumerable: false,
-    writable: false,
-  });
-}
-
-/** The secrets the last `loadSecrets` of this process fetched for this same configuration, if any. */
-export function loadedSecrets(config: ResolvedKmsConfig): SecretValues | undefined {
-  const state = (globalThis as Record<symbol, LoadedState | undefined>)[loadedKey];
-  return state && state.fingerprint === configFingerprint(config) ? state.values : undefined;
+export function bootBaseline(config: ResolvedKmsConfig): Record<string, string> | undefined {
+  return lastBoot && lastBoot.fingerprint === configFingerprint(config) ? lastBoot.values : undefined;
 }
 
 /** {@link resolveConfig}, with its config error wrapped as a `config` {@link KmsBootError}. */

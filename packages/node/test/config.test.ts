@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { findOptionProblem, KmsNodeConfigError, parseDuration, resolveConfig } from '../src/index.ts';
+import { parseDuration } from '../src/env.ts';
+import { findOptionProblem, KmsNodeConfigError, resolveConfig } from '../src/index.ts';
 import { emptyDir, errorOf } from './helpers.ts';
 
 const SECRET = 'super-secret-client-secret-value';

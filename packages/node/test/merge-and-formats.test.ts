@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { toDotenv, toJson, toK8sSecret, toYaml } from '../src/cli/export-formats.ts';
-import { defineSecrets, diffSecrets, KmsBootError, mergeIntoEnv } from '../src/index.ts';
+import { toBootError } from '../src/boot-error.ts';
+import { defineSecrets, diffSecrets, KmsBootError, KmsEnvConflictError, mergeIntoEnv } from '../src/index.ts';
 import * as z from 'zod';
 
 describe('mergeIntoEnv', () => {
@@ -12,10 +13,10 @@ describe('mergeIntoEnv', () => {
     expect(env).toEqual({ A: 'local', B: 'kms-b', C: 'same' });
     expect(report).toEqual({ loaded: ['B', 'C'], skipped: ['A'], conflicts: ['A'] });
   });
-  it('preserve: an empty variable counts as set', () => {
+  it('preserve: an empty variable counts as unset and is filled (as in the SDK and kms-go)', () => {
     const env: Record<string, string | undefined> = { A: '' };
-    expect(mergeIntoEnv(env, secrets, 'preserve').skipped).toEqual(['A']);
-    expect(env.A).toBe('');
+    expect(mergeIntoEnv(env, secrets, 'preserve').skipped).toEqual([]);
+    expect(env.A).toBe('kms-a');
   });
   it('override: KMS wins', () => {
     const env: Record<string, string | undefined> = { A: 'local' };
@@ -25,12 +26,20 @@ describe('mergeIntoEnv', () => {
   });
   it('error: refuses on conflict, names the keys, writes nothing', () => {
     const env: Record<string, string | undefined> = { A: 'local', C: 'same' };
-    let error: unknown;
+    let conflict: unknown;
     try {
       mergeIntoEnv(env, secrets, 'error');
     } catch (e) {
-      error = e;
+      conflict = e;
     }
+    expect(conflict).toBeInstanceOf(KmsEnvConflictError);
+    // What the boot, `kms run` and the session report it as.
+    const error = toBootError(conflict, {
+      siteUrl: 'http://x',
+      project: 'p',
+      environment: 'e',
+      secretPath: '/',
+    });
     expect(error).toBeInstanceOf(KmsBootError);
     expect((error as KmsBootError).reason).toBe('env-conflict');
     expect((error as KmsBootError).exitCode).toBe(65);

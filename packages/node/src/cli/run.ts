@@ -5,6 +5,9 @@
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mergeIntoEnv } from '@hanzo/kms';
+import { toBootError } from '../boot-error.js';
+import { bootTarget } from '../client-setup.js';
 import {
   configFingerprint,
   type EnvMergePolicy,
@@ -12,9 +15,8 @@ import {
   projectLabel,
   type ResolvedKmsConfig,
 } from '../config.js';
-import { mergeIntoEnv } from '../env-merge.js';
-import { BOOT_MARKER, fetchSecrets, resolveOrThrow } from '../load-secrets.js';
-import { watchSecrets } from '../watch.js';
+import { BOOT_MARKER, createSecretsSession } from '../load-secrets.js';
+import type { SecretsSession } from '../session.js';
 import {
   type CliIo,
   locationFlags,
@@ -81,7 +83,12 @@ function buildChildEnv(
   say: Notice,
 ): Record<string, string | undefined> {
   const env = { ...base };
-  const report = mergeIntoEnv(env, secrets, config.envMerge);
+  let report: ReturnType<typeof mergeIntoEnv>;
+  try {
+    report = mergeIntoEnv(env, secrets, config.envMerge);
+  } catch (error) {
+    throw toBootError(error, bootTarget(config));
+  }
   if (report.skipped.length > 0) {
     say(`kept existing variables ${report.skipped.join(', ')} (--env-merge preserve)`);
   }
@@ -141,28 +148,30 @@ export async function runCommand(args: string[], io: CliIo): Promise<RunOutcome>
   const interval = duration('watch-interval', 10_000);
   const grace = duration('watch-grace', 10_000);
 
-  const config = resolveOrThrow(options);
-  const secrets = await fetchSecrets(config);
+  const watching = values.watch === true;
+  // One session: the load, and with --watch its polls (If-None-Match) with the same login.
+  const session = createSecretsSession({
+    ...options,
+    refreshInterval: watching ? interval : 0,
+    onRefreshError: (error) =>
+      io.stderr.write(`kms: watch: ${error.message}
+`),
+  });
+  await session.load();
+  if (!watching) void session.close(2000);
+  const { config, secrets } = session;
   const say: Notice = quiet ? () => undefined : (line) => io.stderr.write(`kms: ${line}\n`);
   const firstEnv = buildChildEnv(io.env, secrets, config, say);
   const count = Object.keys(secrets).length;
   say(
     `injected ${count} secret${count === 1 ? '' : 's'} from ${projectLabel(config)}/${config.environment}:${config.secretPath}`,
   );
-  return supervise(
-    command,
-    firstEnv,
-    io,
-    say,
-    values.watch === true ? { options, interval, grace, secrets, config } : undefined,
-  );
+  return supervise(command, firstEnv, io, say, watching ? { session, grace, config } : undefined);
 }
 
 interface WatchPlan {
-  options: ReturnType<typeof optionsFromFlags>;
-  interval: number;
+  session: SecretsSession;
   grace: number;
-  secrets: Record<string, string>;
   config: ResolvedKmsConfig;
 }
 
@@ -246,15 +255,12 @@ function supervise(
 
     start(firstEnv);
     if (watch) {
-      stopWatching = watchSecrets({
-        ...watch.options,
-        interval: watch.interval,
-        initial: watch.secrets,
-        onChange: async (change) => {
-          say(`secrets changed (${change.keys.join(', ')}); restarting the command`);
-          await restart(change.secrets);
-        },
+      watch.session.onChange(async (change) => {
+        say(`secrets changed (${change.keys.join(', ')}); restarting the command`);
+        await restart(change.secrets);
       });
+      watch.session.start();
+      stopWatching = () => watch.session.close(2000);
     }
   });
 }

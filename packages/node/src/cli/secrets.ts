@@ -9,13 +9,8 @@ import { readFileSync } from 'node:fs';
 import { type KmsClient, KmsNotFoundError, KmsPermissionDeniedError } from '@hanzo/kms';
 import { KmsBootError } from '../boot-error.js';
 import { projectLabel, type ResolvedKmsConfig } from '../config.js';
-import {
-  createClient,
-  listValues,
-  resolveOrThrow,
-  secretLocation,
-  withBootDeadline,
-} from '../load-secrets.js';
+import { createClient, listValues, secretLocation, withBootDeadline } from '../client-setup.js';
+import { nodePlatform, resolveOrThrow } from '../load-secrets.js';
 import {
   type CliIo,
   locationFlags,
@@ -72,7 +67,7 @@ export async function secretsCommand(args: string[], io: CliIo): Promise<number>
   const run = subcommands[sub as keyof typeof subcommands];
   if (!run) throw new UsageError(`secrets: unknown subcommand "${sub}" (get, list, set or delete)`);
   const config = resolveOrThrow(optionsFromFlags(values, io.env));
-  const client = createClient(config);
+  const client = createClient(config, nodePlatform);
   try {
     return await run({ client, config, operands, values, io });
   } finally {

@@ -9,12 +9,7 @@ import type { CacheScope } from '../response-cache.js';
 import { type Secret, type SecretMetadataEntry, toSecret } from '../secret.js';
 import { mergeIntoEnv } from '../env-merge.js';
 import { KmsValidationError } from '../errors.js';
-import {
-  dedupeByKey,
-  mergeImports,
-  type SecretImportBlock,
-  sortByKey,
-} from '../secret-list-merge.js';
+import { dedupeByKey, mergeImports, type SecretImportBlock, sortByKey } from '../secret-list-merge.js';
 import type { RequestOptions } from '../transport.js';
 import {
   flag,

@@ -1,0 +1,405 @@
+/**
+ * The secrets session: the one flow every user of `@hanzo/kms-node` shares. It owns resolving the
+ * configuration, the client, the boot deadline, loading, validation against a schema, the merge into
+ * an environment, refresh (one timer, single-flight, ETag revalidation), change events, status and
+ * close. `loadSecrets`, `watchSecrets`, `kms run`, `KmsModule` and `withKms` are thin users of it.
+ *
+ * Runtime-neutral: no `node:` import. The caller passes a {@link SessionPlatform} (Node: credential
+ * files and `node:http`; edge: neither), which is how the main entry and `@hanzo/kms-node/env` each
+ * offer `createSecretsSession`.
+ *
+ * @module
+ */
+import { type EnvMergeReport, type KmsClient, mergeIntoEnv } from '@hanzo/kms';
+import { KmsBootError, toBootError } from './boot-error.js';
+import { applyToEnv, diffSecrets, type SecretsChange } from './changes.js';
+import {
+  bootTarget,
+  type ClientPlatform,
+  closeWithin,
+  createClient,
+  listValues,
+  withBootDeadline,
+} from './client-setup.js';
+import { type StandardSchemaV1, validateSecrets } from './define-secrets.js';
+import type { KmsNodeOptions, OptionRule, ResolvedKmsConfig } from './env.js';
+import { findOptionProblem } from './options.js';
+import { locationLabel, projectLabel } from './location.js';
+import { sealedRecord } from './redacted-record.js';
+
+/** How a runtime resolves configuration, logs in and talks HTTP. */
+export interface SessionPlatform extends ClientPlatform {
+  /** Resolves options + `KMS_*` variables (+ credential files where there is a filesystem). */
+  resolveConfig(options: KmsNodeOptions): ResolvedKmsConfig;
+}
+
+/** Options of `createSecretsSession`: where to read (every {@link KmsNodeOptions}) and what to do with it. */
+export interface SecretsSessionOptions<S extends StandardSchemaV1 | undefined = undefined>
+  extends KmsNodeOptions {
+  /**
+   * A Standard Schema (zod 4, valibot, arktype…) the secrets must satisfy, at load and on every
+   * refresh; {@link SecretsSession.values} is its output. A failure names the keys, never the values.
+   */
+  schema?: S;
+  /**
+   * Re-read the folder every `refreshInterval` milliseconds once {@link SecretsSession.start} is called,
+   * in the background (an unref'd timer, never two reads at once; an unchanged folder costs a 304).
+   * The same meaning in every package of the family. @default 0 (never)
+   */
+  refreshInterval?: number;
+  /**
+   * Write the secrets into `process.env` (`true`) or this object: merged at load under `envMerge`
+   * (unset and empty variables are filled; see `mergeIntoEnv` of `@hanzo/kms`), and on each change a
+   * variable is updated or deleted only while it still holds the value KMS gave it. @default false
+   */
+  writeEnv?: boolean | Record<string, string | undefined>;
+  /** Who is loading, e.g. `KmsModule`: every error's `source` and the start of its message. */
+  source?: string;
+  /** Called with each change a refresh finds (after the session switched to the new values). */
+  onChange?: (change: SecretsChange) => void | Promise<void>;
+  /**
+   * Called when a background refresh fails or an `onChange` throws; the session keeps its values and
+   * goes on. Called once per kind of failure in a row, not once per poll.
+   */
+  onRefreshError?: (error: KmsBootError) => void;
+}
+
+/** The rules of the options a session adds to {@link KmsNodeOptions}, for `findOptionProblem`. */
+export const sessionOptionRules: Readonly<Record<string, OptionRule>> = Object.freeze({
+  schema: 'schema',
+  refreshInterval: 'interval',
+  writeEnv: 'writeEnv',
+  source: 'string',
+  onChange: 'function',
+  onRefreshError: 'function',
+});
+
+/** Freshness and state of a session, without values: what health checks report. */
+export interface SecretsSessionStatus {
+  /** `up` once loaded and while the last load or refresh succeeded. */
+  status: 'up' | 'down';
+  /** Project slug or id. */
+  project: string;
+  /** Environment slug. */
+  environment: string;
+  /** Folder path. */
+  secretPath: string;
+  /** Number of secrets held. */
+  secrets: number;
+  /** When the secrets were last read successfully (ISO 8601); the session's creation before that. */
+  lastRefreshedAt: string;
+  /** Milliseconds since then. */
+  ageMs: number;
+  /** Refresh interval in milliseconds (0: no background refresh). */
+  refreshInterval: number;
+  /** One-line message of the last failure, while the last attempt failed. */
+  lastError?: string;
+  /** `true` once the session is closed. */
+  closed: boolean;
+}
+
+/** What {@link SecretsSession.load} did. */
+export interface SessionLoad {
+  /** The merge into the environment, when the session writes one. Key names only. */
+  merge: EnvMergeReport | undefined;
+}
+
+/** The output type of a session's schema, or a record of strings without one. */
+export type SessionValues<S> = S extends StandardSchemaV1
+  ? StandardSchemaV1.InferOutput<S>
+  : Record<string, string>;
+
+/**
+ * A loaded set of secrets that stays fresh. Create it with `createSecretsSession(options)`, `load()`
+ * it, read {@link SecretsSession.values}, `start()` the background refresh if you want one, `close()` it
+ * on shutdown. Printing it shows where it reads from, never a value or a credential.
+ */
+export class SecretsSession<S extends StandardSchemaV1 | undefined = undefined> {
+  /** The resolved configuration (prints without credentials). */
+  readonly config: ResolvedKmsConfig;
+  /** The logged-in client: its token renews itself until {@link SecretsSession.close}. */
+  readonly client: KmsClient;
+  /** `project <p>, environment <e>, path <path>`: how messages name this folder. */
+  readonly where: string;
+
+  readonly #options: SecretsSessionOptions<S>;
+  readonly #env: Record<string, string | undefined> | undefined;
+  readonly #refreshInterval: number;
+  readonly #listeners = new Set<(change: SecretsChange) => void | Promise<void>>();
+  #secrets: Readonly<Record<string, string>> | undefined;
+  #values: Readonly<SessionValues<S>> | undefined;
+  #refreshedAt = Date.now();
+  #lastError: KmsBootError | undefined;
+  #reportedReason: string | undefined;
+  #loading: Promise<SessionLoad> | undefined;
+  #refreshing: Promise<SecretsChange | undefined> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** Use `createSecretsSession` (it picks the platform). Throws a `config` {@link KmsBootError} on bad options. */
+  constructor(options: SecretsSessionOptions<S>, platform: SessionPlatform) {
+    const {
+      schema,
+      refreshInterval = 0,
+      writeEnv = false,
+      source,
+      onChange,
+      onRefreshError,
+      ...node
+    } = options;
+    const problem = findOptionProblem(options, source ?? '@hanzo/kms-node', sessionOptionRules);
+    if (problem) {
+      throw new KmsBootError('config', `option ${problem.field} ${problem.problem}`, {
+        ...(source ? { source } : {}),
+      });
+    }
+    this.#options = options;
+    this.#refreshInterval = refreshInterval;
+    this.#env = writeEnv === true ? process.env : writeEnv === false ? undefined : writeEnv;
+    try {
+      this.config = platform.resolveConfig(node);
+      // With a background refresh every poll is a conditional request: a 304 costs no decryption.
+      this.client = createClient(this.config, platform, { revalidate: refreshInterval > 0 });
+    } catch (error) {
+      throw new KmsBootError('config', error instanceof Error ? error.message : String(error), {
+        cause: error,
+        ...(source ? { source } : {}),
+      });
+    }
+    this.where = locationLabel(this.config);
+    if (onChange) this.#listeners.add(onChange);
+  }
+
+  /** Whether secrets are held (loaded, adopted or recorded by a first refresh). */
+  get loaded(): boolean {
+    return this.#secrets !== undefined;
+  }
+
+  /** The secrets as strings by key: frozen, `[REDACTED]` in logs and `JSON.stringify`. Throws before a load. */
+  get secrets(): Readonly<Record<string, string>> {
+    if (!this.#secrets)
+      throw new KmsBootError(
+        'config',
+        `secrets read before they were loaded (${this.where})`,
+        this.#sourceOption(),
+      );
+    return this.#secrets;
+  }
+
+  /** The schema's output (or {@link SecretsSession.secrets} without one): frozen and redacted the same way. */
+  get values(): Readonly<SessionValues<S>> {
+    if (!this.#values)
+      throw new KmsBootError(
+        'config',
+        `secrets read before they were loaded (${this.where})`,
+        this.#sourceOption(),
+      );
+    return this.#values;
+  }
+
+  /**
+   * Logs in, lists the folder within `bootTimeout`, validates with the schema and (with `writeEnv`)
+   * merges into the environment under `envMerge`, all or nothing. Rejects with a one-line
+   * {@link KmsBootError}. Concurrent and repeated calls share the one load; a session whose load failed
+   * is closed (create a new one to try again).
+   */
+  load(): Promise<SessionLoad> {
+    this.#loading ??= this.#load().catch(async (error: unknown) => {
+      await this.close(2000);
+      throw error;
+    });
+    return this.#loading;
+  }
+
+  async #load(): Promise<SessionLoad> {
+    if (this.#closing) throw new KmsBootError('config', 'load() after close()', this.#sourceOption());
+    const raw = await this.#read();
+    const values = await this.#validate(raw);
+    const env = this.#env;
+    const merge = env ? await this.#guard(() => mergeIntoEnv(env, raw, this.config.envMerge)) : undefined;
+    this.#accept(raw, values);
+    return { merge };
+  }
+
+  /**
+   * Starts with secrets the app already has (e.g. what the boot put into `process.env`) instead of
+   * loading them: the next refresh reports what changed since. Validated like a load.
+   */
+  async adopt(secrets: Readonly<Record<string, string>>): Promise<void> {
+    const raw = { ...secrets };
+    this.#accept(raw, await this.#validate(raw));
+  }
+
+  /**
+   * Reads the folder again now. When something changed (and the new set passes the schema) the session
+   * switches to the new values, applies the change to the environment (with `writeEnv`), tells the
+   * `onChange` listeners and resolves to the change; resolves to `undefined` when nothing changed, and
+   * on a first read (before any load), which only records the secrets. On failure the previous values
+   * stay and it rejects with a one-line {@link KmsBootError}. Concurrent calls share one request.
+   */
+  refresh(): Promise<SecretsChange | undefined> {
+    if (this.#closing)
+      return Promise.reject(
+        new KmsBootError('config', 'refresh() after shutdown (close() was called)', this.#sourceOption()),
+      );
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<SecretsChange | undefined> {
+    let raw: Record<string, string>;
+    let values: SessionValues<S>;
+    try {
+      raw = await this.#read();
+      values = await this.#validate(raw);
+    } catch (error) {
+      this.#lastError = error as KmsBootError;
+      throw error;
+    }
+    const before = this.#secrets;
+    this.#accept(raw, values);
+    if (!before || this.#closing) return undefined;
+    const change = diffSecrets(before, raw);
+    if (!change) return undefined;
+    if (this.#env) applyToEnv(this.#env, before, change);
+    for (const listener of this.#listeners) {
+      try {
+        await listener(change);
+      } catch (error) {
+        const name = error instanceof Error ? error.name : typeof error;
+        this.#report(
+          new KmsBootError('invalid-secrets', `onChange threw ${name}`, {
+            cause: error,
+            ...this.#sourceOption(),
+          }),
+        );
+      }
+    }
+    return change;
+  }
+
+  /** Adds a change listener; returns the function that removes it. */
+  onChange(listener: (change: SecretsChange) => void | Promise<void>): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Starts the background refresh when `refreshInterval` is set (idempotent): the first read after
+   * `firstDelay` ms (default: one interval), then every interval after the previous read ended.
+   */
+  start(firstDelay = this.#refreshInterval): void {
+    if (this.#refreshInterval <= 0 || this.#timer || this.#closing) return;
+    this.#schedule(firstDelay);
+  }
+
+  /** Stops the background refresh (`start()` resumes it). The session stays usable. */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(delay: number): void {
+    this.#timer = setTimeout(() => {
+      this.refresh()
+        .then(() => {
+          this.#reportedReason = undefined;
+        })
+        .catch((error: unknown) => this.#report(error as KmsBootError))
+        .finally(() => {
+          if (!this.#closing && this.#timer) this.#schedule(this.#refreshInterval);
+        });
+    }, delay);
+    // A refresh must never keep the process alive on its own.
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Session and freshness, without values. */
+  status(): SecretsSessionStatus {
+    return {
+      status: this.#lastError || this.#closing || !this.#secrets ? 'down' : 'up',
+      project: projectLabel(this.config),
+      environment: this.config.environment,
+      secretPath: this.config.secretPath,
+      secrets: this.#secrets ? Object.keys(this.#secrets).length : 0,
+      lastRefreshedAt: new Date(this.#refreshedAt).toISOString(),
+      ageMs: Date.now() - this.#refreshedAt,
+      refreshInterval: this.#refreshInterval,
+      ...(this.#lastError ? { lastError: this.#lastError.message } : {}),
+      closed: this.#closing !== undefined,
+    };
+  }
+
+  /**
+   * Stops the refresh, waits for a read in flight, stops the client's renewal timers and revokes its
+   * token, waiting at most `timeoutMs` for the revocation. Idempotent.
+   */
+  close(timeoutMs = 2000): Promise<void> {
+    this.#closing ??= (async () => {
+      this.stop();
+      await this.#refreshing?.catch(() => undefined);
+      await closeWithin(this.client, timeoutMs);
+    })();
+    return this.#closing;
+  }
+
+  /** A value-free description (also what `JSON.stringify` prints). */
+  toJSON(): Record<string, unknown> {
+    return {
+      project: projectLabel(this.config),
+      environment: this.config.environment,
+      secretPath: this.config.secretPath,
+      keys: this.#secrets ? Object.keys(this.#secrets).sort() : [],
+    };
+  }
+
+  /** `util.inspect` / `console.log` show {@link SecretsSession.toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `${this.#options.source ?? 'SecretsSession'} ${JSON.stringify(this.toJSON())}`;
+  }
+
+  #sourceOption(): { source?: string } {
+    return this.#options.source ? { source: this.#options.source } : {};
+  }
+
+  #read(): Promise<Record<string, string>> {
+    return withBootDeadline(
+      this.config,
+      (signal) => listValues(this.client, this.config, signal),
+      this.#options.source,
+    );
+  }
+
+  #validate(raw: Record<string, string>): Promise<SessionValues<S>> {
+    return this.#guard(() => validateSecrets(this.#options.schema, raw, this.where)) as Promise<
+      SessionValues<S>
+    >;
+  }
+
+  /** Runs `work`; a failure becomes a one-line {@link KmsBootError} with the session's source. */
+  async #guard<T>(work: () => T | Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toBootError(error, bootTarget(this.config), this.#options.source);
+    }
+  }
+
+  #accept(raw: Record<string, string>, values: SessionValues<S>): void {
+    this.#secrets = sealedRecord(raw);
+    this.#values = (
+      this.#options.schema ? sealedRecord(values as Record<string, unknown>) : this.#secrets
+    ) as Readonly<SessionValues<S>>;
+    this.#refreshedAt = Date.now();
+    this.#lastError = undefined;
+  }
+
+  #report(error: KmsBootError): void {
+    this.#lastError = error;
+    if (error.reason === this.#reportedReason) return;
+    this.#reportedReason = error.reason;
+    this.#options.onRefreshError?.(error);
+  }
+}
