@@ -1,4 +1,21 @@
+import type { Options } from 'tsup';
 import { packageBuild } from '../../tsup.base.ts';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * The edge build compiles the same entries as the Node build, with `runtime.ts` (which opens the
+ * session through `@hanzo/kms-node`: credential files, `node:http`) replaced by `runtime.edge.ts`
+ * (`@hanzo/kms-node/env`: no filesystem, the global `fetch`). One source for both runtimes.
+ */
+const edgeRuntime: Plugin = {
+  name: 'edge-runtime',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/runtime\.js$/ }, (args) => ({
+      path: `${args.resolveDir}/runtime.edge.ts`,
+    }));
+  },
+};
 
 // Three builds into one dist/ (the build script empties it first):
 // - the Node entries, ESM + CJS + types; `server-only` stays an import so Next's bundler resolves it;
@@ -11,12 +28,13 @@ export default [
     { clean: false, external: ['next', 'server-only'] },
   ),
   packageBuild(
-    { 'index.edge': 'src/index.edge.ts', 'server.edge': 'src/server.edge.ts' },
+    { 'index.edge': 'src/index.ts', 'server.edge': 'src/server.ts' },
     {
       clean: false,
       platform: 'neutral',
       external: ['next', 'server-only'],
       noExternal: ['@hanzo/kms', '@hanzo/kms-node'],
+      esbuildPlugins: [edgeRuntime],
     },
   ),
   packageBuild({ cli: 'src/cli.ts' }, { format: ['esm'], clean: false, dts: false }),

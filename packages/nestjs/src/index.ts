@@ -9,9 +9,10 @@ export { KmsClient, KmsConfigError, KmsError } from '@hanzo/kms';
 export { KmsBootError, type SecretsChange, type StandardSchemaV1 } from '@hanzo/kms-node';
 export { KmsBootLogger } from './boot-logger.js';
 export { KmsHealthIndicator, type KmsHealthResult } from './health.js';
-export { KMS_MODULE_OPTIONS, type KmsModuleExtras } from './kms.module-definition.js';
 export {
+  KMS_MODULE_OPTIONS,
   KmsModule,
+  type KmsModuleExtras,
   type KmsModuleAsyncOptions,
   type KmsModuleRootOptions,
   type KmsOptionsFactory,

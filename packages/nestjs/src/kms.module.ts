@@ -4,15 +4,34 @@
  * @module
  */
 import { KmsClient } from '@hanzo/kms';
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
-import {
-  type KMS_ASYNC_OPTIONS_TYPE,
-  KMS_MODULE_OPTIONS,
-  type KMS_OPTIONS_TYPE,
-  KmsConfigurableModule,
-} from './kms.module-definition.js';
+import { ConfigurableModuleBuilder, type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { KmsService } from './kms.service.js';
 import { checkModuleOptions, type KmsModuleOptions, protectOptions } from './options.js';
+
+/** Extras of `forRoot` / `forRootAsync` that configure the module itself, not the client. */
+export interface KmsModuleExtras {
+  /** Register the module globally, so `KmsService` and `KmsClient` are injectable everywhere. @default true */
+  isGlobal?: boolean;
+}
+
+/** Injection token of the (validated, print-safe) {@link KmsModuleOptions}. */
+export const KMS_MODULE_OPTIONS = Symbol.for('@hanzo/kms-nestjs:options');
+
+const {
+  ConfigurableModuleClass: KmsConfigurableModule,
+  OPTIONS_TYPE: KMS_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: KMS_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<KmsModuleOptions>({
+  moduleName: 'Kms',
+  optionsInjectionToken: KMS_MODULE_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createKmsOptions')
+  .setExtras<KmsModuleExtras>({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal !== false,
+  }))
+  .build();
 
 /** Shape of the `forRoot()` argument: {@link KmsModuleOptions} plus `isGlobal`. */
 export type KmsModuleRootOptions = typeof KMS_OPTIONS_TYPE;

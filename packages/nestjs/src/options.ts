@@ -20,20 +20,9 @@ export const MODULE = 'KmsModule';
  * Options of {@link KmsModule}. Every `@hanzo/kms-node` option is accepted and falls back the same way:
  * explicit option, then `KMS_*` environment variables, then the credential files of `credentialsDir`.
  */
-export interface KmsModuleOptions extends KmsNodeOptions {
-  /**
-   * A Standard Schema (zod 4, valibot, arktype…) the loaded secrets must satisfy, at boot and on every
-   * refresh. A failure names the keys, never the values. `KmsService.get()` then returns parsed values.
-   * @default undefined (values are strings, unchecked)
-   */
-  schema?: StandardSchemaV1;
-  /**
-   * Re-read the folder every `refreshInterval` milliseconds once the application has bootstrapped, and
-   * emit the changes on `KmsService.changes$` (the same meaning in every package of the family). The
-   * timer is unref'd and stopped on shutdown.
-   * @default 0 (no polling; call `KmsService.refresh()` yourself)
-   */
-  refreshInterval?: number;
+export interface KmsModuleOptions
+  extends KmsNodeOptions,
+    Pick<SecretsSessionOptions<StandardSchemaV1>, 'schema' | 'refreshInterval'> {
   /**
    * Also write the secrets into `process.env`: merged at boot under `envMerge` (`preserve` by default:
    * a variable holding another value is kept and its key is reported in a warning; `error` refuses to

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { nodeRuntime } from './runtime.js';
+import { runtime } from './runtime.js';
 import { createHandle, type KmsHandle } from './store.js';
 
 export { KmsNextError } from './errors.js';
@@ -21,4 +21,4 @@ export {
 } from './with-kms.js';
 
 /** The shared secrets of this server process: `await kms.ready()` where code must not run before them. */
-export const kms: KmsHandle = createHandle(nodeRuntime);
+export const kms: KmsHandle = createHandle(runtime);

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { findOptionProblem, type KmsNodeOptions, sessionOptionRules } from '@hanzo/kms-node/env';
+import {
+  findOptionProblem,
+  type KmsNodeOptions,
+  type SecretsSessionOptions,
+  sessionOptionRules,
+} from '@hanzo/kms-node/env';
 import { KmsNextError } from './errors.js';
 
 /** Options of {@link withKms} and {@link registerKms}. Every connection option falls back to its `KMS_*` variable. */
@@ -49,4 +54,19 @@ export function checkOptions(caller: string, options: unknown): KmsNextOptions {
     throw new KmsNextError(`${caller}: ${what} ${problem.problem}`, { configKey: problem.field });
   }
   return options as KmsNextOptions;
+}
+
+/**
+ * @internal The session's options: the connection options, `refreshInterval`, and `process.env` written
+ * on Node unless `writeEnv: false` (never on the edge). A failed background refresh keeps the values
+ * loaded before, and one value-free line says so.
+ */
+export function sessionOptions(options: KmsNextOptions, onNode: boolean): SecretsSessionOptions {
+  const { loadAtBuild: _build, writeEnv = true, ...rest } = options;
+  return {
+    ...rest,
+    writeEnv: onNode && writeEnv,
+    onRefreshError: (error) =>
+      console.warn(`[@hanzo/kms-nextjs] refresh failed, serving the values loaded before: ${error.message}`),
+  };
 }

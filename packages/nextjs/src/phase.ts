@@ -19,3 +19,8 @@ export const LOAD_AT_BUILD_MARKER = 'KMS_NEXT_LOAD_AT_BUILD';
 export function isBuildPhase(): boolean {
   return process.env.NEXT_PHASE === PHASE_PRODUCTION_BUILD;
 }
+
+/** @internal True while `next build` runs without `loadAtBuild`: nothing may be loaded or read. */
+export function isSecretFreeBuild(): boolean {
+  return isBuildPhase() && process.env[LOAD_AT_BUILD_MARKER] !== '1';
+}

@@ -5,7 +5,7 @@
  */
 import { checkOptions, type KmsNextOptions } from './options.js';
 import { isBuildPhase } from './phase.js';
-import { nodeRuntime } from './runtime.js';
+import { runtime } from './runtime.js';
 import { carrier, startLoad } from './store.js';
 
 /**
@@ -32,5 +32,5 @@ export async function registerKms(options?: KmsNextOptions): Promise<void> {
     carrier().options ??= checked;
     return;
   }
-  await startLoad(nodeRuntime, checked, 'instrumentation register()');
+  await startLoad(runtime, checked, 'instrumentation register()');
 }

@@ -1,18 +1,15 @@
 /**
  * How the Node runtime opens the session: `@hanzo/kms-node` (credential files, `node:http`, and
- * `process.env` written unless `writeEnv: false`), background failures as one warning line.
+ * `process.env` written unless `writeEnv: false`).
  *
  * @module
  */
 import { createSecretsSession } from '@hanzo/kms-node';
-import type { KmsNextOptions } from './options.js';
-import { type Runtime, warnRefreshFailed } from './store.js';
+import { sessionOptions } from './options.js';
+import type { Runtime } from './store.js';
 
 /** @internal */
-export const nodeRuntime: Runtime = {
-  open(options: KmsNextOptions) {
-    const { loadAtBuild: _build, writeEnv = true, ...rest } = options;
-    return createSecretsSession({ ...rest, writeEnv, onRefreshError: warnRefreshFailed });
-  },
+export const runtime: Runtime = {
+  open: (options) => createSecretsSession(sessionOptions(options, true)),
   announce: true,
 };

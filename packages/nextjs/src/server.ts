@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import 'server-only';
-import { nodeRuntime } from './runtime.js';
+import { runtime } from './runtime.js';
 import { createHandle, currentSecret, currentSecrets, type KmsHandle } from './store.js';
 
 export { KmsNextError } from './errors.js';
@@ -22,13 +22,13 @@ export type { KmsHandle } from './store.js';
  * ```
  */
 export function getSecret(name: string): Promise<string> {
-  return currentSecret(nodeRuntime, name);
+  return currentSecret(runtime, name);
 }
 
 /** All loaded secrets, frozen; prints `[REDACTED]` for every value in logs and `JSON.stringify`. */
 export function getSecrets(): Promise<Readonly<Record<string, string>>> {
-  return currentSecrets(nodeRuntime, 'getSecrets()');
+  return currentSecrets(runtime, 'getSecrets()');
 }
 
 /** The shared secrets of this server process (same object as `kms` in the main entry). */
-export const kms: KmsHandle = createHandle(nodeRuntime);
+export const kms: KmsHandle = createHandle(runtime);

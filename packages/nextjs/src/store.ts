@@ -9,7 +9,7 @@
 import type { SecretsSession } from '@hanzo/kms-node/env';
 import { KmsNextError } from './errors.js';
 import type { KmsNextOptions } from './options.js';
-import { isBuildPhase, LOAD_AT_BUILD_MARKER } from './phase.js';
+import { isSecretFreeBuild } from './phase.js';
 
 /** @internal How a runtime opens the session: Node (files, `node:http`, `process.env`) or edge. */
 export interface Runtime {
@@ -44,11 +44,6 @@ export function resetCarrier(): void {
   void session?.close();
 }
 
-/** @internal A failed background refresh keeps the values loaded before; one value-free line says so. */
-export function warnRefreshFailed(error: Error): void {
-  console.warn(`[@hanzo/kms-nextjs] refresh failed, serving the values loaded before: ${error.message}`);
-}
-
 /** @internal Starts the one load of this process (or isolate), or returns the one already started. */
 export function startLoad(runtime: Runtime, options: KmsNextOptions, startedBy: string): Promise<void> {
   const state = carrier();
@@ -57,13 +52,10 @@ export function startLoad(runtime: Runtime, options: KmsNextOptions, startedBy: 
   const ready = (async () => {
     const session = runtime.open(options);
     const { merge } = await session.load();
-    const kept = merge?.skipped.length
-      ? `, ${merge.skipped.length} kept from the environment (${merge.skipped.join(', ')})`
-      : '';
+    const kept = merge?.skipped.length ? `, kept from the environment: ${merge.skipped.join(', ')}` : '';
+    const count = Object.keys(session.secrets).length;
     if (runtime.announce)
-      console.log(
-        `[@hanzo/kms-nextjs] loaded ${Object.keys(session.secrets).length} secrets (${session.where}) at ${startedBy}${kept}`,
-      );
+      console.log(`[@hanzo/kms-nextjs] loaded ${count} secrets (${session.where}) at ${startedBy}${kept}`);
     state.session = session;
     session.start();
   })().catch((error: unknown) => {
@@ -82,7 +74,7 @@ export async function currentSecrets(
   what: string,
 ): Promise<Readonly<Record<string, string>>> {
   const state = carrier();
-  if (!state.ready && isBuildPhase() && process.env[LOAD_AT_BUILD_MARKER] !== '1') {
+  if (!state.ready && isSecretFreeBuild()) {
     throw new KmsNextError(
       `${what} was called while \`next build\` prerenders a page, and secrets read now would be baked into the build output. ` +
         "Make the route dynamic (`await connection()` from 'next/server' before reading, or `export const dynamic = 'force-dynamic'`), " +
@@ -124,7 +116,7 @@ export function createHandle(runtime: Runtime): KmsHandle {
   return {
     ready: async () => {
       const state = carrier();
-      if (isBuildPhase() && process.env[LOAD_AT_BUILD_MARKER] !== '1') return;
+      if (isSecretFreeBuild()) return;
       await (state.ready ?? startLoad(runtime, state.options ?? {}, 'kms.ready()'));
     },
     get loaded() {

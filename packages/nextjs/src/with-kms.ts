@@ -12,7 +12,7 @@ import {
   PHASE_PRODUCTION_BUILD,
   PHASE_PRODUCTION_SERVER,
 } from './phase.js';
-import { nodeRuntime } from './runtime.js';
+import { runtime } from './runtime.js';
 import { startLoad } from './store.js';
 
 /** The context Next passes to a function config. */
@@ -51,23 +51,23 @@ function finalize(userConfig: NextConfig): NextConfig {
 }
 
 async function loadForPhase(phase: string, options: KmsNextOptions, config: NextConfig): Promise<void> {
-  if (phase === PHASE_PRODUCTION_BUILD) {
-    if (config.output === 'standalone') {
-      console.warn(
-        "[@hanzo/kms-nextjs] output: 'standalone' serialises next.config at build, so withKms cannot load secrets when server.js starts: call registerKms() from instrumentation.ts.",
-      );
-    }
-    if (!options.loadAtBuild) return;
+  const building = phase === PHASE_PRODUCTION_BUILD;
+  if (building && config.output === 'standalone') {
+    console.warn(
+      "[@hanzo/kms-nextjs] output: 'standalone' serialises next.config at build, so withKms cannot load secrets when server.js starts: call registerKms() from instrumentation.ts.",
+    );
+  }
+  if (building && options.loadAtBuild) {
     console.warn(
       '[@hanzo/kms-nextjs] loadAtBuild is on: secrets are loaded during `next build`. Anything a prerendered page renders from them is written into .next and served as is; run `kms-next check` after the build.',
     );
     process.env[LOAD_AT_BUILD_MARKER] = '1';
-    await startLoad(nodeRuntime, options, 'next build');
-    return;
-  }
-  if (phase === PHASE_PRODUCTION_SERVER || phase === PHASE_DEVELOPMENT_SERVER) {
-    await startLoad(nodeRuntime, options, phase === PHASE_DEVELOPMENT_SERVER ? 'next dev' : 'next start');
-  }
+  } else if (phase !== PHASE_PRODUCTION_SERVER && phase !== PHASE_DEVELOPMENT_SERVER) return;
+  await startLoad(
+    runtime,
+    options,
+    building ? 'next build' : phase === PHASE_DEVELOPMENT_SERVER ? 'next dev' : 'next start',
+  );
 }
 
 /**

@@ -9,38 +9,18 @@
  *
  * @packageDocumentation
  */
+// Everything runtime-neutral (the session, configuration, errors); the Node additions below, where
+// `createSecretsSession` (credential files, node:http) takes the place of the runtime-neutral one.
+export * from './env-entry.js';
 export { type EnvMergeReport, KmsEnvConflictError, mergeIntoEnv } from '@hanzo/kms';
-export {
-  type BootFailureReason,
-  type BootTarget,
-  exitCodes,
-  KmsBootError,
-  KmsNodeConfigError,
-} from './boot-error.js';
+export { type BootFailureReason, type BootTarget, exitCodes } from './boot-error.js';
 export { type BootOptions, type BootOutcome, type BootSkipReason, bootFromEnvironment } from './boot.js';
-export { applyToEnv, diffSecrets, type SecretsChange, type SecretValues } from './changes.js';
-export {
-  clientAuth,
-  type ConfigSource,
-  DEFAULT_BOOT_TIMEOUT,
-  DEFAULT_CREDENTIALS_DIR,
-  type EnvMergePolicy,
-  findOptionProblem,
-  type KmsAuthMethod,
-  type KmsNodeOptions,
-  kmsNodeOptionRules,
-  locationLabel,
-  type OptionProblem,
-  type OptionRule,
-  projectLabel,
-  type ResolvedKmsConfig,
-  resolveConfig,
-} from './config.js';
+export { applyToEnv, diffSecrets, type SecretValues } from './changes.js';
+export { clientAuth, resolveConfig } from './config.js';
 export {
   type DefineSecretsOptions,
   defineSecrets,
   loadConfig,
-  type StandardSchemaV1,
   validateSecrets,
 } from './define-secrets.js';
 export {
@@ -52,13 +32,4 @@ export {
 } from './load-secrets.js';
 export { nodeHttpFetch } from './node-http-fetch.js';
 export { redactedRecord, sealedRecord } from './redacted-record.js';
-export {
-  SecretsSession,
-  type SecretsSessionOptions,
-  type SecretsSessionStatus,
-  type SessionLoad,
-  type SessionPlatform,
-  type SessionValues,
-  sessionOptionRules,
-} from './session.js';
 export { type StopWatching, type WatchSecretsOptions, watchSecrets } from './watch.js';

@@ -38,11 +38,11 @@ export interface SecretsSessionOptions<S extends StandardSchemaV1 | undefined = 
   extends KmsNodeOptions {
   /**
    * A Standard Schema (zod 4, valibot, arktype…) the secrets must satisfy, at load and on every
-   * refresh; {@link SecretsSession.values} is its output. A failure names the keys, never the values.
+   * refresh; `values` is its output. A failure names the keys, never the values.
    */
   schema?: S;
   /**
-   * Re-read the folder every `refreshInterval` milliseconds once {@link SecretsSession.start} is called,
+   * Re-read the folder every `refreshInterval` milliseconds once `start()` is called,
    * in the background (an unref'd timer, never two reads at once; an unchanged folder costs a 304).
    * The same meaning in every package of the family. @default 0 (never)
    */

@@ -254,12 +254,35 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
     );
 
   const bodyOf = async (request: Request) => ((await request.json().catch(() => ({}))) ?? {}) as WireBody;
+  const refOfQuery = (q: URLSearchParams) => ({
+    projectId: q.get('workspaceId'),
+    projectSlug: q.get('workspaceSlug') ?? q.get('projectSlug'),
+    environment: q.get('environment'),
+    secretPath: q.get('secretPath'),
+  });
+  /** The folder endpoints name the folder's parent `path`, not `secretPath`. */
+  const folderRefOfBody = (b: WireBody) => ({
+    projectId: b.workspaceId ?? b.projectId,
+    environment: b.environment,
+    secretPath: b.path,
+  });
   const refOfBody = (b: WireBody) => ({
     projectId: b.workspaceId ?? b.projectId,
     projectSlug: b.projectSlug ?? b.workspaceSlug,
     environment: b.environment,
     secretPath: b.secretPath,
   });
+
+  /** What every secret write starts with: authenticated, body read, folder found (or the server's answer). */
+  async function writeTarget(request: Request) {
+    const refused = authenticate(request);
+    if (refused) return refused;
+    const b = await bodyOf(request);
+    const found = locate(refOfBody(b), true);
+    if (found instanceof Response) return found;
+    if (!found.folder) return folderMissing(b.secretPath ?? '/', found.envSlug);
+    return { ...found, folder: found.folder, b };
+  }
 
   return [
     http.post(`${base}/v1/auth/universal-auth/login`, async ({ request }) => {
@@ -307,15 +330,7 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
       const refused = authenticate(request);
       if (refused) return refused;
       const q = new URL(request.url).searchParams;
-      const found = locate(
-        {
-          projectId: q.get('workspaceId'),
-          projectSlug: q.get('workspaceSlug') ?? q.get('projectSlug'),
-          environment: q.get('environment'),
-          secretPath: q.get('secretPath'),
-        },
-        false,
-      );
+      const found = locate(refOfQuery(q), false);
       if (found instanceof Response) return found;
       const { p, envSlug, env, folder } = found;
       if (!folder) return folderMissing(q.get('secretPath') ?? '/', envSlug);
@@ -333,15 +348,7 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
       const refused = authenticate(request);
       if (refused) return refused;
       const q = new URL(request.url).searchParams;
-      const found = locate(
-        {
-          projectId: q.get('workspaceId'),
-          projectSlug: q.get('workspaceSlug') ?? q.get('projectSlug'),
-          environment: q.get('environment'),
-          secretPath: q.get('secretPath'),
-        },
-        false,
-      );
+      const found = locate(refOfQuery(q), false);
       if (found instanceof Response) return found;
       const { p, envSlug, folder } = found;
       if (!folder) return folderMissing(q.get('secretPath') ?? '/', envSlug);
@@ -352,13 +359,9 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
 
     ...(['post', 'patch', 'delete'] as const).map((method) =>
       http[method](`${base}/v3/secrets/raw/:name`, async ({ request, params }) => {
-        const refused = authenticate(request);
-        if (refused) return refused;
-        const b = await bodyOf(request);
-        const found = locate(refOfBody(b), true);
-        if (found instanceof Response) return found;
-        const { p, envSlug, folder } = found;
-        if (!folder) return folderMissing(b.secretPath ?? '/', envSlug);
+        const target = await writeTarget(request);
+        if (target instanceof Response) return target;
+        const { b, p, envSlug, folder } = target;
         const name = String(params.name);
         const existing = folder.secrets.get(name);
         if (method === 'post') {
@@ -385,13 +388,9 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
 
     ...(['post', 'patch', 'delete'] as const).map((method) =>
       http[method](`${base}/v3/secrets/batch/raw`, async ({ request }) => {
-        const refused = authenticate(request);
-        if (refused) return refused;
-        const b = await bodyOf(request);
-        const found = locate(refOfBody(b), true);
-        if (found instanceof Response) return found;
-        const { p, envSlug, folder } = found;
-        if (!folder) return folderMissing(b.secretPath ?? '/', envSlug);
+        const target = await writeTarget(request);
+        if (target instanceof Response) return target;
+        const { b, p, envSlug, folder } = target;
         // Bodies are not validated as the server does (422): items without a key are skipped.
         const items = ((Array.isArray(b.secrets) ? b.secrets : []) as WireBody[]).filter(
           (i): i is WireBody & { secretKey: string } => typeof i.secretKey === 'string',
@@ -457,10 +456,7 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
       const refused = authenticate(request);
       if (refused) return refused;
       const b = await bodyOf(request);
-      const found = locate(
-        { projectId: b.workspaceId ?? b.projectId, environment: b.environment, secretPath: b.path },
-        true,
-      );
+      const found = locate(folderRefOfBody(b), true);
       if (found instanceof Response) return found;
       const { env, envSlug, folder } = found;
       if (!folder) return folderMissing(b.path ?? '/', envSlug);
@@ -479,10 +475,7 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
       const refused = authenticate(request);
       if (refused) return refused;
       const b = await bodyOf(request);
-      const found = locate(
-        { projectId: b.workspaceId ?? b.projectId, environment: b.environment, secretPath: b.path },
-        true,
-      );
+      const found = locate(folderRefOfBody(b), true);
       if (found instanceof Response) return found;
       const { env, envSlug } = found;
       const key = String(params.idOrName);

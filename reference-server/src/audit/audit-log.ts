@@ -70,6 +70,16 @@ export function auditChainKey(signingSecret: Uint8Array): AuditChainKey {
   };
 }
 
+/** The event and who caused it, in the order both chain versions hash them. */
+const eventColumns = (entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>) => [
+  entry.eventType,
+  entry.eventMetadata,
+  entry.actorType,
+  entry.actorMetadata,
+  entry.ipAddress,
+  entry.userAgent,
+];
+
 /** Version 1 (entries written before the keyed chain): SHA-256 over most columns. */
 function canonicalV1(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, prevHash: string): string {
   return JSON.stringify([
@@ -77,12 +87,7 @@ function canonicalV1(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>, prev
     entry.id,
     entry.orgId,
     entry.projectId,
-    entry.eventType,
-    entry.eventMetadata,
-    entry.actorType,
-    entry.actorMetadata,
-    entry.ipAddress,
-    entry.userAgent,
+    ...eventColumns(entry),
     entry.createdAt,
     entry.expiresAt,
   ]);
@@ -100,12 +105,7 @@ function canonicalV2(
     entry.orgId,
     entry.projectId,
     entry.projectName,
-    entry.eventType,
-    entry.eventMetadata,
-    entry.actorType,
-    entry.actorMetadata,
-    entry.ipAddress,
-    entry.userAgent,
+    ...eventColumns(entry),
     entry.userAgentType,
     entry.createdAt,
     entry.expiresAt,

@@ -28,6 +28,7 @@ import {
   TTL_ABOVE_MAX_MESSAGE,
   tokenSettingsFields,
   ttlWithinMax,
+  patchAuthMethod,
 } from './token-settings.js';
 
 /** The bound-claims part shared by both configs. */
@@ -375,13 +376,8 @@ export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundField
     const body = parseBody(req, attachBody);
     const identity = await identityToManage(ctx, authOf(req), identityId);
     const method = await attached(identity.id);
-    const updated = {
-      ...method,
-      config: { ...method.config, ...definedOnly(body) } as C,
-      updatedAt: new Date(ctx.now()).toISOString(),
-    };
+    const updated = patchAuthMethod(method, body, ctx.now());
     spec.check(updated.config);
-    if (!ttlWithinMax(updated.config)) throw badRequest('Access token TTL cannot be greater than max TTL');
     await access.updateAuthMethod(updated as AuthMethodRecord);
     await audit(ctx, req, { type: spec.events.update, metadata: { identityId } });
     res.json({ [spec.responseKey]: configView(updated) });

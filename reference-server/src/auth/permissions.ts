@@ -45,6 +45,24 @@ const KMS_KEYS_ALL: ProjectAction[] = [
   'verify',
 ];
 
+/** Members and admins: every action on the project's content (secrets, folders, imports, tags, environments). */
+const CONTENT_WRITER: Partial<Record<ProjectSubject, ProjectAction[]>> = {
+  secrets: ALL,
+  'secret-folders': ALL,
+  'secret-imports': ALL,
+  tags: ALL,
+  environments: ALL,
+  'audit-logs': READ,
+};
+
+/** Members and viewers: may see the project, its settings, identities and memberships, never change them. */
+const PROJECT_READER: Partial<Record<ProjectSubject, ProjectAction[]>> = {
+  identity: ['read'],
+  member: ['read'],
+  settings: ['read'],
+  project: ['read'],
+};
+
 /**
  * The built-in project roles: a viewer reads secret values, a member writes them, an admin
  * manages the project and who may use it. Members may read memberships but not grant or
@@ -53,12 +71,7 @@ const KMS_KEYS_ALL: ProjectAction[] = [
  */
 export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, ProjectAction[]>>> = {
   admin: {
-    secrets: ALL,
-    'secret-folders': ALL,
-    'secret-imports': ALL,
-    tags: ALL,
-    environments: ALL,
-    'audit-logs': READ,
+    ...CONTENT_WRITER,
     identity: ALL,
     member: ALL,
     settings: ALL,
@@ -66,16 +79,8 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     'kms-keys': KMS_KEYS_ALL,
   },
   member: {
-    secrets: ALL,
-    'secret-folders': ALL,
-    'secret-imports': ALL,
-    tags: ALL,
-    environments: ALL,
-    'audit-logs': READ,
-    identity: ['read'],
-    member: ['read'],
-    settings: ['read'],
-    project: ['read'],
+    ...CONTENT_WRITER,
+    ...PROJECT_READER,
     'kms-keys': KMS_KEYS_ALL,
   },
   viewer: {
@@ -85,10 +90,7 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     tags: READ,
     environments: READ,
     'audit-logs': READ,
-    identity: ['read'],
-    member: ['read'],
-    settings: ['read'],
-    project: ['read'],
+    ...PROJECT_READER,
     // A viewer sees keys (metadata, public keys, algorithms) but cannot use them.
     'kms-keys': ['read'],
   },

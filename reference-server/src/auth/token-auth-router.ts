@@ -16,6 +16,7 @@ import {
   TTL_ABOVE_MAX_MESSAGE,
   tokenSettingsFields,
   ttlWithinMax,
+  patchAuthMethod,
 } from './token-settings.js';
 
 const PREFIX = '/api/v1/auth/token-auth';
@@ -110,13 +111,8 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
     await identityToManage(ctx, authOf(req), identityId);
     const method = await access.getAuthMethod(identityId, 'token-auth');
     if (!method) throw badRequest('The identity does not have token auth');
-    const updated = {
-      ...method,
-      config: { ...method.config, ...definedOnly(body) },
-      updatedAt: new Date(ctx.now()).toISOString(),
-    };
-    // Compare against the stored TTL when one side is omitted (the upstream bug is not copied).
-    if (!ttlWithinMax(updated.config)) throw badRequest('Access token TTL cannot be greater than max TTL');
+    // Compares against the stored TTL when one side is omitted (the upstream bug is not copied).
+    const updated = patchAuthMethod(method, body, ctx.now());
     await access.updateAuthMethod(updated);
     await audit(ctx, req, { type: 'update-identity-token-auth', metadata: { identityId } });
     res.json({ identityTokenAuth: tokenAuthView(updated as AuthMethodRecord<TokenAuthConfig>) });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ttlSchema } from '../domains/shared-schemas.js';
+import { badRequest } from '../http/errors.js';
 import { ALL_IPS, parseTrustedIp } from '../http/ip-match.js';
 import type { AccessTokenSettings, TrustedIp } from '../store/records.js';
 
@@ -61,4 +62,22 @@ export const TTL_ABOVE_MAX_MESSAGE = 'Access Token TTL cannot be greater than Ac
 /** Drops keys whose value is undefined, so a PATCH only changes what it names. */
 export function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * An auth method with a PATCH body applied: only the fields the body names change, and a TTL above the
+ * max TTL (compared with the stored value when the body names one side only) is refused with a 400.
+ */
+export function patchAuthMethod<M extends { config: object; updatedAt: string }>(
+  method: M,
+  body: object,
+  now: number,
+): M {
+  const updated = {
+    ...method,
+    config: { ...method.config, ...definedOnly(body) },
+    updatedAt: new Date(now).toISOString(),
+  };
+  if (!ttlWithinMax(updated.config)) throw badRequest('Access token TTL cannot be greater than max TTL');
+  return updated;
 }

@@ -19,6 +19,7 @@ import {
   tokenSettingsFields,
   trustedIpsSchema,
   ttlWithinMax,
+  patchAuthMethod,
 } from './token-settings.js';
 
 const PREFIX = '/api/v1/auth/universal-auth';
@@ -211,12 +212,7 @@ export function universalAuthRouter(ctx: ServerContext): Router {
     const body = parseBody(req, universalAuthConfigSchema);
     const identity = await identityToManage(ctx, authOf(req), identityId);
     const method = await attachedUniversalAuth(identity.id);
-    const updated = {
-      ...method,
-      config: { ...method.config, ...definedOnly(body) },
-      updatedAt: new Date(ctx.now()).toISOString(),
-    };
-    if (!ttlWithinMax(updated.config)) throw badRequest('Access token TTL cannot be greater than max TTL');
+    const updated = patchAuthMethod(method, body, ctx.now());
     await access.updateAuthMethod(updated);
     await audit(ctx, req, { type: 'update-identity-universal-auth', metadata: { identityId } });
     res.json({ identityUniversalAuth: universalAuthView(updated) });

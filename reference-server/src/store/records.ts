@@ -214,14 +214,10 @@ export interface SecretActorRecord {
 }
 
 /**
- * A secret's current state. Value, comment and metadata are ciphertext only; each is
- * bound to (project, environment, folder, key, version) by its associated data.
+ * What a secret and each of its kept versions hold. Value, comment and metadata are ciphertext only;
+ * each is bound to (project, environment, folder, key, version) by its associated data.
  */
-export interface SecretRecord {
-  id: string;
-  folderId: string;
-  /** The folder's environment (joined, not stored on the row). */
-  envId: string;
+export interface SecretContentRecord {
   key: string;
   type: 'shared' | 'personal';
   version: number;
@@ -229,6 +225,14 @@ export interface SecretRecord {
   commentCiphertext: string;
   metadataCiphertext: string;
   skipMultilineEncoding: boolean;
+}
+
+/** A secret's current state. */
+export interface SecretRecord extends SecretContentRecord {
+  id: string;
+  folderId: string;
+  /** The folder's environment (joined, not stored on the row). */
+  envId: string;
   reminderNote: string | null;
   reminderRepeatDays: number | null;
   actor: SecretActorRecord | null;
@@ -238,16 +242,9 @@ export interface SecretRecord {
 }
 
 /** One kept version of a secret (every write stores the version it creates). */
-export interface SecretVersionRecord {
+export interface SecretVersionRecord extends SecretContentRecord {
   secretId: string;
   folderId: string;
-  key: string;
-  type: 'shared' | 'personal';
-  version: number;
-  valueCiphertext: string;
-  commentCiphertext: string;
-  metadataCiphertext: string;
-  skipMultilineEncoding: boolean;
   createdAt: string;
 }
 

@@ -1,6 +1,7 @@
 import type {
   FolderRecord,
   SecretActorRecord,
+  SecretContentRecord,
   SecretImportRecord,
   SecretRecord,
   SecretVersionRecord,
@@ -46,13 +47,8 @@ const actorParser = () => {
   };
 };
 
-const toSecret = (
-  r: Row,
-  parseActor: (v: unknown) => SecretActorRecord | null = actorParser(),
-): SecretRecord => ({
-  id: r.id as string,
-  folderId: r.folder_id as string,
-  envId: r.env_id as string,
+/** The columns a secret row and a version row share. */
+const toContent = (r: Row): SecretContentRecord => ({
   key: r.key as string,
   type: r.type as 'shared' | 'personal',
   version: r.version as number,
@@ -60,6 +56,16 @@ const toSecret = (
   commentCiphertext: r.comment_ciphertext as string,
   metadataCiphertext: r.metadata as string,
   skipMultilineEncoding: bool(r.skip_multiline_encoding),
+});
+
+const toSecret = (
+  r: Row,
+  parseActor: (v: unknown) => SecretActorRecord | null = actorParser(),
+): SecretRecord => ({
+  ...toContent(r),
+  id: r.id as string,
+  folderId: r.folder_id as string,
+  envId: r.env_id as string,
   reminderNote: (r.reminder_note as string | null) ?? null,
   reminderRepeatDays: (r.reminder_repeat_days as number | null) ?? null,
   actor: parseActor(r.actor),
@@ -69,15 +75,9 @@ const toSecret = (
 });
 
 const toVersion = (r: Row): SecretVersionRecord => ({
+  ...toContent(r),
   secretId: r.secret_id as string,
   folderId: r.folder_id as string,
-  key: r.key as string,
-  type: r.type as 'shared' | 'personal',
-  version: r.version as number,
-  valueCiphertext: r.value_ciphertext as string,
-  commentCiphertext: r.comment_ciphertext as string,
-  metadataCiphertext: r.metadata as string,
-  skipMultilineEncoding: bool(r.skip_multiline_encoding),
   createdAt: r.created_at as string,
 });
 

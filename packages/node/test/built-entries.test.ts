@@ -1,0 +1,28 @@
+// The published build: each class exists once, shared by the entries (code splitting), in ESM and in
+// CommonJS, and the main entry's createSecretsSession is Node's (credential files, node:http).
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect, it } from 'vitest';
+import { packageDir } from './helpers.ts';
+
+const dist = (file: string) => join(packageDir, 'dist', file);
+
+it('ESM: index and env share KmsBootError, KmsNodeConfigError and SecretsSession', async () => {
+  const main = await import(pathToFileURL(dist('index.js')).href);
+  const env = await import(pathToFileURL(dist('env.js')).href);
+  for (const name of ['KmsBootError', 'KmsNodeConfigError', 'SecretsSession']) {
+    expect(main[name], name).toBeTypeOf('function');
+    expect(main[name], name).toBe(env[name]);
+  }
+  expect(main.createSecretsSession).not.toBe(env.createSecretsSession);
+});
+
+it('CommonJS: index.cjs and env.cjs share their classes too', () => {
+  const require = createRequire(import.meta.url);
+  const main = require(dist('index.cjs'));
+  const env = require(dist('env.cjs'));
+  for (const name of ['KmsBootError', 'KmsNodeConfigError', 'SecretsSession']) {
+    expect(main[name], name).toBe(env[name]);
+  }
+});
