@@ -27,6 +27,16 @@ export interface BootOptions {
   exit?: (code: number) => void;
 }
 
+/**
+ * Whether this runs in a worker thread. Node replaces `process.chdir` in workers with a function named
+ * `unavailableInWorker` (Node 20 to 24), which tells without loading `node:worker_threads` (~2 MB of
+ * RSS on every boot). Should a later Node rename it, a worker is still skipped: it inherits
+ * `KMS_BOOT_LOADED` with the environment (the `inherited` check below).
+ */
+function inWorkerThread(): boolean {
+  return process.chdir?.name === 'unavailableInWorker';
+}
+
 /** Whether `value` of `KMS_DISABLE` turns boot-loading off. */
 function isDisabled(value: string | undefined): boolean {
   if (value === undefined) return false;
@@ -43,7 +53,7 @@ export async function bootFromEnvironment(options: BootOptions = {}): Promise<Bo
   const env = options.env ?? process.env;
   const stderr = options.stderr ?? process.stderr;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  if (!builtin('node:worker_threads').isMainThread) return { loaded: false, skipped: 'worker-thread' };
+  if (inWorkerThread()) return { loaded: false, skipped: 'worker-thread' };
   if (isDisabled(env.KMS_DISABLE)) return { loaded: false, skipped: 'disabled' };
   try {
     const marker = env[BOOT_MARKER];

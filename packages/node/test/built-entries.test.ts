@@ -26,3 +26,25 @@ it('CommonJS: index.cjs and env.cjs share their classes too', () => {
     expect(main[name], name).toBe(env[name]);
   }
 });
+
+it('the boot recognises a worker thread without loading node:worker_threads, and skips it', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const url = pathToFileURL(dist('index.js')).href;
+  const worker = new Worker(
+    `import(${JSON.stringify(url)}).then(async (m) => {
+       const outcome = await m.bootFromEnvironment({ env: { KMS_SITE_URL: 'http://127.0.0.1:9' } });
+       require('node:worker_threads').parentPort.postMessage(outcome);
+     });`,
+    { eval: true },
+  );
+  const outcome = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  expect(outcome).toEqual({ loaded: false, skipped: 'worker-thread' });
+  // And the main thread is not taken for one.
+  const { bootFromEnvironment } = await import(url);
+  const main = await bootFromEnvironment({ env: { KMS_DISABLE: '1' } });
+  expect(main).toEqual({ loaded: false, skipped: 'disabled' });
+});

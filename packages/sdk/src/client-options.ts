@@ -13,7 +13,15 @@ import {
   universalAuthSchema,
 } from './auth/login-strategy.js';
 import { KmsConfigError } from './errors.js';
-import { lazySchemas, nonEmptyString, parseInput } from './input-validation.js';
+import {
+  isCleanString,
+  isOptionalBoolean,
+  isPlainWithKeys,
+  isWholeNumber,
+  lazySchemas,
+  nonEmptyString,
+  parseInput,
+} from './input-validation.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import type { KmsLogger } from './telemetry.js';
 import type { FetchLike } from './transport.js';
@@ -109,7 +117,8 @@ export interface KmsClientOptions {
 const positiveInt = () => z.number().check(z.int(), z.positive());
 const nonNegativeInt = () => z.number().check(z.int(), z.nonnegative());
 
-const optionsSchema = lazySchemas(() => {
+/** @internal The schema of {@link KmsClientOptions}, built on first use. */
+export const optionsSchema = lazySchemas(() => {
   const authSchema = z.union([
     z.strictObject({ universalAuth: universalAuthSchema() }),
     z.strictObject({ oidc: jwtLoginSchema() }),
@@ -168,6 +177,73 @@ const optionsSchema = lazySchemas(() => {
   });
 });
 
+/** An http(s) URL of a host (name or IPv4), an optional port and a plain path, that `URL` parses. */
+const PLAIN_SITE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
+
+function isPlainSiteUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || !PLAIN_SITE_URL.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isCommonAuth(auth: unknown): boolean {
+  if (auth === undefined) return true;
+  if (!isPlainWithKeys(auth, ['universalAuth', 'oidc', 'jwt', 'accessToken'])) return false;
+  const [method, ...more] = Object.keys(auth);
+  if (method === undefined || more.length > 0) return false;
+  const value = auth[method];
+  if (method === 'accessToken') return isCleanString(value);
+  if (method === 'universalAuth') {
+    return (
+      isPlainWithKeys(value, ['clientId', 'clientSecret']) &&
+      isCleanString(value.clientId) &&
+      isCleanString(value.clientSecret)
+    );
+  }
+  return (
+    isPlainWithKeys(value, ['identityId', 'jwt']) &&
+    isCleanString(value.identityId) &&
+    (isCleanString(value.jwt) || typeof value.jwt === 'function')
+  );
+}
+
+/**
+ * The shapes `@hanzo/kms-node` and most apps pass, recognised without zod (see the fast paths in
+ * `input-validation.ts`): when this says yes, the schema would return `input` unchanged.
+ */
+export function isCommonClientOptions(input: unknown): boolean {
+  const keys = ['siteUrl', 'auth', 'cache', 'retry', 'timeout', 'deadline', 'fetch', 'tracing', 'userAgent'];
+  if (!isPlainWithKeys(input, keys)) return false;
+  const { siteUrl, auth, cache, retry, timeout, deadline, fetch, tracing, userAgent } = input;
+  const cacheOk =
+    cache === undefined ||
+    cache === false ||
+    (isPlainWithKeys(cache, ['ttl', 'max', 'staleIfError', 'revalidate']) &&
+      (cache.ttl === undefined || isWholeNumber(cache.ttl, 1)) &&
+      (cache.max === undefined || isWholeNumber(cache.max, 1)) &&
+      isOptionalBoolean(cache.staleIfError) &&
+      isOptionalBoolean(cache.revalidate));
+  const retryOk =
+    retry === undefined ||
+    retry === false ||
+    (isPlainWithKeys(retry, ['maxRetries', 'initialDelay', 'maxDelay']) &&
+      Object.values(retry).every((v) => v === undefined || isWholeNumber(v, 0)));
+  return (
+    isPlainSiteUrl(siteUrl) &&
+    isCommonAuth(auth) &&
+    cacheOk &&
+    retryOk &&
+    (timeout === undefined || isWholeNumber(timeout, 1)) &&
+    (deadline === undefined || isWholeNumber(deadline, 1)) &&
+    (fetch === undefined || typeof fetch === 'function') &&
+    isOptionalBoolean(tracing) &&
+    (userAgent === undefined || isCleanString(userAgent))
+  );
+}
+
 /** Options after validation and defaults. */
 export interface ResolvedClientOptions {
   baseUrl: string;
@@ -196,7 +272,9 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
   if (typeof input !== 'object' || input === null) {
     throw new KmsConfigError('options', 'expected an object with at least `siteUrl`');
   }
-  const options = parseInput(optionsSchema(), input, '', 'config');
+  const options = isCommonClientOptions(input)
+    ? (input as z.output<ReturnType<typeof optionsSchema>>)
+    : parseInput(optionsSchema(), input, '', 'config');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (name.toLowerCase() === 'authorization') {

@@ -115,3 +115,34 @@ export function lazySchemas<T>(build: () => T): () => T {
 
 /** A non-empty string, trimmed. */
 export const nonEmptyString = () => z.string().check(z.trim(), z.minLength(1));
+
+// ---------------------------------------------------------------------------------------------
+// Fast paths. Building and first running a zod schema costs milliseconds, which every cold start
+// pays. The common, well-formed shapes are recognised by hand first; a fast check only ever says yes
+// when the schema would return the input unchanged, and anything it does not recognise (every
+// mistake included) goes through the schema, which also words the error. A property test
+// (test/fast-validation.test.ts) holds the two to that.
+
+/** A plain object (`{}` or `Object.create(null)`) whose keys are all in `allowed`. */
+export function isPlainWithKeys(
+  value: unknown,
+  allowed: readonly string[],
+): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) return false;
+  return true;
+}
+
+/** A non-empty string that trimming would not change (what `nonEmptyString()` returns as is). */
+export const isCleanString = (value: unknown): value is string =>
+  typeof value === 'string' && value !== '' && value.trim() === value;
+
+/** An integer of at least `min`. */
+export const isWholeNumber = (value: unknown, min: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min;
+
+/** `undefined` or a boolean. */
+export const isOptionalBoolean = (value: unknown): boolean =>
+  value === undefined || typeof value === 'boolean';

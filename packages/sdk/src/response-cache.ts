@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { LRUCache } from 'lru-cache';
 import type { KmsCacheOptions } from './client-options.js';
 
 /** Where a read or a write lands, for invalidation. */
@@ -38,15 +37,55 @@ function sameProject(a: string, b: string): boolean {
   return a === b || a.slice(0, a.indexOf(':')) !== b.slice(0, b.indexOf(':'));
 }
 
+/**
+ * At most `max` entries, the least recently used dropped first. A `Map` keeps insertion order, so a read
+ * moves its entry to the end and the first key is always the least recently used one.
+ */
+class LruMap<V> {
+  readonly #map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.#map.get(key);
+    if (value !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    this.#map.delete(key);
+  }
+
+  entries(): [string, V][] {
+    return [...this.#map];
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+}
+
 /** The cache of one client. */
 export class ResponseCache {
-  private readonly entries: LRUCache<string, CacheEntry>;
+  private readonly entries: LruMap<CacheEntry>;
 
   constructor(
     private readonly settings: Required<KmsCacheOptions>,
     private readonly now: () => number = Date.now,
   ) {
-    this.entries = new LRUCache<string, CacheEntry>({ max: settings.max });
+    this.entries = new LruMap<CacheEntry>(settings.max);
   }
 
   /** Whether stale entries may be served when the server cannot be reached. */

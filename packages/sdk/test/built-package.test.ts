@@ -19,7 +19,7 @@ describe('built bundle', () => {
     const code = readFileSync(dist(file), 'utf8');
     expect(code).not.toMatch(/["']node:/);
     expect(code).not.toMatch(/\bBuffer\b/);
-    // Any Node built-in, with or without the node: prefix (lru-cache's Node build imports diagnostics_channel).
+    // Any Node built-in, with or without the node: prefix.
     const imported = [...code.matchAll(/(?:from\s*|require\()\s*["']([^"'./][^"']*)["']/g)].map((m) => m[1]);
     expect(imported.filter((name) => builtinModules.includes(name!))).toEqual([]);
   });

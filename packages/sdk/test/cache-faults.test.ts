@@ -74,3 +74,28 @@ describe('stale-if-error (server unreachable)', () => {
     expect((await kms.secrets.list(params)).stale).toBe(true);
   });
 });
+
+describe('bounded size', () => {
+  it('keeps at most `max` answers, dropping the least recently used', async () => {
+    const served: string[] = [];
+    mswServer.use(
+      http.get(LIST, ({ request }) => {
+        served.push(new URL(request.url).searchParams.get('secretPath') ?? '');
+        return HttpResponse.json({ secrets: [secretJson('A')], imports: [] });
+      }),
+    );
+    const kms = new KmsClient({
+      siteUrl: SITE,
+      auth: { universalAuth: { clientId: 'id', clientSecret: 'secret-123456' } },
+      cache: { ttl: 60_000, max: 2 },
+    });
+    const at = (secretPath: string) => kms.secrets.list({ ...params, secretPath });
+    await at('/a');
+    await at('/b');
+    await at('/a'); // a hit, and /a is now the most recently used
+    await at('/c'); // evicts /b
+    await at('/a'); // still cached
+    await at('/b'); // fetched again
+    expect(served).toEqual(['/a', '/b', '/c', '/b']);
+  });
+});

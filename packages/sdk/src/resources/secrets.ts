@@ -4,7 +4,14 @@
  * @module
  */
 import * as z from 'zod/mini';
-import { lazySchemas, nonEmptyString, parseInput } from '../input-validation.js';
+import {
+  isCleanString,
+  isOptionalBoolean,
+  isPlainWithKeys,
+  lazySchemas,
+  nonEmptyString,
+  parseInput,
+} from '../input-validation.js';
 import type { CacheScope } from '../response-cache.js';
 import { type Secret, type SecretMetadataEntry, toSecret } from '../secret.js';
 import { mergeIntoEnv } from '../env-merge.js';
@@ -299,6 +306,42 @@ function attachToProcessEnv(secrets: readonly Secret[], override: boolean): void
   mergeIntoEnv(env, values, override ? 'override' : 'preserve');
 }
 
+const LIST_KEYS = [
+  'projectId',
+  'projectSlug',
+  'environment',
+  'secretPath',
+  'recursive',
+  'includeImports',
+  'expandSecretReferences',
+  'viewSecretValue',
+  'attachToProcessEnv',
+  'overrideEnv',
+];
+
+/**
+ * The list parameters a boot passes, recognised without zod (see the fast paths in
+ * `input-validation.ts`): when this says yes, the list schema would return `params` unchanged.
+ */
+export function isCommonListParams(params: unknown): params is ListSecretsParams {
+  if (!isPlainWithKeys(params, LIST_KEYS)) return false;
+  const { projectId, projectSlug, environment, secretPath } = params;
+  return (
+    (projectId === undefined || isCleanString(projectId)) &&
+    (projectSlug === undefined || isCleanString(projectSlug)) &&
+    isCleanString(environment) &&
+    // A path the schema would not trim or shorten: it starts with `/` and (unless it is `/`) does not end with one.
+    (secretPath === undefined ||
+      (isCleanString(secretPath) &&
+        secretPath.startsWith('/') &&
+        (secretPath === '/' || !secretPath.endsWith('/')))) &&
+    LIST_KEYS.slice(4).every((key) => isOptionalBoolean(params[key]))
+  );
+}
+
+/** @internal The schema of {@link ListSecretsParams} (for the fast path's property test). */
+export const listParamsSchema = () => schemas().listSchema;
+
 interface WireImport {
   secretPath: string;
   environment: string;
@@ -447,7 +490,7 @@ export class Secrets extends APIResource {
    * key, and optionally fills `process.env`.
    */
   async list(params: ListSecretsParams, requestOptions?: RequestOptions): Promise<ListSecretsResult> {
-    const p = parseInput(schemas().listSchema, params);
+    const p = isCommonListParams(params) ? params : parseInput(schemas().listSchema, params);
     const project = requireProject(p);
     const expand = p.expandSecretReferences ?? true;
     const includeImports = p.includeImports ?? false;
