@@ -1,5 +1,6 @@
 // What the guides' fragments leave to the reader: their own settings, ids, modules and helpers.
 import type { KmsAuthOptions, KmsClient } from '@hanzo/kms';
+import type { SecretsSession } from '@hanzo/kms-node';
 import type * as z from 'zod';
 
 declare global {
@@ -21,4 +22,6 @@ declare global {
   function createPool(url: string): Pool;
   function rotatePool(old: Pool, url: string): Promise<Pool>;
   let pool: Pool;
+  const session: SecretsSession;
+  function alertOn(keys: readonly string[]): void;
 }
