@@ -5,7 +5,6 @@
  * @module
  */
 import { KmsBootError } from './boot-error.js';
-import { builtin } from './builtins.js';
 import { configFingerprint } from './config.js';
 import { BOOT_MARKER, type LoadSecretsReport, loadSecrets, resolveOrThrow } from './load-secrets.js';
 

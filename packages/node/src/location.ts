@@ -30,3 +30,13 @@ export function locationLabel(
   const project = 'project' in where ? where.project : projectLabel(where);
   return `project ${project}, environment ${where.environment}, path ${where.secretPath}`;
 }
+
+/** `<project>/<environment>:<path>`, the short form the `kms` CLI prints (`api/prod:/billing`). */
+export function shortLocation(config: {
+  projectId?: string | undefined;
+  projectSlug?: string | undefined;
+  environment: string;
+  secretPath: string;
+}): string {
+  return `${projectLabel(config)}/${config.environment}:${config.secretPath}`;
+}

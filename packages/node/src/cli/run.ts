@@ -8,13 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mergeIntoEnv } from '@hanzo/kms';
 import { toBootError } from '../boot-error.js';
 import { bootTarget } from '../client-setup.js';
-import {
-  configFingerprint,
-  type EnvMergePolicy,
-  parseDuration,
-  projectLabel,
-  type ResolvedKmsConfig,
-} from '../config.js';
+import { configFingerprint, type EnvMergePolicy, parseDuration, type ResolvedKmsConfig } from '../config.js';
+import { shortLocation } from '../location.js';
 import { BOOT_MARKER, createSecretsSession } from '../load-secrets.js';
 import type { SecretsSession } from '../session.js';
 import {
@@ -163,9 +158,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<RunOutcome>
   const say: Notice = quiet ? () => undefined : (line) => io.stderr.write(`kms: ${line}\n`);
   const firstEnv = buildChildEnv(io.env, secrets, config, say);
   const count = Object.keys(secrets).length;
-  say(
-    `injected ${count} secret${count === 1 ? '' : 's'} from ${projectLabel(config)}/${config.environment}:${config.secretPath}`,
-  );
+  say(`injected ${count} secret${count === 1 ? '' : 's'} from ${shortLocation(config)}`);
   return supervise(command, firstEnv, io, say, watching ? { session, grace, config } : undefined);
 }
 

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { type KmsClient, KmsNotFoundError, KmsPermissionDeniedError } from '@hanzo/kms';
 import { KmsBootError } from '../boot-error.js';
-import { projectLabel, type ResolvedKmsConfig } from '../config.js';
+import type { ResolvedKmsConfig } from '../config.js';
+import { locationLabel, shortLocation } from '../location.js';
 import { createClient, listValues, secretLocation, withBootDeadline } from '../client-setup.js';
 import { nodePlatform, resolveOrThrow } from '../load-secrets.js';
 import {
@@ -52,9 +53,6 @@ export const secretsFlags = {
   values: { type: 'boolean' },
   format: { type: 'string' },
 } as const;
-
-const whereOf = (config: ResolvedKmsConfig) =>
-  `${projectLabel(config)}/${config.environment}:${config.secretPath}`;
 
 /** Runs `kms secrets <subcommand>`; returns the exit code. */
 export async function secretsCommand(args: string[], io: CliIo): Promise<number> {
@@ -106,11 +104,9 @@ async function secretsGet({ client, config, operands, values, io }: Invocation):
       );
     } catch (error) {
       if (error instanceof KmsNotFoundError && /^(Personal )?Secret with name/i.test(error.serverMessage)) {
-        throw new KmsBootError(
-          'not-found',
-          `secret ${key} not found in project ${projectLabel(config)}, environment ${config.environment}, path ${config.secretPath}`,
-          { cause: error },
-        );
+        throw new KmsBootError('not-found', `secret ${key} not found in ${locationLabel(config)}`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -194,7 +190,7 @@ function writeRefused(error: unknown, config: ResolvedKmsConfig, verb: string): 
   if (error instanceof KmsPermissionDeniedError && error.error !== 'TokenError') {
     throw new KmsBootError(
       'forbidden',
-      `the identity may not ${verb} secrets in ${whereOf(config)}: writes need a role that allows them (member, admin or a custom role)`,
+      `the identity may not ${verb} secrets in ${shortLocation(config)}: writes need a role that allows them (member, admin or a custom role)`,
       { cause: error },
     );
   }
@@ -232,7 +228,7 @@ async function secretsSet({ client, config, operands, io }: Invocation): Promise
     created.length ? `created ${created.join(', ')}` : '',
     updated.length ? `updated ${updated.join(', ')}` : '',
   ];
-  io.stderr.write(`kms: ${parts.filter(Boolean).join('; ')} in ${whereOf(config)}\n`);
+  io.stderr.write(`kms: ${parts.filter(Boolean).join('; ')} in ${shortLocation(config)}\n`);
   return 0;
 }
 
@@ -249,13 +245,13 @@ async function secretsDelete({ client, config, operands, io }: Invocation): Prom
       if (error instanceof KmsNotFoundError && /does not exist/i.test(error.serverMessage)) {
         throw new KmsBootError(
           'not-found',
-          `not deleted: ${error.serverMessage.replace(/^One or more secrets does not exist: /, 'no secret ')} in ${whereOf(config)}`,
+          `not deleted: ${error.serverMessage.replace(/^One or more secrets does not exist: /, 'no secret ')} in ${shortLocation(config)}`,
           { cause: error },
         );
       }
       writeRefused(error, config, 'delete');
     }
   });
-  io.stderr.write(`kms: deleted ${keys.join(', ')} from ${whereOf(config)}\n`);
+  io.stderr.write(`kms: deleted ${keys.join(', ')} from ${shortLocation(config)}\n`);
   return 0;
 }
