@@ -64,6 +64,17 @@ export interface SecretsSessionOptions<S extends StandardSchemaV1 | undefined = 
   onRefreshError?: (error: KmsBootError) => void;
 }
 
+/** `process.env` for `writeEnv: true`; a runtime without one gets a config error, not a crash. */
+function processEnv(source: string | undefined): Record<string, string | undefined> {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env) return env;
+  throw new KmsBootError(
+    'config',
+    'option writeEnv is true, but this runtime has no process.env; pass the object to write into',
+    source ? { source } : {},
+  );
+}
+
 /** The rules of the options a session adds to {@link KmsNodeOptions}, for `findOptionProblem`. */
 export const sessionOptionRules: Readonly<Record<string, OptionRule>> = Object.freeze({
   schema: 'schema',
@@ -155,7 +166,7 @@ export class SecretsSession<S extends StandardSchemaV1 | undefined = undefined> 
     }
     this.#options = options;
     this.#refreshInterval = refreshInterval;
-    this.#env = writeEnv === true ? process.env : writeEnv === false ? undefined : writeEnv;
+    this.#env = writeEnv === true ? processEnv(source) : writeEnv === false ? undefined : writeEnv;
     try {
       this.config = platform.resolveConfig(node);
       // With a background refresh every poll is a conditional request: a 304 costs no decryption.
