@@ -11,6 +11,7 @@ import { KmsNodeConfigError } from './boot-error.js';
 import {
   type EnvMergePolicy,
   findOptionProblem,
+  isHttpUrl,
   type KmsAuthMethod,
   type KmsNodeOptions,
 } from './options.js';
@@ -96,15 +97,8 @@ export function parseDuration(name: string, raw: string): number {
 }
 
 function parseSiteUrl(name: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new KmsNodeConfigError(name, `must be an http(s) URL, got "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new KmsNodeConfigError(name, `must be an http(s) URL, got "${raw}"`);
-  }
+  if (!isHttpUrl(raw)) throw new KmsNodeConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  const url = new URL(raw);
   if (url.username || url.password) throw new KmsNodeConfigError(name, 'must not contain credentials');
   return raw.trim();
 }

@@ -103,8 +103,9 @@ export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<Loa
   const session = createSecretsSession({ ...rest, writeEnv: env });
   try {
     const { merge } = await session.load();
-    env[BOOT_MARKER] = configFingerprint(session.config);
-    lastBoot = { fingerprint: configFingerprint(session.config), values: { ...session.secrets } };
+    const fingerprint = configFingerprint(session.config);
+    env[BOOT_MARKER] = fingerprint;
+    lastBoot = { fingerprint, values: { ...session.secrets } };
     return {
       ...merge!,
       project: projectLabel(session.config),

@@ -84,7 +84,8 @@ export type OptionRule =
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 const isWholeMs = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
 
-function isHttpUrl(v: unknown): boolean {
+/** An http(s) URL with a host: what `siteUrl` and `KMS_SITE_URL` must be. */
+export function isHttpUrl(v: unknown): boolean {
   if (typeof v !== 'string') return false;
   try {
     const url = new URL(v);

@@ -188,24 +188,20 @@ export class SecretsSession<S extends StandardSchemaV1 | undefined = undefined> 
 
   /** The secrets as strings by key: frozen, `[REDACTED]` in logs and `JSON.stringify`. Throws before a load. */
   get secrets(): Readonly<Record<string, string>> {
-    if (!this.#secrets)
-      throw new KmsBootError(
-        'config',
-        `secrets read before they were loaded (${this.where})`,
-        this.#sourceOption(),
-      );
-    return this.#secrets;
+    return this.#secrets ?? this.#notLoaded();
   }
 
   /** The schema's output (or {@link SecretsSession.secrets} without one): frozen and redacted the same way. */
   get values(): Readonly<SessionValues<S>> {
-    if (!this.#values)
-      throw new KmsBootError(
-        'config',
-        `secrets read before they were loaded (${this.where})`,
-        this.#sourceOption(),
-      );
-    return this.#values;
+    return this.#values ?? this.#notLoaded();
+  }
+
+  #notLoaded(): never {
+    throw new KmsBootError(
+      'config',
+      `secrets read before they were loaded (${this.where})`,
+      this.#sourceOption(),
+    );
   }
 
   /**

@@ -59,16 +59,13 @@ export function watchSecrets(options: WatchSecretsOptions): StopWatching {
       `option refreshInterval must be a positive number of milliseconds, got ${refreshInterval}`,
     );
   }
-  const session = createSecretsSession({
-    ...rest,
-    refreshInterval,
-    onRefreshError: onError ?? ((error) => process.stderr.write(`kms: watch: ${error.message}\n`)),
-  });
+  const report = onError ?? ((error: KmsBootError) => process.stderr.write(`kms: watch: ${error.message}\n`));
+  const session = createSecretsSession({ ...rest, refreshInterval, onRefreshError: report });
   const baseline = initial ?? bootBaseline(session.config);
   // The first poll runs at once: with a baseline it catches a change made since boot.
   const started = (baseline ? session.adopt(baseline) : Promise.resolve()).then(
     () => session.start(0),
-    (error: unknown) => onError?.(error as KmsBootError),
+    (error: unknown) => report(error as KmsBootError),
   );
   return async () => {
     await started;
