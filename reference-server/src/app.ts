@@ -10,6 +10,7 @@ import type { ServerContext } from './context.js';
 import type { KeyManager } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
+import { appConnectionsRouter } from './domains/app-connections/app-connections-router.js';
 import { SealedListings } from './domains/secrets/sealed-listings.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
 import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
@@ -196,6 +197,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(projectsRouter(ctx));
   app.use(secretsDomainRouter(ctx));
   app.use(auditRouter(ctx));
+  app.use(appConnectionsRouter(ctx));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

@@ -338,3 +338,65 @@ export interface AuditQuery {
   offset: number;
   limit: number;
 }
+
+/**
+ * An organization's connection to an outside system (upstream's app connection). The credentials
+ * are one AES-256-GCM ciphertext under a data key of the connection's own, wrapped by the root key.
+ */
+export interface AppConnectionRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string | null;
+  /** The kind of system (`postgres`). */
+  app: string;
+  /** How it authenticates (`username-and-password`). */
+  method: string;
+  credentialsCiphertext: string;
+  credentialsKey: { wrapped: string; keyId: string };
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** When a rotation runs: `hours`:`minutes` UTC on its due day. */
+export interface RotateAtUtc {
+  hours: number;
+  minutes: number;
+}
+
+/** A secret rotation (upstream's secret rotation v2); generated credentials sealed under the project data key. */
+export interface SecretRotationRecord {
+  id: string;
+  projectId: string;
+  envId: string;
+  folderId: string;
+  connectionId: string;
+  /** The provider (`postgres-credentials`). */
+  type: string;
+  name: string;
+  description: string | null;
+  parameters: Record<string, unknown>;
+  secretsMapping: Record<string, string>;
+  generatedCredentialsCiphertext: string;
+  activeIndex: number;
+  isAutoRotationEnabled: boolean;
+  rotationInterval: number;
+  rotateAtUtc: RotateAtUtc;
+  rotationStatus: 'success' | 'failed' | null;
+  lastRotationAttemptedAt: string | null;
+  lastRotatedAt: string | null;
+  lastRotationMessage: string | null;
+  isLastRotationManual: boolean;
+  nextRotationAt: string | null;
+  /**
+   * The credentials an unfinished rotation is installing (sealed): a holder that resumes the
+   * rotation after a crash installs these instead of generating others.
+   */
+  pendingCredentialsCiphertext: string | null;
+  /** Which process holds the rotation's lease, until when (a crashed holder's lease runs out). */
+  claimedBy: string | null;
+  claimExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

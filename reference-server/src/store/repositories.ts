@@ -3,6 +3,7 @@ import type { WrappedKey } from '../crypto/key-manager.js';
 import type { LegacySecretRow, ResealedFields } from './sql/migrations.js';
 import type {
   AccessTokenRecord,
+  AppConnectionRecord,
   AuditQuery,
   AuditRecord,
   AuthMethodName,
@@ -21,6 +22,7 @@ import type {
   ProjectRecord,
   SecretImportRecord,
   SecretRecord,
+  SecretRotationRecord,
   SecretVersionRecord,
   SecretWrite,
   ServerConfigRecord,
@@ -259,8 +261,10 @@ export interface Store {
   readonly secrets: SecretStore;
   readonly audit: AuditStore;
   readonly kmsKeys: KmsKeyStore;
+  readonly appConnections: AppConnectionStore;
+  readonly secretRotations: SecretRotationStore;
   /**
-   * Root-key rotation: re-wraps every wrapped key (project data keys and the token signing key)
+   * Root-key rotation: re-wraps every wrapped key (project data keys, app connection credential keys and the token signing key)
    * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing
    * (already under the target key). Secret ciphertexts are untouched. Returns how many changed.
    */
@@ -278,4 +282,63 @@ export interface Store {
   /** A cheap round trip to the database (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** App connections of an organization (domains/app-connections/). */
+export interface AppConnectionStore {
+  /** Throws StoreConflictError('unique') when the organization has a connection of that name. */
+  insert(connection: AppConnectionRecord): Promise<void>;
+  get(id: string): Promise<AppConnectionRecord | undefined>;
+  getByName(orgId: string, app: string, name: string): Promise<AppConnectionRecord | undefined>;
+  list(orgId: string, app: string): Promise<AppConnectionRecord[]>;
+  /** Replaces the row if its version is still `expectedVersion`; StoreConflictError otherwise. */
+  update(connection: AppConnectionRecord, expectedVersion: number): Promise<void>;
+  /** Throws StoreConflictError('unique') while a rotation uses the connection. */
+  delete(id: string): Promise<void>;
+}
+
+/** The fields a finished (or failed) rotation attempt writes. */
+export type RotationOutcome = Pick<
+  SecretRotationRecord,
+  | 'rotationStatus'
+  | 'lastRotationAttemptedAt'
+  | 'lastRotationMessage'
+  | 'isLastRotationManual'
+  | 'nextRotationAt'
+> &
+  Partial<Pick<SecretRotationRecord, 'generatedCredentialsCiphertext' | 'activeIndex' | 'lastRotatedAt'>>;
+
+/** Secret rotations and the leases the schedulers of every replica take on them (domains/rotations/). */
+export interface SecretRotationStore {
+  /** Throws StoreConflictError('unique') when the folder has a rotation of that name. */
+  insert(rotation: SecretRotationRecord): Promise<void>;
+  get(id: string): Promise<SecretRotationRecord | undefined>;
+  getByName(folderId: string, name: string): Promise<SecretRotationRecord | undefined>;
+  list(projectId: string, type?: string): Promise<SecretRotationRecord[]>;
+  /** Every rotation of the project that maps a secret of the folder. */
+  listByFolder(folderId: string): Promise<SecretRotationRecord[]>;
+  /** Writes the settable fields (name, description, auto rotation, interval, time, next due time). */
+  updateSettings(rotation: SecretRotationRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Ids of rotations due at `now` (auto rotations past their time, unfinished ones) not leased by a live holder. */
+  listDue(now: string): Promise<string[]>;
+  /**
+   * Takes the rotation's lease for `holder` until `expiresAt`, under a database lock on the
+   * rotation (one taker per due time on every replica). `due` true: only if still due at `now`.
+   * Returns the rotation as leased, or undefined when someone else holds it (or it is not due).
+   */
+  claim(
+    id: string,
+    holder: string,
+    now: string,
+    expiresAt: string,
+    due: boolean,
+  ): Promise<SecretRotationRecord | undefined>;
+  /** Stores the credentials the holder is about to install; false when the lease was lost. */
+  setPending(id: string, holder: string, ciphertext: string): Promise<boolean>;
+  /**
+   * Records an attempt's outcome, clears the pending credentials and releases the lease, only
+   * while `holder` still holds it (false: the lease was lost, nothing written).
+   */
+  finish(id: string, holder: string, outcome: RotationOutcome): Promise<boolean>;
 }

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import { SqlAccessStore } from './repositories/access.js';
+import { SqlAppConnectionStore } from './repositories/app-connections.js';
 import { SqlAuditStore } from './repositories/audit.js';
 import { SqlKmsKeyStore } from './repositories/kms-keys.js';
 import { SqlProjectStore } from './repositories/projects.js';
+import { SqlSecretRotationStore } from './repositories/secret-rotations.js';
 import { SqlSecretStore } from './repositories/secrets.js';
 import type { Store } from './repositories.js';
 import type { SqlDatabase, SqlExecutor } from './sql/database.js';
@@ -25,6 +27,8 @@ function storeOver(db: SqlDatabase): OpenedStore {
     secrets: new SqlSecretStore(db),
     audit: new SqlAuditStore(db),
     kmsKeys: new SqlKmsKeyStore(db),
+    appConnections: new SqlAppConnectionStore(db),
+    secretRotations: new SqlSecretRotationStore(db),
     async rewrapKeys(rewrap) {
       // Re-wrapping may call a remote backend, so it happens before the one transaction that stores
       // every new wrapped key; a key changed meanwhile fails the whole rotation (nothing is written).
@@ -38,6 +42,16 @@ function storeOver(db: SqlDatabase): OpenedStore {
       for (const p of projects) {
         const next = await rewrap({ wrapped: p.data_key_wrapped, keyId: p.data_key_id });
         projectKeys.push({ id: p.id, old: p.data_key_wrapped, next });
+      }
+      const connections = await db.all<{
+        id: string;
+        credentials_key_wrapped: string;
+        credentials_key_id: string;
+      }>('SELECT id, credentials_key_wrapped, credentials_key_id FROM app_connections');
+      const connectionKeys: { id: string; old: string; next: Awaited<ReturnType<typeof rewrap>> }[] = [];
+      for (const c of connections) {
+        const next = await rewrap({ wrapped: c.credentials_key_wrapped, keyId: c.credentials_key_id });
+        connectionKeys.push({ id: c.id, old: c.credentials_key_wrapped, next });
       }
       const configKey = config
         ? {
@@ -54,6 +68,16 @@ function storeOver(db: SqlDatabase): OpenedStore {
             [p.next.wrapped, p.next.keyId, p.id, p.old],
           );
           if (changed !== 1) throw new Error(`the data key of project ${p.id} changed during the rotation`);
+          count++;
+        }
+        for (const c of connectionKeys) {
+          if (!c.next) continue;
+          const changed = await tx.run(
+            'UPDATE app_connections SET credentials_key_wrapped = ?, credentials_key_id = ? WHERE id = ? AND credentials_key_wrapped = ?',
+            [c.next.wrapped, c.next.keyId, c.id, c.old],
+          );
+          if (changed !== 1)
+            throw new Error(`the credentials key of app connection ${c.id} changed during the rotation`);
           count++;
         }
         if (configKey?.next) {

@@ -338,6 +338,58 @@ CREATE TABLE kms_key_versions (
 );
 `,
   },
+  {
+    version: 20,
+    name: 'app connections and secret rotations (dual-phase database credentials)',
+    sql: `
+CREATE TABLE app_connections (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT,
+  app TEXT NOT NULL,
+  method TEXT NOT NULL,
+  credentials_ciphertext TEXT NOT NULL,
+  credentials_key_wrapped TEXT NOT NULL,
+  credentials_key_id TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (org_id, name)
+);
+CREATE TABLE secret_rotations (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  env_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+  folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+  connection_id TEXT NOT NULL REFERENCES app_connections(id),
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT,
+  parameters TEXT NOT NULL,
+  secrets_mapping TEXT NOT NULL,
+  generated_credentials TEXT NOT NULL,
+  active_index INTEGER NOT NULL DEFAULT 0,
+  is_auto_rotation_enabled INTEGER NOT NULL,
+  rotation_interval INTEGER NOT NULL,
+  rotate_at_utc TEXT NOT NULL,
+  rotation_status TEXT,
+  last_rotation_attempted_at TEXT,
+  last_rotated_at TEXT,
+  last_rotation_message TEXT,
+  is_last_rotation_manual INTEGER NOT NULL DEFAULT 0,
+  next_rotation_at TEXT,
+  pending_credentials TEXT,
+  claimed_by TEXT,
+  claim_expires_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (folder_id, name)
+);
+CREATE INDEX secret_rotations_due ON secret_rotations(next_rotation_at);
+CREATE INDEX secret_rotations_connection ON secret_rotations(connection_id);
+`,
+  },
 ];
 
 /**
