@@ -11,6 +11,7 @@ import type { KeyManager } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
 import { appConnectionsRouter } from './domains/app-connections/app-connections-router.js';
+import { secretRotationsRouter } from './domains/rotations/secret-rotations-router.js';
 import { SealedListings } from './domains/secrets/sealed-listings.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
 import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
@@ -164,9 +165,8 @@ export function createContext(deps: AppDeps): ServerContext {
   };
 }
 
-/** Builds the Express app serving the Hanzo KMS API. */
-export function createApp(deps: AppDeps): Express {
-  const ctx = createContext(deps);
+/** Builds the Express app serving the Hanzo KMS API (over `ctx`, when the caller shares it with other parts). */
+export function createApp(deps: AppDeps, ctx: ServerContext = createContext(deps)): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -198,6 +198,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(secretsDomainRouter(ctx));
   app.use(auditRouter(ctx));
   app.use(appConnectionsRouter(ctx));
+  app.use(secretRotationsRouter(ctx));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

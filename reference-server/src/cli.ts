@@ -84,7 +84,35 @@ function serverOptions(
         ? { trustProxy: env.KMS_TRUST_PROXY === 'true' ? true : env.KMS_TRUST_PROXY }
         : {}),
       oidc: { allowPrivateUrls: envFlag('KMS_OIDC_ALLOW_PRIVATE_URLS', mode === 'dev') },
+      rotations: rotationSettingsFromEnv(),
     },
+  };
+}
+
+/** A positive integer from a variable, or exit naming it. */
+function envPositiveInt(name: string): number | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/**
+ * The secret-rotation scheduler's settings (docs/rotation.md). The `KMS_TEST_ROTATION_*` ones
+ * exist for tests and demos: a short rotation "day" and a pause between the phases.
+ */
+function rotationSettingsFromEnv() {
+  const poll = envPositiveInt('KMS_ROTATION_POLL_MS');
+  const lease = envPositiveInt('KMS_ROTATION_LEASE_SECONDS');
+  const day = envPositiveInt('KMS_TEST_ROTATION_DAY_SECONDS');
+  const pause = envPositiveInt('KMS_TEST_ROTATION_PHASE_PAUSE_MS');
+  return {
+    schedulerEnabled: envFlag('KMS_ROTATION_SCHEDULER', true),
+    ...(poll ? { pollIntervalMs: poll } : {}),
+    ...(lease ? { leaseSeconds: lease } : {}),
+    ...(day ? { dayLengthSeconds: day } : {}),
+    ...(pause ? { pauseBetweenPhasesMs: pause } : {}),
   };
 }
 

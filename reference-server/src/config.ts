@@ -25,6 +25,26 @@ export const oidcSettingsSchema = z.strictObject({
   fetchTimeoutMs: z.number().int().positive().default(5000),
 });
 
+/** Secret rotations: the scheduler every replica runs (docs/rotation.md). */
+export const rotationSettingsSchema = z.strictObject({
+  /** Run the scheduler in this process (`KMS_ROTATION_SCHEDULER=off` turns it off). */
+  schedulerEnabled: z.boolean().default(true),
+  /** How often the scheduler looks for due rotations. */
+  pollIntervalMs: z.number().int().positive().default(30_000),
+  /** How long a replica holds a rotation it took; a crashed holder's rotation is resumed after it. */
+  leaseSeconds: z.number().int().positive().default(300),
+  /**
+   * Test setting: the length of one day of `rotationInterval`, in seconds (`rotateAtUtc` is then
+   * ignored). Only tests and demos shorten it (`KMS_TEST_ROTATION_DAY_SECONDS`).
+   */
+  dayLengthSeconds: z.number().int().positive().default(86_400),
+  /**
+   * Test setting: a pause between a rotation's two phases, so a crash test can kill the process
+   * there (`KMS_TEST_ROTATION_PHASE_PAUSE_MS`).
+   */
+  pauseBetweenPhasesMs: z.number().int().min(0).default(0),
+});
+
 /** Behaviour switches of one server instance (transport and storage live in StartServerOptions). */
 export const serverSettingsSchema = z.strictObject({
   /** `false` disables rate limiting (tests); an object overrides single buckets. */
@@ -40,6 +60,7 @@ export const serverSettingsSchema = z.strictObject({
   /** Express `trust proxy` setting: honour X-Forwarded-For from these hops. */
   trustProxy: z.union([z.boolean(), z.number().int(), z.string()]).default(false),
   oidc: oidcSettingsSchema.default(oidcSettingsSchema.parse({})),
+  rotations: rotationSettingsSchema.default(rotationSettingsSchema.parse({})),
 });
 export type ServerSettings = z.output<typeof serverSettingsSchema>;
 export type ServerSettingsInput = z.input<typeof serverSettingsSchema>;

@@ -16,6 +16,7 @@ import {
   RootKeyError,
 } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
+import { RotationScheduler } from './domains/rotations/rotation-scheduler.js';
 import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -168,7 +169,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     logger,
     ...(options.now ? { now: options.now } : {}),
   };
-  const app = createApp(deps);
+  const ctx = createContext(deps);
+  const app = createApp(deps, ctx);
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise<Server>((resolve, reject) => {
     // Express 5 calls the listen callback with the error too (a busy port): it must not count as listening.
@@ -196,6 +198,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   purge();
   const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
   purgeTimer.unref();
+  // Every replica runs a rotation scheduler; leases taken under a database lock keep one run per due time.
+  const rotations = new RotationScheduler(ctx);
+  rotations.start();
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
   return {
@@ -205,7 +210,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     keyBackend: keys.describe(),
     verifyAuditLog: () => verifyStoredAuditLog(store, keys),
     async issueAdminToken(name = 'Admin Token') {
-      const ctx = createContext(deps);
       const config = await store.access.getConfig();
       const adminId = config?.adminIdentityIds[0];
       const method = adminId && (await store.access.getAuthMethod(adminId, 'token-auth'));
@@ -217,13 +221,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     },
     close() {
       clearInterval(purgeTimer);
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // In-flight requests get a grace period, then their sockets are cut. Their writes either
-        // committed before the answer was sent, or are rolled back: no acknowledged write is lost.
-        setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 2000).unref();
-      }).then(() => store.close());
+      closing ??= rotations
+        .stop()
+        .then(
+          () =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeIdleConnections();
+              // In-flight requests get a grace period, then their sockets are cut. Their writes either
+              // committed before the answer was sent, or are rolled back: no acknowledged write is lost.
+              setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 2000).unref();
+            }),
+        )
+        .then(() => store.close());
       return closing;
     },
   };

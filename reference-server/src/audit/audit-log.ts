@@ -6,8 +6,8 @@ import { GENESIS_HASH } from '../store/repositories/audit.js';
 
 /** Who did it, as recorded (never a credential). */
 export interface AuditActor {
-  /** `operator`: a `kms-server` maintenance command run on the server's machine. */
-  type: 'identity' | 'user' | 'unknownUser' | 'operator';
+  /** `operator`: a `kms-server` maintenance command run on the server's machine; `platform`: the server itself (a scheduled secret rotation). */
+  type: 'identity' | 'user' | 'unknownUser' | 'operator' | 'platform';
   metadata: Record<string, unknown>;
 }
 

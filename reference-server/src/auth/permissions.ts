@@ -14,7 +14,8 @@ export type ProjectSubject =
   | 'member'
   | 'settings'
   | 'project'
-  | 'kms-keys';
+  | 'kms-keys'
+  | 'secret-rotation';
 
 /**
  * `readValue` is reading a secret's value; `read` alone is describing it. `encrypt` … `verify`
@@ -29,7 +30,9 @@ export type ProjectAction =
   | 'encrypt'
   | 'decrypt'
   | 'sign'
-  | 'verify';
+  | 'verify'
+  | 'readGeneratedCredentials'
+  | 'rotateSecrets';
 
 const ALL: ProjectAction[] = ['read', 'readValue', 'create', 'edit', 'delete'];
 const READ: ProjectAction[] = ['read', 'readValue'];
@@ -43,6 +46,16 @@ const KMS_KEYS_ALL: ProjectAction[] = [
   'decrypt',
   'sign',
   'verify',
+];
+
+/** Upstream's secret rotation rights, every one of which admins and members hold (viewers: `read`). */
+const SECRET_ROTATION_ALL: ProjectAction[] = [
+  'read',
+  'readGeneratedCredentials',
+  'create',
+  'edit',
+  'delete',
+  'rotateSecrets',
 ];
 
 /** Members and admins: every action on the project's content (secrets, folders, imports, tags, environments). */
@@ -77,11 +90,13 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     settings: ALL,
     project: ALL,
     'kms-keys': KMS_KEYS_ALL,
+    'secret-rotation': SECRET_ROTATION_ALL,
   },
   member: {
     ...CONTENT_WRITER,
     ...PROJECT_READER,
     'kms-keys': KMS_KEYS_ALL,
+    'secret-rotation': SECRET_ROTATION_ALL,
   },
   viewer: {
     secrets: READ,
@@ -93,6 +108,7 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     ...PROJECT_READER,
     // A viewer sees keys (metadata, public keys, algorithms) but cannot use them.
     'kms-keys': ['read'],
+    'secret-rotation': ['read'],
   },
   'no-access': {},
 };

@@ -306,7 +306,10 @@ export type RotationOutcome = Pick<
   | 'isLastRotationManual'
   | 'nextRotationAt'
 > &
-  Partial<Pick<SecretRotationRecord, 'generatedCredentialsCiphertext' | 'activeIndex' | 'lastRotatedAt'>>;
+  Partial<Pick<SecretRotationRecord, 'generatedCredentialsCiphertext' | 'activeIndex' | 'lastRotatedAt'>> & {
+    /** Keep the pending credentials (the mapped secrets may hold them): the next attempt resumes them. */
+    keepPending?: boolean;
+  };
 
 /** Secret rotations and the leases the schedulers of every replica take on them (domains/rotations/). */
 export interface SecretRotationStore {
@@ -337,7 +340,7 @@ export interface SecretRotationStore {
   /** Stores the credentials the holder is about to install; false when the lease was lost. */
   setPending(id: string, holder: string, ciphertext: string): Promise<boolean>;
   /**
-   * Records an attempt's outcome, clears the pending credentials and releases the lease, only
+   * Records an attempt's outcome, clears the pending credentials (unless kept) and releases the lease, only
    * while `holder` still holds it (false: the lease was lost, nothing written).
    */
   finish(id: string, holder: string, outcome: RotationOutcome): Promise<boolean>;

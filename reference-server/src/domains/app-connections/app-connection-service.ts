@@ -14,6 +14,9 @@ import {
   type USERNAME_AND_PASSWORD,
 } from './postgres-connection.js';
 
+/** Who uses a connection: an identity of an organization, with its org role. */
+export type ConnectionUser = Pick<AuthContext, 'identity' | 'orgId'>;
+
 /** The caller of an organization-level service call. */
 export interface OrgCaller {
   auth: AuthContext;
@@ -28,7 +31,7 @@ export interface OrgCaller {
 export type AppConnectionAction = 'read' | 'create' | 'edit' | 'delete' | 'connect';
 
 /** Throws the contract's 403 unless the caller's organization role allows the action. */
-export function assertAppConnectionRight(auth: AuthContext, action: AppConnectionAction): void {
+export function assertAppConnectionRight(auth: ConnectionUser, action: AppConnectionAction): void {
   const role = auth.identity.orgRole;
   if (role === 'admin' || (action === 'connect' && role === 'member')) return;
   throw permissionDenied(action, 'app-connections');
@@ -58,7 +61,7 @@ async function view(ctx: ServerContext, connection: AppConnectionRecord) {
 }
 
 /** The connection `id` of the caller's organization, or the contract's 404. */
-async function connectionInOrg(ctx: ServerContext, auth: AuthContext, id: string) {
+async function connectionInOrg(ctx: ServerContext, auth: ConnectionUser, id: string) {
   const connection = await ctx.store.appConnections.get(id);
   if (!connection || connection.orgId !== auth.orgId || connection.app !== POSTGRES_APP) {
     throw notFound(`Could not find App Connection with ID ${id}`);
@@ -234,7 +237,7 @@ export async function deleteAppConnection(ctx: ServerContext, caller: OrgCaller,
  * The credentials of a connection the caller may use (`connect`), for a rotation in its organization.
  * Not audited here: the rotation that uses it is.
  */
-export async function connectionForUse(ctx: ServerContext, auth: AuthContext, connectionId: string) {
+export async function connectionForUse(ctx: ServerContext, auth: ConnectionUser, connectionId: string) {
   assertAppConnectionRight(auth, 'connect');
   const connection = await connectionInOrg(ctx, auth, connectionId);
   return { connection, credentials: await openCredentials<PostgresCredentials>(ctx.keys, connection) };

@@ -8,8 +8,13 @@ import { openSecret, type SecretPlainFields } from './secret-crypto.js';
 
 /** The caller of a service call: identity, standing in the project, and its audit sink. */
 export interface Caller {
-  auth: AuthContext;
+  auth: Pick<AuthContext, 'identity' | 'orgId'>;
   access: ProjectAccess;
+  /**
+   * Who the secret versions a write makes name as their author, when it is not the identity
+   * (`platform` for a scheduled secret rotation, domains/rotations/).
+   */
+  author?: { actorId: string; actorType: string; name: string };
   /** Records an audit event for this project (project id and name are filled in). */
   audit(event: Omit<AuditEvent, 'projectId' | 'projectName' | 'orgId'>): Promise<unknown>;
 }

@@ -138,7 +138,7 @@ export async function commitSecretWrites(
 ): Promise<Map<string, SecretRecord>> {
   const now = new Date(scope.ctx.now()).toISOString();
   const { identity } = scope.caller.auth;
-  const actor = { actorId: identity.id, actorType: 'identity', name: identity.name };
+  const actor = scope.caller.author ?? { actorId: identity.id, actorType: 'identity', name: identity.name };
   const stored = new Map<string, SecretRecord>();
   const inserts: SecretRecord[] = [];
   const updates: { secret: SecretRecord; previousVersion: number }[] = [];

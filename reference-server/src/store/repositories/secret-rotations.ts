@@ -186,11 +186,11 @@ export class SqlSecretRotationStore implements SecretRotationStore {
       'last_rotation_message = @message',
       'is_last_rotation_manual = @manual',
       'next_rotation_at = @next',
-      'pending_credentials = NULL',
       'claimed_by = NULL',
       'claim_expires_at = NULL',
       'updated_at = @attempted',
     ];
+    if (!o.keepPending) sets.push('pending_credentials = NULL');
     if (o.generatedCredentialsCiphertext !== undefined) sets.push('generated_credentials = @generated');
     if (o.activeIndex !== undefined) sets.push('active_index = @active');
     if (o.lastRotatedAt !== undefined) sets.push('last_rotated_at = @rotated');
