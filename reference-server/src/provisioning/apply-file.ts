@@ -48,6 +48,42 @@ const secretEntry = z.union([
   }),
 ]);
 
+/** A secret rotation of a project (upstream's `postgres-credentials`, docs/rotation.md). */
+const secretRotationSchema = z.strictObject({
+  name: slugSchema(1, 64),
+  type: z.literal('postgres-credentials').default('postgres-credentials'),
+  /** The name of an app connection (in `appConnections` or already on the server). */
+  connection: slugSchema(1, 32),
+  environment: envSlug,
+  path: secretPath,
+  description: z.string().trim().max(256).optional(),
+  /** Days between rotations. */
+  rotationInterval: z.number().int().min(1),
+  rotateAtUtc: z
+    .strictObject({ hours: z.number().int().min(0).max(23), minutes: z.number().int().min(0).max(59) })
+    .optional(),
+  isAutoRotationEnabled: z.boolean().optional(),
+  parameters: z.strictObject({ username1: z.string().trim().min(1), username2: z.string().trim().min(1) }),
+  secretsMapping: z.strictObject({ username: secretKeySchema, password: secretKeySchema }),
+});
+
+/** An organization's app connection; the password is best read from the environment (`fromEnv`). */
+const appConnectionSchema = z.strictObject({
+  name: slugSchema(1, 32),
+  app: z.literal('postgres').default('postgres'),
+  description: z.string().trim().max(256).optional(),
+  credentials: z.strictObject({
+    host: z.string().trim().min(1),
+    port: z.number().int().min(1).max(65535).default(5432),
+    database: z.string().trim().min(1),
+    username: z.string().trim().min(1),
+    password: valueSource,
+    sslEnabled: z.boolean().default(false),
+    sslRejectUnauthorized: z.boolean().default(true),
+    sslCertificate: z.string().optional(),
+  }),
+});
+
 const projectSchema = z.strictObject({
   // The API's rule for a new project's slug, so a bad one is reported before anything changes.
   slug: slugSchema(3, 36),
@@ -80,6 +116,8 @@ const projectSchema = z.strictObject({
       }),
     )
     .optional(),
+  /** Secret rotations; their mapped secrets are the rotation's, not listed under `secrets`. */
+  secretRotations: z.array(secretRotationSchema).optional(),
 });
 
 /**
@@ -119,6 +157,8 @@ export const applyFileSchema = z.strictObject({
       organization: z.string().trim().min(1).max(64),
     })
     .optional(),
+  /** Organization app connections (secret rotations name them). */
+  appConnections: z.array(appConnectionSchema).default([]),
   projects: z.array(projectSchema).default([]),
   identities: z.array(identitySchema).default([]),
 });
@@ -126,6 +166,8 @@ export const applyFileSchema = z.strictObject({
 export type ApplyFile = z.infer<typeof applyFileSchema>;
 export type ProjectSpec = z.infer<typeof projectSchema>;
 export type IdentitySpec = z.infer<typeof identitySchema>;
+export type AppConnectionSpec = z.infer<typeof appConnectionSchema>;
+export type SecretRotationSpec = z.infer<typeof secretRotationSchema>;
 export type ValueSource = z.infer<typeof valueSource>;
 
 /** Projects get these environments from the API when created without a list. */
@@ -197,6 +239,13 @@ export function readApplyFile(
       add(path, `environment variable ${source.fromEnv} is not set`);
   };
   if (file.bootstrap) fromEnv(file.bootstrap.password, ['bootstrap', 'password']);
+  const connections = new Set<string>();
+  file.appConnections.forEach((c, i) => {
+    if (connections.has(c.name))
+      add(['appConnections', i, 'name'], `app connection ${c.name} is listed twice`);
+    connections.add(c.name);
+    fromEnv(c.credentials.password, ['appConnections', i, 'credentials', 'password']);
+  });
 
   const projectSlugs = new Set<string>();
   file.projects.forEach((p, i) => {
@@ -235,6 +284,21 @@ export function readApplyFile(
       checkEnv(imp.environment, at('imports', j, 'environment'));
       checkEnv(imp.from.environment, at('imports', j, 'from', 'environment'));
     });
+    const rotationNames = new Set<string>();
+    p.secretRotations?.forEach((r, j) => {
+      checkEnv(r.environment, at('secretRotations', j, 'environment'));
+      const where = `${r.environment}:${r.path}`;
+      if (rotationNames.has(`${where}:${r.name}`))
+        add(at('secretRotations', j, 'name'), `rotation ${r.name} is listed twice at ${where}`);
+      rotationNames.add(`${where}:${r.name}`);
+      const listed = p.secrets?.find((s) => s.environment === r.environment && s.path === r.path);
+      for (const key of Object.values(r.secretsMapping))
+        if (listed && key in listed.values)
+          add(
+            at('secretRotations', j, 'secretsMapping'),
+            `${key} at ${where} is written by the rotation; remove it from secrets`,
+          );
+    });
   });
   const names = new Set<string>();
   file.identities.forEach((identity, i) => {
@@ -255,7 +319,10 @@ function knownKeysAt(path: PropertyKey[]): string[] | undefined {
   const names = path.filter((p) => typeof p === 'string');
   const last = names[names.length - 1];
   const shapes: Record<string, string[]> = {
-    '': ['bootstrap', 'projects', 'identities'],
+    '': ['bootstrap', 'appConnections', 'projects', 'identities'],
+    appConnections: Object.keys(appConnectionSchema.shape),
+    credentials: Object.keys(appConnectionSchema.shape.credentials.shape),
+    secretRotations: Object.keys(secretRotationSchema.shape),
     bootstrap: ['email', 'password', 'organization'],
     projects: Object.keys(projectSchema.shape),
     identities: Object.keys(identitySchema.shape),

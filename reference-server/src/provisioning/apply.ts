@@ -4,11 +4,13 @@
  * changes only what differs; it never deletes. With `dryRun` it reads and reports, and writes nothing.
  */
 import {
+  type AppConnectionSpec,
   type ApplyFile,
   DEFAULT_ENVIRONMENTS,
   type EnvLookup,
   type IdentitySpec,
   type ProjectSpec,
+  type SecretRotationSpec,
   type ValueSource,
 } from './apply-file.js';
 import { jwtAuthConfigSchema, oidcAuthConfigSchema } from '../auth/external-jwt-auth-router.js';
@@ -70,6 +72,18 @@ interface Project {
   environments: { id: string; slug: string; name: string }[];
 }
 
+/** The fields of a rotation apply compares. */
+interface RotationView {
+  id: string;
+  connectionId: string;
+  description: string | null;
+  parameters: Record<string, string>;
+  secretsMapping: Record<string, string>;
+  rotationInterval: number;
+  rotateAtUtc: { hours: number; minutes: number };
+  isAutoRotationEnabled: boolean;
+}
+
 interface Secret {
   secretKey: string;
   secretValue: string;
@@ -81,7 +95,8 @@ const q = (params: Record<string, string>) => `?${new URLSearchParams(params)}`;
 
 /**
  * Applies `file` through `api` (authenticated as an admin of the organization). Creates in order:
- * projects, environments, tags, folders, secrets, imports, identities, auth methods, memberships.
+ * app connections, projects, environments, tags, folders, secrets, imports, secret rotations,
+ * identities, auth methods, memberships.
  */
 export async function applyFile(
   api: ApplyApi,
@@ -95,6 +110,10 @@ export async function applyFile(
     options.dryRun ? undefined : run();
   const read = (source: ValueSource) =>
     typeof source === 'string' ? source : (options.env(source.fromEnv) as string);
+
+  /** App connection ids by name (undefined: created by this dry run). */
+  const connectionIds = new Map<string, string | undefined>();
+  for (const spec of file.appConnections) connectionIds.set(spec.name, await applyConnection(spec));
 
   const projects = new Map<string, Project | undefined>();
   for (const spec of file.projects) projects.set(spec.slug, await applyProject(spec));
@@ -280,7 +299,125 @@ export async function applyFile(
           }),
         );
     }
+    for (const rotation of spec.secretRotations ?? []) await applyRotation(spec.slug, project, rotation);
     return project;
+  }
+
+  /**
+   * Creates the connection, or updates it when a shown field differs (the password is never answered,
+   * so a changed password alone is not seen: PATCH the connection to change only that).
+   */
+  async function applyConnection(spec: AppConnectionSpec): Promise<string | undefined> {
+    const base = `/api/v1/app-connections/${spec.app}`;
+    const { password, ...shown } = spec.credentials;
+    const credentials = { ...shown, password: read(password) };
+    const existing = await api.find<{
+      appConnection: { id: string; description: string | null; credentials: Record<string, unknown> };
+    }>(`${base}/connection-name/${spec.name}`);
+    if (!existing) {
+      change('+', `app connection ${spec.name}`);
+      return write(async () => {
+        const created = await api.call<{ appConnection: { id: string } }>('POST', base, {
+          name: spec.name,
+          method: 'username-and-password',
+          credentials,
+          ...(spec.description !== undefined ? { description: spec.description } : {}),
+        });
+        return created.appConnection.id;
+      });
+    }
+    const { id, credentials: current } = existing.appConnection;
+    const differs = Object.entries(shown)
+      .filter(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v))
+      .map(([k]) => k);
+    if (spec.description !== undefined && (existing.appConnection.description ?? '') !== spec.description)
+      differs.push('description');
+    if (differs.length) {
+      change('~', `app connection ${spec.name} (${differs.join(', ')})`);
+      await write(() =>
+        api.call('PATCH', `${base}/${id}`, {
+          credentials,
+          ...(spec.description !== undefined ? { description: spec.description } : {}),
+        }),
+      );
+    }
+    return id;
+  }
+
+  /**
+   * Creates the rotation (it issues the first credentials and writes the mapped secrets), or updates
+   * its schedule. What a rotation rotates (connection, users, mapping) cannot change: that is an error.
+   */
+  async function applyRotation(slug: string, project: Project | undefined, spec: SecretRotationSpec) {
+    const base = `/api/v2/secret-rotations/${spec.type}`;
+    const where = `${slug}/${spec.environment}:${spec.path} ${spec.name}`;
+    const existing = project
+      ? await api.find<{ secretRotation: RotationView }>(
+          `${base}/rotation-name/${spec.name}${q({ projectId: project.id, environment: spec.environment, secretPath: spec.path })}`,
+        )
+      : undefined;
+    let connectionId = connectionIds.get(spec.connection);
+    if (!connectionIds.has(spec.connection)) {
+      const found = await api.find<{ appConnection: { id: string } }>(
+        `/api/v1/app-connections/postgres/connection-name/${spec.connection}`,
+      );
+      if (!found)
+        throw new Error(
+          `secretRotations: ${where}: app connection ${spec.connection} does not exist and is not in the file`,
+        );
+      connectionId = found.appConnection.id;
+    }
+    if (!existing) {
+      change(
+        '+',
+        `secret rotation ${where} (writes ${spec.secretsMapping.username}, ${spec.secretsMapping.password})`,
+      );
+      const projectId = project?.id;
+      if (projectId && connectionId)
+        await write(() =>
+          api.call('POST', base, {
+            name: spec.name,
+            projectId,
+            connectionId,
+            environment: spec.environment,
+            secretPath: spec.path,
+            rotationInterval: spec.rotationInterval,
+            parameters: spec.parameters,
+            secretsMapping: spec.secretsMapping,
+            ...(spec.description !== undefined ? { description: spec.description } : {}),
+            ...(spec.rotateAtUtc ? { rotateAtUtc: spec.rotateAtUtc } : {}),
+            ...(spec.isAutoRotationEnabled !== undefined
+              ? { isAutoRotationEnabled: spec.isAutoRotationEnabled }
+              : {}),
+          }),
+        );
+      return;
+    }
+    const current = existing.secretRotation;
+    const fixed = [
+      current.connectionId !== connectionId ? 'connection' : '',
+      JSON.stringify(current.parameters) !== JSON.stringify(spec.parameters) ? 'parameters' : '',
+      JSON.stringify(current.secretsMapping) !== JSON.stringify(spec.secretsMapping) ? 'secretsMapping' : '',
+    ].filter(Boolean);
+    if (fixed.length)
+      throw new Error(
+        `secretRotations: ${where}: ${fixed.join(', ')} of an existing rotation cannot change; delete the rotation first`,
+      );
+    const update: Record<string, unknown> = {};
+    if (current.rotationInterval !== spec.rotationInterval) update.rotationInterval = spec.rotationInterval;
+    if (spec.rotateAtUtc && JSON.stringify(current.rotateAtUtc) !== JSON.stringify(spec.rotateAtUtc))
+      update.rotateAtUtc = spec.rotateAtUtc;
+    if (
+      spec.isAutoRotationEnabled !== undefined &&
+      current.isAutoRotationEnabled !== spec.isAutoRotationEnabled
+    )
+      update.isAutoRotationEnabled = spec.isAutoRotationEnabled;
+    if (spec.description !== undefined && (current.description ?? '') !== spec.description)
+      update.description = spec.description;
+    if (Object.keys(update).length) {
+      change('~', `secret rotation ${where} (${Object.keys(update).join(', ')})`);
+      await write(() => api.call('PATCH', `${base}/${current.id}`, update));
+    }
   }
 
   async function listSecrets(projectId: string, environment: string, secretPath: string): Promise<Secret[]> {
