@@ -46,7 +46,10 @@ async function provision(url: string, target: RotationTarget) {
     organization: 'rotations',
   });
   const token = boot.identity.credentials.token as string;
-  const { project } = await call(url, token, 'POST', '/api/v2/workspace', { projectName: 'database', slug: 'database' });
+  const { project } = await call(url, token, 'POST', '/api/v2/workspace', {
+    projectName: 'database',
+    slug: 'database',
+  });
   const { appConnection } = await call(
     url,
     token,

@@ -138,6 +138,30 @@ describe('PostgreSQL credential rotation', () => {
     });
   });
 
+  it('refuses hand-made updates and deletes of the secrets the rotation writes', async () => {
+    const before = await folderSecrets(kms, project.id, 'dev', '/');
+    const where = { workspaceId: project.id, environment: 'dev', secretPath: '/' };
+    const attempts = [
+      ['PATCH', '/api/v3/secrets/raw/MAIN_PASSWORD', { ...where, secretValue: 'by-hand' }],
+      ['PATCH', '/api/v3/secrets/raw/MAIN_USER', { ...where, newSecretName: 'RENAMED' }],
+      ['DELETE', '/api/v3/secrets/raw/MAIN_USER', where],
+      [
+        'PATCH',
+        '/api/v3/secrets/batch/raw',
+        { ...where, secrets: [{ secretKey: 'MAIN_PASSWORD', secretValue: 'x' }] },
+      ],
+      ['DELETE', '/api/v3/secrets/batch/raw', { ...where, secrets: [{ secretKey: 'MAIN_PASSWORD' }] }],
+    ] as const;
+    for (const [method, path, body] of attempts) {
+      const r = await kms.call(method, path, body, tokens.member);
+      expect(r.status, `${method} ${path}`).toBe(400);
+      expect(r.body.message).toMatch(
+        /^Cannot (update|delete) rotated secret MAIN_(USER|PASSWORD): it is managed by the secret rotation main$/,
+      );
+    }
+    expect(await folderSecrets(kms, project.id, 'dev', '/')).toEqual(before);
+  });
+
   it('reads by id, by name and in lists; updates the schedule', async () => {
     const byId = await kms.call('GET', `${PATH}/${rotationId}`, undefined, tokens.viewer);
     expect(byId.status).toBe(200);

@@ -3,6 +3,7 @@
  * one write path (secret-writes.ts) so they get versions and everything that follows a write.
  */
 import type { ServerContext } from '../../context.js';
+import { badRequest } from '../../http/errors.js';
 import { type Caller, ProjectScope } from './project-scope.js';
 import {
   commitSecretWrites,
@@ -38,4 +39,25 @@ export async function writeRotatedSecrets(
   }
   if (plans.length > 0) await commitSecretWrites(scope, plans);
   return plans.map((p) => p.key);
+}
+
+/**
+ * Refuses (400, as upstream) a hand-made update or delete of secrets a secret rotation writes: the
+ * rotation owns them until it is deleted.
+ */
+export async function refuseRotatedSecrets(
+  ctx: ServerContext,
+  folderId: string,
+  keys: string[],
+  verb: 'update' | 'delete',
+): Promise<void> {
+  if (keys.length === 0) return;
+  for (const rotation of await ctx.store.secretRotations.listByFolder(folderId)) {
+    const owned = keys.find((key) => Object.values(rotation.secretsMapping).includes(key));
+    if (owned !== undefined) {
+      throw badRequest(
+        `Cannot ${verb} rotated secret ${owned}: it is managed by the secret rotation ${rotation.name}`,
+      );
+    }
+  }
 }

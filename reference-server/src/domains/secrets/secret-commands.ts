@@ -3,6 +3,7 @@ import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { type Caller, ProjectScope } from './project-scope.js';
 import type { KeyRename } from './references.js';
+import { refuseRotatedSecrets } from './rotated-secrets.js';
 import { baseSecretView } from './secret-views.js';
 import {
   applyFields,
@@ -80,6 +81,7 @@ export async function updateSecret(ctx: ServerContext, caller: Caller, input: Up
   const at = await locate(scope, input.environment, input.secretPath, 'UpdateSecret');
   const current = await ctx.store.secrets.getSecret(at.folder.id, input.secretName, 'shared');
   if (!current) throw notFound(`Secret with name ${input.secretName} not found`);
+  await refuseRotatedSecrets(ctx, at.folder.id, [input.secretName], 'update');
   const renaming = input.newSecretName !== undefined && input.newSecretName !== input.secretName;
   if (renaming && (await ctx.store.secrets.getSecret(at.folder.id, input.newSecretName!, 'shared'))) {
     throw badRequest('Secret with the new name already exists');
@@ -134,6 +136,7 @@ export async function deleteSecret(ctx: ServerContext, caller: Caller, input: De
   const at = await locate(scope, input.environment, input.secretPath, 'DeleteSecret');
   const current = await ctx.store.secrets.getSecret(at.folder.id, input.secretName, 'shared');
   if (!current) throw notFound('Secret not found');
+  await refuseRotatedSecrets(ctx, at.folder.id, [input.secretName], 'delete');
   const plain = openForDelete(scope, current);
   await commitSecretWrites(scope, [], [current.id]);
   await caller.audit({
@@ -233,6 +236,12 @@ export async function updateSecretsBatch(ctx: ServerContext, caller: Caller, inp
   for (const [path, group] of byPath) {
     const at = await locate(scope, env.slug, path, 'UpdateManySecret');
     const current = await sharedSecretsByKey(scope, at.folder.id);
+    await refuseRotatedSecrets(
+      ctx,
+      at.folder.id,
+      group.map((item) => item.secretKey).filter((key) => current.has(key)),
+      'update',
+    );
     const finalKeys = new Set(current.keys());
     for (const item of lastPerKey(group)) {
       const existing = current.get(item.secretKey);
@@ -316,6 +325,7 @@ export async function deleteSecretsBatch(ctx: ServerContext, caller: Caller, inp
   const keys = [...new Set(input.secrets.map((s) => s.secretKey))];
   const missing = keys.filter((k) => !current.has(k));
   if (missing.length > 0) throw notFound(`One or more secrets does not exist: ${missing.join(',')}`);
+  await refuseRotatedSecrets(ctx, at.folder.id, keys, 'delete');
   const doomed = keys.map((k) => current.get(k)!);
   const plains = doomed.map((s) => openForDelete(scope, s));
   await commitSecretWrites(
