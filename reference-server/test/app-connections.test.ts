@@ -1,7 +1,14 @@
 // PostgreSQL app connections (/api/v1/app-connections/postgres) over real HTTP against a real
 // PostgreSQL: credentials checked on create and update, sealed at rest, never answered or audited;
 // organization rights as upstream (admins manage, members may only use); bad input is a 4xx.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiClient } from '../src/provisioning/api-client.js';
+import { startServer } from '../src/server.js';
+import { runCli } from './helpers/cli-process.js';
 import type { OpenedStore } from '../src/store/store.js';
 import { createRotationTarget, type RotationTarget } from './helpers/rotation-target.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -195,5 +202,41 @@ describe('PostgreSQL app connections', () => {
       expect(types, type).toContain(type);
     }
     expect(JSON.stringify(logs)).not.toContain(target.admin.password);
+  });
+});
+
+describe('app connections and the root key', () => {
+  it('re-wraps connection keys with the project keys: connections still open after rotate-root-key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kms-connection-rewrap-'));
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    const first = await startServer({ dataDir, rootEncryptionKey: oldKey, rateLimit: false });
+    const boot = await new ApiClient(first.url).request<any>('POST', '/api/v1/admin/bootstrap', {
+      email: 'ops@example.test',
+      password: 'S3cure-pass!',
+      organization: 'rewrap',
+    });
+    const api = new ApiClient(first.url, boot.body.identity.credentials.token);
+    const created = await api.request<any>('POST', PATH, target.connectionBody('rewrapped'));
+    expect(created.status).toBe(200);
+    await first.close();
+
+    const rotated = await runCli(['rotate-root-key', '--data-dir', dataDir], {
+      ROOT_ENCRYPTION_KEY: oldKey,
+      NEW_ROOT_ENCRYPTION_KEY: newKey,
+    });
+    expect(rotated.code, rotated.output).toBe(0);
+    // The token-signing key and the connection's credentials key (no project was made).
+    expect(rotated.output).toMatch(/re-wrapped 2 keys/);
+
+    const second = await startServer({ dataDir, rootEncryptionKey: newKey, rateLimit: false });
+    try {
+      const again = new ApiClient(second.url, await second.issueAdminToken());
+      const read = await again.request<any>('GET', `${PATH}/${created.body.appConnection.id}`);
+      expect(read.status).toBe(200);
+      expect(read.body.appConnection.credentials.username).toBe(target.admin.username);
+    } finally {
+      await second.close();
+    }
   });
 });
