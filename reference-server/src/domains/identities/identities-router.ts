@@ -15,6 +15,7 @@ import {
   identityInOrg,
   ORG_ROLES,
 } from './identity-access.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 const metadataSchema = z
   .array(z.object({ key: z.string().trim().min(1).max(255), value: z.string().trim().min(1).max(1020) }))
@@ -211,3 +212,40 @@ export function identitiesRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const identitiesRouteDocs = routeDocs('Identities', [
+  { method: 'post', path: '/api/v1/identities', summary: 'Create a machine identity', body: createBody },
+  {
+    method: 'get',
+    path: '/api/v1/identities',
+    summary: 'List the identities of an organization',
+    query: listQuery,
+  },
+  { method: 'get', path: '/api/v1/identities/details', summary: "The caller's identity and organization" },
+  {
+    method: 'get',
+    path: '/api/v1/identities/:identityId',
+    summary: 'Read an identity',
+    params: identityParams,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/identities/:identityId/identity-memberships',
+    summary: 'List the project memberships of an identity',
+    params: identityParams,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/identities/:identityId',
+    summary: 'Update an identity',
+    params: identityParams,
+    body: updateBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/identities/:identityId',
+    summary: 'Delete an identity',
+    params: identityParams,
+  },
+]);

@@ -9,6 +9,7 @@ import { parseBody, parseParams } from '../../http/validate.js';
 import type { EnvironmentRecord } from '../../store/records.js';
 import { environmentSlugSchema } from '../shared-schemas.js';
 import { environmentView } from './project-views.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 const envSlug = environmentSlugSchema;
 const createBody = z.object({
@@ -138,3 +139,40 @@ export function environmentsRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+const environmentPaths = [
+  '/api/v1/workspace/:projectId/environments',
+  '/api/v1/projects/:projectId/environments',
+];
+const environmentItemPaths = environmentPaths.map((p) => `${p}/:envId`);
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const environmentsRouteDocs = routeDocs('Environments', [
+  {
+    method: 'post',
+    path: environmentPaths,
+    summary: 'Create an environment',
+    params: projectParams,
+    body: createBody,
+  },
+  {
+    method: 'get',
+    path: environmentPaths,
+    summary: 'List the environments of a project by position',
+    params: projectParams,
+  },
+  { method: 'get', path: environmentItemPaths, summary: 'Read an environment', params: envParams },
+  {
+    method: 'patch',
+    path: environmentItemPaths,
+    summary: 'Rename an environment or change its position',
+    params: envParams,
+    body: updateBody,
+  },
+  {
+    method: 'delete',
+    path: environmentItemPaths,
+    summary: 'Delete an environment with its folders and secrets',
+    params: envParams,
+  },
+]);
