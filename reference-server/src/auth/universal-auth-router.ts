@@ -143,15 +143,18 @@ export function universalAuthRouter(ctx: ServerContext): Router {
       await recordFailure(method, now);
       throw unauthorized('Invalid credentials');
     }
+    // As upstream (identity-ua-service.ts `login`): a matching secret clears the lockout before its
+    // own TTL and use limit are checked, and an expired secret is revoked.
+    if (lockout) await access.clearLockouts(method.id);
     if (secret.ttl > 0 && Date.parse(secret.createdAt) + secret.ttl * 1000 < now) {
       await access.revokeClientSecret(secret.id, iso);
       throw unauthorized('Access denied due to expired client secret');
     }
+    // A used-up secret stays listed as such (numUses == limit), not revoked: every later login with
+    // it, concurrent or not, gets the same answer and none counts toward the lockout (decision D16).
     if (!(await access.consumeClientSecretUse(secret.id, iso))) {
-      await access.revokeClientSecret(secret.id, iso);
       throw unauthorized('Access denied due to client secret usage limit reached');
     }
-    if (lockout) await access.clearLockouts(method.id);
 
     const identity = await access.getIdentity(method.identityId);
     if (!identity) throw unauthorized('Invalid credentials');

@@ -16,6 +16,7 @@ import {
   ORG_ROLES,
 } from './identity-access.js';
 import { routeDocs } from '../../openapi/route-doc.js';
+import { authMethodStates } from './auth-method-states.js';
 
 const metadataSchema = z
   .array(z.object({ key: z.string().trim().min(1).max(255), value: z.string().trim().min(1).max(1020) }))
@@ -65,17 +66,6 @@ export function identitiesRouter(ctx: ServerContext): Router {
   const authMethodsOf = async (identityId: string) =>
     (await access.listAuthMethods(identityId)).map((m) => m.method);
 
-  /** Attached methods of the identity, and those locked out right now. */
-  async function authMethodStates(identityId: string) {
-    const methods = await access.listAuthMethods(identityId);
-    const locked: string[] = [];
-    for (const method of methods) {
-      const lockout = await access.getLockout(method.id);
-      if (lockout?.lockedUntil && lockout.lockedUntil > ctx.now()) locked.push(method.method);
-    }
-    return { authMethods: methods.map((m) => m.method), activeLockoutAuthMethods: locked };
-  }
-
   /** The org-membership record wrapping an identity (GET and list shapes). */
   async function membershipView(i: IdentityRecord) {
     return {
@@ -94,7 +84,7 @@ export function identitiesRouter(ctx: ServerContext): Router {
         name: i.name,
         orgId: i.orgId,
         hasDeleteProtection: i.hasDeleteProtection,
-        ...(await authMethodStates(i.id)),
+        ...(await authMethodStates(ctx, i.id)),
       },
     };
   }

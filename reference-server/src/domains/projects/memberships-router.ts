@@ -10,6 +10,7 @@ import type { MembershipRecord } from '../../store/records.js';
 import { MAX_MEMBERSHIP_ROLES, type RoleInput, roleInputSchema, toRoleRecords } from './membership-roles.js';
 import { membershipDetail, membershipSummary } from './project-views.js';
 import { routeDocs } from '../../openapi/route-doc.js';
+import { authMethodStates } from '../identities/auth-method-states.js';
 
 const V2 = '/api/v2/workspace/:projectId/identity-memberships';
 const V1 = '/api/v1/projects/:projectId/memberships/identities';
@@ -35,8 +36,7 @@ export function membershipsRouter(ctx: ServerContext): Router {
     const identity = await accessStore.getIdentity(m.identityId);
     const project = await projects.getProject(m.projectId);
     if (!identity || !project) throw notFound('Identity membership not found');
-    const methods = (await accessStore.listAuthMethods(identity.id)).map((a) => a.method);
-    return membershipDetail(m, identity, methods, project);
+    return membershipDetail(m, identity, await authMethodStates(ctx, identity.id), project);
   }
 
   async function target(req: Request, action: 'read' | 'create' | 'edit' | 'delete') {
