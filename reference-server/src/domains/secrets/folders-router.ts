@@ -81,6 +81,7 @@ export const foldersRouteDocs = routeDocs('Folders', [
     method: 'get',
     path: '/api/v1/folders',
     summary: 'List the folders under a path (an unknown path lists none)',
+    deviation: 'D19 (needs the read right on folders; upstream lets any project member list them).',
     query: listFoldersQuery,
   },
   { method: 'get', path: '/api/v1/folders/:folderId', summary: 'Read one folder', params: folderIdParams },
