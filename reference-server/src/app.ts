@@ -21,6 +21,9 @@ import { accessLog } from './http/access-log.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import { unsupportedMediaType } from './http/errors.js';
 import { rateLimiter } from './http/rate-limit.js';
+import { ROUTE_DOCS } from './openapi/catalogue.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { openApiRouter } from './openapi/openapi-router.js';
 import type { ProjectRecord } from './store/records.js';
 import type { Store } from './store/store.js';
 
@@ -199,6 +202,7 @@ export function createApp(deps: AppDeps, ctx: ServerContext = createContext(deps
   app.use(auditRouter(ctx));
   app.use(appConnectionsRouter(ctx));
   app.use(secretRotationsRouter(ctx));
+  app.use(openApiRouter(() => buildOpenApiDocument(ROUTE_DOCS)));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

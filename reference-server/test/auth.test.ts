@@ -72,7 +72,7 @@ describe('universal auth login', () => {
     expect((await kms.login(id.clientId, id.clientSecret)).status).toBe(200);
   });
 
-  it('expires a client secret after its TTL and revokes it after its use limit', async () => {
+  it('expires a client secret after its TTL and refuses it past its use limit', async () => {
     const ttl = await kms.createMachineIdentity({ clientSecret: { ttl: 60 } });
     kms.clock.advance(61);
     const expired = await kms.login(ttl.clientId, ttl.clientSecret);

@@ -34,10 +34,10 @@ describe('folders', () => {
     expect(app.body.folder).toMatchObject({ name: 'app', path: '/app', version: 1, isReserved: false });
     const nested = await create('leaf', 'app/mid/');
     expect(nested.body.folder).toMatchObject({ name: 'leaf', path: '/app/mid/leaf' });
-    expect((await create('app', '/')).body).toMatchObject({
-      statusCode: 400,
-      message: "Folder with name 'app' already exists in path '/'",
-    });
+    // Upstream's create is idempotent (backend/src/services/secret-folder/secret-folder-service.ts).
+    const again = await create('app', '/');
+    expect(again.status).toBe(200);
+    expect(again.body.folder).toMatchObject({ id: app.body.folder.id, name: 'app', path: '/app' });
     const badName = await create('bad name', '/');
     expect(badName.status).toBe(422);
     expect(JSON.stringify(badName.body.message)).toContain('Invalid folder name');
@@ -91,6 +91,31 @@ describe('folders', () => {
       body: { workspaceId: project.id, environment: 'dev', name: 'app', path: '/' },
     });
     expect(clash.status).toBe(200);
+    // Upstream's words (backend/src/services/secret-folder/secret-folder-service.ts `updateFolder`).
+    await create('other', '/');
+    const taken = await kms.call('PATCH', `/api/v1/folders/${app.body.folder.id}`, {
+      token: kms.adminToken,
+      body: { workspaceId: project.id, environment: 'dev', name: 'other', path: '/' },
+    });
+    expect(taken.status).toBe(400);
+    expect(taken.body).toMatchObject({
+      error: 'UpdateFolder',
+      message: 'Folder with specified name already exists',
+    });
+    const nowhere = await kms.call('PATCH', `/api/v1/folders/${app.body.folder.id}`, {
+      token: kms.adminToken,
+      body: { workspaceId: project.id, environment: 'dev', name: 'x', path: '/nope' },
+    });
+    expect(nowhere.body).toMatchObject({
+      statusCode: 404,
+      error: 'UpdateFolder',
+      message: "Folder with path '/nope' in environment with slug 'dev' not found",
+    });
+    await kms.admin('DELETE', '/api/v1/folders/other', {
+      workspaceId: project.id,
+      environment: 'dev',
+      path: '/',
+    });
 
     // Delete by name with contents; then by id.
     const del = await kms.admin('DELETE', '/api/v1/folders/middle', {
@@ -116,6 +141,7 @@ describe('folders', () => {
       body: { workspaceId: project.id, environment: 'dev', path: '/' },
     });
     expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe("Folder with ID 'nothing' not found");
 
     const { auditLogs } = await kms.admin(
       'GET',

@@ -135,11 +135,12 @@ function jwtLoginMethod(path: string): string | undefined {
 
 /**
  * Whether an error answer came from a KMS API: its envelope names the error, and a 404 is not the
- * framework's "no such route" (a site URL with a wrong path, e.g. `https://host/foo`, lands there).
+ * framework's "no such route" (a site URL with a wrong path, e.g. `https://host/foo`, lands there),
+ * bare or followed by the pointer to the OpenAPI document (reference-server/src/http/error-handler.ts).
  */
 function isKmsApiAnswer(error: KmsApiError): boolean {
   if (error.error === undefined) return false;
-  return !(error.status === 404 && /^Route [A-Z]+:\S* not found$/.test(error.serverMessage));
+  return !(error.status === 404 && /^Route [A-Z]+:\S* not found(?:$|\. )/.test(error.serverMessage));
 }
 
 /** Names what the server said is missing: the project, the environment, the folder or the secret. */

@@ -460,13 +460,8 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
       if (found instanceof Response) return found;
       const { env, envSlug, folder } = found;
       if (!folder) return folderMissing(b.path ?? '/', envSlug);
+      // As the server (and upstream): creating a folder that exists answers with it.
       const path = normalize(`${folder.path}/${b.name}`);
-      if (env.has(path))
-        return fail(
-          400,
-          'BadRequest',
-          `Folder with name '${b.name}' already exists in path '${folder.path}'`,
-        );
       const created = ensureFolder(env, path);
       return ok({ folder: folderView(created, envSlug) });
     }),

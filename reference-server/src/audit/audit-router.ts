@@ -8,6 +8,7 @@ import { forbidden } from '../http/errors.js';
 import { parseQuery } from '../http/validate.js';
 import type { AuditRecord } from '../store/records.js';
 import type { AuditQuery } from '../store/records.js';
+import { routeDocs } from '../openapi/route-doc.js';
 
 /** Ids of the projects whose audit logs the caller's roles may read. */
 async function auditableProjects(ctx: ServerContext, caller: AuthContext): Promise<string[]> {
@@ -130,3 +131,14 @@ export function auditRouter(ctx: ServerContext): Router {
   });
   return router;
 }
+
+/** The route above, as the OpenAPI document describes it (src/openapi/route-doc.ts). */
+export const auditRouteDocs = routeDocs('Audit Logs', [
+  {
+    method: 'get',
+    path: ['/api/v1/audit-logs', '/api/v1/organization/audit-logs'],
+    summary: 'Query the audit log',
+    query: auditQuery,
+    deviation: 'D8 (always persisted, also at /api/v1/audit-logs).',
+  },
+]);

@@ -8,6 +8,7 @@ import { renewAccessToken, revokeAccessToken } from './access-tokens.js';
 import { externalJwtAuthRouter, jwtAuth, oidcAuth } from './external-jwt-auth-router.js';
 import { tokenAuthRouter } from './token-auth-router.js';
 import { universalAuthRouter } from './universal-auth-router.js';
+import { routeDocs } from '../openapi/route-doc.js';
 
 const tokenBody = z.object({ accessToken: z.string().trim().min(1) });
 
@@ -49,3 +50,23 @@ export function authRouter(ctx: ServerContext): Router {
   router.use(externalJwtAuthRouter(ctx, jwtAuth));
   return router;
 }
+
+/** Renew and revoke, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const accessTokenRouteDocs = routeDocs('Access Tokens', [
+  {
+    method: 'post',
+    path: '/api/v1/auth/token/renew',
+    summary: 'Renew an access token',
+    auth: false,
+    body: tokenBody,
+    deviation: 'D2 (a new JWT; the max TTL stays anchored at the login).',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/token/revoke',
+    summary: 'Revoke an access token',
+    auth: false,
+    body: tokenBody,
+    deviation: 'D8 (audited).',
+  },
+]);

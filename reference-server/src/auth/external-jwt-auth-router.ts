@@ -30,6 +30,7 @@ import {
   ttlWithinMax,
   patchAuthMethod,
 } from './token-settings.js';
+import { routeDocs } from '../openapi/route-doc.js';
 
 /** The bound-claims part shared by both configs. */
 interface BoundFields {
@@ -395,3 +396,53 @@ export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundField
 
   return router;
 }
+
+/** One JWT-based method's routes, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+function externalJwtRouteDocs<C extends AccessTokenSettings & BoundFields>(
+  spec: ExternalJwtMethod<C>,
+  tag: 'OIDC Auth' | 'JWT Auth',
+) {
+  const item = `${spec.prefix}/identities/:identityId`;
+  const attachBody = withTtlRule(spec.shape);
+  return routeDocs(tag, [
+    {
+      method: 'post',
+      path: `${spec.prefix}/login`,
+      summary: `Log in with a JWT verified by the identity's ${spec.label} settings`,
+      auth: false,
+      body: loginBody,
+    },
+    {
+      method: 'post',
+      path: item,
+      summary: `Attach ${spec.label} Auth to an identity`,
+      params: identityParams,
+      body: attachBody,
+    },
+    {
+      method: 'get',
+      path: item,
+      summary: `Read the ${spec.label} Auth settings of an identity`,
+      params: identityParams,
+    },
+    {
+      method: 'patch',
+      path: item,
+      summary: `Update the ${spec.label} Auth settings of an identity`,
+      params: identityParams,
+      body: attachBody,
+    },
+    {
+      method: 'delete',
+      path: item,
+      summary: `Remove ${spec.label} Auth from an identity`,
+      params: identityParams,
+    },
+  ]);
+}
+
+/** The OIDC and JWT Auth routes, as the OpenAPI document describes them. */
+export const externalJwtAuthRouteDocs = [
+  ...externalJwtRouteDocs(oidcAuth, 'OIDC Auth'),
+  ...externalJwtRouteDocs(jwtAuth, 'JWT Auth'),
+];

@@ -18,6 +18,7 @@ import {
   ttlWithinMax,
   patchAuthMethod,
 } from './token-settings.js';
+import { routeDocs } from '../openapi/route-doc.js';
 
 const PREFIX = '/api/v1/auth/token-auth';
 const configBody = z
@@ -189,3 +190,63 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+const tokenAuthIdentity = `${PREFIX}/identities/:identityId`;
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const tokenAuthRouteDocs = routeDocs('Token Auth', [
+  {
+    method: 'post',
+    path: tokenAuthIdentity,
+    summary: 'Attach Token Auth to an identity',
+    params: identityParams,
+    body: configBody,
+  },
+  {
+    method: 'get',
+    path: tokenAuthIdentity,
+    summary: 'Read the Token Auth settings of an identity',
+    params: identityParams,
+  },
+  {
+    method: 'patch',
+    path: tokenAuthIdentity,
+    summary: 'Update the Token Auth settings of an identity',
+    params: identityParams,
+    body: configBody,
+  },
+  {
+    method: 'delete',
+    path: tokenAuthIdentity,
+    summary: 'Remove Token Auth from an identity',
+    params: identityParams,
+  },
+  {
+    method: 'post',
+    path: `${tokenAuthIdentity}/tokens`,
+    summary: 'Issue a token to an identity',
+    params: identityParams,
+    body: createTokenBody,
+  },
+  {
+    method: 'get',
+    path: `${tokenAuthIdentity}/tokens`,
+    summary: 'List the tokens issued to an identity',
+    params: identityParams,
+    query: listQuery,
+  },
+  { method: 'get', path: `${PREFIX}/tokens/:tokenId`, summary: 'Read one issued token', params: tokenParams },
+  {
+    method: 'patch',
+    path: `${PREFIX}/tokens/:tokenId`,
+    summary: 'Rename an issued token',
+    params: tokenParams,
+    body: createTokenBody,
+  },
+  {
+    method: 'post',
+    path: `${PREFIX}/tokens/:tokenId/revoke`,
+    summary: 'Revoke an issued token',
+    params: tokenParams,
+  },
+]);

@@ -21,6 +21,7 @@ import {
   ttlWithinMax,
   patchAuthMethod,
 } from './token-settings.js';
+import { routeDocs } from '../openapi/route-doc.js';
 
 const PREFIX = '/api/v1/auth/universal-auth';
 
@@ -142,15 +143,18 @@ export function universalAuthRouter(ctx: ServerContext): Router {
       await recordFailure(method, now);
       throw unauthorized('Invalid credentials');
     }
+    // As upstream (identity-ua-service.ts `login`): a matching secret clears the lockout before its
+    // own TTL and use limit are checked, and an expired secret is revoked.
+    if (lockout) await access.clearLockouts(method.id);
     if (secret.ttl > 0 && Date.parse(secret.createdAt) + secret.ttl * 1000 < now) {
       await access.revokeClientSecret(secret.id, iso);
       throw unauthorized('Access denied due to expired client secret');
     }
+    // A used-up secret stays listed as such (numUses == limit), not revoked: every later login with
+    // it, concurrent or not, gets the same answer and none counts toward the lockout (decision D16).
     if (!(await access.consumeClientSecretUse(secret.id, iso))) {
-      await access.revokeClientSecret(secret.id, iso);
       throw unauthorized('Access denied due to client secret usage limit reached');
     }
-    if (lockout) await access.clearLockouts(method.id);
 
     const identity = await access.getIdentity(method.identityId);
     if (!identity) throw unauthorized('Invalid credentials');
@@ -314,3 +318,76 @@ export function universalAuthRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+const uaIdentity = `${PREFIX}/identities/:identityId`;
+const uaClientSecrets = `${uaIdentity}/client-secrets`;
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const universalAuthRouteDocs = routeDocs('Universal Auth', [
+  {
+    method: 'post',
+    path: `${PREFIX}/login`,
+    summary: 'Log in with a client id and a client secret',
+    auth: false,
+    body: loginBody,
+    deviation: 'D4 (0 means an unlimited TTL); repeated failures lock the method out for a while.',
+  },
+  {
+    method: 'post',
+    path: uaIdentity,
+    summary: 'Attach Universal Auth to an identity',
+    params: identityParams,
+    body: universalAuthConfigSchema,
+    deviation: 'D4 (the defaults).',
+  },
+  {
+    method: 'get',
+    path: uaIdentity,
+    summary: 'Read the Universal Auth settings of an identity',
+    params: identityParams,
+  },
+  {
+    method: 'patch',
+    path: uaIdentity,
+    summary: 'Update the Universal Auth settings of an identity',
+    params: identityParams,
+    body: universalAuthConfigSchema,
+  },
+  {
+    method: 'delete',
+    path: uaIdentity,
+    summary: 'Remove Universal Auth from an identity',
+    params: identityParams,
+  },
+  {
+    method: 'post',
+    path: uaClientSecrets,
+    summary: 'Create a client secret (shown once)',
+    params: identityParams,
+    body: clientSecretBody,
+  },
+  {
+    method: 'get',
+    path: uaClientSecrets,
+    summary: 'List the client secrets of an identity (never their values)',
+    params: identityParams,
+  },
+  {
+    method: 'get',
+    path: `${uaClientSecrets}/:clientSecretId`,
+    summary: 'Read one client secret (never its value)',
+    params: clientSecretParams,
+  },
+  {
+    method: 'post',
+    path: `${uaClientSecrets}/:clientSecretId/revoke`,
+    summary: 'Revoke a client secret and the tokens issued with it',
+    params: clientSecretParams,
+  },
+  {
+    method: 'post',
+    path: `${uaIdentity}/clear-lockouts`,
+    summary: 'Clear the login lockouts of an identity',
+    params: identityParams,
+  },
+]);

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { StoreInputError, StoreUnavailableError } from '../store/repositories.js';
-import { ApiError, notFound, ValidationError } from './errors.js';
+import { OPENAPI_DOCUMENT_PATH } from '../openapi/document.js';
+import { ApiError, ValidationError } from './errors.js';
 
 interface BodyParserError {
   type?: string;
@@ -26,9 +27,19 @@ function fromBodyParser(error: BodyParserError): ApiError | undefined {
   }
 }
 
-/** Unknown routes: the contract's envelope, not Express's HTML page. */
+/**
+ * Unknown routes: upstream's body (api-contract §12): the method and the path without its query,
+ * and a pointer to the OpenAPI document in the message and in `docs`.
+ */
 export const notFoundRoute: RequestHandler = (req, _res, next) => {
-  next(notFound(`Route ${req.method}:${req.path} not found`, { name: 'Not Found' }));
+  next(
+    new ApiError(
+      404,
+      'Not Found',
+      `Route ${req.method}:${req.path} not found. The OpenAPI spec listing all available routes is at GET ${OPENAPI_DOCUMENT_PATH}.`,
+      { envelopeFields: { docs: OPENAPI_DOCUMENT_PATH } },
+    ),
+  );
 };
 
 /**
@@ -69,6 +80,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       statusCode: error.statusCode,
       message: error instanceof ValidationError ? error.issues : error.message,
       error: error.name,
+      ...error.envelopeFields,
     };
     if (error.details !== undefined && error.statusCode !== 401) body.details = error.details;
     res.status(error.statusCode).json(body);

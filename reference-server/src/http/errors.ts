@@ -7,18 +7,25 @@ export class ApiError extends Error {
   readonly statusCode: number;
   readonly details: unknown;
   readonly headers: Record<string, string>;
+  /** Fields added to the envelope beside `message` (the 404 of an unknown route adds `docs`). */
+  readonly envelopeFields: Record<string, string>;
 
   constructor(
     statusCode: number,
     name: string,
     message: string,
-    options: { details?: unknown; headers?: Record<string, string> } = {},
+    options: {
+      details?: unknown;
+      headers?: Record<string, string>;
+      envelopeFields?: Record<string, string>;
+    } = {},
   ) {
     super(message);
     this.statusCode = statusCode;
     this.name = name;
     this.details = options.details;
     this.headers = options.headers ?? {};
+    this.envelopeFields = options.envelopeFields ?? {};
   }
 }
 

@@ -162,9 +162,17 @@ export interface ProjectStore {
   listEnvironments(projectId: string): Promise<EnvironmentRecord[]>;
   getEnvironment(id: string): Promise<EnvironmentRecord | undefined>;
   getEnvironmentBySlug(projectId: string, slug: string): Promise<EnvironmentRecord | undefined>;
-  /** Inserts the environment and its root folder. */
-  createEnvironment(env: EnvironmentRecord, rootFolderId: string): Promise<void>;
+  /**
+   * Inserts the environment and its root folder. Positions stay a sequence, as upstream's: without
+   * a position it goes last; at a taken position the environments from there on move down one.
+   */
+  createEnvironment(
+    env: Omit<EnvironmentRecord, 'position'> & { position?: number | undefined },
+    rootFolderId: string,
+  ): Promise<EnvironmentRecord>;
+  /** Updates name, slug and position; moving to a taken position shifts the environments in between. */
   updateEnvironment(env: EnvironmentRecord): Promise<void>;
+  /** Deletes the environment and closes the gap its position leaves. */
   deleteEnvironment(id: string): Promise<void>;
 
   getMembership(projectId: string, identityId: string): Promise<MembershipRecord | undefined>;

@@ -9,6 +9,7 @@ import { ALL_IPS } from '../../http/ip-match.js';
 import { parseBody } from '../../http/validate.js';
 import type { AuthMethodRecord, IdentityRecord, TokenAuthConfig } from '../../store/records.js';
 import { randomSlug } from '../shared-schemas.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 const bootstrapBody = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email()),
@@ -179,3 +180,28 @@ export function adminRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const adminRouteDocs = routeDocs('Status', [
+  { method: 'get', path: '/api/status', summary: 'Liveness: answers without the database', auth: false },
+  {
+    method: 'get',
+    path: '/api/status/ready',
+    summary: 'Readiness: the store and the key backend answer (503 otherwise)',
+    auth: false,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/config',
+    summary: 'Whether the instance is initialized',
+    auth: false,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/admin/bootstrap',
+    summary: 'Set up the instance once: an admin identity token and the organization',
+    auth: false,
+    body: bootstrapBody,
+    deviation: 'M3 (returns a non-expiring Token Auth token of an instance-admin identity).',
+  },
+]);

@@ -15,6 +15,8 @@ import {
   identityInOrg,
   ORG_ROLES,
 } from './identity-access.js';
+import { routeDocs } from '../../openapi/route-doc.js';
+import { authMethodStates } from './auth-method-states.js';
 
 const metadataSchema = z
   .array(z.object({ key: z.string().trim().min(1).max(255), value: z.string().trim().min(1).max(1020) }))
@@ -64,17 +66,6 @@ export function identitiesRouter(ctx: ServerContext): Router {
   const authMethodsOf = async (identityId: string) =>
     (await access.listAuthMethods(identityId)).map((m) => m.method);
 
-  /** Attached methods of the identity, and those locked out right now. */
-  async function authMethodStates(identityId: string) {
-    const methods = await access.listAuthMethods(identityId);
-    const locked: string[] = [];
-    for (const method of methods) {
-      const lockout = await access.getLockout(method.id);
-      if (lockout?.lockedUntil && lockout.lockedUntil > ctx.now()) locked.push(method.method);
-    }
-    return { authMethods: methods.map((m) => m.method), activeLockoutAuthMethods: locked };
-  }
-
   /** The org-membership record wrapping an identity (GET and list shapes). */
   async function membershipView(i: IdentityRecord) {
     return {
@@ -93,7 +84,7 @@ export function identitiesRouter(ctx: ServerContext): Router {
         name: i.name,
         orgId: i.orgId,
         hasDeleteProtection: i.hasDeleteProtection,
-        ...(await authMethodStates(i.id)),
+        ...(await authMethodStates(ctx, i.id)),
       },
     };
   }
@@ -211,3 +202,40 @@ export function identitiesRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const identitiesRouteDocs = routeDocs('Identities', [
+  { method: 'post', path: '/api/v1/identities', summary: 'Create a machine identity', body: createBody },
+  {
+    method: 'get',
+    path: '/api/v1/identities',
+    summary: 'List the identities of an organization',
+    query: listQuery,
+  },
+  { method: 'get', path: '/api/v1/identities/details', summary: "The caller's identity and organization" },
+  {
+    method: 'get',
+    path: '/api/v1/identities/:identityId',
+    summary: 'Read an identity',
+    params: identityParams,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/identities/:identityId/identity-memberships',
+    summary: 'List the project memberships of an identity',
+    params: identityParams,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/identities/:identityId',
+    summary: 'Update an identity',
+    params: identityParams,
+    body: updateBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/identities/:identityId',
+    summary: 'Delete an identity',
+    params: identityParams,
+  },
+]);

@@ -27,6 +27,7 @@ import {
   usageOf,
   verifyWith,
 } from './key-crypto.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 /** Largest plaintext or data accepted, in bytes once decoded (the contract's limit). */
 export const MAX_KMS_DATA_BYTES = 4096;
@@ -392,3 +393,81 @@ export function kmsRouter(ctx: ServerContext): Router {
 
 const duplicateName = (name: string, projectId: string) =>
   badRequest(`A KMS key with the name "${name}" already exists for the project with ID "${projectId}"`);
+
+const kmsKey = `${KMS_PREFIX}/keys/:keyId`;
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const kmsRouteDocs = routeDocs('KMS Keys', [
+  {
+    method: 'post',
+    path: `${KMS_PREFIX}/keys`,
+    summary: 'Create a key',
+    body: createBody,
+    deviation: 'D13 (RSA_4096 and ECC_NIST_P256 signing keys).',
+  },
+  { method: 'get', path: `${KMS_PREFIX}/keys`, summary: 'List the keys of a project', query: listQuery },
+  {
+    method: 'get',
+    path: `${KMS_PREFIX}/keys/key-name/:keyName`,
+    summary: 'Read a key by name',
+    params: keyNameParams,
+    query: keyNameQuery,
+  },
+  { method: 'get', path: kmsKey, summary: 'Read a key', params: keyParams },
+  {
+    method: 'patch',
+    path: kmsKey,
+    summary: 'Rename, describe, disable or enable a key',
+    params: keyParams,
+    body: updateBody,
+  },
+  { method: 'delete', path: kmsKey, summary: 'Delete a key', params: keyParams },
+  {
+    method: 'post',
+    path: `${kmsKey}/encrypt`,
+    summary: 'Encrypt base64 plaintext',
+    params: keyParams,
+    body: encryptBody,
+  },
+  {
+    method: 'post',
+    path: `${kmsKey}/decrypt`,
+    summary: 'Decrypt ciphertext to base64 plaintext',
+    params: keyParams,
+    body: decryptBody,
+  },
+  {
+    method: 'post',
+    path: `${kmsKey}/sign`,
+    summary: 'Sign base64 data or a digest',
+    params: keyParams,
+    body: signBody,
+  },
+  {
+    method: 'post',
+    path: `${kmsKey}/verify`,
+    summary: 'Verify a signature',
+    params: keyParams,
+    body: verifyBody,
+  },
+  {
+    method: 'get',
+    path: `${kmsKey}/public-key`,
+    summary: 'The public key of a signing key',
+    params: keyParams,
+  },
+  {
+    method: 'get',
+    path: `${kmsKey}/signing-algorithms`,
+    summary: 'The signing algorithms a key supports',
+    params: keyParams,
+  },
+  {
+    method: 'get',
+    path: `${kmsKey}/private-key`,
+    summary: 'Refused: key material never leaves the server',
+    params: keyParams,
+    deviation:
+      'upstream exports the private key; here the answer is 403 `PrivateKeyExportDisabled` (docs/reference/kms-keys.md).',
+  },
+]);

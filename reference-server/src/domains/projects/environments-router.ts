@@ -6,9 +6,9 @@ import type { ServerContext } from '../../context.js';
 import { audit, authOf } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { parseBody, parseParams } from '../../http/validate.js';
-import type { EnvironmentRecord } from '../../store/records.js';
 import { environmentSlugSchema } from '../shared-schemas.js';
 import { environmentView } from './project-views.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 const envSlug = environmentSlugSchema;
 const createBody = z.object({
@@ -35,7 +35,14 @@ export function environmentsRouter(ctx: ServerContext): Router {
     const access = await projectAccess(ctx, authOf(req), projectId);
     access.assert(action, 'environments');
     const env = await projects.getEnvironment(envId);
-    if (!env || env.projectId !== projectId) throw notFound(`Environment with id '${envId}' not found`);
+    // Upstream's words (project-env-service.ts): the read names the id, the writes the project too.
+    if (!env || env.projectId !== projectId) {
+      throw notFound(
+        action === 'read'
+          ? `Environment with ID '${envId}' not found`
+          : `Environment with id '${envId}' in project with ID '${projectId}' not found`,
+      );
+    }
     return { access, env };
   }
 
@@ -45,18 +52,23 @@ export function environmentsRouter(ctx: ServerContext): Router {
     const access = await projectAccess(ctx, authOf(req), projectId);
     access.assert('create', 'environments');
     const existing = await projects.listEnvironments(projectId);
-    if (existing.some((e) => e.slug === body.slug)) throw badRequest('Environment with slug already exists');
+    if (existing.some((e) => e.slug === body.slug)) {
+      throw badRequest('Environment with slug already exist', { name: 'CreateEnvironment' });
+    }
     const iso = new Date(ctx.now()).toISOString();
-    const env: EnvironmentRecord = {
-      id: randomUUID(),
-      projectId,
-      name: body.name,
-      slug: body.slug,
-      position: body.position ?? existing.reduce((max, e) => Math.max(max, e.position), 0) + 1,
-      createdAt: iso,
-      updatedAt: iso,
-    };
-    await projects.createEnvironment(env, randomUUID());
+    // Without a position it goes last; a taken one moves the others down (the store keeps the sequence).
+    const env = await projects.createEnvironment(
+      {
+        id: randomUUID(),
+        projectId,
+        name: body.name,
+        slug: body.slug,
+        position: body.position,
+        createdAt: iso,
+        updatedAt: iso,
+      },
+      randomUUID(),
+    );
     await projects.touchContent(projectId);
     await audit(ctx, req, {
       type: 'create-environment',
@@ -95,7 +107,7 @@ export function environmentsRouter(ctx: ServerContext): Router {
         body.slug !== env.slug &&
         (await projects.getEnvironmentBySlug(env.projectId, body.slug))
       ) {
-        throw badRequest('Environment with slug already exists');
+        throw badRequest('Environment with slug already exist', { name: 'UpdateEnvironment' });
       }
       const updated = {
         ...env,
@@ -138,3 +150,40 @@ export function environmentsRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+const environmentPaths = [
+  '/api/v1/workspace/:projectId/environments',
+  '/api/v1/projects/:projectId/environments',
+];
+const environmentItemPaths = environmentPaths.map((p) => `${p}/:envId`);
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const environmentsRouteDocs = routeDocs('Environments', [
+  {
+    method: 'post',
+    path: environmentPaths,
+    summary: 'Create an environment; at a taken position the others move down',
+    params: projectParams,
+    body: createBody,
+  },
+  {
+    method: 'get',
+    path: environmentPaths,
+    summary: 'List the environments of a project by position',
+    params: projectParams,
+  },
+  { method: 'get', path: environmentItemPaths, summary: 'Read an environment', params: envParams },
+  {
+    method: 'patch',
+    path: environmentItemPaths,
+    summary: 'Rename an environment or move it; the environments in between shift',
+    params: envParams,
+    body: updateBody,
+  },
+  {
+    method: 'delete',
+    path: environmentItemPaths,
+    summary: 'Delete an environment with its folders and secrets',
+    params: envParams,
+  },
+]);

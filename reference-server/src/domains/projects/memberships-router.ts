@@ -9,6 +9,8 @@ import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import type { MembershipRecord } from '../../store/records.js';
 import { MAX_MEMBERSHIP_ROLES, type RoleInput, roleInputSchema, toRoleRecords } from './membership-roles.js';
 import { membershipDetail, membershipSummary } from './project-views.js';
+import { routeDocs } from '../../openapi/route-doc.js';
+import { authMethodStates } from '../identities/auth-method-states.js';
 
 const V2 = '/api/v2/workspace/:projectId/identity-memberships';
 const V1 = '/api/v1/projects/:projectId/memberships/identities';
@@ -34,8 +36,7 @@ export function membershipsRouter(ctx: ServerContext): Router {
     const identity = await accessStore.getIdentity(m.identityId);
     const project = await projects.getProject(m.projectId);
     if (!identity || !project) throw notFound('Identity membership not found');
-    const methods = (await accessStore.listAuthMethods(identity.id)).map((a) => a.method);
-    return membershipDetail(m, identity, methods, project);
+    return membershipDetail(m, identity, await authMethodStates(ctx, identity.id), project);
   }
 
   async function target(req: Request, action: 'read' | 'create' | 'edit' | 'delete') {
@@ -163,3 +164,38 @@ export function membershipsRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+const memberPaths = [V2, V1].map((p) => `${p}/:identityId`);
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const membershipsRouteDocs = routeDocs('Memberships', [
+  {
+    method: 'post',
+    path: memberPaths,
+    summary: 'Add an identity to a project with `role` or `roles`',
+    params: memberParams,
+    body: createBody,
+  },
+  {
+    method: 'patch',
+    path: memberPaths,
+    summary: 'Replace the roles of a membership',
+    params: memberParams,
+    body: updateBody,
+  },
+  {
+    method: 'delete',
+    path: memberPaths,
+    summary: 'Remove an identity from a project',
+    params: memberParams,
+    deviation: 'only admins remove memberships (docs/reference/authorization.md).',
+  },
+  { method: 'get', path: memberPaths, summary: 'Read one membership', params: memberParams },
+  {
+    method: 'get',
+    path: [V2, V1],
+    summary: 'List the identity memberships of a project',
+    params: projectParams,
+    query: listQuery,
+  },
+]);

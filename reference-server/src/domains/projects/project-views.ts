@@ -1,3 +1,4 @@
+import type { AuthMethodStates } from '../identities/auth-method-states.js';
 import type {
   EnvironmentRecord,
   IdentityRecord,
@@ -61,7 +62,7 @@ export const membershipSummary = (m: MembershipRecord) => ({
 export function membershipDetail(
   m: MembershipRecord,
   identity: IdentityRecord,
-  authMethods: string[],
+  states: AuthMethodStates,
   project: ProjectRecord,
 ) {
   return {
@@ -86,7 +87,9 @@ export function membershipDetail(
       id: identity.id,
       name: identity.name,
       orgId: identity.orgId,
-      authMethods,
+      hasDeleteProtection: identity.hasDeleteProtection,
+      authMethods: states.authMethods,
+      activeLockoutAuthMethods: states.activeLockoutAuthMethods,
       metadata: identity.metadata,
     },
     project: { id: project.id, name: project.name, slug: project.slug },

@@ -12,6 +12,7 @@ import { randomSlug, slugSchema } from '../shared-schemas.js';
 import { environmentsRouter } from './environments-router.js';
 import { membershipsRouter } from './memberships-router.js';
 import { projectWithEnvironments } from './project-views.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 const PROJECT_TYPES = [
   'secret-manager',
@@ -265,3 +266,76 @@ export function projectsRouter(ctx: ServerContext): Router {
   router.use(membershipsRouter(ctx));
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const projectsRouteDocs = routeDocs('Projects', [
+  {
+    method: 'post',
+    path: ['/api/v2/workspace', '/api/v1/projects'],
+    summary: 'Create a project (with dev, staging and prod) and make the caller its admin',
+    body: createBody,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/workspace/:slug',
+    summary: 'Read a project by slug (the bare object)',
+    params: slugParams,
+  },
+  {
+    method: 'patch',
+    path: '/api/v2/workspace/:slug',
+    summary: 'Update a project by slug',
+    params: slugParams,
+    body: updateBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v2/workspace/:slug',
+    summary: 'Delete a project by slug',
+    params: slugParams,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/workspace',
+    summary: 'List the projects the caller is a member of (`workspaces`)',
+    deprecated: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/workspace/:projectId',
+    summary: 'Read a project (`workspace`)',
+    params: idParams,
+    deprecated: true,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/workspace/:projectId',
+    summary: 'Update a project (`workspace`)',
+    params: idParams,
+    body: updateBody,
+    deprecated: true,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/workspace/:projectId',
+    summary: 'Delete a project (`workspace`)',
+    params: idParams,
+    deprecated: true,
+  },
+  { method: 'get', path: '/api/v1/projects', summary: 'List the projects the caller is a member of' },
+  {
+    method: 'get',
+    path: '/api/v1/projects/slug/:slug',
+    summary: 'Read a project by slug (the bare object)',
+    params: slugParams,
+  },
+  { method: 'get', path: '/api/v1/projects/:projectId', summary: 'Read a project', params: idParams },
+  {
+    method: 'patch',
+    path: '/api/v1/projects/:projectId',
+    summary: 'Update a project',
+    params: idParams,
+    body: updateBody,
+  },
+  { method: 'delete', path: '/api/v1/projects/:projectId', summary: 'Delete a project', params: idParams },
+]);

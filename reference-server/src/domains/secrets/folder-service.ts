@@ -31,8 +31,11 @@ async function envAndTree(ctx: ServerContext, caller: Caller, envSlug: string) {
   return { env, tree: await loadFolderTree(ctx, env) };
 }
 
-const folderPathNotFound = (path: string, env: EnvironmentRecord) =>
-  notFound(`Folder with path '${path}' in environment with slug '${env.slug}' not found`);
+const folderNameTaken = () =>
+  badRequest('Folder with specified name already exists', { name: 'UpdateFolder' });
+
+const folderPathNotFound = (path: string, env: EnvironmentRecord, name?: string) =>
+  notFound(`Folder with path '${path}' in environment with slug '${env.slug}' not found`, { name });
 
 export interface FolderLocationInput {
   environment: string;
@@ -82,7 +85,10 @@ export async function getFolderById(
   };
 }
 
-/** POST /api/v1/folders: creates the folder and any missing parents (as upstream). */
+/**
+ * POST /api/v1/folders: creates the folder and any missing parents. Idempotent as upstream's
+ * (secret-folder-service.ts `createFolder`): a folder that already exists is answered as it is.
+ */
 export async function createFolder(
   ctx: ServerContext,
   caller: Caller,
@@ -91,8 +97,8 @@ export async function createFolder(
   caller.access.assert('create', 'secret-folders');
   const { env, tree } = await envAndTree(ctx, caller, input.environment);
   const fullPath = joinPath(input.path, input.name);
-  if (tree.find(fullPath))
-    throw badRequest(`Folder with name '${input.name}' already exists in path '${input.path}'`);
+  const existing = tree.find(fullPath);
+  if (existing) return { folder: folderView(existing, { path: fullPath }) };
   const now = new Date(ctx.now()).toISOString();
   const created: FolderRecord[] = [];
   let parent = tree.root;
@@ -130,9 +136,9 @@ export async function createFolder(
   try {
     await ctx.store.secrets.insertFolders(created);
   } catch (error) {
-    if (error instanceof StoreConflictError) {
-      throw badRequest(`Folder with name '${input.name}' already exists in path '${input.path}'`);
-    }
+    // A concurrent create of the same folder won: answer with it, as a later create would.
+    const raced = error instanceof StoreConflictError && (await loadFolderTree(ctx, env)).find(fullPath);
+    if (raced) return { folder: folderView(raced, { path: fullPath }) };
     throw error;
   }
   await ctx.store.projects.touchContent(caller.access.project.id);
@@ -149,11 +155,18 @@ export async function createFolder(
   return { folder: folderView(folder, { path: fullPath }) };
 }
 
-function folderIn(tree: FolderTree, parentPath: string, idOrName: string, env: EnvironmentRecord) {
+/** The folder named by id or name under `parentPath`; upstream's 404 words (secret-folder-service.ts). */
+function folderIn(
+  tree: FolderTree,
+  parentPath: string,
+  idOrName: string,
+  env: EnvironmentRecord,
+  name?: string,
+) {
   const parent = tree.find(parentPath);
-  if (!parent) throw folderPathNotFound(parentPath, env);
+  if (!parent) throw folderPathNotFound(parentPath, env, name);
   const folder = tree.childrenOf(parent.id).find((f) => f.id === idOrName || f.name === idOrName);
-  if (!folder) throw notFound(`Folder with ID or name '${idOrName}' not found in path '${parentPath}'`);
+  if (!folder) throw notFound(`Folder with ID '${idOrName}' not found`, { name });
   return folder;
 }
 
@@ -166,11 +179,11 @@ export async function updateFolder(
 ) {
   caller.access.assert('edit', 'secret-folders');
   const { env, tree } = await envAndTree(ctx, caller, input.environment);
-  const current = tree.get(folderId);
-  if (!current || current.parentId === null) throw notFound(`Folder with ID '${folderId}' not found`);
-  folderIn(tree, input.path, folderId, env);
+  const current = folderIn(tree, input.path, folderId, env, 'UpdateFolder');
+  if (current.parentId === null)
+    throw notFound(`Folder with ID '${folderId}' not found`, { name: 'UpdateFolder' });
   if (input.name !== current.name && tree.child(current.parentId, input.name)) {
-    throw badRequest(`Folder with name '${input.name}' already exists in path '${input.path}'`);
+    throw folderNameTaken();
   }
   const updated: FolderRecord = {
     ...current,
@@ -182,9 +195,7 @@ export async function updateFolder(
   try {
     await ctx.store.secrets.updateFolder(updated);
   } catch (error) {
-    if (error instanceof StoreConflictError) {
-      throw badRequest(`Folder with name '${input.name}' already exists in path '${input.path}'`);
-    }
+    if (error instanceof StoreConflictError) throw folderNameTaken();
     throw error;
   }
   await ctx.store.projects.touchContent(caller.access.project.id);

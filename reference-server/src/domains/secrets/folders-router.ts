@@ -12,6 +12,7 @@ import {
   listFoldersQuery,
   updateFolderBody,
 } from './schemas.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 /** `path`, or the legacy `directory`, default `/`. */
 const pathOf = (input: { path?: string | undefined; directory?: string | undefined }) =>
@@ -73,3 +74,30 @@ export function foldersRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const foldersRouteDocs = routeDocs('Folders', [
+  {
+    method: 'get',
+    path: '/api/v1/folders',
+    summary: 'List the folders under a path (an unknown path lists none)',
+    deviation: 'D19 (needs the read right on folders; upstream lets any project member list them).',
+    query: listFoldersQuery,
+  },
+  { method: 'get', path: '/api/v1/folders/:folderId', summary: 'Read one folder', params: folderIdParams },
+  { method: 'post', path: '/api/v1/folders', summary: 'Create a folder', body: createFolderBody },
+  {
+    method: 'patch',
+    path: '/api/v1/folders/:folderId',
+    summary: 'Rename a folder',
+    params: folderIdParams,
+    body: updateFolderBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/folders/:folderIdOrName',
+    summary: 'Delete a folder by id or name',
+    params: folderIdOrNameParams,
+    body: deleteFolderBody,
+  },
+]);

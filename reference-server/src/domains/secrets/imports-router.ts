@@ -12,6 +12,7 @@ import {
   updateImport,
 } from './import-service.js';
 import { type ImportProjectKey, importIdParams, importSchemas } from './schemas.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 /** Mounts one secret-imports tree: v1 names the project `workspaceId`, v2 `projectId` (docs/reference/api.md#secret-imports). */
 function importRoutes(
@@ -70,3 +71,54 @@ export function importsRouter(ctx: ServerContext): Router {
   importRoutes(router, ctx, '/api/v2/secret-imports', 'projectId', '/api/v2/secret-imports/secrets');
   return router;
 }
+
+/** One imports tree as the OpenAPI document describes it. */
+function importRouteDocs(
+  base: string,
+  projectKey: ImportProjectKey,
+  importedSecretsPath: string,
+  deprecated: boolean,
+) {
+  const schemas = importSchemas(projectKey);
+  const item = `${base}/:secretImportId`;
+  return routeDocs('Secret Imports', [
+    {
+      method: 'get',
+      path: importedSecretsPath,
+      summary: 'List the secrets a folder imports, per import',
+      query: schemas.list,
+      deprecated,
+    },
+    {
+      method: 'post',
+      path: base,
+      summary: 'Import another folder into a folder',
+      body: schemas.create,
+      deprecated,
+    },
+    { method: 'get', path: base, summary: 'List the imports of a folder', query: schemas.list, deprecated },
+    { method: 'get', path: item, summary: 'Read one import', params: importIdParams, deprecated },
+    {
+      method: 'patch',
+      path: item,
+      summary: 'Change the source or the position of an import',
+      params: importIdParams,
+      body: schemas.update,
+      deprecated,
+    },
+    {
+      method: 'delete',
+      path: item,
+      summary: 'Remove an import',
+      params: importIdParams,
+      body: schemas.delete,
+      deprecated,
+    },
+  ]);
+}
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const importsRouteDocs = [
+  ...importRouteDocs('/api/v1/secret-imports', 'workspaceId', '/api/v1/secret-imports/secrets/raw', true),
+  ...importRouteDocs('/api/v2/secret-imports', 'projectId', '/api/v2/secret-imports/secrets', false),
+];

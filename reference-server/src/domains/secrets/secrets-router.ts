@@ -24,6 +24,7 @@ import {
 } from './secret-commands.js';
 import { etagMatches } from '../../http/etag.js';
 import { getSecret, openListing } from './secret-queries.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 /** Secrets v3 "raw" endpoints (docs/reference/api.md#secrets). */
 export function secretsRouter(ctx: ServerContext): Router {
@@ -111,3 +112,63 @@ export function secretsRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const secretsRouteDocs = routeDocs('Secrets', [
+  {
+    method: 'get',
+    path: '/api/v3/secrets/raw',
+    summary: 'List the secrets of a folder (with `ETag`; a matching `If-None-Match` answers 304)',
+    query: listSecretsQuery,
+    deviation:
+      'D5 (imports are never merged into `secrets`), D7 (references expanded only on request), D9 (ETag), D12 (masked value text).',
+  },
+  {
+    method: 'get',
+    path: '/api/v3/secrets/raw/:secretName',
+    summary: 'Read one secret, or one of its versions with `version`',
+    params: secretNameParams,
+    query: getSecretQuery,
+    deviation: 'D5 (with imports: the local secret, then imports from the last to the first), M5 (versions).',
+  },
+  {
+    method: 'post',
+    path: '/api/v3/secrets/raw/:secretName',
+    summary: 'Create a secret',
+    params: secretNameParams,
+    body: createSecretBody,
+    deviation: 'D14 (a machine identity cannot write a personal secret: 400).',
+  },
+  {
+    method: 'patch',
+    path: '/api/v3/secrets/raw/:secretName',
+    summary: 'Update a secret (value, comment, name, tags, metadata)',
+    params: secretNameParams,
+    body: updateSecretBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v3/secrets/raw/:secretName',
+    summary: 'Delete a secret',
+    params: secretNameParams,
+    body: deleteSecretBody,
+  },
+  {
+    method: 'post',
+    path: '/api/v3/secrets/batch/raw',
+    summary: 'Create several secrets, all or nothing',
+    body: batchCreateBody,
+  },
+  {
+    method: 'patch',
+    path: '/api/v3/secrets/batch/raw',
+    summary: 'Update several secrets (`mode`: failOnNotFound, upsert, ignore), all or nothing',
+    body: batchUpdateBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v3/secrets/batch/raw',
+    summary: 'Delete several secrets, all or nothing',
+    body: batchDeleteBody,
+  },
+]);

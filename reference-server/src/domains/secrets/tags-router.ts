@@ -5,6 +5,7 @@ import { parseBody, parseParams } from '../../http/validate.js';
 import { callerFor } from './caller.js';
 import { createTagBody, projectIdParams, tagIdParams, tagSlugParams, updateTagBody } from './schemas.js';
 import { createTag, deleteTag, getTag, getTagBySlug, listTags, updateTag } from './tag-service.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 
 /** One tags tree; the deprecated `/api/v1/workspace` tree answers with `workspaceTag(s)` keys. */
 function tagRoutes(router: Router, ctx: ServerContext, base: string, keys: { one: string; many: string }) {
@@ -52,3 +53,42 @@ export function tagsRouter(ctx: ServerContext): Router {
   tagRoutes(router, ctx, '/api/v1/workspace', { one: 'workspaceTag', many: 'workspaceTags' });
   return router;
 }
+
+/** One tags tree as the OpenAPI document describes it. */
+function tagRouteDocs(base: string, deprecated: boolean) {
+  const tags = `${base}/:projectId/tags`;
+  return routeDocs('Tags', [
+    {
+      method: 'post',
+      path: tags,
+      summary: 'Create a tag',
+      params: projectIdParams,
+      body: createTagBody,
+      deprecated,
+    },
+    { method: 'get', path: tags, summary: 'List the tags of a project', params: projectIdParams, deprecated },
+    {
+      method: 'get',
+      path: `${tags}/slug/:tagSlug`,
+      summary: 'Read a tag by slug',
+      params: tagSlugParams,
+      deprecated,
+    },
+    { method: 'get', path: `${tags}/:tagId`, summary: 'Read a tag', params: tagIdParams, deprecated },
+    {
+      method: 'patch',
+      path: `${tags}/:tagId`,
+      summary: 'Update a tag',
+      params: tagIdParams,
+      body: updateTagBody,
+      deprecated,
+    },
+    { method: 'delete', path: `${tags}/:tagId`, summary: 'Delete a tag', params: tagIdParams, deprecated },
+  ]);
+}
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const tagsRouteDocs = [
+  ...tagRouteDocs('/api/v1/projects', false),
+  ...tagRouteDocs('/api/v1/workspace', true),
+];

@@ -144,19 +144,87 @@ export class SqlProjectStore implements ProjectStore {
     return r && toEnvironment(r);
   }
 
-  async createEnvironment(env: EnvironmentRecord, rootFolderId: string) {
-    await this.db.transaction((tx) => insertEnvironmentRows(tx, env, rootFolderId));
+  // Environment positions follow upstream's project-env-dal.ts (shiftPositions, updateAllPosition,
+  // closePositionGap), each change under one lock per project so concurrent moves stay a sequence.
+
+  async createEnvironment(
+    input: Omit<EnvironmentRecord, 'position'> & { position?: number | undefined },
+    rootFolderId: string,
+  ) {
+    return this.db.transaction(async (tx) => {
+      await tx.lock(`environments:${input.projectId}`);
+      let position = input.position;
+      if (position === undefined) {
+        const last = await tx.one<{ position: number | null }>(
+          'SELECT MAX(position) AS position FROM environments WHERE project_id = ?',
+          [input.projectId],
+        );
+        position = Number(last?.position ?? 0) + 1;
+      } else if (
+        await tx.one('SELECT id FROM environments WHERE project_id = ? AND position = ?', [
+          input.projectId,
+          position,
+        ])
+      ) {
+        await tx.run(
+          'UPDATE environments SET position = position + 1 WHERE project_id = ? AND position >= ?',
+          [input.projectId, position],
+        );
+      }
+      const env: EnvironmentRecord = { ...input, position };
+      await insertEnvironmentRows(tx, env, rootFolderId);
+      return env;
+    });
   }
 
   async updateEnvironment(env: EnvironmentRecord) {
-    await this.db.run(
-      'UPDATE environments SET name = ?, slug = ?, position = ?, updated_at = ? WHERE id = ?',
-      [env.name, env.slug, env.position, env.updatedAt, env.id],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.lock(`environments:${env.projectId}`);
+      const current = await tx.one<{ position: number }>('SELECT position FROM environments WHERE id = ?', [
+        env.id,
+      ]);
+      const from = current ? Number(current.position) : env.position;
+      const to = env.position;
+      const taken = await tx.one(
+        'SELECT id FROM environments WHERE project_id = ? AND position = ? AND id <> ?',
+        [env.projectId, to, env.id],
+      );
+      if (taken && to > from) {
+        await tx.run(
+          'UPDATE environments SET position = position - 1 WHERE project_id = ? AND position > ? AND position <= ?',
+          [env.projectId, from, to],
+        );
+      } else if (taken && to < from) {
+        await tx.run(
+          'UPDATE environments SET position = position + 1 WHERE project_id = ? AND position >= ? AND position < ?',
+          [env.projectId, to, from],
+        );
+      }
+      await tx.run('UPDATE environments SET name = ?, slug = ?, position = ?, updated_at = ? WHERE id = ?', [
+        env.name,
+        env.slug,
+        to,
+        env.updatedAt,
+        env.id,
+      ]);
+    });
   }
 
   async deleteEnvironment(id: string) {
-    await this.db.run('DELETE FROM environments WHERE id = ?', [id]);
+    await this.db.transaction(async (tx) => {
+      const env = await tx.one<{ project_id: string }>('SELECT project_id FROM environments WHERE id = ?', [
+        id,
+      ]);
+      if (!env) return;
+      await tx.lock(`environments:${env.project_id}`);
+      const row = await tx.one<{ position: number }>('SELECT position FROM environments WHERE id = ?', [id]);
+      if (!row) return;
+      await tx.run('DELETE FROM environments WHERE id = ?', [id]);
+      await tx.run('UPDATE environments SET position = position - 1 WHERE project_id = ? AND position > ?', [
+        env.project_id,
+        Number(row.position),
+      ]);
+    });
   }
 
   async getMembership(projectId: string, identityId: string) {

@@ -1,0 +1,137 @@
+// Behaviours that follow upstream's sources exactly; each test names the upstream file it follows.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+let kms: TestServer;
+beforeEach(async () => {
+  kms = await startTestServer();
+});
+afterEach(() => kms.close());
+
+const UA = '/api/v1/auth/universal-auth';
+
+describe('environment positions', () => {
+  // Upstream: backend/src/services/project-env/project-env-service.ts (createEnvironment,
+  // updateEnvironment) and project-env-dal.ts (shiftPositions, updateAllPosition, closePositionGap):
+  // a taken position shifts the others, so positions stay the sequence 1..n.
+  const order = async (projectId: string) =>
+    (
+      (await kms.admin('GET', `/api/v1/projects/${projectId}/environments`)).environments as {
+        slug: string;
+        position: number;
+      }[]
+    ).map((e) => `${e.position}:${e.slug}`);
+
+  it('shift on create, move and delete, and a later create goes after the last', async () => {
+    const project = await kms.createProject('positions');
+    const base = `/api/v1/workspace/${project.id}/environments`;
+    expect(await order(project.id)).toEqual(['1:dev', '2:staging', '3:prod']);
+
+    const qa = (await kms.admin('POST', base, { name: 'QA', slug: 'qa', position: 2 })).environment;
+    expect(qa.position).toBe(2);
+    expect(await order(project.id)).toEqual(['1:dev', '2:qa', '3:staging', '4:prod']);
+
+    const envs = (await kms.admin('GET', base)).environments as { id: string; slug: string }[];
+    const idOf = (slug: string) => envs.find((e) => e.slug === slug)!.id;
+    await kms.admin('PATCH', `${base}/${idOf('prod')}`, { position: 1 });
+    expect(await order(project.id)).toEqual(['1:prod', '2:dev', '3:qa', '4:staging']);
+    await kms.admin('PATCH', `${base}/${idOf('dev')}`, { position: 4 });
+    expect(await order(project.id)).toEqual(['1:prod', '2:qa', '3:staging', '4:dev']);
+
+    const perf = (await kms.admin('POST', base, { name: 'Perf', slug: 'perf' })).environment;
+    expect(perf.position).toBe(5);
+    await kms.admin('DELETE', `${base}/${qa.id}`);
+    expect(await order(project.id)).toEqual(['1:prod', '2:staging', '3:dev', '4:perf']);
+  });
+
+  it("answer upstream's messages, and never touch another project's environments", async () => {
+    const project = await kms.createProject('env-words');
+    const other = await kms.createProject('env-other');
+    const base = `/api/v1/workspace/${project.id}/environments`;
+    const taken = await kms.call('POST', base, { name: 'Dev', slug: 'dev' }, kms.adminToken);
+    expect(taken.status).toBe(400);
+    expect(taken.body).toMatchObject({
+      error: 'CreateEnvironment',
+      message: 'Environment with slug already exist',
+    });
+
+    const otherDev = (await kms.admin('GET', `/api/v1/projects/${other.id}/environments`)).environments[0];
+    const read = await kms.call('GET', `${base}/${otherDev.id}`, undefined, kms.adminToken);
+    expect(read.status).toBe(404);
+    expect(read.body.message).toBe(`Environment with ID '${otherDev.id}' not found`);
+    const move = await kms.call('PATCH', `${base}/${otherDev.id}`, { position: 3 }, kms.adminToken);
+    expect(move.status).toBe(404);
+    expect(move.body.message).toBe(
+      `Environment with id '${otherDev.id}' in project with ID '${project.id}' not found`,
+    );
+    expect(await order(other.id)).toEqual(['1:dev', '2:staging', '3:prod']);
+  });
+});
+
+describe('client-secret use limits', () => {
+  // Upstream: backend/src/services/identity-ua/identity-ua-service.ts (`login`): a secret whose uses
+  // are spent is refused with "Access denied due to client secret usage limit reached". Upstream
+  // also marks it revoked at that first refusal; here it stays listed as used up (decision D16 of
+  // docs/reference/api.md), so every refusal of a burst gives the same answer.
+  it('mint exactly the limit under 20 concurrent logins; every refusal names the limit; the secret stays listed', async () => {
+    const id = await kms.createMachineIdentity({ clientSecret: { numUsesLimit: 3 } });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => kms.login(id.clientId, id.clientSecret)),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(3);
+    const refused = results.filter((r) => r.status !== 200);
+    expect(refused).toHaveLength(17);
+    for (const r of refused) {
+      expect(r.status).toBe(401);
+      expect(r.body.message).toBe('Access denied due to client secret usage limit reached');
+    }
+    const later = await kms.login(id.clientId, id.clientSecret);
+    expect(later.body.message).toBe('Access denied due to client secret usage limit reached');
+
+    const [secret] = (await kms.admin('GET', `${UA}/identities/${id.identityId}/client-secrets`))
+      .clientSecretData;
+    expect(secret).toMatchObject({
+      clientSecretNumUses: 3,
+      clientSecretNumUsesLimit: 3,
+      isClientSecretRevoked: false,
+    });
+    // The refusals were no wrong guesses: the method is not locked out, a new secret logs in.
+    const { clientSecret } = await kms.admin('POST', `${UA}/identities/${id.identityId}/client-secrets`, {});
+    expect((await kms.login(id.clientId, clientSecret)).status).toBe(200);
+  });
+});
+
+describe('lockouts in identity listings', () => {
+  // Upstream: backend/src/services/identity/identity-fns.ts (getIdentityActiveLockoutAuthMethods)
+  // and the identity schemas of backend/src/server/routes (identity and identity-membership
+  // listings): `activeLockoutAuthMethods` names the locked methods; the client id is never shown.
+  it('report the locked-out methods in project and organization listings, [] otherwise', async () => {
+    const project = await kms.createProject('lockouts');
+    const id = await kms.createMachineIdentity({ project: { id: project.id, role: 'viewer' } });
+    const memberships = async () =>
+      (await kms.admin('GET', `/api/v2/workspace/${project.id}/identity-memberships`))
+        .identityMemberships as {
+        identity: { id: string; activeLockoutAuthMethods: string[]; authMethods: string[] };
+      }[];
+    const listed = async () => (await memberships()).find((m) => m.identity.id === id.identityId)!.identity;
+
+    expect(await listed()).toMatchObject({ authMethods: ['universal-auth'], activeLockoutAuthMethods: [] });
+    for (let i = 0; i < 3; i++) expect((await kms.login(id.clientId, 'wrong-secret')).status).toBe(401);
+    expect((await listed()).activeLockoutAuthMethods).toEqual(['universal-auth']);
+    const single = await kms.admin(
+      'GET',
+      `/api/v1/projects/${project.id}/memberships/identities/${id.identityId}`,
+    );
+    expect(single.identityMembership.identity.activeLockoutAuthMethods).toEqual(['universal-auth']);
+    const inOrg = await kms.admin('GET', `/api/v1/identities/${id.identityId}`);
+    expect(inOrg.identity.identity.activeLockoutAuthMethods).toEqual(['universal-auth']);
+    expect(JSON.stringify(await memberships())).not.toContain(id.clientId);
+
+    kms.clock.advance(301);
+    expect((await listed()).activeLockoutAuthMethods).toEqual([]);
+    for (let i = 0; i < 3; i++) await kms.login(id.clientId, 'wrong-secret');
+    expect((await listed()).activeLockoutAuthMethods).toEqual(['universal-auth']);
+    await kms.admin('POST', `${UA}/identities/${id.identityId}/clear-lockouts`);
+    expect((await listed()).activeLockoutAuthMethods).toEqual([]);
+  });
+});
