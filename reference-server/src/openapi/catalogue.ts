@@ -9,6 +9,7 @@ import { tokenAuthRouteDocs } from '../auth/token-auth-router.js';
 import { universalAuthRouteDocs } from '../auth/universal-auth-router.js';
 import { auditRouteDocs } from '../audit/audit-router.js';
 import { adminRouteDocs } from '../domains/admin/admin-router.js';
+import { appConnectionsRouteDocs } from '../domains/app-connections/app-connections-router.js';
 import { identitiesRouteDocs } from '../domains/identities/identities-router.js';
 import { kmsRouteDocs } from '../domains/kms/kms-router.js';
 import { environmentsRouteDocs } from '../domains/projects/environments-router.js';
@@ -18,6 +19,7 @@ import { foldersRouteDocs } from '../domains/secrets/folders-router.js';
 import { importsRouteDocs } from '../domains/secrets/imports-router.js';
 import { secretsRouteDocs } from '../domains/secrets/secrets-router.js';
 import { tagsRouteDocs } from '../domains/secrets/tags-router.js';
+import { secretRotationsRouteDocs } from '../domains/rotations/secret-rotations-router.js';
 import { openApiRouteDocs } from './openapi-router.js';
 import type { RouteDoc } from './route-doc.js';
 
@@ -38,5 +40,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...tagsRouteDocs,
   ...kmsRouteDocs,
   ...auditRouteDocs,
+  ...appConnectionsRouteDocs,
+  ...secretRotationsRouteDocs,
   ...openApiRouteDocs,
 ];

@@ -30,6 +30,8 @@ export const API_TAGS = {
   Tags: 'Tags of a project.',
   'KMS Keys': 'Project keys that encrypt, decrypt, sign and verify; key material never leaves the server.',
   'Audit Logs': 'The hash-chained audit log (decision D8).',
+  'App Connections': 'Credentials of outside systems (PostgreSQL), sealed at rest and never returned.',
+  'Secret Rotations': 'Dual-phase rotation of database credentials into mapped secrets (docs/rotation.md).',
   Documentation: 'This document.',
 } as const;
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';
 import { audit, authOf, type ServerContext } from '../../context.js';
 import { parseBody, parseParams } from '../../http/validate.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 import { slugSchema, uuidSchema } from '../shared-schemas.js';
 import {
   createAppConnection,
@@ -77,3 +78,40 @@ export function appConnectionsRouter(ctx: ServerContext): Router {
   });
   return router;
 }
+
+const path = POSTGRES_CONNECTIONS_PATH;
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const appConnectionsRouteDocs = routeDocs('App Connections', [
+  { method: 'get', path, summary: 'List the PostgreSQL app connections of the organization' },
+  {
+    method: 'get',
+    path: `${path}/available`,
+    summary: 'List the connections the caller may use (id and name)',
+  },
+  {
+    method: 'get',
+    path: `${path}/connection-name/:connectionName`,
+    summary: 'Read a connection by name (never its credentials)',
+    params: nameParams,
+  },
+  {
+    method: 'get',
+    path: `${path}/:connectionId`,
+    summary: 'Read a connection (never its credentials)',
+    params: idParams,
+  },
+  {
+    method: 'post',
+    path,
+    summary: 'Create a connection; its credentials are checked by connecting',
+    body: createBody,
+  },
+  {
+    method: 'patch',
+    path: `${path}/:connectionId`,
+    summary: 'Update a connection',
+    params: idParams,
+    body: updateBody,
+  },
+  { method: 'delete', path: `${path}/:connectionId`, summary: 'Delete a connection', params: idParams },
+]);

@@ -4,6 +4,7 @@ import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
 import { notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { type RouteDoc, routeDocs } from '../../openapi/route-doc.js';
 import { callerFor, callerForProjectId } from '../secrets/caller.js';
 import { slugSchema, uuidSchema } from '../shared-schemas.js';
 import { postgresCredentialsProvider } from './postgres-credentials-provider.js';
@@ -131,3 +132,59 @@ export function secretRotationsRouter(ctx: ServerContext): Router {
   }
   return router;
 }
+
+function providerRouteDocs(provider: RotationProvider): RouteDoc[] {
+  const path = `${SECRET_ROTATIONS_PATH}/${provider.type}`;
+  const bodies = bodySchemas(provider);
+  return routeDocs('Secret Rotations', [
+    { method: 'get', path, summary: `List the ${provider.type} rotations of a project`, query: projectQuery },
+    {
+      method: 'get',
+      path: `${path}/rotation-name/:rotationName`,
+      summary: 'Read a rotation by name, environment and path',
+      params: nameParams,
+      query: byNameQuery,
+    },
+    {
+      method: 'get',
+      path: `${path}/:rotationId`,
+      summary: 'Read a rotation and its status',
+      params: idParams,
+    },
+    {
+      method: 'get',
+      path: `${path}/:rotationId/generated-credentials`,
+      summary: 'Read the active and inactive generated credentials (needs the right to read values)',
+      params: idParams,
+    },
+    { method: 'post', path, summary: 'Create a rotation and rotate once', body: bodies.create },
+    {
+      method: 'patch',
+      path: `${path}/:rotationId`,
+      summary: 'Update a rotation',
+      params: idParams,
+      body: bodies.update,
+    },
+    {
+      method: 'delete',
+      path: `${path}/:rotationId`,
+      summary: 'Delete a rotation (optionally its secrets and generated users)',
+      params: idParams,
+      query: deleteQuery,
+    },
+    { method: 'post', path: `${path}/:rotationId/rotate-secrets`, summary: 'Rotate now', params: idParams },
+  ]);
+}
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const secretRotationsRouteDocs: RouteDoc[] = [
+  ...routeDocs('Secret Rotations', [
+    {
+      method: 'get',
+      path: SECRET_ROTATIONS_PATH,
+      summary: 'List every rotation of a project',
+      query: projectQuery,
+    },
+  ]),
+  ...providerRouteDocs(postgresCredentialsProvider),
+];
