@@ -7,4 +7,6 @@ const sdk = await import('../../../packages/sdk/dist/index.js');
 const envEntry = await import('../../../packages/node/dist/env.js');
 const passed = await runSdkScenario(sdk, config);
 passed.push(...(await runEnvScenario(envEntry, Bun.env, config.secrets)));
+// And without `env`: the entry's default reads `process.env`, which this runtime also provides.
+passed.push(...(await runEnvScenario(envEntry, undefined, config.secrets)));
 console.log(JSON.stringify({ version: Bun.version, passed }));

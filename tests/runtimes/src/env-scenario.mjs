@@ -3,15 +3,16 @@
 // global fetch. Runtime-neutral like sdk-scenario.mjs.
 
 /**
- * Loads the secrets with `createSecretsSession({ env })` and checks every value read back.
+ * Loads the secrets with `createSecretsSession({ env })` and checks every value read back; with
+ * `env` undefined, the session's default (`process.env` read by name, see packages/node/src/env-entry.ts).
  *
  * @param envEntry the built `@hanzo/kms-node/env` module
- * @param env the `KMS_*` variables as the runtime's own API returns them
+ * @param env the `KMS_*` variables as the runtime's own API returns them, or undefined
  * @param secrets the provisioned secrets, to compare with
- * @returns the names of the checks that passed
+ * @returns the name of the check that passed
  */
 export async function runEnvScenario(envEntry, env, secrets) {
-  const session = envEntry.createSecretsSession({ env });
+  const session = envEntry.createSecretsSession(env === undefined ? {} : { env });
   try {
     await session.load();
     for (const [key, value] of Object.entries(secrets))
@@ -22,7 +23,7 @@ export async function runEnvScenario(envEntry, env, secrets) {
   } finally {
     await session.close();
   }
-  return ['kms-node-env'];
+  return [env === undefined ? 'kms-node-env-default' : 'kms-node-env'];
 }
 
 /** The `KMS_*` variables a session needs, from the orchestrator's config. */

@@ -99,12 +99,12 @@ const RUNTIMES: Runtime[] = [
   nodeRuntime(24),
   {
     name: 'Bun',
-    expected: [...SDK_CHECKS, 'kms-node-env'],
+    expected: [...SDK_CHECKS, 'kms-node-env', 'kms-node-env-default'],
     run: (env) => runCommand(bin('bun/bin/bun.exe'), ['--no-install', here('../harness/bun.mjs')], env),
   },
   {
     name: 'Deno',
-    expected: [...SDK_CHECKS, 'kms-node-env'],
+    expected: [...SDK_CHECKS, 'kms-node-env', 'kms-node-env-default'],
     run: (env) =>
       runCommand(
         bin('.bin/deno'),
