@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -45,7 +46,7 @@ interface Runtime {
   expected: string[];
   /** The version the runtime must report, when the matrix pins one per entry. */
   version?: RegExp;
-  run(env: Record<string, string>, config: string): Promise<Outcome>;
+  run(env: Record<string, string>): Promise<Outcome>;
 }
 
 /** No registry, no remote module: whatever a runtime would download at test time fails instead. */
@@ -124,18 +125,26 @@ const RUNTIMES: Runtime[] = [
   },
   {
     name: 'workerd',
-    expected: SDK_CHECKS,
-    run: async (_env, config) => {
+    expected: [...SDK_CHECKS, 'kms-node-env'],
+    run: async (env) => {
       const module = (path: string) => ({ type: 'ESModule' as const, path: `${repoRoot}${path}` });
       const worker = new Miniflare({
         modulesRoot: repoRoot,
         modules: [
           module('tests/runtimes/harness/worker.mjs'),
           module('tests/runtimes/src/sdk-scenario.mjs'),
+          module('tests/runtimes/src/env-scenario.mjs'),
           module('packages/sdk/dist/index.js'),
+          // workerd has no package resolution: @hanzo/kms-node/env comes bundled, as wrangler
+          // deploys a worker (esbuild, its `workerd` / `worker` / `browser` conditions).
+          {
+            type: 'ESModule',
+            path: `${repoRoot}tests/runtimes/harness/kms-node-env.bundle.mjs`,
+            contents: await bundleForWorkers('@hanzo/kms-node/env'),
+          },
         ],
         compatibilityDate: '2026-07-01',
-        bindings: { KMS_MATRIX: config },
+        bindings: env,
       });
       try {
         const response = await worker.dispatchFetch('http://worker.test/');
@@ -153,6 +162,21 @@ const RUNTIMES: Runtime[] = [
     run: (env) => runCommand(process.execPath, [here('../harness/edge.mjs')], env),
   },
 ];
+
+/** `specifier` resolved from this package and bundled into one ES module the way wrangler does. */
+async function bundleForWorkers(specifier: string): Promise<string> {
+  const result = await build({
+    stdin: { contents: `export * from '${specifier}';`, resolveDir: here('../'), loader: 'js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['workerd', 'worker', 'browser'],
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
 
 /** The version of the workerd miniflare runs (miniflare pins it as its own dependency). */
 function workerdVersion(): string {
@@ -275,7 +299,7 @@ describe.concurrent('runtime matrix: the built packages against the reference se
         };
         const outcome = await slot(async () => {
           const started = performance.now();
-          const result = await runtime.run(variables, config);
+          const result = await runtime.run(variables);
           timings.push({
             runtime: runtime.name,
             version: result.version,
