@@ -27,9 +27,9 @@ const bin = (path: string) => here(`../node_modules/${path}`);
 const SDK_CHECKS = [
   'login',
   'list',
+  'retry-after-503',
   'list-cached',
   'etag-revalidation',
-  'retry-after-503',
   'kms-round-trip',
   'typed-errors',
   'redaction',
@@ -185,9 +185,15 @@ function workerdVersion(): string {
   return (JSON.parse(readFileSync(workerdPackage, 'utf8')) as { version: string }).version;
 }
 
-/** A proxy in front of the server that answers the first secrets list with a 503, then forwards. */
-async function flakyProxy(target: string): Promise<{ url: string; refused: () => number; close(): void }> {
+/**
+ * A proxy in front of the server that answers the first secrets list with a 503, then forwards, and
+ * counts the 304s it forwards (the wire side of the ETag check).
+ */
+async function flakyProxy(
+  target: string,
+): Promise<{ url: string; refused: () => number; notModified: () => number; close(): void }> {
   let refused = 0;
+  let notModified = 0;
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     if (refused === 0 && req.method === 'GET' && req.url?.startsWith('/api/v3/secrets/raw?')) {
@@ -207,6 +213,7 @@ async function flakyProxy(target: string): Promise<{ url: string; refused: () =>
         headers: req.headers,
       },
       (answer) => {
+        if (answer.statusCode === 304) notModified++;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -216,7 +223,12 @@ async function flakyProxy(target: string): Promise<{ url: string; refused: () =>
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, refused: () => refused, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    refused: () => refused,
+    notModified: () => notModified,
+    close: () => server.close(),
+  };
 }
 
 /** A loopback port nothing listens on. */
@@ -310,6 +322,7 @@ describe.concurrent('runtime matrix: the built packages against the reference se
         expect(outcome.passed).toEqual(runtime.expected);
         if (runtime.version) expect(outcome.version).toMatch(runtime.version);
         expect(proxy.refused()).toBe(1);
+        expect(proxy.notModified()).toBe(1);
       } finally {
         proxy.close();
       }
