@@ -9,4 +9,4 @@ const passed = await runSdkScenario(sdk, config);
 passed.push(...(await runEnvScenario(envEntry, Bun.env, config.secrets)));
 // And without `env`: the entry's default reads `process.env`, which this runtime also provides.
 passed.push(...(await runEnvScenario(envEntry, undefined, config.secrets)));
-console.log(JSON.stringify({ version: Bun.version, passed }));
+console.log(JSON.stringify({ version: Bun.version, passed, reportedAtMs: performance.now() }));

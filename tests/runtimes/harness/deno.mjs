@@ -11,4 +11,4 @@ const passed = await runSdkScenario(sdk, config);
 passed.push(...(await runEnvScenario(envEntry, Deno.env.toObject(), config.secrets)));
 // And without `env`: the entry's default reads `process.env`, which this runtime also provides.
 passed.push(...(await runEnvScenario(envEntry, undefined, config.secrets)));
-console.log(JSON.stringify({ version: Deno.version.deno, passed }));
+console.log(JSON.stringify({ version: Deno.version.deno, passed, reportedAtMs: performance.now() }));

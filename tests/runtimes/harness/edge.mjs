@@ -25,7 +25,7 @@ const runtime = new EdgeRuntime({
 runtime.evaluate(bundled.outputFiles[0].text);
 const result = await runtime.evaluate(`runMatrix(${JSON.stringify(config)})`);
 const { version } = createRequire(import.meta.url)('edge-runtime/package.json');
-console.log(JSON.stringify({ version, passed: [...result.passed] }));
+console.log(JSON.stringify({ version, passed: [...result.passed], reportedAtMs: performance.now() }));
 // The Next.js session keeps its refresh timer in the sandbox, as it would in a live isolate; a host
 // tears the isolate down, this one-shot process does the same.
 process.exit(0);

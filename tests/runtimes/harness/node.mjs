@@ -4,4 +4,4 @@ import { runSdkScenario } from '../src/sdk-scenario.mjs';
 const config = JSON.parse(process.env.KMS_MATRIX);
 const sdk = await import(new URL('../../../packages/sdk/dist/index.js', import.meta.url).href);
 const passed = await runSdkScenario(sdk, config);
-console.log(JSON.stringify({ version: process.versions.node, passed }));
+console.log(JSON.stringify({ version: process.versions.node, passed, reportedAtMs: performance.now() }));

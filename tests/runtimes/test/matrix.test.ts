@@ -38,6 +38,8 @@ const SDK_CHECKS = [
 interface Outcome {
   version: string;
   passed: string[];
+  /** For a child process: when it printed its report, in ms since it started (the rest is its exit). */
+  reportedAtMs?: number;
 }
 
 /** What the matrix runs: a command in its own process, or workerd through miniflare. */
@@ -258,7 +260,7 @@ function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
 
 const startServer = await loadStartServer();
 let server: ReferenceServer;
-const timings: { runtime: string; version: string; seconds: number }[] = [];
+const timings: { runtime: string; version: string; seconds: number; reportedAt?: number }[] = [];
 const slot = limiter(2);
 const matrixStarted = Date.now();
 
@@ -269,9 +271,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   rmSync(scratch, { recursive: true, force: true });
-  const rows = timings.map(
-    (t) => `  ${t.runtime.padEnd(13)} ${t.version.padEnd(14)} ${t.seconds.toFixed(2)} s`,
-  );
+  const rows = timings.map((t) => {
+    const reported = t.reportedAt === undefined ? '' : `  (report printed at ${t.reportedAt.toFixed(2)} s)`;
+    return `  ${t.runtime.padEnd(13)} ${t.version.padEnd(14)} ${t.seconds.toFixed(2)} s${reported}`;
+  });
   console.log(
     `runtime matrix (wall time per runtime, two at a time):\n${rows.join('\n')}\n  total         ${((Date.now() - matrixStarted) / 1000).toFixed(2)} s`,
   );
@@ -316,6 +319,7 @@ describe.concurrent('runtime matrix: the built packages against the reference se
             runtime: runtime.name,
             version: result.version,
             seconds: (performance.now() - started) / 1000,
+            ...(result.reportedAtMs === undefined ? {} : { reportedAt: result.reportedAtMs / 1000 }),
           });
           return result;
         });
