@@ -42,7 +42,8 @@ export async function runSdkScenario(sdk, config) {
 
   try {
     // Universal Auth login.
-    const plain = client({});
+    const plainLog = recordingLogger();
+    const plain = client({ logger: plainLog.logger });
     await plain.auth.universalAuth.login({ clientId: config.clientId, clientSecret: config.clientSecret });
     check(typeof (await plain.auth.getAccessToken()) === 'string', 'login gives an access token');
     passed.push('login');
@@ -63,6 +64,11 @@ export async function runSdkScenario(sdk, config) {
         secret.secretValue === config.secrets[secret.secretKey],
         `value of ${secret.secretKey} reads back`,
       );
+    const lists = plainLog.calls.filter((f) => f.operation === 'kms.secrets.list');
+    check(
+      lists.length === 2 && lists.every((f) => f['kms.cache'] === undefined && f['kms.attempts'] === 1),
+      'without a cache each list is one request, no cache outcome',
+    );
     passed.push('list');
 
     // A retry after a 503: the flaky proxy refuses the first list once.
