@@ -267,7 +267,10 @@ export class HttpTransport {
       };
       const body = request.body === undefined ? undefined : JSON.stringify(request.body);
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const response = await this.fetch(this.settings.baseUrl + request.path + queryString(request.query), {
+      // Called unbound: workerd and browsers throw "Illegal invocation" when the global fetch is
+      // called as a method of another object (tests/runtimes runs it in workerd).
+      const fetch = this.fetch;
+      const response = await fetch(this.settings.baseUrl + request.path + queryString(request.query), {
         method: request.method,
         headers,
         ...(body === undefined ? {} : { body }),
