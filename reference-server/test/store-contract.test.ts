@@ -116,6 +116,7 @@ async function newProject(store: Store, orgId: string, identityId: string) {
     hasDeleteProtection: false,
     dataKey: { wrapped: `wrapped-${randomUUID()}`, keyId: 'root-1' },
     contentVersion: 1,
+    pitVersionLimit: 10,
     createdAt: now,
     updatedAt: now,
   };

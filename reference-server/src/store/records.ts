@@ -136,6 +136,11 @@ export interface ProjectRecord {
   dataKey: WrappedKey;
   /** Bumped by every write to the project's secrets, folders or imports (ETags, caches). */
   contentVersion: number;
+  /**
+   * How many versions of each secret keep their row (upstream's `pitVersionLimit`, 1–100); older
+   * ones are deleted by the write that goes past the limit.
+   */
+  pitVersionLimit: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -277,6 +282,8 @@ export interface SecretWrite {
   /** `secret` carries the new version; the row must still be at `previousVersion`. */
   updates: { secret: SecretRecord; previousVersion: number }[];
   deletes: string[];
+  /** Versions each written secret keeps (its newest ones); absent keeps every version. */
+  keepVersions?: number;
 }
 
 /** What a KMS key is for, and with which algorithm. */

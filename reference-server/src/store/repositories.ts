@@ -189,6 +189,13 @@ export interface SecretStore {
   listSecrets(folderIds: string[]): Promise<SecretRecord[]>;
   getSecret(folderId: string, key: string, type: 'shared' | 'personal'): Promise<SecretRecord | undefined>;
   getSecretVersion(secretId: string, version: number): Promise<SecretVersionRecord | undefined>;
+  /** A secret by id, with the project it belongs to. */
+  getSecretById(id: string): Promise<(SecretRecord & { projectId: string }) | undefined>;
+  /** The kept versions of a secret, newest first. */
+  listSecretVersions(
+    secretId: string,
+    page: { offset: number; limit: number },
+  ): Promise<SecretVersionRecord[]>;
   /** Every secret of every environment of the project (reference rewriting on rename). */
   listProjectSecrets(projectId: string): Promise<SecretRecord[]>;
   /** Applies the change set in one transaction, keeping a version row per insert and update. */

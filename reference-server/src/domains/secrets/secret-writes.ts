@@ -170,7 +170,12 @@ export async function commitSecretWrites(
     else inserts.push(record);
   }
   try {
-    await scope.ctx.store.secrets.writeSecrets({ inserts, updates, deletes });
+    await scope.ctx.store.secrets.writeSecrets({
+      inserts,
+      updates,
+      deletes,
+      keepVersions: scope.project.pitVersionLimit,
+    });
   } catch (error) {
     // The plans were made from a read that saw no such key (existing keys were refused or became
     // updates before this), so a uniqueness failure here is another request, possibly on another

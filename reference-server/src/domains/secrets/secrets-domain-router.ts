@@ -3,12 +3,14 @@ import type { ServerContext } from '../../context.js';
 import { foldersRouter } from './folders-router.js';
 import { importsRouter } from './imports-router.js';
 import { secretsRouter } from './secrets-router.js';
+import { secretVersionsRouter } from './secret-versions-router.js';
 import { tagsRouter } from './tags-router.js';
 
-/** Secrets, folders, secret imports and tags. */
+/** Secrets and their versions, folders, secret imports and tags. */
 export function secretsDomainRouter(ctx: ServerContext): Router {
   const router = Router();
   router.use(secretsRouter(ctx));
+  router.use(secretVersionsRouter(ctx));
   router.use(foldersRouter(ctx));
   router.use(importsRouter(ctx));
   router.use(tagsRouter(ctx));

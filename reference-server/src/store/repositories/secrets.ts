@@ -197,6 +197,24 @@ export class SqlSecretStore implements SecretStore {
     return r && toVersion(r);
   }
 
+  async getSecretById(id: string) {
+    const r = await this.db.one(`${this.#selectSecrets} WHERE s.id = ?`, [id]);
+    if (!r) return undefined;
+    const env = await this.db.one<{ project_id: string }>(
+      'SELECT project_id FROM environments WHERE id = ?',
+      [r.env_id],
+    );
+    return env && { ...toSecret(r), projectId: env.project_id };
+  }
+
+  async listSecretVersions(secretId: string, page: { offset: number; limit: number }) {
+    const rows = await this.db.all(
+      'SELECT * FROM secret_versions WHERE secret_id = ? ORDER BY version DESC LIMIT ? OFFSET ?',
+      [secretId, page.limit, page.offset],
+    );
+    return rows.map(toVersion);
+  }
+
   async listProjectSecrets(projectId: string) {
     return (
       await this.db.all(
@@ -228,6 +246,12 @@ export class SqlSecretStore implements SecretStore {
             throw new StoreConflictError(`Secret ${secret.key} was changed by another request`, 'stale');
           await insertVersion(tx, p);
           await setTags(tx, secret);
+          if (write.keepVersions !== undefined) {
+            await tx.run('DELETE FROM secret_versions WHERE secret_id = ? AND version <= ?', [
+              secret.id,
+              secret.version - write.keepVersions,
+            ]);
+          }
         }
         for (const secret of write.inserts) {
           const p = secretParams(secret);

@@ -338,6 +338,13 @@ CREATE TABLE kms_key_versions (
 );
 `,
   },
+  {
+    version: 10,
+    name: 'version retention per project (upstream pitVersionLimit)',
+    sql: `
+ALTER TABLE projects ADD COLUMN pit_version_limit INTEGER NOT NULL DEFAULT 10;
+`,
+  },
 ];
 
 /**
