@@ -86,7 +86,9 @@ export type {
   ListSecretsParams,
   ListSecretsResult,
   RetrieveSecretParams,
+  RollbackSecretParams,
   SecretLocation,
+  SecretVersionsParams,
   SecretWriteFields,
   UpdateSecretParams,
 } from './resources/secrets.js';
