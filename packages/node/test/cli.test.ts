@@ -345,6 +345,59 @@ describe('kms secrets list, set and delete', () => {
     expect((await runKms(['secrets', 'list'], env)).stdout).toBe('API_KEY\nDATABASE_URL\n');
   });
 
+  it('history lists the versions without values (--values adds them); rollback writes an old value as the next version', async () => {
+    const env = kmsEnv(writable);
+    await runKms(['secrets', 'set', 'ROLLED=first-value-1'], env);
+    await runKms(['secrets', 'set', 'ROLLED=second-value-2'], env);
+    const history = await runKms(['secrets', 'history', 'ROLLED'], env);
+    expect(history.code).toBe(0);
+    const lines = history.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^VERSION\s+CREATED$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['2', '1']);
+    expect(history.stdout + history.stderr).not.toContain('value-');
+
+    const rolled = await runKms(['secrets', 'rollback', 'ROLLED', '--version', '1'], env);
+    expect(rolled).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: `kms: rolled back ROLLED in ${writable.projectSlug}/dev:/app to version 1 (now version 3)\n`,
+    });
+    expect((await runKms(['secrets', 'get', 'ROLLED'], env)).stdout).toBe('first-value-1\n');
+    const json = JSON.parse(
+      (await runKms(['secrets', 'history', 'ROLLED', '--values', '--format', 'json'], env)).stdout,
+    );
+    expect(json.map((v: { version: number; secretValue: string }) => [v.version, v.secretValue])).toEqual([
+      [3, 'first-value-1'],
+      [2, 'second-value-2'],
+      [1, 'first-value-1'],
+    ]);
+    const table = await runKms(['secrets', 'history', 'ROLLED', '--values'], env);
+    expect(table.stdout.split('\n')[1]).toMatch(/^3\s+\S+\s+"first-value-1"$/);
+
+    const missing = await runKms(['secrets', 'rollback', 'ROLLED', '--version', '9'], env);
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toBe(
+      `kms: ROLLED has no version 9 in ${writable.projectSlug}/dev:/app (kms secrets history ROLLED lists the kept ones)\n`,
+    );
+    const noKey = await runKms(['secrets', 'history', 'NOPE'], env);
+    expect(noKey).toMatchObject({
+      code: 66,
+      stderr: `kms: secret NOPE not found in ${writable.projectSlug}/dev:/app\n`,
+    });
+    const noVersion = await runKms(['secrets', 'rollback', 'ROLLED'], env);
+    expect(noVersion.code).toBe(64);
+    expect(noVersion.stderr).toBe(
+      'kms: secrets rollback: --version N expects a version number (see kms --help)\n',
+    );
+    expect((await runKms(['secrets', 'rollback', 'ROLLED', '--version', '0'], env)).code).toBe(64);
+    expect((await runKms(['secrets', 'history', 'ROLLED', '--format', 'dotenv'], env)).code).toBe(64);
+    // A viewer reads the history but may not roll back.
+    const viewer = await runKms(['secrets', 'rollback', 'API_KEY', '--version', '1'], kmsEnv(kms));
+    expect(viewer.code).toBe(77);
+    expect(viewer.stderr).toContain('the identity may not roll back secrets');
+    expect((await runKms(['secrets', 'history', 'API_KEY'], kmsEnv(kms))).code).toBe(0);
+  });
+
   it('a viewer is told that writes need a role that allows them; bad operands are usage errors', async () => {
     const refused = await runKms(['secrets', 'set', 'API_KEY=x-value-1'], kmsEnv(kms));
     expect(refused.code).toBe(77);
@@ -358,7 +411,7 @@ describe('kms secrets list, set and delete', () => {
     expect(twice.stderr).toBe('kms: secrets set: A is given twice (see kms --help)\n');
     const unknown = await runKms(['secrets', 'rm', 'A'], kmsEnv(kms));
     expect(unknown.stderr).toBe(
-      'kms: secrets: unknown subcommand "rm" (get, list, set or delete) (see kms --help)\n',
+      'kms: secrets: unknown subcommand "rm" (get, list, set, delete, history or rollback) (see kms --help)\n',
     );
   });
 });
