@@ -24,6 +24,8 @@ import type {
   SecretVersionRecord,
   SecretWrite,
   ServerConfigRecord,
+  SnapshotContentRecord,
+  SnapshotRecord,
   TagRecord,
   UserRecord,
 } from './records.js';
@@ -179,11 +181,12 @@ export interface SecretStore {
   getFolder(id: string): Promise<FolderRecord | undefined>;
   /** Every folder of an environment (the tree is small; paths are resolved in memory). */
   listFolders(envId: string): Promise<FolderRecord[]>;
-  /** Inserts the folders in order (parents first), all or nothing. */
+  /** Inserts the folders in order (parents first), all or nothing; snapshots them and their parents. */
   insertFolders(folders: FolderRecord[]): Promise<void>;
+  /** Renames; snapshots the parent. */
   updateFolder(folder: FolderRecord): Promise<void>;
-  /** Deletes the folder with its sub-folders, secrets, versions and imports. */
-  deleteFolder(id: string): Promise<void>;
+  /** Deletes the folder with its sub-folders, secrets, versions and imports; snapshots the parent. */
+  deleteFolder(id: string, at?: string): Promise<void>;
 
   /** Secrets of the folders, in creation order. */
   listSecrets(folderIds: string[]): Promise<SecretRecord[]>;
@@ -198,7 +201,10 @@ export interface SecretStore {
   ): Promise<SecretVersionRecord[]>;
   /** Every secret of every environment of the project (reference rewriting on rename). */
   listProjectSecrets(projectId: string): Promise<SecretRecord[]>;
-  /** Applies the change set in one transaction, keeping a version row per insert and update. */
+  /**
+   * Applies the change set in one transaction, keeping a version row per insert and update, and
+   * snapshots every folder it changed (and the parents of folders it created or deleted).
+   */
   writeSecrets(write: SecretWrite): Promise<void>;
 
   listTags(projectId: string): Promise<TagRecord[]>;
@@ -217,6 +223,15 @@ export interface SecretStore {
   updateImport(record: SecretImportRecord): Promise<SecretImportRecord>;
   /** Deletes and closes the gap in positions. */
   deleteImport(id: string): Promise<void>;
+}
+
+/** Folder snapshots (point-in-time recovery); they are taken by the folder and secret writes. */
+export interface SnapshotStore {
+  /** The snapshots of a folder, newest first. */
+  listSnapshots(folderId: string, page: { offset: number; limit: number }): Promise<SnapshotRecord[]>;
+  countSnapshots(folderId: string): Promise<number>;
+  /** A snapshot with the secrets and sub-folders it recorded. */
+  getSnapshot(id: string): Promise<SnapshotContentRecord | undefined>;
 }
 
 /** Project KMS keys. */
@@ -266,6 +281,7 @@ export interface Store {
   readonly secrets: SecretStore;
   readonly audit: AuditStore;
   readonly kmsKeys: KmsKeyStore;
+  readonly snapshots: SnapshotStore;
   /**
    * Root-key rotation: re-wraps every wrapped key (project data keys and the token signing key)
    * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing

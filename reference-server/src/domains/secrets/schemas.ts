@@ -354,3 +354,17 @@ export const secretVersionsQuery = z.object({
 export const secretRollbackBody = z.object({
   version: z.number().int().min(1),
 });
+
+export const snapshotProjectParams = z.object({ workspaceId: z.string().trim().min(1) });
+export const snapshotIdParams = z.object({ secretSnapshotId: z.string().uuid() });
+
+/** Upstream's snapshot queries: `environment` required, `path` default `/`. */
+export const snapshotCountQuery = z.object({
+  environment: z.string().trim().min(1),
+  path: secretPathSchema.default('/'),
+});
+
+export const snapshotListQuery = snapshotCountQuery.extend({
+  offset: pageNumber(0, 1_000_000),
+  limit: pageNumber(20, 100).refine((n) => n >= 1, 'limit must be at least 1'),
+});
