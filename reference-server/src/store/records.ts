@@ -348,6 +348,8 @@ export interface KmsKeyRecord {
   isDisabled: boolean;
   keyUsage: KmsKeyUsage;
   encryptionAlgorithm: KmsKeyAlgorithm;
+  /** Asked for at creation (upstream's `isExportable`); this server still never exports material. */
+  isExportable: boolean;
   /** The version new ciphertexts and signatures use. */
   version: number;
   createdAt: string;

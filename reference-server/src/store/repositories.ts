@@ -245,6 +245,13 @@ export interface KmsKeyStore {
   updateKey(key: KmsKeyRecord): Promise<void>;
   deleteKey(id: string): Promise<void>;
   getVersion(keyId: string, version: number): Promise<KmsKeyVersionRecord | undefined>;
+  /** Every version of a key, newest first. */
+  listVersions(keyId: string): Promise<KmsKeyVersionRecord[]>;
+  /**
+   * Adds `next` (the key's version + 1) and makes it current, if the key is still at the version
+   * before it (else a stale {@link StoreConflictError}); `key.updatedAt` is the new update time.
+   */
+  rotateKey(key: KmsKeyRecord, next: KmsKeyVersionRecord): Promise<void>;
 }
 
 /** The append-only, hash-chained audit log. */

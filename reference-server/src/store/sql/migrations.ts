@@ -388,6 +388,13 @@ CREATE TABLE secret_snapshot_folders (
 );
 `,
   },
+  {
+    version: 12,
+    name: 'KMS keys: exportable flag (recorded; export stays refused by policy)',
+    sql: `
+ALTER TABLE kms_keys ADD COLUMN is_exportable INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /**
