@@ -60,6 +60,7 @@ export type {
   KmsEncryptParams,
   KmsKey,
   KmsKeyPage,
+  KmsKeyVersion,
   KmsKeyUsage,
   KmsPublicKey,
   KmsSignature,
