@@ -1,5 +1,5 @@
 // The built `kms` CLI in real child processes against the reference server.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
@@ -143,6 +143,72 @@ describe('kms run', () => {
     } finally {
       child.kill('SIGKILL');
       await kms.setSecret('dev', '/app', 'DATABASE_URL', DB);
+    }
+  });
+});
+
+describe('rotating the client secret of a running workload (docs/authentication.md#rotating-a-client-secret)', () => {
+  it('kms run --watch switches to a second client secret from its credential file; revoking the first costs no failed login', async () => {
+    const rot = await startKmsTestServer({ secrets: { dev: { '/app': { DATABASE_URL: DB } } } });
+    const dir = mkdtempSync(join(tmpdir(), 'kms-credentials-'));
+    writeFileSync(join(dir, 'clientId'), rot.clientId);
+    writeFileSync(join(dir, 'clientSecret'), rot.clientSecret);
+    const env = kmsEnv(rot, {
+      KMS_CLIENT_ID: undefined,
+      KMS_CLIENT_SECRET: undefined,
+      KMS_CREDENTIALS_DIR: dir,
+    });
+    const args = [
+      'run',
+      '--watch',
+      '--watch-interval',
+      '200ms',
+      '--watch-grace',
+      '2s',
+      '--',
+      'node',
+      'trap-term.mjs',
+    ];
+    const child = start(process.execPath, [cliPath, ...args], env);
+    const base = `/api/v1/auth/universal-auth/identities/${rot.identityId}/client-secrets`;
+    try {
+      await child.waitFor(`ready DATABASE_URL=${DB}`);
+      const { clientSecretData: before } = await rot.api<{ clientSecretData: { id: string }[] }>('GET', base);
+      expect(before).toHaveLength(1);
+      const first = before[0]!.id;
+      // 1. a second client secret; 2. the workload's file switched to it; 3. the first revoked.
+      const second = await rot.newClientSecret();
+      writeFileSync(join(dir, 'clientSecret.next'), second);
+      renameSync(join(dir, 'clientSecret.next'), join(dir, 'clientSecret'));
+      await rot.api('POST', `${base}/${first}/revoke`);
+      // The revocation also revoked the workload's token: its next poll logs in again, with the new secret.
+      await rot.setSecret('dev', '/app', 'DATABASE_URL', 'postgres://after-rotation');
+      await child.waitFor('ready DATABASE_URL=postgres://after-rotation');
+      const logins = await rot.api<{ auditLogs: { event: { metadata: { clientSecretId: string } } }[] }>(
+        'GET',
+        '/api/v1/audit-logs?eventType=login-identity-universal-auth&limit=100',
+      );
+      const secretIds = logins.auditLogs.map((l) => l.event.metadata.clientSecretId);
+      expect(secretIds).toContain(first);
+      expect(secretIds.filter((id) => id !== first)).not.toHaveLength(0);
+      // No failed login or refresh: kms run printed nothing but its two normal lines.
+      expect(child.stderr()).toBe(
+        `kms: injected 1 secret from ${rot.projectSlug}/dev:/app\nkms: secrets changed (DATABASE_URL); restarting the command\n`,
+      );
+      for (const secret of [rot.clientSecret, second])
+        expect(child.stderr() + child.stdout()).not.toContain(secret);
+      // The first secret no longer logs in.
+      const refused = await fetch(`${rot.url}/api/v1/auth/universal-auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: rot.clientId, clientSecret: rot.clientSecret }),
+      });
+      expect(refused.status).toBe(401);
+      child.kill('SIGTERM');
+      expect((await child.result).code).toBe(42);
+    } finally {
+      child.kill('SIGKILL');
+      await rot.close();
     }
   });
 });
