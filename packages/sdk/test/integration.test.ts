@@ -298,6 +298,36 @@ describe('against the reference server', () => {
     await kms.secrets.delete({ ...loc, secretName: 'ROLLED' });
   });
 
+  it('clientSecret as a function is read at every login, so a rotated secret is the one sent', async () => {
+    let current = env.clientSecret;
+    let calls = 0;
+    const kms = client(env, {
+      auth: {
+        universalAuth: {
+          clientId: env.clientId,
+          clientSecret: () => {
+            calls++;
+            return current;
+          },
+        },
+      },
+    });
+    const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/app' };
+    expect((await kms.secrets.list(loc)).secrets).toHaveLength(3);
+    expect(calls).toBe(1);
+    expect(JSON.stringify(kms)).not.toContain(env.clientSecret);
+    // An empty answer is a typed error naming the field, at the next login.
+    current = '';
+    await kms.auth.revoke();
+    await expect(kms.secrets.list(loc)).rejects.toMatchObject({
+      name: 'KmsValidationError',
+      field: 'clientSecret',
+    });
+    current = env.clientSecret;
+    expect((await kms.secrets.list(loc)).secrets).toHaveLength(3);
+    expect(calls).toBe(3);
+  });
+
   it('close() revokes the token: the server refuses it afterwards', async () => {
     const kms = new KmsClient({
       siteUrl: env.url,
