@@ -203,8 +203,9 @@ describe('kms-server apply', () => {
 
   it('rotates a client secret in two runs: adds the second (printing only it), then revokes the first', async () => {
     const withSecrets = (lines: string) =>
+      // Its own file: a timed-out test before it may still be writing kms.yaml.
       writeFile(
-        'kms.yaml',
+        'rotation.yaml',
         FILE.replace(
           `    projects:
       - { project: shop, role: viewer }`,
