@@ -201,6 +201,89 @@ describe('kms-server apply', () => {
     ).toBe(200);
   });
 
+  it('rotates a client secret in two runs: adds the second (printing only it), then revokes the first', async () => {
+    const withSecrets = (lines: string) =>
+      // Its own file: a timed-out test before it may still be writing kms.yaml.
+      writeFile(
+        'rotation.yaml',
+        FILE.replace(
+          `    projects:
+      - { project: shop, role: viewer }`,
+          `    projects:
+      - { project: shop, role: viewer }
+${lines}`,
+        ),
+      );
+    // Run 1: the secret the first apply created stays; a second one is created and printed once.
+    const add = withSecrets(`    clientSecrets:
+      - { description: kms-server apply }
+      - { description: deploy-2027 }`);
+    const dry = await apply([add, '--dry-run'], { KMS_ADMIN_TOKEN: adminToken });
+    expect(dry.output).toContain('+ client secret "deploy-2027" for identity shop-api');
+    expect(dry.output).not.toContain('KMS_CLIENT_SECRET');
+    const first = await apply([add], { KMS_ADMIN_TOKEN: adminToken });
+    expect(first.code).toBe(0);
+    expect(first.output).toContain('+ client secret "deploy-2027" for identity shop-api');
+    const printed = [...first.output.matchAll(/KMS_CLIENT_SECRET=(\S+)/g)].map((m) => m[1]);
+    expect(printed).toHaveLength(1);
+    const second = printed[0] as string;
+    expect(second).not.toBe(clientSecret);
+    expect(first.output).not.toContain(clientSecret);
+    expect((await apply([add], { KMS_ADMIN_TOKEN: adminToken })).output).toContain('no changes');
+    // Both secrets log in while the workloads switch over.
+    for (const secret of [clientSecret, second]) {
+      expect(
+        (
+          await call('POST', '/api/v1/auth/universal-auth/login', undefined, {
+            clientId,
+            clientSecret: secret,
+          })
+        ).status,
+      ).toBe(200);
+    }
+    // Run 2: the first secret is revoked, with the tokens it issued; the second keeps working.
+    const oldToken = (
+      await call('POST', '/api/v1/auth/universal-auth/login', undefined, { clientId, clientSecret })
+    ).body.accessToken;
+    const revoke = withSecrets(`    clientSecrets:
+      - { description: deploy-2027 }
+    revokeClientSecrets: [kms-server apply]`);
+    const run = await apply([revoke], { KMS_ADMIN_TOKEN: adminToken });
+    expect(run.output).toContain(
+      '~ client secret "kms-server apply" of identity shop-api revoked (and its tokens)',
+    );
+    expect(run.output).not.toContain('KMS_CLIENT_SECRET');
+    expect(
+      (await call('POST', '/api/v1/auth/universal-auth/login', undefined, { clientId, clientSecret })).status,
+    ).toBe(401);
+    expect((await call('GET', '/api/v2/workspace/shop', oldToken)).status).toBe(401);
+    const login = await call('POST', '/api/v1/auth/universal-auth/login', undefined, {
+      clientId,
+      clientSecret: second,
+    });
+    expect(login.status).toBe(200);
+    expect((await apply([revoke], { KMS_ADMIN_TOKEN: adminToken })).output).toContain('no changes');
+    clientSecret = second;
+  }, 120_000);
+
+  it('refuses a client secret both wanted and revoked, or listed without universalAuth', async () => {
+    const bad = writeFile(
+      'bad-secrets.yaml',
+      `identities:
+  - name: both
+    universalAuth: {}
+    clientSecrets: [{ description: a }]
+    revokeClientSecrets: [a]
+  - name: none
+    clientSecrets: [{ description: b }]
+`,
+    );
+    const { code, output } = await apply([bad], { KMS_ADMIN_TOKEN: adminToken });
+    expect(code).not.toBe(0);
+    expect(output).toContain('client secret "a" is both wanted (clientSecrets) and revoked');
+    expect(output).toContain('client secrets need universalAuth on the identity');
+  });
+
   it('reports every problem of a bad file with its path, and changes nothing', async () => {
     const bad = writeFile(
       'bad.yaml',

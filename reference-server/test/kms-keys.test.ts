@@ -77,7 +77,10 @@ describe('key management', () => {
       { name: 'Bad Name' },
       { name: 'x'.repeat(33) },
       { name: 'k', keyUsage: 'sign-verify' },
-      { name: 'k', keyUsage: 'encrypt-decrypt', encryptionAlgorithm: 'RSA_4096' },
+      { name: 'k', keyUsage: 'encrypt-decrypt', encryptionAlgorithm: 'ECC_NIST_P256' },
+      { name: 'k', keyUsage: 'encrypt-decrypt', algorithm: 'ECC_NIST_P256' },
+      { name: 'k', algorithm: 'aes-128-gcm', encryptionAlgorithm: 'aes-256-gcm' },
+      { name: 'k', isExportable: 'yes' },
       { name: 'k', encryptionAlgorithm: 'des' },
       { name: 'k', description: 'x'.repeat(501) },
     ]) {
@@ -138,6 +141,127 @@ describe('key management', () => {
     expect(r.status).toBe(403);
     expect(r.body.error).toBe('PrivateKeyExportDisabled');
     expect(JSON.stringify(r.body)).not.toMatch(/PRIVATE KEY|MII/);
+  });
+});
+
+describe('key versions, rotation and the newer create shape', () => {
+  it('rotates a symmetric key: new encryptions use the new version, ciphertexts of every older version still decrypt', async () => {
+    const key = await createKey({ name: 'rotating-aes', algorithm: 'aes-128-gcm' });
+    expect(key).toMatchObject({ version: 1, encryptionAlgorithm: 'aes-128-gcm', algorithm: 'aes-128-gcm' });
+    const encrypt = async () =>
+      (await admin('POST', `/api/v1/kms/keys/${key.id}/encrypt`, { plaintext: b64(PLAINTEXT) })).body
+        .ciphertext as string;
+    const blobVersion = (ciphertext: string) => Buffer.from(ciphertext, 'base64').readUInt32BE(1);
+    const v1 = await encrypt();
+    const rotated = await admin('POST', `/api/v1/kms/keys/${key.id}/rotate`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.key).toMatchObject({ id: key.id, version: 2 });
+    const v2 = await encrypt();
+    expect((await as('member')('POST', `/api/v1/kms/keys/${key.id}/rotate`)).body.key.version).toBe(3);
+    const v3 = await encrypt();
+    expect([v1, v2, v3].map(blobVersion)).toEqual([1, 2, 3]);
+    for (const ciphertext of [v1, v2, v3]) {
+      const opened = await admin('POST', `/api/v1/kms/keys/${key.id}/decrypt`, { ciphertext });
+      expect(Buffer.from(opened.body.plaintext, 'base64').toString()).toBe(PLAINTEXT);
+    }
+    expect((await admin('GET', `/api/v1/kms/keys/${key.id}`)).body.key.version).toBe(3);
+    const versions = await admin('GET', `/api/v1/kms/keys/${key.id}/versions`);
+    expect(versions.body.versions.map((v: { version: number }) => v.version)).toEqual([3, 2, 1]);
+    expect(JSON.stringify(versions.body)).not.toMatch(/sealed|material/i);
+    // A blob naming a version the key does not have yet is refused like any foreign blob.
+    const future = Buffer.from(v3, 'base64');
+    future.writeUInt32BE(9, 1);
+    const refused = await admin('POST', `/api/v1/kms/keys/${key.id}/decrypt`, {
+      ciphertext: future.toString('base64'),
+    });
+    expect(refused).toMatchObject({ status: 400, body: { error: 'CryptographyError' } });
+  });
+
+  it('refuses to rotate asymmetric keys and disabled keys (400); viewers, no-access and other projects are refused', async () => {
+    for (const id of [rsaKeyId, eccKeyId]) {
+      const r = await admin('POST', `/api/v1/kms/keys/${id}/rotate`);
+      expect(r.status).toBe(400);
+      expect(r.body.message).toMatch(/only symmetric .* keys can be rotated/);
+    }
+    const key = await createKey({ name: 'rotation-rights' });
+    expect((await as('viewer')('POST', `/api/v1/kms/keys/${key.id}/rotate`)).status).toBe(403);
+    expect((await as('viewer')('GET', `/api/v1/kms/keys/${key.id}/versions`)).status).toBe(200);
+    expect((await as('no-access')('POST', `/api/v1/kms/keys/${key.id}/rotate`)).status).toBe(403);
+    expect((await as('outsider')('POST', `/api/v1/kms/keys/${key.id}/rotate`)).status).toBe(403);
+    expect((await as('outsider')('GET', `/api/v1/kms/keys/${key.id}/versions`)).status).toBe(403);
+    expect((await admin('POST', '/api/v1/kms/keys/not-a-uuid/rotate')).status).toBe(422);
+    await admin('PATCH', `/api/v1/kms/keys/${key.id}`, { isDisabled: true });
+    expect((await admin('POST', `/api/v1/kms/keys/${key.id}/rotate`)).body.message).toBe('Key is disabled');
+    expect((await admin('GET', `/api/v1/kms/keys/${key.id}`)).body.key.version).toBe(1);
+  });
+
+  it('audits a rotation as update-cmek with both versions, never material', async () => {
+    const key = await createKey({ name: 'rotation-audit' });
+    await admin('POST', `/api/v1/kms/keys/${key.id}/rotate`);
+    const { auditLogs } = (
+      await admin('GET', `/api/v1/audit-logs?projectId=${project.id}&eventType=update-cmek`)
+    ).body;
+    const entry = auditLogs.find((l: any) => l.event.metadata.keyId === key.id);
+    expect(entry.event.metadata).toMatchObject({ version: 2, rotatedFromVersion: 1 });
+    const stored = await db().all<{ sealed_material: string }>(
+      'SELECT sealed_material FROM kms_key_versions WHERE key_id = ?',
+      [key.id],
+    );
+    for (const row of stored) expect(JSON.stringify(auditLogs)).not.toContain(row.sealed_material);
+  });
+
+  it('RSA_4096 encrypt-decrypt keys encrypt with RSA-OAEP (SHA-256) up to 446 bytes', async () => {
+    const key = await createKey({ name: 'rsa-envelope', keyUsage: 'encrypt-decrypt', algorithm: 'RSA_4096' });
+    expect(key).toMatchObject({
+      keyUsage: 'encrypt-decrypt',
+      encryptionAlgorithm: 'RSA_4096',
+      isExportable: false,
+    });
+    const secret = Buffer.alloc(446, 7);
+    const sealed = await admin('POST', `/api/v1/kms/keys/${key.id}/encrypt`, {
+      plaintext: secret.toString('base64'),
+    });
+    expect(sealed.status).toBe(200);
+    const blob = Buffer.from(sealed.body.ciphertext, 'base64');
+    expect([blob.readUInt8(0), blob.readUInt32BE(1), blob.length]).toEqual([2, 1, 5 + 512]);
+    const opened = await admin('POST', `/api/v1/kms/keys/${key.id}/decrypt`, {
+      ciphertext: sealed.body.ciphertext,
+    });
+    expect(Buffer.from(opened.body.plaintext, 'base64').equals(secret)).toBe(true);
+    const tooLong = await admin('POST', `/api/v1/kms/keys/${key.id}/encrypt`, {
+      plaintext: b64(Buffer.alloc(447)),
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.message).toContain('446 bytes');
+    const altered = Buffer.from(blob);
+    altered[100] = (altered[100] as number) ^ 1;
+    expect(
+      (await admin('POST', `/api/v1/kms/keys/${key.id}/decrypt`, { ciphertext: altered.toString('base64') }))
+        .status,
+    ).toBe(400);
+    // Its public key is for signing keys only; rotation is refused like every asymmetric key.
+    expect(
+      (
+        await admin('POST', `/api/v1/kms/keys/${key.id}/sign`, {
+          signingAlgorithm: 'RSASSA_PSS_SHA_256',
+          data: b64('x'),
+        })
+      ).status,
+    ).toBe(400);
+    expect((await admin('POST', `/api/v1/kms/keys/${key.id}/rotate`)).status).toBe(400);
+  });
+
+  it('records isExportable, and still refuses private-key export by policy', async () => {
+    const key = await createKey({
+      name: 'exportable',
+      keyUsage: 'sign-verify',
+      algorithm: 'ECC_NIST_P256',
+      isExportable: true,
+    });
+    expect(key).toMatchObject({ isExportable: true });
+    const r = await admin('GET', `/api/v1/kms/keys/${key.id}/private-key`);
+    expect(r.status).toBe(403);
+    expect(r.body.error).toBe('PrivateKeyExportDisabled');
   });
 });
 

@@ -116,6 +116,7 @@ async function newProject(store: Store, orgId: string, identityId: string) {
     hasDeleteProtection: false,
     dataKey: { wrapped: `wrapped-${randomUUID()}`, keyId: 'root-1' },
     contentVersion: 1,
+    pitVersionLimit: 10,
     createdAt: now,
     updatedAt: now,
   };
@@ -645,6 +646,7 @@ describe.each(engines)('store contract on %s', (engine) => {
           isDisabled: false,
           keyUsage: 'encrypt-decrypt',
           encryptionAlgorithm: 'aes-256-gcm',
+          isExportable: false,
           version: 1,
           createdAt: iso(),
           updatedAt: iso(),
@@ -671,6 +673,50 @@ describe.each(engines)('store contract on %s', (engine) => {
         })
       ).totalCount,
     ).toBe(1);
+  });
+
+  it('rotates a KMS key exactly once when two replicas race for the same version', async () => {
+    const [a, b] = await replicas();
+    const { org, identity } = await bootstrap(a);
+    const { project } = await newProject(a, org.id, identity.id);
+    const id = randomUUID();
+    const key = {
+      id,
+      projectId: project.id,
+      orgId: org.id,
+      name: 'rotating',
+      description: '',
+      isDisabled: false,
+      keyUsage: 'encrypt-decrypt' as const,
+      encryptionAlgorithm: 'aes-256-gcm' as const,
+      isExportable: false,
+      version: 1,
+      createdAt: iso(),
+      updatedAt: iso(),
+    };
+    await a.kmsKeys.insertKey(key, {
+      keyId: id,
+      version: 1,
+      sealedMaterial: 's1',
+      publicKey: null,
+      createdAt: iso(),
+    });
+    const next = (material: string) => ({
+      keyId: id,
+      version: 2,
+      sealedMaterial: material,
+      publicKey: null,
+      createdAt: iso(),
+    });
+    const results = await Promise.allSettled([
+      a.kmsKeys.rotateKey({ ...key, version: 2 }, next('from-a')),
+      b.kmsKeys.rotateKey({ ...key, version: 2 }, next('from-b')),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(StoreConflictError);
+    expect((await a.kmsKeys.getKey(id))?.version).toBe(2);
+    expect((await a.kmsKeys.listVersions(id)).map((v) => v.version)).toEqual([2, 1]);
   });
 
   it('replaces membership roles atomically when two replicas replace them at once', async () => {

@@ -65,14 +65,15 @@ export function resolveConfig(options: KmsNodeOptions = {}): ResolvedKmsConfig {
 
 /**
  * The `auth` option of a `KmsClient` for a resolved config, on Node: an OIDC or JWT Auth token file
- * (`KMS_OIDC_JWT_FILE`) is read again at every login, so a JWT-SVID a SPIFFE helper rewrites is always
- * fresh. A file that is missing or empty at login time fails that login with a message naming it.
+ * (`KMS_OIDC_JWT_FILE`) and a `clientSecret` credential file are read again at every login, so a
+ * JWT-SVID a SPIFFE helper rewrites, or a client secret rotated by rewriting its file, is always fresh.
+ * A file that is missing or empty at login time fails that login with a message naming it.
  */
 export function clientAuth(config: ResolvedKmsConfig): KmsAuthOptions {
   return clientAuthOf(config, (path) => {
     const value = fromFile(path);
     if (value === undefined)
-      throw new KmsNodeConfigError(path, 'does not exist (the JWT file of KMS_OIDC_JWT_FILE)');
+      throw new KmsNodeConfigError(path, 'does not exist (a credential file read at login)');
     return value;
   });
 }

@@ -358,14 +358,21 @@ function resolveAuthMethod(
 /**
  * The `auth` option of a `KmsClient` for a resolved config. For OIDC and JWT Auth from a file,
  * `readJwtFile` reads it (again at every login); without one (runtimes with no filesystem) a JWT file
- * is a configuration error.
+ * is a configuration error. A client secret that came from the `clientSecret` credential file is read
+ * again at every login too (with the same reader), so rotating it is rewriting the file
+ * (docs/authentication.md#rotating-a-client-secret).
  */
 export function clientAuthOf(
   config: ResolvedKmsConfig,
   readJwtFile?: (path: string) => string,
 ): KmsAuthOptions {
-  if (config.authMethod === 'universal-auth')
-    return { universalAuth: { clientId: config.clientId, clientSecret: config.clientSecret } };
+  if (config.authMethod === 'universal-auth') {
+    const file = config.sources.clientSecret?.startsWith('file:')
+      ? config.sources.clientSecret.slice('file:'.length)
+      : undefined;
+    const clientSecret = file && readJwtFile ? () => readJwtFile(file) : config.clientSecret;
+    return { universalAuth: { clientId: config.clientId, clientSecret } };
+  }
   const { jwtFile } = config;
   let jwt: string | (() => string);
   if (jwtFile) {

@@ -1,5 +1,5 @@
 // The built `kms` CLI in real child processes against the reference server.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
@@ -143,6 +143,72 @@ describe('kms run', () => {
     } finally {
       child.kill('SIGKILL');
       await kms.setSecret('dev', '/app', 'DATABASE_URL', DB);
+    }
+  });
+});
+
+describe('rotating the client secret of a running workload (docs/authentication.md#rotating-a-client-secret)', () => {
+  it('kms run --watch switches to a second client secret from its credential file; revoking the first costs no failed login', async () => {
+    const rot = await startKmsTestServer({ secrets: { dev: { '/app': { DATABASE_URL: DB } } } });
+    const dir = mkdtempSync(join(tmpdir(), 'kms-credentials-'));
+    writeFileSync(join(dir, 'clientId'), rot.clientId);
+    writeFileSync(join(dir, 'clientSecret'), rot.clientSecret);
+    const env = kmsEnv(rot, {
+      KMS_CLIENT_ID: undefined,
+      KMS_CLIENT_SECRET: undefined,
+      KMS_CREDENTIALS_DIR: dir,
+    });
+    const args = [
+      'run',
+      '--watch',
+      '--watch-interval',
+      '200ms',
+      '--watch-grace',
+      '2s',
+      '--',
+      'node',
+      'trap-term.mjs',
+    ];
+    const child = start(process.execPath, [cliPath, ...args], env);
+    const base = `/api/v1/auth/universal-auth/identities/${rot.identityId}/client-secrets`;
+    try {
+      await child.waitFor(`ready DATABASE_URL=${DB}`);
+      const { clientSecretData: before } = await rot.api<{ clientSecretData: { id: string }[] }>('GET', base);
+      expect(before).toHaveLength(1);
+      const first = before[0]!.id;
+      // 1. a second client secret; 2. the workload's file switched to it; 3. the first revoked.
+      const second = await rot.newClientSecret();
+      writeFileSync(join(dir, 'clientSecret.next'), second);
+      renameSync(join(dir, 'clientSecret.next'), join(dir, 'clientSecret'));
+      await rot.api('POST', `${base}/${first}/revoke`);
+      // The revocation also revoked the workload's token: its next poll logs in again, with the new secret.
+      await rot.setSecret('dev', '/app', 'DATABASE_URL', 'postgres://after-rotation');
+      await child.waitFor('ready DATABASE_URL=postgres://after-rotation');
+      const logins = await rot.api<{ auditLogs: { event: { metadata: { clientSecretId: string } } }[] }>(
+        'GET',
+        '/api/v1/audit-logs?eventType=login-identity-universal-auth&limit=100',
+      );
+      const secretIds = logins.auditLogs.map((l) => l.event.metadata.clientSecretId);
+      expect(secretIds).toContain(first);
+      expect(secretIds.filter((id) => id !== first)).not.toHaveLength(0);
+      // No failed login or refresh: kms run printed nothing but its two normal lines.
+      expect(child.stderr()).toBe(
+        `kms: injected 1 secret from ${rot.projectSlug}/dev:/app\nkms: secrets changed (DATABASE_URL); restarting the command\n`,
+      );
+      for (const secret of [rot.clientSecret, second])
+        expect(child.stderr() + child.stdout()).not.toContain(secret);
+      // The first secret no longer logs in.
+      const refused = await fetch(`${rot.url}/api/v1/auth/universal-auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: rot.clientId, clientSecret: rot.clientSecret }),
+      });
+      expect(refused.status).toBe(401);
+      child.kill('SIGTERM');
+      expect((await child.result).code).toBe(42);
+    } finally {
+      child.kill('SIGKILL');
+      await rot.close();
     }
   });
 });
@@ -345,6 +411,59 @@ describe('kms secrets list, set and delete', () => {
     expect((await runKms(['secrets', 'list'], env)).stdout).toBe('API_KEY\nDATABASE_URL\n');
   });
 
+  it('history lists the versions without values (--values adds them); rollback writes an old value as the next version', async () => {
+    const env = kmsEnv(writable);
+    await runKms(['secrets', 'set', 'ROLLED=first-value-1'], env);
+    await runKms(['secrets', 'set', 'ROLLED=second-value-2'], env);
+    const history = await runKms(['secrets', 'history', 'ROLLED'], env);
+    expect(history.code).toBe(0);
+    const lines = history.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^VERSION\s+CREATED$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['2', '1']);
+    expect(history.stdout + history.stderr).not.toContain('value-');
+
+    const rolled = await runKms(['secrets', 'rollback', 'ROLLED', '--version', '1'], env);
+    expect(rolled).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: `kms: rolled back ROLLED in ${writable.projectSlug}/dev:/app to version 1 (now version 3)\n`,
+    });
+    expect((await runKms(['secrets', 'get', 'ROLLED'], env)).stdout).toBe('first-value-1\n');
+    const json = JSON.parse(
+      (await runKms(['secrets', 'history', 'ROLLED', '--values', '--format', 'json'], env)).stdout,
+    );
+    expect(json.map((v: { version: number; secretValue: string }) => [v.version, v.secretValue])).toEqual([
+      [3, 'first-value-1'],
+      [2, 'second-value-2'],
+      [1, 'first-value-1'],
+    ]);
+    const table = await runKms(['secrets', 'history', 'ROLLED', '--values'], env);
+    expect(table.stdout.split('\n')[1]).toMatch(/^3\s+\S+\s+"first-value-1"$/);
+
+    const missing = await runKms(['secrets', 'rollback', 'ROLLED', '--version', '9'], env);
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toBe(
+      `kms: ROLLED has no version 9 in ${writable.projectSlug}/dev:/app (kms secrets history ROLLED lists the kept ones)\n`,
+    );
+    const noKey = await runKms(['secrets', 'history', 'NOPE'], env);
+    expect(noKey).toMatchObject({
+      code: 66,
+      stderr: `kms: secret NOPE not found in ${writable.projectSlug}/dev:/app\n`,
+    });
+    const noVersion = await runKms(['secrets', 'rollback', 'ROLLED'], env);
+    expect(noVersion.code).toBe(64);
+    expect(noVersion.stderr).toBe(
+      'kms: secrets rollback: --version N expects a version number (see kms --help)\n',
+    );
+    expect((await runKms(['secrets', 'rollback', 'ROLLED', '--version', '0'], env)).code).toBe(64);
+    expect((await runKms(['secrets', 'history', 'ROLLED', '--format', 'dotenv'], env)).code).toBe(64);
+    // A viewer reads the history but may not roll back.
+    const viewer = await runKms(['secrets', 'rollback', 'API_KEY', '--version', '1'], kmsEnv(kms));
+    expect(viewer.code).toBe(77);
+    expect(viewer.stderr).toContain('the identity may not roll back secrets');
+    expect((await runKms(['secrets', 'history', 'API_KEY'], kmsEnv(kms))).code).toBe(0);
+  });
+
   it('a viewer is told that writes need a role that allows them; bad operands are usage errors', async () => {
     const refused = await runKms(['secrets', 'set', 'API_KEY=x-value-1'], kmsEnv(kms));
     expect(refused.code).toBe(77);
@@ -358,7 +477,7 @@ describe('kms secrets list, set and delete', () => {
     expect(twice.stderr).toBe('kms: secrets set: A is given twice (see kms --help)\n');
     const unknown = await runKms(['secrets', 'rm', 'A'], kmsEnv(kms));
     expect(unknown.stderr).toBe(
-      'kms: secrets: unknown subcommand "rm" (get, list, set or delete) (see kms --help)\n',
+      'kms: secrets: unknown subcommand "rm" (get, list, set, delete, history or rollback) (see kms --help)\n',
     );
   });
 });

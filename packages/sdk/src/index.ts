@@ -60,6 +60,7 @@ export type {
   KmsEncryptParams,
   KmsKey,
   KmsKeyPage,
+  KmsKeyVersion,
   KmsKeyUsage,
   KmsPublicKey,
   KmsSignature,
@@ -86,7 +87,9 @@ export type {
   ListSecretsParams,
   ListSecretsResult,
   RetrieveSecretParams,
+  RollbackSecretParams,
   SecretLocation,
+  SecretVersionsParams,
   SecretWriteFields,
   UpdateSecretParams,
 } from './resources/secrets.js';

@@ -264,6 +264,70 @@ describe('against the reference server', () => {
     delete process.env.KMS_SDK_IT_EMPTY;
   });
 
+  it('versions lists the history newest first; rollback writes an old value as a new version and refreshes the cache', async () => {
+    const kms = client(env, { cache: { ttl: 60_000 } });
+    const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/app' };
+    const created = await kms.secrets.create({ ...loc, secretName: 'ROLLED', secretValue: 'first' });
+    await kms.secrets.update({ ...loc, secretName: 'ROLLED', secretValue: 'second' });
+    expect((await kms.secrets.retrieve({ ...loc, secretName: 'ROLLED' })).secretValue).toBe('second');
+    const versions = await kms.secrets.versions({ secretId: created.id });
+    expect(versions.map((v) => [v.version, v.secretValue])).toEqual([
+      [2, 'second'],
+      [1, 'first'],
+    ]);
+    expect(JSON.stringify(versions)).not.toContain('first');
+    expect(
+      (await kms.secrets.versions({ secretId: created.id, offset: 1, limit: 1 })).map((v) => v.version),
+    ).toEqual([1]);
+    const rolled = await kms.secrets.rollback({ secretId: created.id, version: 1 });
+    expect(rolled).toMatchObject({ version: 3, secretValue: 'first', secretPath: '/app' });
+    // The cached read of the folder was dropped by the rollback.
+    expect((await kms.secrets.retrieve({ ...loc, secretName: 'ROLLED' })).secretValue).toBe('first');
+    await expect(kms.secrets.rollback({ secretId: created.id, version: 9 })).rejects.toBeInstanceOf(
+      KmsNotFoundError,
+    );
+    await expect(kms.secrets.rollback({ secretId: created.id, version: 0 })).rejects.toMatchObject({
+      name: 'KmsValidationError',
+      field: 'version',
+    });
+    await expect(kms.secrets.versions({ secretId: created.id, limit: 101 })).rejects.toMatchObject({
+      name: 'KmsValidationError',
+      field: 'limit',
+    });
+    await expect(kms.secrets.versions({ secretId: '' })).rejects.toMatchObject({ field: 'secretId' });
+    await kms.secrets.delete({ ...loc, secretName: 'ROLLED' });
+  });
+
+  it('clientSecret as a function is read at every login, so a rotated secret is the one sent', async () => {
+    let current = env.clientSecret;
+    let calls = 0;
+    const kms = client(env, {
+      auth: {
+        universalAuth: {
+          clientId: env.clientId,
+          clientSecret: () => {
+            calls++;
+            return current;
+          },
+        },
+      },
+    });
+    const loc = { projectId: env.projectId, environment: 'dev', secretPath: '/app' };
+    expect((await kms.secrets.list(loc)).secrets).toHaveLength(3);
+    expect(calls).toBe(1);
+    expect(JSON.stringify(kms)).not.toContain(env.clientSecret);
+    // An empty answer is a typed error naming the field, at the next login.
+    current = '';
+    await kms.auth.revoke();
+    await expect(kms.secrets.list(loc)).rejects.toMatchObject({
+      name: 'KmsValidationError',
+      field: 'clientSecret',
+    });
+    current = env.clientSecret;
+    expect((await kms.secrets.list(loc)).secrets).toHaveLength(3);
+    expect(calls).toBe(3);
+  });
+
   it('close() revokes the token: the server refuses it afterwards', async () => {
     const kms = new KmsClient({
       siteUrl: env.url,

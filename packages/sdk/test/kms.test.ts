@@ -86,6 +86,49 @@ describe('kms.kms.keys', () => {
   });
 });
 
+describe('key versions and rotation', () => {
+  it('rotate moves a symmetric key to a new version; older ciphertexts still decrypt; versions lists them', async () => {
+    const key = await kms.kms.keys.create({
+      projectId: env.projectId,
+      name: 'rotated',
+      algorithm: 'aes-128-gcm',
+    });
+    expect(key).toMatchObject({ version: 1, encryptionAlgorithm: 'aes-128-gcm', isExportable: false });
+    const before = await kms.kms.encrypt({ keyId: key.id, plaintext: SECRET_TEXT });
+    const rotated = await kms.kms.keys.rotate({ keyId: key.id });
+    expect(rotated.version).toBe(2);
+    const after = await kms.kms.encrypt({ keyId: key.id, plaintext: SECRET_TEXT });
+    for (const ciphertext of [before, after]) {
+      expect(await kms.kms.decryptString({ keyId: key.id, ciphertext })).toBe(SECRET_TEXT);
+    }
+    expect((await kms.kms.keys.versions({ keyId: key.id })).map((v) => v.version)).toEqual([2, 1]);
+    await expect(kms.kms.keys.rotate({ keyId: eccKeyId })).rejects.toBeInstanceOf(KmsBadRequestError);
+    await expect(kms.kms.keys.rotate({ keyId: '' })).rejects.toMatchObject({
+      name: 'KmsValidationError',
+      field: 'keyId',
+    });
+  });
+
+  it('creates RSA_4096 encryption keys (RSA-OAEP) with the newer create shape', async () => {
+    const key = await kms.kms.keys.create({
+      projectId: env.projectId,
+      name: 'rsa-oaep',
+      keyUsage: 'encrypt-decrypt',
+      algorithm: 'RSA_4096',
+      isExportable: true,
+    });
+    expect(key).toMatchObject({ keyUsage: 'encrypt-decrypt', algorithm: 'RSA_4096', isExportable: true });
+    const ciphertext = await kms.kms.encrypt({ keyId: key.id, plaintext: SECRET_TEXT });
+    expect(await kms.kms.decryptString({ keyId: key.id, ciphertext })).toBe(SECRET_TEXT);
+    await expect(kms.kms.encrypt({ keyId: key.id, plaintext: 'x'.repeat(447) })).rejects.toBeInstanceOf(
+      KmsBadRequestError,
+    );
+    await expect(
+      kms.kms.keys.create({ projectId: env.projectId, name: 'bad-flag', isExportable: 'yes' as never }),
+    ).rejects.toMatchObject({ name: 'KmsValidationError', field: 'isExportable' });
+  }, 60_000);
+});
+
 describe('encrypt and decrypt', () => {
   it.each(['aes-256-gcm', 'aes-128-gcm'] as const)(
     'round-trips text and bytes with %s',

@@ -10,6 +10,7 @@ export type ProjectSubject =
   | 'tags'
   | 'environments'
   | 'audit-logs'
+  | 'secret-rollback'
   | 'identity'
   | 'member'
   | 'settings'
@@ -66,6 +67,8 @@ const CONTENT_WRITER: Partial<Record<ProjectSubject, ProjectAction[]>> = {
   tags: ALL,
   environments: ALL,
   'audit-logs': READ,
+  // Upstream's SecretRollback subject: reading versions and snapshots, and rolling back (create).
+  'secret-rollback': ['read', 'create'],
 };
 
 /** Members and viewers: may see the project, its settings, identities and memberships, never change them. */
@@ -105,6 +108,7 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     tags: READ,
     environments: READ,
     'audit-logs': READ,
+    'secret-rollback': ['read'],
     ...PROJECT_READER,
     // A viewer sees keys (metadata, public keys, algorithms) but cannot use them.
     'kms-keys': ['read'],

@@ -146,6 +146,14 @@ const identitySchema = z.strictObject({
   projects: z
     .array(z.strictObject({ project: z.string().trim().min(1), role: z.string().trim().min(1) }))
     .optional(),
+  /**
+   * Universal Auth client secrets that must exist, by description: a missing one is created and
+   * printed once; existing ones are never printed (the server cannot show them again). Listing them
+   * replaces the default secret a first attach creates.
+   */
+  clientSecrets: z.array(z.strictObject({ description: z.string().trim().min(1).max(256) })).optional(),
+  /** Descriptions of client secrets to revoke (each active secret with one of them; their tokens too). */
+  revokeClientSecrets: z.array(z.string().trim().min(1).max(256)).optional(),
 });
 
 export const applyFileSchema = z.strictObject({
@@ -303,6 +311,16 @@ export function readApplyFile(
   const names = new Set<string>();
   file.identities.forEach((identity, i) => {
     if (names.has(identity.name)) add(['identities', i, 'name'], `identity ${identity.name} is listed twice`);
+    const wanted = new Set((identity.clientSecrets ?? []).map((c) => c.description));
+    (identity.revokeClientSecrets ?? []).forEach((description, j) => {
+      if (wanted.has(description))
+        add(
+          ['identities', i, 'revokeClientSecrets', j],
+          `client secret "${description}" is both wanted (clientSecrets) and revoked`,
+        );
+    });
+    if ((identity.clientSecrets || identity.revokeClientSecrets) && !identity.universalAuth)
+      add(['identities', i, 'clientSecrets'], 'client secrets need universalAuth on the identity');
     names.add(identity.name);
     const memberOf = new Set<string>();
     identity.projects?.forEach((m, j) => {
@@ -331,6 +349,7 @@ function knownKeysAt(path: PropertyKey[]): string[] | undefined {
     imports: ['environment', 'path', 'from'],
     from: ['environment', 'path'],
     tags: ['slug', 'color'],
+    clientSecrets: ['description'],
     environments: ['slug', 'name'],
     universalAuth: Object.keys(universalAuthConfigSchema.shape ?? {}),
     oidcAuth: Object.keys(oidcAuthConfigSchema.shape ?? {}),

@@ -84,6 +84,13 @@ interface RotationView {
   isAutoRotationEnabled: boolean;
 }
 
+/** A client secret as the API lists it (never the secret itself). */
+interface ClientSecretData {
+  id: string;
+  description: string;
+  isClientSecretRevoked: boolean;
+}
+
 interface Secret {
   secretKey: string;
   secretValue: string;
@@ -120,6 +127,32 @@ export async function applyFile(
 
   for (const spec of file.identities) await applyIdentity(spec);
   return { changes, credentials };
+
+  /**
+   * The client secrets an identity lists, by description: missing ones created (each printed once, as
+   * a credential of this run), listed revocations done. Existing secrets are only counted, never shown.
+   * With a first attach in a dry run there is nothing to read: every wanted secret is planned.
+   */
+  async function applyClientSecrets(spec: IdentitySpec, identityId: string | undefined, clientId: string) {
+    const base = `/api/v1/auth/universal-auth/identities/${identityId}/client-secrets`;
+    const existing = identityId
+      ? ((await api.find<{ clientSecretData: ClientSecretData[] }>(base))?.clientSecretData ?? [])
+      : [];
+    const active = existing.filter((c) => !c.isClientSecretRevoked);
+    for (const { description } of spec.clientSecrets ?? []) {
+      if (active.some((c) => c.description === description)) continue;
+      change('+', `client secret "${description}" for identity ${spec.name}`);
+      if (options.dryRun || !identityId) continue;
+      const { clientSecret } = await api.call<{ clientSecret: string }>('POST', base, { description });
+      credentials.push({ identity: spec.name, clientId, clientSecret });
+    }
+    for (const description of spec.revokeClientSecrets ?? []) {
+      for (const secret of active.filter((c) => c.description === description)) {
+        change('~', `client secret "${description}" of identity ${spec.name} revoked (and its tokens)`);
+        await write(() => api.call('POST', `${base}/${secret.id}/revoke`));
+      }
+    }
+  }
 
   async function applyProject(spec: ProjectSpec): Promise<Project | undefined> {
     const name = spec.name ?? spec.slug;
@@ -518,18 +551,16 @@ export async function applyFile(
           config,
         );
         if (method === 'universal-auth') {
-          const { clientSecret } = await api.call<{ clientSecret: string }>(
-            'POST',
-            `${base}/${id}/client-secrets`,
-            {
-              description: 'kms-server apply',
-            },
-          );
-          credentials.push({
-            identity: spec.name,
-            clientId: created[field]?.clientId as string,
-            clientSecret,
-          });
+          const clientId = created[field]?.clientId as string;
+          if (spec.clientSecrets) await applyClientSecrets(spec, id, clientId);
+          else {
+            const { clientSecret } = await api.call<{ clientSecret: string }>(
+              'POST',
+              `${base}/${id}/client-secrets`,
+              { description: 'kms-server apply' },
+            );
+            credentials.push({ identity: spec.name, clientId, clientSecret });
+          }
         } else if (!credentials.some((c) => c.identity === spec.name && 'identityId' in c)) {
           credentials.push({ identity: spec.name, identityId: id });
         }
@@ -545,6 +576,7 @@ export async function applyFile(
         change('~', `${method} for identity ${spec.name} (${differs.join(', ')})`);
         await write(() => api.call('PATCH', `${base}/${id}`, config));
       }
+      if (method === 'universal-auth' && id) await applyClientSecrets(spec, id, current.clientId as string);
     }
 
     for (const membership of spec.projects ?? []) {

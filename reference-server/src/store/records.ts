@@ -136,6 +136,11 @@ export interface ProjectRecord {
   dataKey: WrappedKey;
   /** Bumped by every write to the project's secrets, folders or imports (ETags, caches). */
   contentVersion: number;
+  /**
+   * How many versions of each secret keep their row (upstream's `pitVersionLimit`, 1–100); older
+   * ones are deleted by the write that goes past the limit.
+   */
+  pitVersionLimit: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -271,12 +276,62 @@ export interface SecretImportRecord {
   updatedAt: string;
 }
 
+/** A folder as it was when a snapshot was taken (upstream's `secret_snapshots` row). */
+export interface SnapshotRecord {
+  id: string;
+  envId: string;
+  folderId: string;
+  parentFolderId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A secret as a snapshot recorded it: its row, sealed as it was stored. */
+export interface SnapshotSecretRecord extends SecretContentRecord {
+  secretId: string;
+  folderId: string;
+  reminderRepeatDays: number | null;
+  tagIds: string[];
+  /** When this version was written. */
+  createdAt: string;
+}
+
+/** A sub-folder as a snapshot recorded it, with its own latest snapshot then (none before migration 11). */
+export interface SnapshotFolderRecord {
+  folderId: string;
+  name: string;
+  description: string | null;
+  childSnapshotId: string | null;
+}
+
+/** A snapshot with what it recorded. */
+export interface SnapshotContentRecord extends SnapshotRecord {
+  secrets: SnapshotSecretRecord[];
+  folders: SnapshotFolderRecord[];
+}
+
+/** Folder changes written in the same transaction as a {@link SecretWrite} (a snapshot rollback). */
+export interface FolderWrite {
+  /** Folders to create, parents first. */
+  inserts: FolderRecord[];
+  /** Renames (name and description). */
+  updates: FolderRecord[];
+  /** Folders to delete with their subtrees. */
+  deletes: string[];
+}
+
 /** One atomic change set of secrets: all rows are written, or none. */
 export interface SecretWrite {
   inserts: SecretRecord[];
   /** `secret` carries the new version; the row must still be at `previousVersion`. */
   updates: { secret: SecretRecord; previousVersion: number }[];
   deletes: string[];
+  /** Versions each written secret keeps (its newest ones); absent keeps every version. */
+  keepVersions?: number;
+  /** Folder changes applied first, in the same transaction. */
+  folders?: FolderWrite;
+  /** The time of the snapshots this write takes of every folder it changes. @default now */
+  at?: string;
 }
 
 /** What a KMS key is for, and with which algorithm. */
@@ -293,6 +348,8 @@ export interface KmsKeyRecord {
   isDisabled: boolean;
   keyUsage: KmsKeyUsage;
   encryptionAlgorithm: KmsKeyAlgorithm;
+  /** Asked for at creation (upstream's `isExportable`); this server still never exports material. */
+  isExportable: boolean;
   /** The version new ciphertexts and signatures use. */
   version: number;
   createdAt: string;

@@ -26,6 +26,8 @@ import type {
   SecretVersionRecord,
   SecretWrite,
   ServerConfigRecord,
+  SnapshotContentRecord,
+  SnapshotRecord,
   TagRecord,
   UserRecord,
 } from './records.js';
@@ -189,19 +191,30 @@ export interface SecretStore {
   getFolder(id: string): Promise<FolderRecord | undefined>;
   /** Every folder of an environment (the tree is small; paths are resolved in memory). */
   listFolders(envId: string): Promise<FolderRecord[]>;
-  /** Inserts the folders in order (parents first), all or nothing. */
+  /** Inserts the folders in order (parents first), all or nothing; snapshots them and their parents. */
   insertFolders(folders: FolderRecord[]): Promise<void>;
+  /** Renames; snapshots the parent. */
   updateFolder(folder: FolderRecord): Promise<void>;
-  /** Deletes the folder with its sub-folders, secrets, versions and imports. */
-  deleteFolder(id: string): Promise<void>;
+  /** Deletes the folder with its sub-folders, secrets, versions and imports; snapshots the parent. */
+  deleteFolder(id: string, at?: string): Promise<void>;
 
   /** Secrets of the folders, in creation order. */
   listSecrets(folderIds: string[]): Promise<SecretRecord[]>;
   getSecret(folderId: string, key: string, type: 'shared' | 'personal'): Promise<SecretRecord | undefined>;
   getSecretVersion(secretId: string, version: number): Promise<SecretVersionRecord | undefined>;
+  /** A secret by id, with the project it belongs to. */
+  getSecretById(id: string): Promise<(SecretRecord & { projectId: string }) | undefined>;
+  /** The kept versions of a secret, newest first. */
+  listSecretVersions(
+    secretId: string,
+    page: { offset: number; limit: number },
+  ): Promise<SecretVersionRecord[]>;
   /** Every secret of every environment of the project (reference rewriting on rename). */
   listProjectSecrets(projectId: string): Promise<SecretRecord[]>;
-  /** Applies the change set in one transaction, keeping a version row per insert and update. */
+  /**
+   * Applies the change set in one transaction, keeping a version row per insert and update, and
+   * snapshots every folder it changed (and the parents of folders it created or deleted).
+   */
   writeSecrets(write: SecretWrite): Promise<void>;
 
   listTags(projectId: string): Promise<TagRecord[]>;
@@ -222,6 +235,15 @@ export interface SecretStore {
   deleteImport(id: string): Promise<void>;
 }
 
+/** Folder snapshots (point-in-time recovery); they are taken by the folder and secret writes. */
+export interface SnapshotStore {
+  /** The snapshots of a folder, newest first. */
+  listSnapshots(folderId: string, page: { offset: number; limit: number }): Promise<SnapshotRecord[]>;
+  countSnapshots(folderId: string): Promise<number>;
+  /** A snapshot with the secrets and sub-folders it recorded. */
+  getSnapshot(id: string): Promise<SnapshotContentRecord | undefined>;
+}
+
 /** Project KMS keys. */
 export interface KmsKeyStore {
   /** Inserts the key and its first version together; a taken name is a {@link StoreConflictError}. */
@@ -233,6 +255,13 @@ export interface KmsKeyStore {
   updateKey(key: KmsKeyRecord): Promise<void>;
   deleteKey(id: string): Promise<void>;
   getVersion(keyId: string, version: number): Promise<KmsKeyVersionRecord | undefined>;
+  /** Every version of a key, newest first. */
+  listVersions(keyId: string): Promise<KmsKeyVersionRecord[]>;
+  /**
+   * Adds `next` (the key's version + 1) and makes it current, if the key is still at the version
+   * before it (else a stale {@link StoreConflictError}); `key.updatedAt` is the new update time.
+   */
+  rotateKey(key: KmsKeyRecord, next: KmsKeyVersionRecord): Promise<void>;
 }
 
 /** The append-only, hash-chained audit log. */
@@ -271,6 +300,7 @@ export interface Store {
   readonly kmsKeys: KmsKeyStore;
   readonly appConnections: AppConnectionStore;
   readonly secretRotations: SecretRotationStore;
+  readonly snapshots: SnapshotStore;
   /**
    * Root-key rotation: re-wraps every wrapped key (project data keys, app connection credential keys and the token signing key)
    * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing

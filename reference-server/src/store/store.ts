@@ -6,6 +6,7 @@ import { SqlKmsKeyStore } from './repositories/kms-keys.js';
 import { SqlProjectStore } from './repositories/projects.js';
 import { SqlSecretRotationStore } from './repositories/secret-rotations.js';
 import { SqlSecretStore } from './repositories/secrets.js';
+import { SqlSnapshotStore } from './repositories/snapshots.js';
 import type { Store } from './repositories.js';
 import type { SqlDatabase, SqlExecutor } from './sql/database.js';
 import { hasLegacySecretRows, migrate, resealLegacySecretRows } from './sql/migrations.js';
@@ -29,6 +30,7 @@ function storeOver(db: SqlDatabase): OpenedStore {
     kmsKeys: new SqlKmsKeyStore(db),
     appConnections: new SqlAppConnectionStore(db),
     secretRotations: new SqlSecretRotationStore(db),
+    snapshots: new SqlSnapshotStore(db),
     async rewrapKeys(rewrap) {
       // Re-wrapping may call a remote backend, so it happens before the one transaction that stores
       // every new wrapped key; a key changed meanwhile fails the whole rotation (nothing is written).

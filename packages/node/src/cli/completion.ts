@@ -27,7 +27,7 @@ const flagsOf = (table: Record<string, unknown>) =>
 const words: Record<string, string> = {
   run: flagsOf(runFlags),
   export: flagsOf(exportFlags),
-  secrets: `get list set delete ${flagsOf(secretsFlags)}`,
+  secrets: `get list set delete history rollback ${flagsOf(secretsFlags)}`,
   help: 'run export secrets completion',
   completion: 'bash zsh',
 };

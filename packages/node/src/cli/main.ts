@@ -21,13 +21,15 @@ Commands:
   secrets list [--values]          list the keys (and values) of the folder: table, json or dotenv
   secrets set KEY=VALUE ...        create or update secrets (KEY=@file, KEY=- for stdin); never echoed
   secrets delete KEY ...           delete secrets
+  secrets history KEY              list the kept versions of a secret (--values adds the values)
+  secrets rollback KEY --version N write version N's value again as the secret's next version
   completion bash|zsh              print a shell completion script (source <(kms completion bash))
 
 Run \`kms help <command>\` (or \`kms <command> --help\`) for the options of a command; \`kms --version\`
 prints the version. Configuration comes from KMS_* variables and the
 credential files in KMS_CREDENTIALS_DIR (default /etc/kms/auth); see the @hanzo/kms-node README.
 kms never prints a secret value unless the command asks for values (export, secrets get, secrets list
---values).
+--values, secrets history --values).
 `;
 
 const commands = ['run', 'export', 'secrets', 'completion'] as const;

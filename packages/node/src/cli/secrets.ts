@@ -1,7 +1,7 @@
 /**
- * `kms secrets get|list|set|delete`: read one value, list the keys (values on request), and write or
- * delete secrets in the configured folder. Written values are never echoed; writes need an identity with
- * write rights on the folder.
+ * `kms secrets get|list|set|delete|history|rollback`: read one value, list the keys (values on request),
+ * write or delete secrets in the configured folder, list a secret's versions and roll it back to one.
+ * Written values are never echoed; writes need an identity with write rights on the folder.
  *
  * @module
  */
@@ -28,6 +28,8 @@ export const secretsHelp = `Usage: kms secrets get KEY [--no-newline] [options]
        kms secrets list [--values] [--format table|json|dotenv] [options]
        kms secrets set KEY=VALUE [KEY2=VALUE2 ...] [options]
        kms secrets delete KEY [KEY2 ...] [options]
+       kms secrets history KEY [--values] [--format table|json] [options]
+       kms secrets rollback KEY --version N [options]
 
 get      prints the value of KEY followed by a newline (nothing else on stdout)
 list     prints the keys of the folder, one per line; --values adds the values (table, json or dotenv)
@@ -35,13 +37,18 @@ set      creates or updates the secrets in one request and names them, never the
          come from a file (KEY=@path, read exactly) or from stdin (KEY=-, one trailing newline removed):
          prefer those for real secrets, since arguments show up in process listings and shell history
 delete   deletes the secrets named
+history  prints the kept versions of KEY, newest first (version and time; --values adds the values)
+rollback writes version N's value of KEY as its next version (names the versions, never the value);
+         a rollback is itself a version, so it can be rolled back
 
-Writes need an identity allowed to write this folder (project role member or admin, or a custom role).
+Writes and rollbacks need an identity allowed to write this folder (project role member or admin, or a custom role).
 
 Options:
   --no-newline              get: do not print the trailing newline
-  --values                  list: print the values too
-  --format FORMAT           list: table (default), json or dotenv (dotenv needs --values)
+  --values                  list, history: print the values too
+  --format FORMAT           list: table (default), json or dotenv (dotenv needs --values);
+                            history: table (default) or json
+  --version N               rollback: the version to go back to
 
 ${locationHelp}
 `;
@@ -52,6 +59,7 @@ export const secretsFlags = {
   'no-newline': { type: 'boolean' },
   values: { type: 'boolean' },
   format: { type: 'string' },
+  version: { type: 'string' },
 } as const;
 
 /** Runs `kms secrets <subcommand>`; returns the exit code. */
@@ -63,7 +71,10 @@ export async function secretsCommand(args: string[], io: CliIo): Promise<number>
   }
   const [sub, ...operands] = positionals;
   const run = subcommands[sub as keyof typeof subcommands];
-  if (!run) throw new UsageError(`secrets: unknown subcommand "${sub}" (get, list, set or delete)`);
+  if (!run)
+    throw new UsageError(
+      `secrets: unknown subcommand "${sub}" (get, list, set, delete, history or rollback)`,
+    );
   const config = resolveOrThrow(optionsFromFlags(values, io.env));
   const client = createClient(config, nodePlatform);
   try {
@@ -86,6 +97,8 @@ const subcommands = {
   list: secretsList,
   set: secretsSet,
   delete: secretsDelete,
+  history: secretsHistory,
+  rollback: secretsRollback,
 } as const;
 
 async function secretsGet({ client, config, operands, values, io }: Invocation): Promise<number> {
@@ -253,5 +266,98 @@ async function secretsDelete({ client, config, operands, io }: Invocation): Prom
     }
   });
   io.stderr.write(`kms: deleted ${keys.join(', ')} from ${shortLocation(config)}\n`);
+  return 0;
+}
+
+/** The id of KEY in the configured folder (read without its value), or a not-found failure. */
+async function secretIdOf(client: KmsClient, config: ResolvedKmsConfig, key: string, signal: AbortSignal) {
+  try {
+    const secret = await client.secrets.retrieve(
+      {
+        ...secretLocation(config),
+        secretName: key,
+        includeImports: false,
+        expandSecretReferences: false,
+        viewSecretValue: false,
+      },
+      { signal },
+    );
+    return secret.id;
+  } catch (error) {
+    if (error instanceof KmsNotFoundError && /^Secret with name/i.test(error.serverMessage)) {
+      throw new KmsBootError('not-found', `secret ${key} not found in ${shortLocation(config)}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The one KEY operand of `history` and `rollback`. */
+function oneKey(operands: string[], sub: string): string {
+  const [key, ...extra] = operands;
+  if (!key || extra.length > 0) throw new UsageError(`secrets ${sub}: expects exactly one KEY`);
+  return key;
+}
+
+async function secretsHistory({ client, config, operands, values, io }: Invocation): Promise<number> {
+  const key = oneKey(operands, 'history');
+  const format = typeof values.format === 'string' ? values.format : 'table';
+  if (format !== 'table' && format !== 'json') {
+    throw new UsageError(`secrets history: --format must be table or json, got "${format}"`);
+  }
+  const withValues = values.values === true;
+  const versions = await withBootDeadline(config, async (signal) =>
+    client.secrets.versions(
+      { secretId: await secretIdOf(client, config, key, signal), limit: 100 },
+      { signal },
+    ),
+  );
+  const rows = versions.map((v) => ({
+    version: v.version,
+    createdAt: v.updatedAt,
+    ...(withValues ? { secretValue: v.secretValue } : {}),
+  }));
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const width = Math.max(7, ...rows.map((r) => String(r.version).length));
+  const lines = rows.map(
+    (r) =>
+      `${String(r.version).padEnd(width)}  ${r.createdAt}${withValues ? `  ${JSON.stringify(r.secretValue)}` : ''}`,
+  );
+  const header = `${'VERSION'.padEnd(width)}  CREATED${withValues ? `${' '.repeat(17)}  VALUE` : ''}`;
+  io.stdout.write([header, ...lines].map((line) => `${line}\n`).join(''));
+  return 0;
+}
+
+async function secretsRollback({ client, config, operands, values, io }: Invocation): Promise<number> {
+  const key = oneKey(operands, 'rollback');
+  const raw = typeof values.version === 'string' ? values.version : '';
+  if (!/^[1-9]\d{0,8}$/.test(raw)) {
+    throw new UsageError(
+      `secrets rollback: --version N expects a version number${raw ? `, got "${raw}"` : ''}`,
+    );
+  }
+  const version = Number(raw);
+  const rolled = await withBootDeadline(config, async (signal) => {
+    try {
+      const secretId = await secretIdOf(client, config, key, signal);
+      return await client.secrets.rollback({ secretId, version }, { signal });
+    } catch (error) {
+      if (error instanceof KmsNotFoundError && /^Version /.test(error.serverMessage)) {
+        throw new KmsBootError(
+          'not-found',
+          `${key} has no version ${version} in ${shortLocation(config)} (kms secrets history ${key} lists the kept ones)`,
+          { cause: error },
+        );
+      }
+      writeRefused(error, config, 'roll back');
+    }
+  });
+  io.stderr.write(
+    `kms: rolled back ${key} in ${shortLocation(config)} to version ${version} (now version ${rolled.version})\n`,
+  );
   return 0;
 }

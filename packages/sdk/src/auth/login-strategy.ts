@@ -1,8 +1,9 @@
 /**
  * Login strategies: how the SDK obtains a fresh access token. A strategy is asked for its login request
  * at **every** login, the first and each re-login, so a strategy can re-read a rotating credential
- * (a projected service-account JWT, an OIDC token file) each time: the OIDC and JWT strategies below
- * call the caller's `jwt` function at every login, so a rotated JWT-SVID is always the one sent.
+ * (a projected service-account JWT, an OIDC token file, a client secret file) each time: the strategies
+ * below call the caller's `jwt` or `clientSecret` function at every login, so a rotated JWT-SVID or
+ * client secret is always the one sent.
  *
  * @module
  */
@@ -17,7 +18,13 @@ const usesLimit = () => z.optional(z.number().check(z.int(), z.nonnegative()));
 export const universalAuthSchema = lazySchemas(() =>
   z.strictObject({
     clientId: nonEmptyString(),
-    clientSecret: nonEmptyString(),
+    clientSecret: z.union([
+      nonEmptyString(),
+      z.custom<() => string | Promise<string>>(
+        (f) => typeof f === 'function',
+        'expected a string or a function',
+      ),
+    ]),
     organizationSlug: z.optional(nonEmptyString()),
     accessTokenNumUsesLimit: usesLimit(),
   }),
@@ -67,8 +74,13 @@ export interface LoginStrategy {
 export interface UniversalAuthCredentials {
   /** The identity's client id (`identityUniversalAuth.clientId`). */
   clientId: string;
-  /** A client secret of the identity. Never printed by the SDK. */
-  clientSecret: string;
+  /**
+   * A client secret of the identity, or a function returning the current one. A function is called at
+   * every login, including each automatic re-login after a refused token, so a workload whose secret
+   * is rotated (a second secret created, the file it reads rewritten, the first revoked) logs in with
+   * the new one without a restart. Never printed by the SDK.
+   */
+  clientSecret: string | (() => string | Promise<string>);
   /** Optional sub-organisation slug. */
   organizationSlug?: string;
   /**
@@ -91,12 +103,23 @@ class UniversalAuthStrategy implements LoginStrategy {
   get clientId(): string {
     return this.#credentials.clientId;
   }
-  loginRequest(): LoginRequest {
-    const { clientId, clientSecret, organizationSlug } = this.#credentials;
+  async loginRequest(): Promise<LoginRequest> {
+    const { clientId, clientSecret: source, organizationSlug } = this.#credentials;
+    const clientSecret = typeof source === 'function' ? await source() : source;
+    if (typeof clientSecret !== 'string' || clientSecret.trim() === '') {
+      throw new KmsValidationError(
+        'clientSecret',
+        'the clientSecret source gave no secret (expected a non-empty string)',
+      );
+    }
     return {
       path: '/v1/auth/universal-auth/login',
-      body: { clientId, clientSecret, ...(organizationSlug ? { organizationSlug } : {}) },
-      sensitive: [clientSecret],
+      body: {
+        clientId,
+        clientSecret: clientSecret.trim(),
+        ...(organizationSlug ? { organizationSlug } : {}),
+      },
+      sensitive: [clientSecret, clientSecret.trim()],
     };
   }
 }

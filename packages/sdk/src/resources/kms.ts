@@ -19,8 +19,8 @@ import { APIResource, type ResourceContext } from './resource.js';
 
 /** What a key is for. */
 export type KmsKeyUsage = 'encrypt-decrypt' | 'sign-verify';
-/** Algorithms of encryption keys. */
-export type KmsEncryptionAlgorithm = 'aes-256-gcm' | 'aes-128-gcm';
+/** Algorithms of encryption keys: AES-GCM (rotatable), or RSA 4096 with RSA-OAEP (at most 446 bytes per call). */
+export type KmsEncryptionAlgorithm = 'aes-256-gcm' | 'aes-128-gcm' | 'RSA_4096';
 /** Algorithms of signing keys. */
 export type KmsSigningKeyAlgorithm = 'RSA_4096' | 'ECC_NIST_P256';
 /** Signing algorithms: the six RSA ones for `RSA_4096` keys, the three ECDSA ones for `ECC_NIST_P256`. */
@@ -55,10 +55,22 @@ export interface KmsKey {
   version: number;
   /** The key's algorithm. */
   encryptionAlgorithm: KmsEncryptionAlgorithm | KmsSigningKeyAlgorithm;
+  /** The same, under upstream's newer name (absent from servers that predate it). */
+  algorithm?: KmsEncryptionAlgorithm | KmsSigningKeyAlgorithm;
+  /** Whether export was asked for at creation; the reference server never exports material all the same. */
+  isExportable?: boolean;
   /** ISO-8601 timestamp. */
   createdAt: string;
   /** ISO-8601 timestamp. */
   updatedAt: string;
+}
+
+/** One version of a key (see {@link KmsKeys.rotate}). */
+export interface KmsKeyVersion {
+  /** Version number, from 1. */
+  version: number;
+  /** When this version's material was made (ISO-8601). */
+  createdAt: string;
 }
 
 /** Parameters of {@link KmsKeys.create}. */
@@ -69,18 +81,32 @@ export type CreateKmsKeyParams = {
   name: string;
   /** Free text, at most 500 characters. */
   description?: string;
+  /** Asks that the key may be exported; recorded, while the reference server refuses every export. @default false */
+  isExportable?: boolean;
 } & (
   | {
       /** What the key is for. @default "encrypt-decrypt" */
       keyUsage?: 'encrypt-decrypt';
-      /** The symmetric algorithm. @default "aes-256-gcm" */
+      /** The encryption algorithm (upstream's older name; `algorithm` is the newer one). @default "aes-256-gcm" */
       encryptionAlgorithm?: KmsEncryptionAlgorithm;
+      /** The encryption algorithm under upstream's newer name; give this or `encryptionAlgorithm`. @default "aes-256-gcm" */
+      algorithm?: KmsEncryptionAlgorithm;
     }
   | {
       /** A signing key. */
       keyUsage: 'sign-verify';
-      /** Its key type: RSA 4096 or ECC P-256. */
+      /** Its key type: RSA 4096 or ECC P-256 (or give `algorithm`). */
       encryptionAlgorithm: KmsSigningKeyAlgorithm;
+      /** Not with `encryptionAlgorithm` unless equal. */
+      algorithm?: KmsSigningKeyAlgorithm;
+    }
+  | {
+      /** A signing key. */
+      keyUsage: 'sign-verify';
+      /** Its key type under upstream's newer name: RSA 4096 or ECC P-256. */
+      algorithm: KmsSigningKeyAlgorithm;
+      /** Not with `algorithm` unless equal. */
+      encryptionAlgorithm?: KmsSigningKeyAlgorithm;
     }
 );
 
@@ -308,6 +334,8 @@ const schemas = lazySchemas(() => {
       description: z.optional(z.string().check(z.maxLength(500))),
       keyUsage: z.optional(z.enum(['encrypt-decrypt', 'sign-verify'])),
       encryptionAlgorithm: z.optional(z.enum(['aes-256-gcm', 'aes-128-gcm', 'RSA_4096', 'ECC_NIST_P256'])),
+      algorithm: z.optional(z.enum(['aes-256-gcm', 'aes-128-gcm', 'RSA_4096', 'ECC_NIST_P256'])),
+      isExportable: z.optional(z.boolean()),
     }),
     byName: z.strictObject({ projectId: nonEmptyString(), name: nonEmptyString() }),
     list: z.strictObject({
@@ -398,6 +426,30 @@ export class KmsKeys extends APIResource {
   async delete(params: { keyId: string }, requestOptions?: RequestOptions): Promise<KmsKey> {
     const { keyId } = parseInput(schemas().keyRef, params);
     return this.key('DELETE', keyPath(keyId), undefined, false, requestOptions);
+  }
+
+  /**
+   * Rotates a symmetric key to new material (`POST /api/v1/kms/keys/:keyId/rotate`): the returned key
+   * is at its new `version`; new encryptions use it and ciphertexts of every older version still
+   * decrypt. Asymmetric keys are refused (`KmsBadRequestError`). Not retried once sent.
+   */
+  async rotate(params: { keyId: string }, requestOptions?: RequestOptions): Promise<KmsKey> {
+    const { keyId } = parseInput(schemas().keyRef, params);
+    return this.key('POST', keyPath(keyId, '/rotate'), undefined, false, requestOptions);
+  }
+
+  /** The versions of a key, newest first (`GET /api/v1/kms/keys/:keyId/versions`); never material. */
+  async versions(params: { keyId: string }, requestOptions?: RequestOptions): Promise<KmsKeyVersion[]> {
+    const { keyId } = parseInput(schemas().keyRef, params);
+    const { data } = await this.context.request<{ versions: KmsKeyVersion[] }>({
+      operation: 'kms.keys.versions',
+      expect: { versions: 'array' },
+      method: 'GET',
+      path: keyPath(keyId, '/versions'),
+      idempotent: true,
+      requestOptions,
+    });
+    return data?.versions ?? [];
   }
 
   private async key(

@@ -130,6 +130,24 @@ export interface DeleteSecretParams extends SecretLocation {
   type?: 'shared' | 'personal';
 }
 
+/** Parameters of {@link Secrets.versions}. */
+export interface SecretVersionsParams {
+  /** The secret's id (`secret.id`, a UUID). */
+  secretId: string;
+  /** Versions to skip, newest first. @default 0 */
+  offset?: number;
+  /** Versions to return (1–100). @default 20 */
+  limit?: number;
+}
+
+/** Parameters of {@link Secrets.rollback}. */
+export interface RollbackSecretParams {
+  /** The secret's id (`secret.id`, a UUID). */
+  secretId: string;
+  /** The kept version whose value becomes the next version. */
+  version: number;
+}
+
 /** One secret of {@link SecretsBatch.create}. */
 export interface BatchCreateSecretItem {
   /** Key of the new secret. */
@@ -233,6 +251,15 @@ const schemas = lazySchemas(() => {
     includeImports: z.optional(z.boolean()),
     viewSecretValue: z.optional(z.boolean()),
   });
+  const versionsSchema = z.strictObject({
+    secretId: nonEmptyString(),
+    offset: z.optional(z.number().check(z.int(), z.nonnegative())),
+    limit: z.optional(z.number().check(z.int(), z.positive(), z.lte(100))),
+  });
+  const rollbackSchema = z.strictObject({
+    secretId: nonEmptyString(),
+    version: z.number().check(z.int(), z.positive()),
+  });
   const createSchema = z.strictObject({
     ...locationShape,
     ...writeShape,
@@ -287,6 +314,8 @@ const schemas = lazySchemas(() => {
   return {
     listSchema,
     retrieveSchema,
+    versionsSchema,
+    rollbackSchema,
     createSchema,
     updateSchema,
     deleteSchema,
@@ -558,6 +587,49 @@ export class Secrets extends APIResource {
       { ...scopeOf(project, p), crossPath: expand || p.includeImports === true },
     );
     return toSecret(data.secret);
+  }
+
+  /**
+   * The kept versions of a secret, newest first (`GET /api/v1/secret/:secretId/secret-versions`).
+   * Values are masked (`secretValueHidden: true`) for identities that may not read values. How many
+   * versions a secret keeps is the project's `pitVersionLimit`.
+   */
+  async versions(params: SecretVersionsParams, requestOptions?: RequestOptions): Promise<Secret[]> {
+    const p = parseInput(schemas().versionsSchema, params);
+    const { data } = await this.context.request<{ secretVersions: unknown[] }>({
+      operation: 'secrets.versions',
+      expect: { secretVersions: 'array' },
+      method: 'GET',
+      path: `/v1/secret/${pathSegment('secretId', p.secretId)}/secret-versions`,
+      query: { offset: String(p.offset ?? 0), limit: String(p.limit ?? 20) },
+      idempotent: true,
+      requestOptions,
+    });
+    return (data?.secretVersions ?? []).map((s) => toSecret(s));
+  }
+
+  /**
+   * Rolls a secret back to one of its kept versions
+   * (`POST /api/v1/secret/:secretId/secret-versions/rollback`): that version's value, comment and
+   * metadata become the next version, so a rollback can be rolled back too. Not retried once sent.
+   */
+  async rollback(params: RollbackSecretParams, requestOptions?: RequestOptions): Promise<Secret> {
+    const p = parseInput(schemas().rollbackSchema, params);
+    const { data } = await this.context.request<{ secret: unknown }>({
+      operation: 'secrets.rollback',
+      expect: { secret: 'object' },
+      method: 'POST',
+      path: `/v1/secret/${pathSegment('secretId', p.secretId)}/secret-versions/rollback`,
+      body: { version: p.version },
+      idempotent: false,
+      requestOptions,
+    });
+    const secret = toSecret(data?.secret);
+    // The folder is known only from the answer: drop what the cache holds for it.
+    this.context.invalidate(
+      scopeOf(`id:${secret.workspace}`, { environment: secret.environment, secretPath: secret.secretPath }),
+    );
+    return secret;
   }
 
   /** Creates a secret (`POST /api/v3/secrets/raw/:secretName`). Not retried once sent. */

@@ -42,9 +42,19 @@ export const ECC_SIGNING_ALGORITHMS = ['ECDSA_SHA_256', 'ECDSA_SHA_384', 'ECDSA_
 export const SIGNING_ALGORITHMS = [...RSA_SIGNING_ALGORITHMS, ...ECC_SIGNING_ALGORITHMS] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-/** The usage an algorithm belongs to. */
-export const usageOf = (algorithm: KmsKeyAlgorithm): KmsKeyUsage =>
-  (ENCRYPTION_ALGORITHMS as readonly string[]).includes(algorithm) ? 'encrypt-decrypt' : 'sign-verify';
+/** The algorithms each usage takes: RSA_4096 serves both (encryption with RSA-OAEP, upstream's newer keys). */
+export const ALGORITHMS_BY_USAGE: Record<KmsKeyUsage, readonly KmsKeyAlgorithm[]> = {
+  'encrypt-decrypt': [...ENCRYPTION_ALGORITHMS, 'RSA_4096'],
+  'sign-verify': SIGNING_KEY_ALGORITHMS,
+};
+
+/** Whether a key of this algorithm may have this usage. */
+export const fitsUsage = (algorithm: KmsKeyAlgorithm, usage: KmsKeyUsage) =>
+  ALGORITHMS_BY_USAGE[usage].includes(algorithm);
+
+/** Symmetric keys (AES) are the ones that rotate (upstream refuses rotating asymmetric keys). */
+export const isSymmetric = (algorithm: KmsKeyAlgorithm) =>
+  (ENCRYPTION_ALGORITHMS as readonly string[]).includes(algorithm);
 
 /** The signing algorithms a key supports (empty for an encryption key). */
 export function signingAlgorithmsOf(algorithm: KmsKeyAlgorithm): readonly SigningAlgorithm[] {
@@ -118,11 +128,64 @@ export function encryptBlob(material: Buffer, keyId: string, version: number, pl
   return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
 }
 
-/** The key version a blob names, or undefined when it is not a blob of this format. */
-export function blobVersion(blob: Buffer): number | undefined {
-  if (blob.length < BLOB_HEADER + IV_BYTES + TAG_BYTES || blob.readUInt8(0) !== BLOB_FORMAT) return undefined;
+/** The key version a blob names, or undefined when it is not a blob of this key type's format. */
+export function blobVersion(blob: Buffer, algorithm: KmsKeyAlgorithm = 'aes-256-gcm'): number | undefined {
+  const [format, minLength] =
+    algorithm === 'RSA_4096'
+      ? [RSA_BLOB_FORMAT, BLOB_HEADER + RSA_BYTES]
+      : [BLOB_FORMAT, BLOB_HEADER + IV_BYTES + TAG_BYTES];
+  if (blob.length < minLength || blob.readUInt8(0) !== format) return undefined;
   const version = blob.readUInt32BE(1);
   return version > 0 ? version : undefined;
+}
+
+/**
+ * RSA_4096 encryption keys: blob `0x02` (format) || key version (uint32 BE) || RSA-OAEP ciphertext
+ * (SHA-256, MGF1-SHA-256, 512 bytes) with the key id and version as the OAEP label, so a blob only
+ * opens with the key and version that made it. OAEP with SHA-256 takes at most 446 bytes.
+ */
+const RSA_BLOB_FORMAT = 0x02;
+const RSA_BYTES = 512;
+/** Largest plaintext an RSA_4096 key encrypts (RFC 8017 §7.1.1: k − 2·hLen − 2). */
+export const MAX_RSA_PLAINTEXT_BYTES = RSA_BYTES - 2 * 32 - 2;
+
+/** Encrypts with an RSA_4096 key's public key (SPKI DER). */
+export function encryptRsaBlob(publicKey: Buffer, keyId: string, version: number, plaintext: Buffer): Buffer {
+  const body = publicEncrypt(
+    {
+      key: createPublicKey({ key: publicKey, format: 'der', type: 'spki' }),
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
+      oaepLabel: blobBinding(keyId, version),
+    },
+    plaintext,
+  );
+  const header = Buffer.alloc(BLOB_HEADER);
+  header.writeUInt8(RSA_BLOB_FORMAT, 0);
+  header.writeUInt32BE(version, 1);
+  return Buffer.concat([header, body]);
+}
+
+/** Opens a blob made by {@link encryptRsaBlob} with the private key (PKCS#8 DER); undefined when it does not open. */
+export function decryptRsaBlob(
+  privateKey: Buffer,
+  keyId: string,
+  version: number,
+  blob: Buffer,
+): Buffer | undefined {
+  try {
+    return privateDecrypt(
+      {
+        key: createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' }),
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: 'sha256',
+        oaepLabel: blobBinding(keyId, version),
+      },
+      blob.subarray(BLOB_HEADER),
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /** Opens a blob made by {@link encryptBlob}; undefined when it was altered, truncated or made by another key. */

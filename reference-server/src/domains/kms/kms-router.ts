@@ -11,12 +11,17 @@ import type { KmsKeyAlgorithm, KmsKeyRecord } from '../../store/records.js';
 import { StoreConflictError } from '../../store/repositories.js';
 import { slugSchema, uuidSchema } from '../shared-schemas.js';
 import {
+  ALGORITHMS_BY_USAGE,
   blobVersion,
   DigestLengthError,
   decryptBlob,
+  decryptRsaBlob,
   ENCRYPTION_ALGORITHMS,
   encryptBlob,
+  encryptRsaBlob,
+  fitsUsage,
   generateMaterial,
+  MAX_RSA_PLAINTEXT_BYTES,
   openMaterial,
   SIGNING_ALGORITHMS,
   SIGNING_KEY_ALGORITHMS,
@@ -24,10 +29,10 @@ import {
   sealMaterial,
   signingAlgorithmsOf,
   signWith,
-  usageOf,
   verifyWith,
 } from './key-crypto.js';
 import { routeDocs } from '../../openapi/route-doc.js';
+import { listKeyVersions, rotateKey } from './key-versions.js';
 
 /** Largest plaintext or data accepted, in bytes once decoded (the contract's limit). */
 export const MAX_KMS_DATA_BYTES = 4096;
@@ -50,12 +55,22 @@ const createBody = z
     name: slugSchema(1, 32),
     description: z.string().trim().max(500).optional(),
     keyUsage: z.enum(['encrypt-decrypt', 'sign-verify']).default('encrypt-decrypt'),
-    encryptionAlgorithm: algorithm.default('aes-256-gcm'),
+    // Upstream's newer body names it `algorithm`; the older `encryptionAlgorithm` stays accepted.
+    algorithm: algorithm.optional(),
+    encryptionAlgorithm: algorithm.optional(),
+    isExportable: z.boolean().default(false),
   })
-  .refine((b) => usageOf(b.encryptionAlgorithm) === b.keyUsage, {
-    message:
-      'encryptionAlgorithm does not fit keyUsage: encrypt-decrypt takes aes-256-gcm or aes-128-gcm, sign-verify takes RSA_4096 or ECC_NIST_P256',
-    path: ['encryptionAlgorithm'],
+  .refine((b) => !b.algorithm || !b.encryptionAlgorithm || b.algorithm === b.encryptionAlgorithm, {
+    message: 'algorithm and encryptionAlgorithm name different algorithms; send one of them',
+    path: ['algorithm'],
+  })
+  .transform(({ algorithm: named, encryptionAlgorithm, ...rest }) => ({
+    ...rest,
+    encryptionAlgorithm: named ?? encryptionAlgorithm ?? 'aes-256-gcm',
+  }))
+  .refine((b) => fitsUsage(b.encryptionAlgorithm, b.keyUsage), {
+    message: `algorithm does not fit keyUsage: encrypt-decrypt takes ${ALGORITHMS_BY_USAGE['encrypt-decrypt'].join(', ')}; sign-verify takes ${ALGORITHMS_BY_USAGE['sign-verify'].join(', ')}`,
+    path: ['algorithm'],
   });
 const updateBody = z.object({
   name: slugSchema(1, 32).optional(),
@@ -96,6 +111,8 @@ function keyView(k: KmsKeyRecord) {
     keyUsage: k.keyUsage,
     version: k.version,
     encryptionAlgorithm: k.encryptionAlgorithm,
+    algorithm: k.encryptionAlgorithm,
+    isExportable: k.isExportable,
     createdAt: k.createdAt,
     updatedAt: k.updatedAt,
   };
@@ -181,6 +198,7 @@ export function kmsRouter(ctx: ServerContext): Router {
       isDisabled: false,
       keyUsage: body.keyUsage,
       encryptionAlgorithm: algorithm,
+      isExportable: body.isExportable,
       version: 1,
       createdAt: iso,
       updatedAt: iso,
@@ -261,14 +279,41 @@ export function kmsRouter(ctx: ServerContext): Router {
     res.json({ key: keyView(key) });
   });
 
+  router.post('/keys/:keyId/rotate', async (req, res) => {
+    const { key, access } = await keyFor(req, 'edit');
+    const rotated = await rotateKey(ctx, access, key);
+    // Upstream has no event of its own for a rotation: it is a change of the key (`update-cmek`).
+    await keyAudit(req, access, 'update-cmek', { ...keyFacts(rotated), rotatedFromVersion: key.version });
+    res.json({ key: keyView(rotated) });
+  });
+
+  router.get('/keys/:keyId/versions', async (req, res) => {
+    const { key, access } = await keyFor(req, 'read');
+    const versions = await listKeyVersions(ctx, key);
+    await keyAudit(req, access, 'get-cmek', keyFacts(key));
+    res.json({ versions });
+  });
+
   router.post('/keys/:keyId/encrypt', async (req, res) => {
     const { plaintext } = parseBody(req, encryptBody);
     const { key, access } = await keyFor(req, 'encrypt');
     assertUsable(key, 'encrypt-decrypt');
-    const opened = await material(access, key, key.version);
-    if (!opened) throw notFound(`Key with ID "${key.id}" has no material for version ${key.version}`);
-    const blob = encryptBlob(opened.secret, key.id, key.version, plaintext);
-    opened.secret.fill(0);
+    let blob: Buffer;
+    if (key.encryptionAlgorithm === 'RSA_4096') {
+      if (plaintext.length > MAX_RSA_PLAINTEXT_BYTES) {
+        throw badRequest(
+          `plaintext cannot exceed ${MAX_RSA_PLAINTEXT_BYTES} bytes for an RSA_4096 key (RSA-OAEP)`,
+        );
+      }
+      const stored = await keys.getVersion(key.id, key.version);
+      if (!stored?.publicKey) throw notFound(`Key with ID "${key.id}" has no public key`);
+      blob = encryptRsaBlob(Buffer.from(stored.publicKey, 'base64'), key.id, key.version, plaintext);
+    } else {
+      const opened = await material(access, key, key.version);
+      if (!opened) throw notFound(`Key with ID "${key.id}" has no material for version ${key.version}`);
+      blob = encryptBlob(opened.secret, key.id, key.version, plaintext);
+      opened.secret.fill(0);
+    }
     await keyAudit(req, access, 'cmek-encrypt', {
       keyId: key.id,
       encryptionAlgorithm: key.encryptionAlgorithm,
@@ -283,11 +328,14 @@ export function kmsRouter(ctx: ServerContext): Router {
     assertUsable(key, 'encrypt-decrypt');
     const invalid = () =>
       cryptographyError('The ciphertext is malformed, was altered, or was not made by this key');
-    const version = blobVersion(ciphertext);
+    const version = blobVersion(ciphertext, key.encryptionAlgorithm);
     if (version === undefined || version > key.version) throw invalid();
     const opened = await material(access, key, version);
     if (!opened) throw invalid();
-    const plaintext = decryptBlob(opened.secret, key.id, version, ciphertext);
+    const plaintext =
+      key.encryptionAlgorithm === 'RSA_4096'
+        ? decryptRsaBlob(opened.secret, key.id, version, ciphertext)
+        : decryptBlob(opened.secret, key.id, version, ciphertext);
     opened.secret.fill(0);
     if (!plaintext) throw invalid();
     await keyAudit(req, access, 'cmek-decrypt', {

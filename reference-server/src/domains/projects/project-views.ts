@@ -22,7 +22,7 @@ export function projectView(p: ProjectRecord) {
     updatedAt: p.updatedAt,
     version: 3,
     upgradeStatus: null,
-    pitVersionLimit: 10,
+    pitVersionLimit: p.pitVersionLimit,
     kmsCertificateKeyId: null,
     auditLogsRetentionDays: null,
     hasDeleteProtection: p.hasDeleteProtection,

@@ -45,6 +45,8 @@ const updateBody = z.object({
   autoCapitalization: z.boolean().optional(),
   hasDeleteProtection: z.boolean().optional(),
   slug: slugSchema(5, 64).optional(),
+  // Upstream accepts it on /api/v1/projects only; here every update route takes it.
+  pitVersionLimit: z.number().int().min(1).max(100).optional(),
 });
 const idParams = z.object({ projectId: z.string().trim().min(1) });
 const slugParams = z.object({ slug: z.string().trim().min(1) });
@@ -84,6 +86,7 @@ export function projectsRouter(ctx: ServerContext): Router {
       hasDeleteProtection: body.hasDeleteProtection,
       dataKey: (await ctx.keys.generateDataKey()).wrapped,
       contentVersion: 1,
+      pitVersionLimit: 10,
       createdAt: iso,
       updatedAt: iso,
     };
@@ -156,6 +159,7 @@ export function projectsRouter(ctx: ServerContext): Router {
       autoCapitalization: body.autoCapitalization ?? project.autoCapitalization,
       hasDeleteProtection: body.hasDeleteProtection ?? project.hasDeleteProtection,
       slug: body.slug ?? project.slug,
+      pitVersionLimit: body.pitVersionLimit ?? project.pitVersionLimit,
       updatedAt: new Date(ctx.now()).toISOString(),
     };
     await projects.updateProject(updated);

@@ -223,7 +223,7 @@ export async function deleteFolder(
   caller.access.assert('delete', 'secret-folders');
   const { env, tree } = await envAndTree(ctx, caller, input.environment);
   const folder = folderIn(tree, input.path, idOrName, env);
-  await ctx.store.secrets.deleteFolder(folder.id);
+  await ctx.store.secrets.deleteFolder(folder.id, new Date(ctx.now()).toISOString());
   await ctx.store.projects.touchContent(caller.access.project.id);
   const path = joinPath(input.path, folder.name);
   await caller.audit({

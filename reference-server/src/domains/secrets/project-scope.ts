@@ -76,19 +76,27 @@ export class ProjectScope {
     const id = `${secret.id}:${secret.version}`;
     let plain = this.plains.get(id);
     if (!plain) {
-      plain = openSecret(
-        this.dataKey,
-        {
-          projectId: this.project.id,
-          envId: secret.envId,
-          folderId: secret.folderId,
-          key: secret.key,
-          version: secret.version,
-        },
-        secret,
-      );
+      plain = this.openUncached(secret);
       this.plains.set(id, plain);
     }
     return plain;
+  }
+
+  /**
+   * Decrypts without the cache: for rows recorded by a snapshot, where a secret deleted and brought
+   * back holds the same id and version number with other content.
+   */
+  openUncached(secret: SecretRecord): SecretPlainFields {
+    return openSecret(
+      this.dataKey,
+      {
+        projectId: this.project.id,
+        envId: secret.envId,
+        folderId: secret.folderId,
+        key: secret.key,
+        version: secret.version,
+      },
+      secret,
+    );
   }
 }

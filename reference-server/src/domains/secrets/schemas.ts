@@ -332,3 +332,39 @@ export const tagSlugParams = z.object({
   projectId: z.string().trim().min(1),
   tagSlug: z.string().trim().min(1),
 });
+
+/** A non-negative integer query parameter (upstream coerces; here only digits are accepted). */
+const pageNumber = (fallback: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a non-negative integer')
+    .transform(Number)
+    .refine((n) => n <= max, `must be at most ${max}`)
+    .optional()
+    .transform((n) => n ?? fallback);
+
+export const secretIdParams = z.object({ secretId: z.string().uuid() });
+
+/** `GET /api/v1/secret/:secretId/secret-versions` (upstream requires both; here they default). */
+export const secretVersionsQuery = z.object({
+  offset: pageNumber(0, 1_000_000),
+  limit: pageNumber(20, 100).refine((n) => n >= 1, 'limit must be at least 1'),
+});
+
+export const secretRollbackBody = z.object({
+  version: z.number().int().min(1),
+});
+
+export const snapshotProjectParams = z.object({ workspaceId: z.string().trim().min(1) });
+export const snapshotIdParams = z.object({ secretSnapshotId: z.string().uuid() });
+
+/** Upstream's snapshot queries: `environment` required, `path` default `/`. */
+export const snapshotCountQuery = z.object({
+  environment: z.string().trim().min(1),
+  path: secretPathSchema.default('/'),
+});
+
+export const snapshotListQuery = snapshotCountQuery.extend({
+  offset: pageNumber(0, 1_000_000),
+  limit: pageNumber(20, 100).refine((n) => n >= 1, 'limit must be at least 1'),
+});

@@ -4,7 +4,7 @@
  */
 import { ApiError, badRequest } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
-import type { FolderRecord, SecretRecord } from '../../store/records.js';
+import type { FolderRecord, SecretRecord, SecretVersionRecord } from '../../store/records.js';
 import { secretPathNotFound } from './folder-tree.js';
 import type { ProjectScope } from './project-scope.js';
 import { formatMultilineValue, ReferenceExpander } from './references.js';
@@ -98,3 +98,21 @@ export const auditedSecret = (s: SecretRecord) => ({
   secretKey: s.key,
   secretVersion: s.version,
 });
+
+/**
+ * The secret as it was at a kept version: the version row carries its own key and folder, which
+ * are also what its ciphertext is bound to.
+ */
+export function secretAtVersion(secret: SecretRecord, old: SecretVersionRecord): SecretRecord {
+  return {
+    ...secret,
+    folderId: old.folderId,
+    key: old.key,
+    version: old.version,
+    valueCiphertext: old.valueCiphertext,
+    commentCiphertext: old.commentCiphertext,
+    metadataCiphertext: old.metadataCiphertext,
+    skipMultilineEncoding: old.skipMultilineEncoding,
+    updatedAt: old.createdAt,
+  };
+}

@@ -21,6 +21,7 @@ import {
   locate,
   readValue,
   type SecretType,
+  secretAtVersion,
 } from './secret-common.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -242,18 +243,7 @@ export async function getSecret(ctx: ServerContext, caller: Caller, input: GetSe
   if (input.version !== undefined && input.version !== secret.version) {
     const old = await ctx.store.secrets.getSecretVersion(secret.id, input.version);
     if (!old) throw notFound(`Version ${input.version} of secret with name '${input.secretName}' not found`);
-    // A version row carries its own key and folder, which are also what its ciphertext is bound to.
-    secret = {
-      ...secret,
-      folderId: old.folderId,
-      key: old.key,
-      version: old.version,
-      valueCiphertext: old.valueCiphertext,
-      commentCiphertext: old.commentCiphertext,
-      metadataCiphertext: old.metadataCiphertext,
-      skipMultilineEncoding: old.skipMultilineEncoding,
-      updatedAt: old.createdAt,
-    };
+    secret = secretAtVersion(secret, old);
   }
 
   const expander = input.expandSecretReferences && input.viewSecretValue ? expanderFor(scope) : undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '../../http/errors.js';
 import { StoreConflictError } from '../../store/repositories.js';
-import type { SecretRecord } from '../../store/records.js';
+import type { FolderWrite, SecretRecord } from '../../store/records.js';
 import type { ProjectScope } from './project-scope.js';
 import { type KeyRename, rewriteReferences } from './references.js';
 import { type SecretMetadataItem, type SecretPlainFields, sealSecret } from './secret-crypto.js';
@@ -128,13 +128,15 @@ export async function planReferenceRewrites(
 }
 
 /**
- * Encrypts and writes every plan (new version for existing secrets) and the deletes in
- * one transaction. Returns the stored records by id.
+ * Encrypts and writes every plan (new version for existing secrets), the deletes and the folder
+ * changes of a snapshot rollback in one transaction, which also snapshots every folder it changes.
+ * Returns the stored records by id.
  */
 export async function commitSecretWrites(
   scope: ProjectScope,
   plans: PlannedSecret[],
   deletes: string[] = [],
+  folders?: FolderWrite,
 ): Promise<Map<string, SecretRecord>> {
   const now = new Date(scope.ctx.now()).toISOString();
   const { identity } = scope.caller.auth;
@@ -170,7 +172,14 @@ export async function commitSecretWrites(
     else inserts.push(record);
   }
   try {
-    await scope.ctx.store.secrets.writeSecrets({ inserts, updates, deletes });
+    await scope.ctx.store.secrets.writeSecrets({
+      inserts,
+      updates,
+      deletes,
+      keepVersions: scope.project.pitVersionLimit,
+      ...(folders ? { folders } : {}),
+      at: now,
+    });
   } catch (error) {
     // The plans were made from a read that saw no such key (existing keys were refused or became
     // updates before this), so a uniqueness failure here is another request, possibly on another

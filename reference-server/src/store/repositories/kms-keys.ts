@@ -18,9 +18,18 @@ const toKey = (r: Row): KmsKeyRecord => ({
   isDisabled: bool(r.is_disabled),
   keyUsage: r.key_usage as KmsKeyUsage,
   encryptionAlgorithm: r.encryption_algorithm as KmsKeyAlgorithm,
+  isExportable: bool(r.is_exportable),
   version: r.version as number,
   createdAt: r.created_at as string,
   updatedAt: r.updated_at as string,
+});
+
+const toVersion = (r: Row): KmsKeyVersionRecord => ({
+  keyId: r.key_id as string,
+  version: r.version as number,
+  sealedMaterial: r.sealed_material as string,
+  publicKey: (r.public_key as string | null) ?? null,
+  createdAt: r.created_at as string,
 });
 
 export class SqlKmsKeyStore implements KmsKeyStore {
@@ -31,7 +40,7 @@ export class SqlKmsKeyStore implements KmsKeyStore {
       this.db.transaction(async (tx) => {
         await tx.run(
           `INSERT INTO kms_keys (id, project_id, org_id, name, description, is_disabled, key_usage,
-           encryption_algorithm, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           encryption_algorithm, is_exportable, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             key.id,
             key.projectId,
@@ -41,6 +50,7 @@ export class SqlKmsKeyStore implements KmsKeyStore {
             key.isDisabled ? 1 : 0,
             key.keyUsage,
             key.encryptionAlgorithm,
+            key.isExportable ? 1 : 0,
             key.version,
             key.createdAt,
             key.updatedAt,
@@ -106,14 +116,30 @@ export class SqlKmsKeyStore implements KmsKeyStore {
       keyId,
       version,
     ]);
-    if (!r) return undefined;
-    return {
-      keyId: r.key_id as string,
-      version: r.version as number,
-      sealedMaterial: r.sealed_material as string,
-      publicKey: (r.public_key as string | null) ?? null,
-      createdAt: r.created_at as string,
-    };
+    return r && toVersion(r);
+  }
+
+  async listVersions(keyId: string) {
+    return (
+      await this.db.all('SELECT * FROM kms_key_versions WHERE key_id = ? ORDER BY version DESC', [keyId])
+    ).map(toVersion);
+  }
+
+  async rotateKey(key: KmsKeyRecord, next: KmsKeyVersionRecord) {
+    await this.db.transaction(async (tx) => {
+      // Compare-and-set on the version: of two rotations racing, one wins and the other is stale.
+      const changed = await tx.run(
+        'UPDATE kms_keys SET version = ?, updated_at = ? WHERE id = ? AND version = ?',
+        [next.version, key.updatedAt, key.id, next.version - 1],
+      );
+      if (changed !== 1)
+        throw new StoreConflictError(`KMS key ${key.id} was rotated by another request`, 'stale');
+      await tx.run(
+        `INSERT INTO kms_key_versions (key_id, version, sealed_material, public_key, created_at)
+         VALUES (?, ?, ?, ?, ?)`,
+        [next.keyId, next.version, next.sealedMaterial, next.publicKey, next.createdAt],
+      );
+    });
   }
 }
 

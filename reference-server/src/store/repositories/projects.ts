@@ -14,6 +14,7 @@ const toProject = (r: Row): ProjectRecord => ({
   hasDeleteProtection: bool(r.has_delete_protection),
   dataKey: { wrapped: r.data_key_wrapped as string, keyId: r.data_key_id as string },
   contentVersion: r.content_version as number,
+  pitVersionLimit: (r.pit_version_limit as number | null) ?? 10,
   createdAt: r.created_at as string,
   updatedAt: r.updated_at as string,
 });
@@ -52,7 +53,8 @@ export class SqlProjectStore implements ProjectStore {
     await this.db.transaction(async (tx) => {
       await tx.run(
         `INSERT INTO projects (id, org_id, name, slug, description, type, auto_capitalization, has_delete_protection,
-         data_key_wrapped, data_key_id, content_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         data_key_wrapped, data_key_id, content_version, pit_version_limit, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           p.id,
           p.orgId,
@@ -65,6 +67,7 @@ export class SqlProjectStore implements ProjectStore {
           p.dataKey.wrapped,
           p.dataKey.keyId,
           p.contentVersion,
+          p.pitVersionLimit,
           p.createdAt,
           p.updatedAt,
         ],
@@ -102,13 +105,14 @@ export class SqlProjectStore implements ProjectStore {
   async updateProject(p: ProjectRecord) {
     await this.db.run(
       `UPDATE projects SET name = ?, slug = ?, description = ?, auto_capitalization = ?, has_delete_protection = ?,
-       updated_at = ? WHERE id = ?`,
+       pit_version_limit = ?, updated_at = ? WHERE id = ?`,
       [
         p.name,
         p.slug,
         p.description,
         p.autoCapitalization ? 1 : 0,
         p.hasDeleteProtection ? 1 : 0,
+        p.pitVersionLimit,
         p.updatedAt,
         p.id,
       ],

@@ -10,6 +10,7 @@ import type {
 } from '../records.js';
 import { type SecretStore, StoreConflictError } from '../repositories.js';
 import { bool, compareText, json, orderBy, type Row } from '../rows.js';
+import { takeSnapshots } from './snapshots.js';
 import {
   chunks,
   isConstraintViolation,
@@ -132,38 +133,35 @@ export class SqlSecretStore implements SecretStore {
   async insertFolders(folders: FolderRecord[]) {
     await conflicts(
       this.db.transaction(async (tx) => {
-        for (const f of folders) {
-          await tx.run(
-            `INSERT INTO folders (id, env_id, parent_id, name, description, version, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            [f.id, f.envId, f.parentId, f.name, f.description, f.version, f.createdAt, f.updatedAt],
-          );
-        }
+        for (const f of folders) await insertFolderRow(tx, f);
+        // The new folders start with an (empty) snapshot, so a rollback of their parent to a time
+        // before they held anything empties them.
+        const at = folders[0]?.createdAt ?? new Date().toISOString();
+        await takeSnapshots(tx, this.db.dialect, foldersAndParents(folders), at);
       }),
     );
   }
 
   async updateFolder(f: FolderRecord) {
     await conflicts(
-      this.db.run('UPDATE folders SET name = ?, description = ?, version = ?, updated_at = ? WHERE id = ?', [
-        f.name,
-        f.description,
-        f.version,
-        f.updatedAt,
-        f.id,
-      ]),
+      this.db.transaction(async (tx) => {
+        await tx.run(
+          'UPDATE folders SET name = ?, description = ?, version = ?, updated_at = ? WHERE id = ?',
+          [f.name, f.description, f.version, f.updatedAt, f.id],
+        );
+        if (f.parentId) await takeSnapshots(tx, this.db.dialect, [f.parentId], f.updatedAt);
+      }),
     );
   }
 
-  async deleteFolder(id: string) {
+  async deleteFolder(id: string, at = new Date().toISOString()) {
     await this.db.transaction(async (tx) => {
-      // Versions have no foreign key (they outlive renames), so remove the subtree's by hand.
-      await tx.run(
-        `WITH RECURSIVE tree(id) AS (SELECT id FROM folders WHERE id = ? UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
-         DELETE FROM secret_versions WHERE folder_id IN (SELECT id FROM tree)`,
+      const parent = await tx.one<{ parent_id: string | null }>(
+        'SELECT parent_id FROM folders WHERE id = ?',
         [id],
       );
-      await tx.run('DELETE FROM folders WHERE id = ?', [id]);
+      await deleteFolderRows(tx, id);
+      if (parent?.parent_id) await takeSnapshots(tx, this.db.dialect, [parent.parent_id], at);
     });
   }
 
@@ -197,6 +195,24 @@ export class SqlSecretStore implements SecretStore {
     return r && toVersion(r);
   }
 
+  async getSecretById(id: string) {
+    const r = await this.db.one(`${this.#selectSecrets} WHERE s.id = ?`, [id]);
+    if (!r) return undefined;
+    const env = await this.db.one<{ project_id: string }>(
+      'SELECT project_id FROM environments WHERE id = ?',
+      [r.env_id],
+    );
+    return env && { ...toSecret(r), projectId: env.project_id };
+  }
+
+  async listSecretVersions(secretId: string, page: { offset: number; limit: number }) {
+    const rows = await this.db.all(
+      'SELECT * FROM secret_versions WHERE secret_id = ? ORDER BY version DESC LIMIT ? OFFSET ?',
+      [secretId, page.limit, page.offset],
+    );
+    return rows.map(toVersion);
+  }
+
   async listProjectSecrets(projectId: string) {
     return (
       await this.db.all(
@@ -210,8 +226,30 @@ export class SqlSecretStore implements SecretStore {
   async writeSecrets(write: SecretWrite) {
     await conflicts(
       this.db.transaction(async (tx) => {
+        const touched = new Set<string>();
+        const folders = write.folders;
+        // Folder deletes first (a restored folder may take a deleted one's name), then creates and renames.
+        for (const id of folders?.deletes ?? []) {
+          const parent = await tx.one<{ parent_id: string | null }>(
+            'SELECT parent_id FROM folders WHERE id = ?',
+            [id],
+          );
+          if (parent?.parent_id) touched.add(parent.parent_id);
+          await deleteFolderRows(tx, id);
+        }
+        for (const f of folders?.inserts ?? []) await insertFolderRow(tx, f);
+        for (const id of foldersAndParents(folders?.inserts ?? [])) touched.add(id);
+        for (const f of folders?.updates ?? []) {
+          await tx.run(
+            'UPDATE folders SET name = ?, description = ?, version = ?, updated_at = ? WHERE id = ?',
+            [f.name, f.description, f.version, f.updatedAt, f.id],
+          );
+          if (f.parentId) touched.add(f.parentId);
+        }
         // Deletes first, so a batch may delete a key and create it again.
         for (const id of write.deletes) {
+          const row = await tx.one<{ folder_id: string }>('SELECT folder_id FROM secrets WHERE id = ?', [id]);
+          if (row) touched.add(row.folder_id);
           await tx.run('DELETE FROM secret_versions WHERE secret_id = ?', [id]);
           await tx.run('DELETE FROM secrets WHERE id = ?', [id]);
         }
@@ -228,6 +266,13 @@ export class SqlSecretStore implements SecretStore {
             throw new StoreConflictError(`Secret ${secret.key} was changed by another request`, 'stale');
           await insertVersion(tx, p);
           await setTags(tx, secret);
+          touched.add(secret.folderId);
+          if (write.keepVersions !== undefined) {
+            await tx.run('DELETE FROM secret_versions WHERE secret_id = ? AND version <= ?', [
+              secret.id,
+              secret.version - write.keepVersions,
+            ]);
+          }
         }
         for (const secret of write.inserts) {
           const p = secretParams(secret);
@@ -239,7 +284,9 @@ export class SqlSecretStore implements SecretStore {
           );
           await insertVersion(tx, p);
           await setTags(tx, secret);
+          touched.add(secret.folderId);
         }
+        await takeSnapshots(tx, this.db.dialect, touched, write.at ?? new Date().toISOString());
       }),
     );
   }
@@ -383,6 +430,29 @@ export class SqlSecretStore implements SecretStore {
       ]);
     });
   }
+}
+
+async function insertFolderRow(tx: SqlExecutor, f: FolderRecord) {
+  await tx.run(
+    `INSERT INTO folders (id, env_id, parent_id, name, description, version, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [f.id, f.envId, f.parentId, f.name, f.description, f.version, f.createdAt, f.updatedAt],
+  );
+}
+
+async function deleteFolderRows(tx: SqlExecutor, id: string) {
+  // Versions have no foreign key (they outlive renames), so remove the subtree's by hand.
+  await tx.run(
+    `WITH RECURSIVE tree(id) AS (SELECT id FROM folders WHERE id = ? UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
+     DELETE FROM secret_versions WHERE folder_id IN (SELECT id FROM tree)`,
+    [id],
+  );
+  await tx.run('DELETE FROM folders WHERE id = ?', [id]);
+}
+
+/** Folders just created and their parents: what a snapshot must record after the creation. */
+function foldersAndParents(folders: FolderRecord[]): string[] {
+  return folders.flatMap((f) => (f.parentId ? [f.id, f.parentId] : [f.id]));
 }
 
 const secretParams = (s: SecretRecord) => ({

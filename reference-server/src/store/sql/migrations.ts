@@ -339,6 +339,63 @@ CREATE TABLE kms_key_versions (
 `,
   },
   {
+    version: 10,
+    name: 'version retention per project (upstream pitVersionLimit)',
+    sql: `
+ALTER TABLE projects ADD COLUMN pit_version_limit INTEGER NOT NULL DEFAULT 10;
+`,
+  },
+  {
+    version: 11,
+    name: 'folder snapshots for point-in-time recovery',
+    // A snapshot copies its rows (sealed, as stored), so it outlives the secrets, versions and
+    // folders it recorded; it goes with its environment. Sub-folders are recorded with the id of
+    // their own latest snapshot, which is how a rollback restores a whole subtree.
+    sql: `
+CREATE TABLE secret_snapshots (
+  id TEXT PRIMARY KEY,
+  env_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+  folder_id TEXT NOT NULL,
+  parent_folder_id TEXT,
+  seq INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (folder_id, seq)
+);
+CREATE TABLE secret_snapshot_secrets (
+  snapshot_id TEXT NOT NULL REFERENCES secret_snapshots(id) ON DELETE CASCADE,
+  secret_id TEXT NOT NULL,
+  folder_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  value_ciphertext TEXT NOT NULL,
+  comment_ciphertext TEXT NOT NULL,
+  skip_multiline_encoding INTEGER NOT NULL DEFAULT 0,
+  metadata TEXT NOT NULL DEFAULT '[]',
+  reminder_repeat_days INTEGER,
+  tag_ids TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (snapshot_id, secret_id)
+);
+CREATE TABLE secret_snapshot_folders (
+  snapshot_id TEXT NOT NULL REFERENCES secret_snapshots(id) ON DELETE CASCADE,
+  folder_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT,
+  child_snapshot_id TEXT,
+  PRIMARY KEY (snapshot_id, folder_id)
+);
+`,
+  },
+  {
+    version: 12,
+    name: 'KMS keys: exportable flag (recorded; export stays refused by policy)',
+    sql: `
+ALTER TABLE kms_keys ADD COLUMN is_exportable INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
     version: 20,
     name: 'app connections and secret rotations (dual-phase database credentials)',
     sql: `

@@ -1,0 +1,49 @@
+/**
+ * KMS key versions: rotating a symmetric key to fresh material (docs/reference/kms-keys.md#versions-and-rotation).
+ * Every version stays stored, so ciphertexts of older versions still decrypt; encryption uses the newest.
+ */
+import type { ProjectAccess } from '../../auth/permissions.js';
+import type { ServerContext } from '../../context.js';
+import { badRequest, conflict } from '../../http/errors.js';
+import type { KmsKeyRecord } from '../../store/records.js';
+import { StoreConflictError } from '../../store/repositories.js';
+import { generateMaterial, isSymmetric, sealMaterial } from './key-crypto.js';
+
+/** The answer of `GET /keys/:keyId/versions`: version numbers and when each was made, never material. */
+export async function listKeyVersions(ctx: ServerContext, key: KmsKeyRecord) {
+  const versions = await ctx.store.kmsKeys.listVersions(key.id);
+  return versions.map((v) => ({ version: v.version, createdAt: v.createdAt }));
+}
+
+/**
+ * `POST /keys/:keyId/rotate`: new material as version + 1, made current in one transaction.
+ * Asymmetric keys are refused (400, as upstream: their public keys are held by others), and so are
+ * disabled keys. Two rotations racing: one wins, the other answers 409.
+ */
+export async function rotateKey(ctx: ServerContext, access: ProjectAccess, key: KmsKeyRecord) {
+  if (!isSymmetric(key.encryptionAlgorithm)) {
+    throw badRequest(
+      `Key with ID '${key.id}' uses ${key.encryptionAlgorithm}: only symmetric (aes-256-gcm, aes-128-gcm) keys can be rotated`,
+    );
+  }
+  if (key.isDisabled) throw badRequest('Key is disabled');
+  const iso = new Date(ctx.now()).toISOString();
+  const version = key.version + 1;
+  const generated = await generateMaterial(key.encryptionAlgorithm);
+  const rotated: KmsKeyRecord = { ...key, version, updatedAt: iso };
+  try {
+    await ctx.store.kmsKeys.rotateKey(rotated, {
+      keyId: key.id,
+      version,
+      sealedMaterial: sealMaterial(ctx.dataKey(access.project), key.id, version, generated.material),
+      publicKey: null,
+      createdAt: iso,
+    });
+  } catch (error) {
+    if (error instanceof StoreConflictError) throw conflict('The key was rotated by another request; retry');
+    throw error;
+  } finally {
+    generated.material.fill(0);
+  }
+  return rotated;
+}
