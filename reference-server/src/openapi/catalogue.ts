@@ -17,6 +17,8 @@ import { membershipsRouteDocs } from '../domains/projects/memberships-router.js'
 import { projectsRouteDocs } from '../domains/projects/projects-router.js';
 import { foldersRouteDocs } from '../domains/secrets/folders-router.js';
 import { importsRouteDocs } from '../domains/secrets/imports-router.js';
+import { secretSnapshotsRouteDocs } from '../domains/secrets/secret-snapshots-router.js';
+import { secretVersionsRouteDocs } from '../domains/secrets/secret-versions-router.js';
 import { secretsRouteDocs } from '../domains/secrets/secrets-router.js';
 import { tagsRouteDocs } from '../domains/secrets/tags-router.js';
 import { secretRotationsRouteDocs } from '../domains/rotations/secret-rotations-router.js';
@@ -35,6 +37,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...environmentsRouteDocs,
   ...membershipsRouteDocs,
   ...secretsRouteDocs,
+  ...secretVersionsRouteDocs,
+  ...secretSnapshotsRouteDocs,
   ...foldersRouteDocs,
   ...importsRouteDocs,
   ...tagsRouteDocs,

@@ -472,6 +472,13 @@ export const kmsRouteDocs = routeDocs('KMS Keys', [
   { method: 'delete', path: kmsKey, summary: 'Delete a key', params: keyParams },
   {
     method: 'post',
+    path: `${kmsKey}/rotate`,
+    summary: 'Rotate a symmetric key: new encryptions use a new version, older ciphertexts still decrypt',
+    params: keyParams,
+  },
+  { method: 'get', path: `${kmsKey}/versions`, summary: 'List the versions of a key', params: keyParams },
+  {
+    method: 'post',
     path: `${kmsKey}/encrypt`,
     summary: 'Encrypt base64 plaintext',
     params: keyParams,

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import { authOf, type ServerContext } from '../../context.js';
 import { parseParams, parseQuery } from '../../http/validate.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 import { callerForProjectId } from './caller.js';
 import { snapshotCountQuery, snapshotIdParams, snapshotListQuery, snapshotProjectParams } from './schemas.js';
 import {
@@ -44,3 +45,33 @@ export function secretSnapshotsRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const secretSnapshotsRouteDocs = routeDocs('Secrets', [
+  {
+    method: 'get',
+    path: '/api/v1/workspace/:workspaceId/secret-snapshots',
+    summary: 'List the snapshots of a folder, newest first',
+    params: snapshotProjectParams,
+    query: snapshotListQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/workspace/:workspaceId/secret-snapshots/count',
+    summary: 'Count the snapshots of a folder',
+    params: snapshotProjectParams,
+    query: snapshotCountQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/secret-snapshot/:secretSnapshotId',
+    summary: 'Read a snapshot: the secrets and sub-folders it recorded',
+    params: snapshotIdParams,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/secret-snapshot/:secretSnapshotId/rollback',
+    summary: 'Put the folder (secrets and sub-folders) back as the snapshot recorded it, in one transaction',
+    params: snapshotIdParams,
+  },
+]);

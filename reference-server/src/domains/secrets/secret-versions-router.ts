@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import { authOf, type ServerContext } from '../../context.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 import { callerForProjectId } from './caller.js';
 import { secretIdParams, secretRollbackBody, secretVersionsQuery } from './schemas.js';
 import { listSecretVersions, projectOfSecret, rollbackSecret } from './secret-versions.js';
@@ -31,3 +32,22 @@ export function secretVersionsRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const secretVersionsRouteDocs = routeDocs('Secrets', [
+  {
+    method: 'get',
+    path: '/api/v1/secret/:secretId/secret-versions',
+    summary: 'List the versions of a secret, newest first (values only for callers who may read them)',
+    params: secretIdParams,
+    query: secretVersionsQuery,
+    deviation: 'Upstream serves this to user sessions only; identities with the role use it here.',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/secret/:secretId/secret-versions/rollback',
+    summary: "Write a version's value as a new version (history stays append-only)",
+    params: secretIdParams,
+    body: secretRollbackBody,
+  },
+]);
