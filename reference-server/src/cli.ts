@@ -7,6 +7,7 @@ import { createLogger, serverSigningSecret } from './app.js';
 import { AuditLog, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
 import { keyManagerFromEnv } from './crypto/backends/index.js';
 import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
+import { devBanner } from './dev/dev-banner.js';
 import { devRootKey } from './dev/dev-root-key.js';
 import { type DevInstance, provisionDemo, reattachDemo } from './dev/provision-demo.js';
 import { runApply } from './provisioning/apply-command.js';
@@ -155,35 +156,6 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function printDevInstance(d: DevInstance) {
-  const lines = [
-    '',
-    'Hanzo KMS reference server (dev mode) is ready.',
-    '',
-    `  Site URL        ${d.siteUrl}`,
-    `  Admin token     ${d.adminToken}`,
-    `  Organization    ${d.organizationId}`,
-    `  Demo project    ${d.projectSlug} (${d.projectId}); environments dev, staging, prod; folders /app, /billing`,
-    '  Viewer identity (Universal Auth):',
-    `    KMS_SITE_URL=${d.siteUrl}`,
-    `    KMS_CLIENT_ID=${d.clientId}`,
-    `    KMS_CLIENT_SECRET=${d.clientSecret}`,
-    `    KMS_PROJECT_SLUG=${d.projectSlug}`,
-    '    KMS_ENVIRONMENT=dev',
-    '    KMS_SECRET_PATH=/app',
-    '',
-    `  Try: curl -s -X POST ${d.siteUrl}/api/v1/auth/universal-auth/login -H 'content-type: application/json' \\`,
-    `         -d '{"clientId":"${d.clientId}","clientSecret":"<the secret above>"}'`,
-    `       curl -s '${d.siteUrl}/api/v3/secrets/raw?workspaceSlug=${d.projectSlug}&environment=dev&secretPath=/app' \\`,
-    `         -H 'authorization: Bearer <accessToken from the login>'`,
-    '  Or, with the KMS_* lines above exported: kms run -- node app.js   (kms export prints them as dotenv)',
-    '',
-    'Dev credentials are printed once per start and kept only in memory. Ctrl-C stops the server.',
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
-}
-
 /**
  * The API's error body as a sentence: its message, or each 422 issue as `field: problem`. The body never
  * holds the password (validation messages name fields, not values).
@@ -328,7 +300,7 @@ program
       if (!instance)
         fail('the data folder is bootstrapped but has no demo project; use `kms-server start` for it');
     }
-    printDevInstance(instance);
+    process.stdout.write(devBanner(instance, env.KMS_DEV_KMS_COMMAND?.trim() || 'kms'));
   });
 
 program

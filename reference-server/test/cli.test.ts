@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliProcess, runCli, startCli } from './helpers/cli-process.js';
@@ -172,9 +174,15 @@ describe('kms-server dev', () => {
       (s) => s.secretKey,
     );
     expect(billingKeys.sort()).toEqual(['PAYMENT_RETRIES', 'STRIPE_KEY']);
-    expect(first.output()).toContain(
-      `curl -s '${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/app'`,
-    );
+    // The printed curl line carries the real client secret and logs in itself: it works pasted as printed.
+    const curlLine = first
+      .output()
+      .split('\n')
+      .find((line) => line.trim().startsWith(`curl -s '${url}/api/v3/secrets/raw?workspaceSlug=demo`));
+    expect(curlLine).toContain(`"clientSecret":"${clientSecret}"`);
+    const pasted = await promisify(execFile)('bash', ['-c', curlLine!.trim()]);
+    expect(JSON.parse(pasted.stdout).secrets).toHaveLength(6);
+    expect(first.output()).not.toMatch(/<the secret above>|<accessToken/);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
