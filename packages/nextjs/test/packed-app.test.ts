@@ -113,7 +113,13 @@ beforeAll(async () => {
   // resolution the workspace lockfile gave it: a lockfile seeded with it, a lockfile-only pass that adds
   // the tarballs (local, nothing to resolve), next put back on the workspace's exact entry (the
   // offline pass drops optional dependencies such as its native compiler), then a frozen install.
-  const seeded = (['next', 'react', 'react-dom'] as const).map((name) => [name, workspaceApp[name]] as const);
+  const seeded: (readonly [string, { specifier: string; version: string }])[] = (
+    ['next', 'react', 'react-dom'] as const
+  ).map((name) => {
+    const entry = workspaceApp[name];
+    if (!entry) throw new Error(`the workspace lockfile has no ${name} for examples/nextjs-app`);
+    return [name, entry] as const;
+  });
   writeAppLockfile({
     lockfileVersion: workspaceLock.lockfileVersion,
     settings: workspaceLock.settings,
@@ -123,9 +129,10 @@ beforeAll(async () => {
   });
   const offline = ['--offline', '--ignore-workspace', '--reporter=silent'];
   await run('pnpm', ['install', '--lockfile-only', ...offline], { cwd: appDir });
+  const workspaceNext = Object.fromEntries(seeded).next?.version as string;
   const resolvedNext = appLockfile().importers['.']?.dependencies?.next?.version as string;
   const lock = YAML.parse(
-    readFileSync(join(appDir, 'pnpm-lock.yaml'), 'utf8').split(resolvedNext).join(workspaceApp.next?.version),
+    readFileSync(join(appDir, 'pnpm-lock.yaml'), 'utf8').split(resolvedNext).join(workspaceNext),
   ) as Lockfile;
   writeAppLockfile({
     ...lock,
