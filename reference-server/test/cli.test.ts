@@ -383,5 +383,5 @@ describe('kms-server rotate-root-key and audit verify', () => {
     expect(broken.output).toMatch(/audit chain BROKEN at entry seq 3/);
     // With ROOT_ENCRYPTION_KEY set, dev mode never writes a key file.
     expect(existsSync(join(dir, 'root.key'))).toBe(false);
-  });
+  }, 60_000); // six CLI processes one after another: slow on a loaded machine, not a speed check
 });
