@@ -65,7 +65,11 @@ function serverOptions(
   mode: 'start' | 'dev',
   logger: ReturnType<typeof loggerFromEnv>,
 ): StartServerOptions {
-  const rateLimitOff = ['off', 'false', '0'].includes((env.KMS_RATE_LIMIT ?? '').toLowerCase());
+  const setting = (env.KMS_RATE_LIMIT ?? '').trim().toLowerCase();
+  // dev serves one developer's tools (a `kms run --watch`, an app, a test suite) from this machine:
+  // limits meant for shared servers would only throttle them. Bound elsewhere, or asked to, it limits.
+  const devOnLoopback = mode === 'dev' && setting === '' && isLoopbackHost(opts.host);
+  const rateLimitOff = devOnLoopback || ['off', 'false', '0'].includes(setting);
   const url = databaseUrl(opts);
   const size = poolSize();
   return {
@@ -89,6 +93,11 @@ function serverOptions(
       oidc: { allowPrivateUrls: envFlag('KMS_OIDC_ALLOW_PRIVATE_URLS', mode === 'dev') },
     },
   };
+}
+
+/** Whether `--host` accepts connections from this machine only. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** `--database-url`, else KMS_DATABASE_URL, else DATABASE_URL: PostgreSQL instead of SQLite. */
