@@ -107,14 +107,20 @@ test('fresh clone: scripts/run dev, its printed commands, then the README first 
 
   // 2. Every command dev printed, exactly as printed, from the clone's root as the README says.
   const lines = banner.split('\n');
-  const exports = lines.filter((l) => l.startsWith('    export KMS_')).map((l) => l.trim());
-  assert.equal(exports.length, 6);
-  const tryAt = lines.findIndex((l) => l.startsWith('  Try it'));
-  const commands = [];
-  for (const line of lines.slice(tryAt + 1)) {
-    if (!line.startsWith('    ')) break;
-    commands.push(line.trim());
-  }
+  const identity = lines.filter((l) => /^ {4}KMS_[A-Z_]+=\S+$/.test(l));
+  assert.equal(identity.length, 6, banner);
+  /** The indented lines under a banner heading: each one whole command. */
+  const commandsUnder = (heading) => {
+    const at = lines.findIndex((l) => l.startsWith(`  ${heading}`));
+    assert.ok(at >= 0, `the banner has "${heading}":\n${banner}`);
+    const commands = [];
+    for (const line of lines.slice(at + 1)) {
+      if (!line.startsWith('    ')) break;
+      commands.push(line.trim());
+    }
+    return commands;
+  };
+  const commands = commandsUnder('Try it');
   assert.equal(commands.length, 3, banner);
   assert.doesNotMatch(banner, /<[a-z][^>]*>|…/, 'no placeholders');
   const [curlLine, runLine, exportLine] = commands;
@@ -122,13 +128,12 @@ test('fresh clone: scripts/run dev, its printed commands, then the README first 
   assert.equal(listed.secrets.find((s) => s.secretKey === 'API_KEY_OWNER')?.secretValue, 'Hanzo KMS (dev)');
   assert.equal((await bash(runLine, clone, 120_000)).stdout, 'Hello from Hanzo KMS (dev)\n');
   assert.match((await bash(exportLine, clone, 120_000)).stdout, /^GREETING='Hello from Hanzo KMS \(dev\)'$/m);
-  // "With the exports above, `… run -- node app.js`": the export lines, then that command, in an app folder.
-  const appLine = /With the exports above, `([^`]+)`/.exec(banner)?.[1];
-  assert.ok(appLine, banner);
+  // "Your app, from its folder": that command in a folder holding an app.js.
+  const [appLine] = commandsUnder('Your app');
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'app.js'), 'console.log(`app sees ${process.env.GREETING}`);\n');
-  const appRun = await bash([...exports, appLine].join('\n'), app, 120_000);
+  const appRun = await bash(appLine, app, 120_000);
   assert.equal(appRun.stdout, 'app sees Hello from Hanzo KMS (dev)\n');
   const toCommands = seconds(started);
   process.kill(-dev.pid, 'SIGINT');
