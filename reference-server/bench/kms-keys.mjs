@@ -28,7 +28,7 @@ const run = (url, headers, body) =>
 const kms = await startServer({ rateLimit: false });
 const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
   email: 'b@bench.test',
-  password: 'p',
+  password: 'bench-admin-password',
   organization: 'bench',
 });
 const admin = boot.identity.credentials.token;

@@ -51,7 +51,7 @@ const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/
 
 const boot = await call(url, null, 'POST', '/api/v1/admin/bootstrap', {
   email: 's@soak.test',
-  password: 'p',
+  password: 'bench-admin-password',
   organization: 'soak',
 });
 const admin = boot.identity.credentials.token;

@@ -20,7 +20,7 @@ export async function serverWith100Secrets(options = {}) {
   const kms = await startServer({ rateLimit: false, ...options });
   const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
     email: 'b@bench.test',
-    password: 'p',
+    password: 'bench-admin-password',
     organization: 'bench',
   });
   const admin = boot.identity.credentials.token;

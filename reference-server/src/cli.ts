@@ -3,10 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { createLogger, serverSigningSecret } from './app.js';
 import { AuditLog, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
 import { keyManagerFromEnv } from './crypto/backends/index.js';
 import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
+import { readRootKeyFile, writeNewRootKeyFile } from './crypto/root-key-file.js';
+import { devBanner } from './dev/dev-banner.js';
 import { devRootKey } from './dev/dev-root-key.js';
 import { type DevInstance, provisionDemo, reattachDemo } from './dev/provision-demo.js';
 import { runApply } from './provisioning/apply-command.js';
@@ -62,7 +65,11 @@ function serverOptions(
   mode: 'start' | 'dev',
   logger: ReturnType<typeof loggerFromEnv>,
 ): StartServerOptions {
-  const rateLimitOff = ['off', 'false', '0'].includes((env.KMS_RATE_LIMIT ?? '').toLowerCase());
+  const setting = (env.KMS_RATE_LIMIT ?? '').trim().toLowerCase();
+  // dev serves one developer's tools (a `kms run --watch`, an app, a test suite) from this machine:
+  // limits meant for shared servers would only throttle them. Bound elsewhere, or asked to, it limits.
+  const devOnLoopback = mode === 'dev' && setting === '' && isLoopbackHost(opts.host);
+  const rateLimitOff = devOnLoopback || ['off', 'false', '0'].includes(setting);
   const url = databaseUrl(opts);
   const size = poolSize();
   return {
@@ -116,6 +123,11 @@ function rotationSettingsFromEnv() {
   };
 }
 
+/** Whether `--host` accepts connections from this machine only. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** `--database-url`, else KMS_DATABASE_URL, else DATABASE_URL: PostgreSQL instead of SQLite. */
 function databaseUrl(opts: { databaseUrl?: string }): string | undefined {
   const url = opts.databaseUrl ?? env.KMS_DATABASE_URL ?? env.DATABASE_URL;
@@ -143,10 +155,16 @@ function storeLocation(opts: { dataDir: string; databaseUrl?: string }): StoreLo
  * PostgreSQL database is opened as given: it holds no data until a server has migrated it.)
  */
 async function openExistingStore(opts: { dataDir: string; databaseUrl?: string }) {
+  const location = assertStoreExists(opts);
+  return openStore(location).catch((error: Error) => fail(`cannot open the store: ${error.message}`));
+}
+
+/** Where the store is, or exit when a SQLite store is not there. */
+function assertStoreExists(opts: { dataDir: string; databaseUrl?: string }): StoreLocation {
   const location = storeLocation(opts);
   if ('sqlite' in location && !existsSync(location.sqlite))
     fail(`no store at ${location.sqlite}: check --data-dir (or KMS_DATA_DIR), or give --database-url`);
-  return openStore(location).catch((error: Error) => fail(`cannot open the store: ${error.message}`));
+  return location;
 }
 
 /** The place the data is, for messages (a URL without its password). */
@@ -181,35 +199,6 @@ function onSignals(close: () => Promise<void>) {
 function fail(message: string): never {
   process.stderr.write(`kms-server: ${message}\n`);
   process.exit(1);
-}
-
-function printDevInstance(d: DevInstance) {
-  const lines = [
-    '',
-    'Hanzo KMS reference server (dev mode) is ready.',
-    '',
-    `  Site URL        ${d.siteUrl}`,
-    `  Admin token     ${d.adminToken}`,
-    `  Organization    ${d.organizationId}`,
-    `  Demo project    ${d.projectSlug} (${d.projectId}); environments dev, staging, prod; folders /app, /billing`,
-    '  Viewer identity (Universal Auth):',
-    `    KMS_SITE_URL=${d.siteUrl}`,
-    `    KMS_CLIENT_ID=${d.clientId}`,
-    `    KMS_CLIENT_SECRET=${d.clientSecret}`,
-    `    KMS_PROJECT_SLUG=${d.projectSlug}`,
-    '    KMS_ENVIRONMENT=dev',
-    '    KMS_SECRET_PATH=/app',
-    '',
-    `  Try: curl -s -X POST ${d.siteUrl}/api/v1/auth/universal-auth/login -H 'content-type: application/json' \\`,
-    `         -d '{"clientId":"${d.clientId}","clientSecret":"<the secret above>"}'`,
-    `       curl -s '${d.siteUrl}/api/v3/secrets/raw?workspaceSlug=${d.projectSlug}&environment=dev&secretPath=/app' \\`,
-    `         -H 'authorization: Bearer <accessToken from the login>'`,
-    '  Or, with the KMS_* lines above exported: kms run -- node app.js   (kms export prints them as dotenv)',
-    '',
-    'Dev credentials are printed once per start and kept only in memory. Ctrl-C stops the server.',
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
 }
 
 /**
@@ -259,6 +248,48 @@ async function keyManagerOrExit(source: Record<string, string | undefined>, pref
   }
 }
 
+/**
+ * The environment with the local root key read from `--root-key-file` (else ROOT_ENCRYPTION_KEY_FILE)
+ * when one is given; `fromFile` says so. Both a file and ROOT_ENCRYPTION_KEY is ambiguous, so refused.
+ */
+function withRootKeyFile(file: string | undefined): { env: NodeJS.ProcessEnv; fromFile: boolean } {
+  const path = file ?? (env.ROOT_ENCRYPTION_KEY_FILE?.trim() || undefined);
+  if (!path) return { env, fromFile: false };
+  if (env.ROOT_ENCRYPTION_KEY?.trim())
+    fail('both ROOT_ENCRYPTION_KEY and a root key file are set: give the key one way');
+  try {
+    return { env: { ...env, ROOT_ENCRYPTION_KEY: readRootKeyFile(resolve(path)) }, fromFile: true };
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
+/**
+ * Exits with the listen error when the port is taken, before anything touches the data folder: a start
+ * that cannot serve must not create a store (and lock it to a key nobody kept). Port 0 always binds.
+ */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((done) => {
+    probe.once('error', done);
+    probe.listen(port, host, () => done(undefined));
+  });
+  if (!error) return new Promise((done) => probe.close(() => done()));
+  const message =
+    error.code === 'EADDRINUSE'
+      ? `port ${port} on ${host} is already in use: stop the other server or choose another --port`
+      : error.code === 'EACCES'
+        ? `not allowed to listen on ${host}:${port} (ports below 1024 need privileges): choose another --port`
+        : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
+          ? `cannot listen on ${host}:${port}: the address is not on this machine (--host)`
+          : `cannot listen on ${host}:${port}: ${error.message}`;
+  fail(message);
+}
+
+const ROOT_KEY_FILE_HELP =
+  'file holding the local root key (made by kms-server keygen; mode 600); default ROOT_ENCRYPTION_KEY_FILE';
+
 /** Starts the server, or exits at once with one line (a wrong root key, an unreachable backend, a busy port). */
 async function startOrExit(options: StartServerOptions) {
   try {
@@ -287,16 +318,21 @@ program
     env.KMS_DATA_DIR ?? './kms-data',
   )
   .option('--database-url <url>', DATABASE_URL_HELP)
+  .option('--root-key-file <file>', ROOT_KEY_FILE_HELP)
   .action(async (opts) => {
     const logger = loggerFromEnv();
-    const keys = await keyManagerOrExit(env);
-    if (keys.describe().backend === 'local')
+    const root = withRootKeyFile(opts.rootKeyFile);
+    const keys = await keyManagerOrExit(root.env);
+    // Everything that can fail early is checked before the data folder is created or opened.
+    const options = serverOptions(opts, keys, 'start', logger);
+    await assertPortFree(opts.host, opts.port);
+    if (keys.describe().backend === 'local' && !root.fromFile)
       process.stderr.write(
         'kms-server: warning: the root key lives in the process environment (ROOT_ENCRYPTION_KEY); ' +
-          'in production keep it in a KMS (KMS_KEY_BACKEND=kms, vault-transit or aws-kms)\n',
+          'keep it in a file (--root-key-file) or, in production, in a KMS (KMS_KEY_BACKEND=kms, vault-transit or aws-kms)\n',
       );
     prepareDataDir(resolve(opts.dataDir));
-    const server = await startOrExit(serverOptions(opts, keys, 'start', logger));
+    const server = await startOrExit(options);
     // Before anything says "listening": a SIGTERM right after start must be a graceful stop too.
     onSignals(() => server.close());
     printKeyBackend(server);
@@ -316,6 +352,7 @@ program
   .option('--data-dir <dir>', 'local data folder', env.KMS_DATA_DIR ?? './.kms-dev')
   .action(async (opts) => {
     const logger = loggerFromEnv();
+    await assertPortFree(opts.host, opts.port);
     // Dev mode's local root key may come from a file it generates; other backends are used as configured.
     const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
     const root = local ? devRootKey(resolve(opts.dataDir), env) : undefined;
@@ -356,7 +393,25 @@ program
       if (!instance)
         fail('the data folder is bootstrapped but has no demo project; use `kms-server start` for it');
     }
-    printDevInstance(instance);
+    process.stdout.write(devBanner(instance, env.KMS_DEV_KMS_COMMAND?.trim() || 'kms'));
+  });
+
+program
+  .command('keygen')
+  .description(
+    'Make a local root key (base64 of 32 random bytes) in a new file of mode 600, for start --root-key-file. Keep a copy apart from the data: without the key the data cannot be read',
+  )
+  .requiredOption('--out <file>', 'the file to create (never overwritten)')
+  .action((opts: { out: string }) => {
+    const path = resolve(opts.out);
+    try {
+      writeNewRootKeyFile(path);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    process.stdout.write(
+      `kms-server: root key written to ${path} (mode 600); start with --root-key-file ${opts.out} and keep a copy somewhere safe: a store cannot be read without its key\n`,
+    );
   });
 
 program
@@ -408,15 +463,18 @@ program
   )
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
   .option('--database-url <url>', DATABASE_URL_HELP)
+  .option('--root-key-file <file>', `${ROOT_KEY_FILE_HELP} (the current key)`)
   .option(
     '--to <backend>',
     'target backend: local, kms, vault-transit or aws-kms (default: NEW_KMS_KEY_BACKEND, else the current one)',
   )
   .action(async (opts) => {
-    const from = await keyManagerOrExit(env);
+    assertStoreExists(opts);
+    const current = withRootKeyFile(opts.rootKeyFile).env;
+    const from = await keyManagerOrExit(current);
     const to = await keyManagerOrExit(
       {
-        ...env,
+        ...current,
         NEW_KMS_KEY_BACKEND: opts.to ?? env.NEW_KMS_KEY_BACKEND ?? env.KMS_KEY_BACKEND,
       },
       'NEW_',
@@ -476,14 +534,18 @@ program
   )
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
   .option('--database-url <url>', DATABASE_URL_HELP)
+  .option('--root-key-file <file>', ROOT_KEY_FILE_HELP)
   .action(async (opts) => {
+    // The store first: with no store, advice about the key would send the operator the wrong way.
+    assertStoreExists(opts);
     const dir = resolve(opts.dataDir);
     const devKeyFile = join(dir, 'root.key');
     const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
+    const given = withRootKeyFile(opts.rootKeyFile);
     const keys = await keyManagerOrExit(
-      local && !env.ROOT_ENCRYPTION_KEY && existsSync(devKeyFile)
-        ? { ...env, ROOT_ENCRYPTION_KEY: readFileSync(devKeyFile, 'utf8').trim() }
-        : env,
+      local && !given.env.ROOT_ENCRYPTION_KEY && existsSync(devKeyFile)
+        ? { ...env, ROOT_ENCRYPTION_KEY: readRootKeyFile(devKeyFile) }
+        : given.env,
     );
     const store = await openExistingStore(opts);
     let result: Awaited<ReturnType<typeof verifyStoredAuditLog>>;

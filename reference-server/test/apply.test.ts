@@ -107,6 +107,19 @@ describe('kms-server apply', () => {
     expect((await call('GET', '/api/v1/admin/config')).body.config.initialized).toBe(false);
   });
 
+  it('refuses a placeholder or short bootstrap password before sending anything', async () => {
+    for (const [password, problem] of [
+      ['…', 'looks like a placeholder from a guide; choose a real password'],
+      ['short', 'must be at least 12 characters'],
+    ]) {
+      const { code, output } = await apply([file()], { ADMIN_PASSWORD: password as string });
+      expect(code).toBe(1);
+      expect(output).toContain(`  bootstrap.password: ${problem}`);
+      expect(output).toContain('nothing was changed');
+    }
+    expect((await call('GET', '/api/v1/admin/config')).body.config.initialized).toBe(false);
+  });
+
   it('bootstraps, creates everything, and prints the credentials it created once', async () => {
     const { code, output } = await apply([file()]);
     expect(code).toBe(0);
@@ -177,6 +190,13 @@ describe('kms-server apply', () => {
     expect(output).toContain('no changes: the server already matches kms.yaml');
     expect(output).not.toContain('KMS_CLIENT_SECRET');
     expect(output).not.toContain('KMS_ADMIN_TOKEN=');
+    // After bootstrap the admin token is all it needs: the bootstrap password is not asked for again.
+    const tokenOnly = await runCli(['apply', file(), '--url', server.url], {
+      STRIPE_KEY: ENV.STRIPE_KEY,
+      KMS_ADMIN_TOKEN: adminToken,
+    });
+    expect(tokenOnly.output).toContain('no changes: the server already matches kms.yaml');
+    expect(tokenOnly.code).toBe(0);
   });
 
   it('applies a change (value, role, new environment) and plans it first with --dry-run', async () => {

@@ -1,7 +1,17 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliProcess, runCli, startCli } from './helpers/cli-process.js';
@@ -79,6 +89,95 @@ describe('kms-server start', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('a busy port or a bad flag exits before the data folder is created', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const parent = mkdtempSync(join(tmpdir(), 'kms-early-'));
+      for (const args of [
+        ['start', '--port', String(port), '--data-dir', join(parent, 'start')],
+        ['dev', '--port', String(port), '--data-dir', join(parent, 'dev')],
+        ['start', '--port', 'eighty', '--data-dir', join(parent, 'flag')],
+      ]) {
+        const result = await runCli(args, { ROOT_ENCRYPTION_KEY: newKey() });
+        expect(result.code).toBe(1);
+      }
+      const badPostgres = await runCli(
+        ['start', '--port', '0', '--data-dir', join(parent, 'pg'), '--database-url', 'mysql://x'],
+        { ROOT_ENCRYPTION_KEY: newKey() },
+      );
+      expect(badPostgres.output).toMatch(/must start with postgres:\/\//);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('keygen writes a root key file of mode 600 and never overwrites it; start reads it with --root-key-file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-keygen-'));
+    const keyFile = join(dir, 'root.key');
+    const made = await runCli(['keygen', '--out', keyFile]);
+    expect(made.code).toBe(0);
+    expect(made.output).toMatch(/root key written to .*root\.key \(mode 600\)/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = readFileSync(keyFile, 'utf8');
+    expect(Buffer.from(key.trim(), 'base64')).toHaveLength(32);
+    expect(made.output).not.toContain(key.trim());
+    const again = await runCli(['keygen', '--out', keyFile]);
+    expect(again.code).toBe(1);
+    expect(again.output).toMatch(/already exists; a root key is never overwritten/);
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
+
+    const data = join(dir, 'data');
+    const p = start(['start', '--port', '0', '--data-dir', data, '--root-key-file', keyFile], {});
+    await p.waitFor(/listening on/);
+    expect(p.output()).not.toMatch(/root key lives in the process environment/);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    running.splice(running.indexOf(p), 1);
+    // The same key file named by the variable opens the same store.
+    const viaEnv = start(['start', '--port', '0', '--data-dir', data], {
+      ROOT_ENCRYPTION_KEY_FILE: keyFile,
+    });
+    await viaEnv.waitFor(/listening on/);
+  });
+
+  it('refuses a root key file other users can read, a missing one, and a file together with ROOT_ENCRYPTION_KEY', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-keyfile-'));
+    const keyFile = join(dir, 'root.key');
+    writeFileSync(keyFile, `${newKey()}\n`, { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    const data = join(dir, 'data');
+    const open = await runCli(['start', '--port', '0', '--data-dir', data, '--root-key-file', keyFile]);
+    expect(open.code).toBe(1);
+    expect(open.output).toBe(
+      `kms-server: root key file ${keyFile} can be read by other users (mode 644): run chmod 600 ${keyFile}\n`,
+    );
+    const missing = await runCli([
+      'start',
+      '--port',
+      '0',
+      '--data-dir',
+      data,
+      '--root-key-file',
+      join(dir, 'nope'),
+    ]);
+    expect(missing.output).toMatch(
+      /root key file .*nope does not exist \(make one with: kms-server keygen --out/,
+    );
+    chmodSync(keyFile, 0o600);
+    const both = await runCli(['start', '--port', '0', '--data-dir', data, '--root-key-file', keyFile], {
+      ROOT_ENCRYPTION_KEY: newKey(),
+    });
+    expect(both.output).toMatch(/both ROOT_ENCRYPTION_KEY and a root key file are set/);
+    writeFileSync(keyFile, 'not a key\n');
+    const garbage = await runCli(['start', '--port', '0', '--data-dir', data, '--root-key-file', keyFile]);
+    expect(garbage.output).toMatch(/root key file .* must be base64 of 32 random bytes/);
+    expect(existsSync(data)).toBe(false);
   });
 
   it('--version and -v print the package version', async () => {
@@ -163,6 +262,15 @@ describe('kms-server dev', () => {
       'SIGNING_KEY',
     ]);
     expect(secrets.find((s) => s.secretKey === 'GREETING')?.secretValue).toBe('Hello from Hanzo KMS (dev)');
+    // dev on loopback does not rate-limit its local tools: more secrets reads than a start server's 40 a minute.
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        fetch(`${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/app`, {
+          headers: { authorization: `Bearer ${session.body.accessToken}` },
+        }).then((res) => res.status),
+      ),
+    );
+    expect(new Set(burst)).toEqual(new Set([200]));
     // What examples/nestjs-app reads besides /app, and the printed read that works as written.
     const billing = await fetch(
       `${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/billing`,
@@ -172,9 +280,15 @@ describe('kms-server dev', () => {
       (s) => s.secretKey,
     );
     expect(billingKeys.sort()).toEqual(['PAYMENT_RETRIES', 'STRIPE_KEY']);
-    expect(first.output()).toContain(
-      `curl -s '${url}/api/v3/secrets/raw?workspaceSlug=demo&environment=dev&secretPath=/app'`,
-    );
+    // The printed curl line carries the real client secret and logs in itself: it works pasted as printed.
+    const curlLine = first
+      .output()
+      .split('\n')
+      .find((line) => line.trim().startsWith(`curl -s '${url}/api/v3/secrets/raw?workspaceSlug=demo`));
+    expect(curlLine).toContain(`"clientSecret":"${clientSecret}"`);
+    const pasted = await promisify(execFile)('bash', ['-c', curlLine!.trim()]);
+    expect(JSON.parse(pasted.stdout).secrets).toHaveLength(6);
+    expect(first.output()).not.toMatch(/<the secret above>|<accessToken/);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -202,6 +316,9 @@ describe('kms-server rotate-root-key and audit verify', () => {
       expect(r.output).toMatch(/no store at .*kms\.db/);
       expect(existsSync(missing)).toBe(false);
     }
+    // Without a key as well: the missing store is what is reported, not advice to generate a root key.
+    const keyless = await runCli(['audit', 'verify', '--data-dir', missing], {});
+    expect(keyless.output).toMatch(/^kms-server: no store at .*kms\.db/);
   });
 
   it('tightens a data folder other users could read, and says so', async () => {
@@ -275,5 +392,5 @@ describe('kms-server rotate-root-key and audit verify', () => {
     expect(broken.output).toMatch(/audit chain BROKEN at entry seq 3/);
     // With ROOT_ENCRYPTION_KEY set, dev mode never writes a key file.
     expect(existsSync(join(dir, 'root.key'))).toBe(false);
-  });
+  }, 60_000); // six CLI processes one after another: slow on a loaded machine, not a speed check
 });

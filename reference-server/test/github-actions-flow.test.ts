@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -91,6 +91,45 @@ describe('the GitHub Actions flow (curl + jq, run verbatim)', () => {
       },
     }).catch((error: { code: number }) => error);
     expect((failed as { code: number }).code).not.toBe(0);
+  });
+
+  it('names every missing input at once and exits 64 before logging in (no token left unrevoked)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gha-'));
+    const before = (await kms.admin('GET', '/api/v1/audit-logs?limit=1')).auditLogs[0]?.id;
+    const failed = (await run('bash', [script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, KMS_SITE_URL: kms.url, KMS_CLIENT_ID: identity.clientId },
+    }).catch((error: unknown) => error)) as { code: number; stderr: string };
+    expect(failed.code).toBe(64);
+    expect(failed.stderr).toBe(
+      'fetch-secrets: not set: KMS_CLIENT_SECRET KMS_PROJECT_SLUG KMS_ENVIRONMENT GITHUB_ENV (GITHUB_ENV is set by the Actions runner; elsewhere name a file)\n',
+    );
+    expect((await kms.admin('GET', '/api/v1/audit-logs?limit=1')).auditLogs[0]?.id).toBe(before);
+  });
+
+  it('revokes its token when a step after the login fails (an unwritable GITHUB_ENV)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gha-'));
+    const failed = (await run('bash', [script], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        KMS_SITE_URL: kms.url,
+        KMS_CLIENT_ID: identity.clientId,
+        KMS_CLIENT_SECRET: identity.clientSecret,
+        KMS_PROJECT_SLUG: 'ci-project',
+        KMS_ENVIRONMENT: 'prod',
+        KMS_SECRET_PATH: '/app',
+        GITHUB_ENV: join(dir, 'no-such-folder', 'env'),
+      },
+    }).catch((error: unknown) => error)) as { code: number };
+    expect(failed.code).not.toBe(0);
+    const { auditLogs } = await kms.admin('GET', '/api/v1/audit-logs?limit=3');
+    expect(auditLogs.map((e: any) => e.event.type)).toEqual([
+      'revoke-identity-access-token',
+      'get-secrets',
+      'login-identity-universal-auth',
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('runs the README step as written against kms-server dev (demo project, prod, /app)', async () => {

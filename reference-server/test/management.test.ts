@@ -13,7 +13,7 @@ describe('status and bootstrap', () => {
     expect((await kms.call('GET', '/api/v1/admin/config')).body.config.initialized).toBe(true);
     const again = await kms.call('POST', '/api/v1/admin/bootstrap', {
       email: 'b@example.test',
-      password: 'x',
+      password: 'second-admin-password',
       organization: 'o',
     });
     expect(again.status).toBe(400);
@@ -31,9 +31,24 @@ describe('status and bootstrap', () => {
       });
       expect(bad.status).toBe(422);
       expect(bad.body.message.map((i: any) => i.path.at(-1))).toEqual(['email', 'password']);
+      // A password shorter than 12 characters, or a placeholder copied from a guide, is refused by name.
+      for (const [password, message] of [
+        ['short-pw', 'must be at least 12 characters'],
+        ['…', 'looks like a placeholder from a guide; choose a real password'],
+        ['<admin password here>', 'looks like a placeholder from a guide; choose a real password'],
+      ]) {
+        const weak = await fresh.call('POST', '/api/v1/admin/bootstrap', {
+          email: 'a@example.test',
+          password,
+          organization: 'o',
+        });
+        expect(weak.status).toBe(422);
+        expect(weak.body.message).toEqual([expect.objectContaining({ path: ['body', 'password'], message })]);
+        expect(JSON.stringify(weak.body)).not.toContain(password);
+      }
       const ok = await fresh.call('POST', '/api/v1/admin/bootstrap', {
         email: 'A@Example.test ',
-        password: 'p',
+        password: 'a-long-enough-password',
         organization: 'dog',
       });
       expect(ok.body).toMatchObject({

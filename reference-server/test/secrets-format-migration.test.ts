@@ -28,7 +28,7 @@ describe('migration 3: one sealed ciphertext per secret row', () => {
     let kms = await startServer(options);
     const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
       email: 'a@reseal.test',
-      password: 'p',
+      password: 'test-admin-password',
       organization: 'reseal',
     });
     let token = boot.body.identity.credentials.token as string;

@@ -3,12 +3,21 @@
 // builds with KMS unreachable and serves secrets when started; `@hanzo/kms` and `@hanzo/kms-node` are
 // resolved through `@hanzo/kms-nextjs`, not by the app.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import YAML from 'yaml';
 import { type KmsTestServer, startKmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
@@ -18,6 +27,19 @@ const workDir = mkdtempSync(join(tmpdir(), 'kms-next-packed-'));
 const appDir = join(workDir, 'app');
 const nextVersion = JSON.parse(readFileSync(join(packagesDir, 'nextjs', 'package.json'), 'utf8'))
   .devDependencies.next as string;
+
+interface Lockfile {
+  importers: Record<string, { dependencies?: Record<string, { specifier: string; version: string }> }>;
+  packages?: Record<string, unknown>;
+  snapshots?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+const workspaceLock = YAML.parse(readFileSync(join(packagesDir, '..', 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+/** next, react and react-dom as the workspace lockfile resolved them for examples/nextjs-app. */
+const workspaceApp = workspaceLock.importers['examples/nextjs-app']?.dependencies ?? {};
+const appLockfile = () => YAML.parse(readFileSync(join(appDir, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+const writeAppLockfile = (lock: Lockfile) =>
+  writeFileSync(join(appDir, 'pnpm-lock.yaml'), YAML.stringify(lock));
 
 let kms: KmsTestServer;
 let server: ChildProcess | undefined;
@@ -60,8 +82,15 @@ beforeAll(async () => {
         react: '19.2.9',
         'react-dom': '19.2.9',
       },
-      // The core packages are not on the registry from here: point their versions at the tarballs.
-      pnpm: { overrides: { '@hanzo/kms': `file:${sdk}`, '@hanzo/kms-node': `file:${node}` } },
+      // The core packages are not on the registry: point their versions at the tarballs. server-only
+      // (kms-nextjs's one registry dependency) is the copy the workspace install put in its store.
+      pnpm: {
+        overrides: {
+          '@hanzo/kms': `file:${sdk}`,
+          '@hanzo/kms-node': `file:${node}`,
+          'server-only': `file:${realpathSync(join(packagesDir, 'nextjs', 'node_modules', 'server-only'))}`,
+        },
+      },
     }),
   );
   write('next.config.mjs', "import { withKms } from '@hanzo/kms-nextjs';\nexport default withKms({});\n");
@@ -79,10 +108,38 @@ beforeAll(async () => {
     "import { getSecret } from '@hanzo/kms-nextjs/server';\nexport const dynamic = 'force-dynamic';\n" +
       "export async function GET() { return Response.json({ greeting: await getSecret('GREETING'), fromEnv: process.env.GREETING }); }\n",
   );
-  // From the store the workspace install filled: no network needed.
-  await run('pnpm', ['install', '--prefer-offline', '--ignore-workspace', '--reporter=silent'], {
-    cwd: appDir,
+  // No registry: `--offline` from the store the workspace's frozen install filled. An offline install
+  // cannot resolve a version (that needs registry metadata), so everything from the registry keeps the
+  // resolution the workspace lockfile gave it: a lockfile seeded with it, a lockfile-only pass that adds
+  // the tarballs (local, nothing to resolve), next put back on the workspace's exact entry (the
+  // offline pass drops optional dependencies such as its native compiler), then a frozen install.
+  const seeded: (readonly [string, { specifier: string; version: string }])[] = (
+    ['next', 'react', 'react-dom'] as const
+  ).map((name) => {
+    const entry = workspaceApp[name];
+    if (!entry) throw new Error(`the workspace lockfile has no ${name} for examples/nextjs-app`);
+    return [name, entry] as const;
   });
+  writeAppLockfile({
+    lockfileVersion: workspaceLock.lockfileVersion,
+    settings: workspaceLock.settings,
+    importers: { '.': { dependencies: Object.fromEntries(seeded) } },
+    packages: workspaceLock.packages,
+    snapshots: workspaceLock.snapshots,
+  });
+  const offline = ['--offline', '--ignore-workspace', '--reporter=silent'];
+  await run('pnpm', ['install', '--lockfile-only', ...offline], { cwd: appDir });
+  const workspaceNext = Object.fromEntries(seeded).next?.version as string;
+  const resolvedNext = appLockfile().importers['.']?.dependencies?.next?.version as string;
+  const lock = YAML.parse(
+    readFileSync(join(appDir, 'pnpm-lock.yaml'), 'utf8').split(resolvedNext).join(workspaceNext),
+  ) as Lockfile;
+  writeAppLockfile({
+    ...lock,
+    packages: { ...lock.packages, ...workspaceLock.packages },
+    snapshots: { ...lock.snapshots, ...workspaceLock.snapshots },
+  });
+  await run('pnpm', ['install', '--frozen-lockfile', ...offline], { cwd: appDir });
   kms = await startKmsTestServer({ secrets: { dev: { '/': { GREETING: 'hello from a packed install' } } } });
   const env = {
     PATH: process.env.PATH,

@@ -18,6 +18,7 @@ import {
   KmsTimeoutError,
   KmsValidationError,
   KmsIdentityLockedError,
+  RATE_LIMIT_ADVICE,
 } from '@hanzo/kms';
 import { locationLabel } from './location.js';
 
@@ -227,7 +228,12 @@ function mapError(error: unknown, target: BootTarget): KmsBootError {
       { cause: error },
     );
   }
-  if (error instanceof KmsApiError && error.status < 500 && !isKmsApiAnswer(error)) {
+  // 501 is what a plain HTTP server answers to a method it does not serve (a POST login): not a KMS.
+  if (
+    error instanceof KmsApiError &&
+    (error.status < 500 || error.status === 501) &&
+    !isKmsApiAnswer(error)
+  ) {
     return new KmsBootError(
       'config',
       `KMS_SITE_URL ${target.siteUrl} is not a KMS API: ${error.method} ${error.path} under it answered ${error.status}; check the URL and its path`,
@@ -240,7 +246,7 @@ function mapError(error: unknown, target: BootTarget): KmsBootError {
   if (error instanceof KmsRateLimitError) {
     return new KmsBootError(
       'rate-limited',
-      `KMS server at ${target.siteUrl} kept answering 429 Too Many Requests`,
+      `KMS server at ${target.siteUrl} kept answering 429 Too Many Requests: ${RATE_LIMIT_ADVICE}`,
       {
         cause: error,
       },

@@ -516,6 +516,15 @@ describe('kms completion', () => {
       'dotenv',
       'dotenv-export',
     ]);
+    // Each command's own values: export has no `table`, secrets list has no `k8s-secret`.
+    expect(await bashComplete(script, ['kms', 'export', '--format', ''])).toEqual(
+      ['dotenv', 'dotenv-export', 'json', 'k8s-secret', 'yaml'].sort(),
+    );
+    expect(await bashComplete(script, ['kms', 'secrets', 'list', '--format', ''])).toEqual([
+      'dotenv',
+      'json',
+      'table',
+    ]);
   });
 
   it('zsh prints a compdef script; another shell is a usage error', async () => {

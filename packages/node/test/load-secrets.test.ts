@@ -208,6 +208,53 @@ describe('loadSecrets', () => {
   });
 });
 
+describe('what a failure says', () => {
+  /** A loopback server that answers every request with `status` and `body`. */
+  async function answering(status: number, type: string, body: string) {
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('a 429 names the rate limiting and what to change', async () => {
+    const limited = await answering(
+      429,
+      'application/json',
+      JSON.stringify({ statusCode: 429, error: 'TooManyRequests', message: 'slow down', reqId: 'r' }),
+    );
+    try {
+      const error = await bootError(
+        loadSecrets({ env: env({ KMS_SITE_URL: limited.url, KMS_BOOT_TIMEOUT: '60' }), target: {} }),
+      );
+      expect(error.reason).toBe('rate-limited');
+      expect(error.message).toBe(
+        `KMS server at ${limited.url} kept answering 429 Too Many Requests: the server is rate limiting this client: make fewer requests (a longer watch or refresh interval, a cache), or on a server you run raise its limits (the reference server: KMS_RATE_LIMIT=off)`,
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a plain HTTP server answering 501 is "not a KMS API", not a failing KMS server', async () => {
+    const plain = await answering(501, 'text/html', '<h1>Unsupported method</h1>');
+    try {
+      const error = await bootError(loadSecrets({ env: env({ KMS_SITE_URL: plain.url }), target: {} }));
+      expect(error.reason).toBe('config');
+      expect(error.message).toBe(
+        `KMS_SITE_URL ${plain.url} is not a KMS API: POST /v1/auth/universal-auth/login under it answered 501; check the URL and its path`,
+      );
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('watchSecrets', () => {
   it('polls with If-None-Match: an unchanged folder is answered 304', async () => {
     // A recording proxy in front of the reference server.

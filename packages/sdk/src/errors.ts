@@ -154,7 +154,15 @@ export class KmsUnprocessableEntityError extends KmsApiError {
     return Array.isArray(this.details) ? this.details : [];
   }
 }
-/** 429: rate limited. `retryAfterMs` is the server's `Retry-After`, when sent. */
+/** What a 429 means and what to change, appended to its message (the same words as the `kms` CLI's). */
+export const RATE_LIMIT_ADVICE =
+  'the server is rate limiting this client: make fewer requests (a longer watch or refresh interval, a cache), ' +
+  'or on a server you run raise its limits (the reference server: KMS_RATE_LIMIT=off)';
+
+/**
+ * 429: rate limited (the SDK retried and waited first). `retryAfterMs` is the server's `Retry-After`,
+ * when sent. The message says the server is rate limiting and what to change.
+ */
 export class KmsRateLimitError extends KmsApiError {
   /** Always `KmsRateLimitError`. */
   override name = 'KmsRateLimitError';
@@ -162,6 +170,7 @@ export class KmsRateLimitError extends KmsApiError {
   readonly retryAfterMs: number | undefined;
   constructor(init: KmsApiErrorInit) {
     super(init);
+    this.message = `${this.message}; ${RATE_LIMIT_ADVICE}`;
     this.retryAfterMs = init.retryAfterMs;
   }
 }

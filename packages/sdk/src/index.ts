@@ -38,6 +38,7 @@ export {
   KmsTimeoutError,
   KmsUnprocessableEntityError,
   KmsValidationError,
+  RATE_LIMIT_ADVICE,
 } from './errors.js';
 export type { KmsClientEvents, KmsClientListener, ReauthenticationReason } from './events.js';
 export type { RetryPolicy } from './retry-policy.js';

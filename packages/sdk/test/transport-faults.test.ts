@@ -225,6 +225,9 @@ describe('retries', () => {
       .secrets.list(listParams)
       .catch((e) => e);
     expect(err).toBeInstanceOf(KmsRateLimitError);
+    expect(err.message).toMatch(
+      /; the server is rate limiting this client: make fewer requests .*KMS_RATE_LIMIT=off\)$/,
+    );
     expect(calls.count).toBe(3);
   });
 

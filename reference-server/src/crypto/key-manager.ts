@@ -67,7 +67,7 @@ const WRAP_AAD = Buffer.from('hanzo-kms/data-key/v1');
 export function parseRootKey(value: string | undefined, source = 'ROOT_ENCRYPTION_KEY'): Buffer {
   if (!value || value.trim() === '') {
     throw new RootKeyError(
-      `${source} is not set. Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`,
+      `${source} is not set. Make a root key file with: kms-server keygen --out root.key (then --root-key-file root.key); keep a copy, the data cannot be read without it`,
     );
   }
   const trimmed = value.trim();

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { readApplyFile } from './apply-file.js';
+import { bootstrapPasswordProblem } from '../domains/admin/bootstrap-password.js';
+import { bootstrapPassword, readApplyFile } from './apply-file.js';
 import { type ApplyApi, applyFile, emptyServerApi } from './apply.js';
 import { ApiCallError, ApiClient } from './api-client.js';
 
@@ -30,7 +31,8 @@ export async function runApply(input: ApplyCommandInput): Promise<number> {
     );
     return 1;
   }
-  const read = readApplyFile(text, input.file, (v) => env[v]);
+  const adminTokenGiven = Boolean(env.KMS_ADMIN_TOKEN?.trim());
+  const read = readApplyFile(text, input.file, (v) => env[v], !adminTokenGiven);
   if (!read.file) {
     err(
       `kms-server apply: ${name} has ${read.problems.length} problem${read.problems.length > 1 ? 's' : ''}; nothing was changed:`,
@@ -60,10 +62,16 @@ export async function runApply(input: ApplyCommandInput): Promise<number> {
         target = emptyServerApi;
         orgId = '(new)';
       } else {
-        const password =
-          typeof file.bootstrap.password === 'string'
-            ? file.bootstrap.password
-            : (env[file.bootstrap.password.fromEnv] as string);
+        // With KMS_ADMIN_TOKEN the file's bootstrap was not checked: check it now that it is needed.
+        const password = bootstrapPassword(file.bootstrap.password, (v) => env[v]);
+        const problem =
+          password === undefined
+            ? `environment variable ${(file.bootstrap.password as { fromEnv: string }).fromEnv} is not set`
+            : bootstrapPasswordProblem(password);
+        if (password === undefined || problem) {
+          err(`kms-server apply: ${name}: bootstrap.password: ${problem}; nothing was changed`);
+          return 1;
+        }
         const boot = await api.call<{
           organization: { id: string };
           identity: { credentials: { token: string } };

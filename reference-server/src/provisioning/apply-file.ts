@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { jwtAuthConfigSchema, oidcAuthConfigSchema } from '../auth/external-jwt-auth-router.js';
 import { universalAuthConfigSchema } from '../auth/universal-auth-router.js';
 import { folderNameSchema, secretKeySchema, tagSlugSchema } from '../domains/secrets/schemas.js';
+import { bootstrapPasswordProblem } from '../domains/admin/bootstrap-password.js';
 import { environmentSlugSchema, slugSchema } from '../domains/shared-schemas.js';
 
 /** A value written in the file, or read from an environment variable when apply runs. */
@@ -194,6 +195,11 @@ const pathOf = (path: PropertyKey[]) =>
     '',
   );
 
+/** The bootstrap password the file gives, written in it or read from its variable; undefined when unset. */
+export function bootstrapPassword(source: ValueSource, env: EnvLookup): string | undefined {
+  return typeof source === 'string' ? source : env(source.fromEnv);
+}
+
 /** Reads an environment variable a `fromEnv` names; undefined when unset. */
 export type EnvLookup = (name: string) => string | undefined;
 
@@ -206,6 +212,8 @@ export function readApplyFile(
   text: string,
   fileName: string,
   env: EnvLookup,
+  /** False when an admin token is given: the bootstrap section is then not used, nor its password read. */
+  checkBootstrap = true,
 ): { file: ApplyFile; problems: [] } | { file?: undefined; problems: FileProblem[] } {
   let raw: unknown;
   try {
@@ -246,7 +254,14 @@ export function readApplyFile(
     if (typeof source !== 'string' && env(source.fromEnv) === undefined)
       add(path, `environment variable ${source.fromEnv} is not set`);
   };
-  if (file.bootstrap) fromEnv(file.bootstrap.password, ['bootstrap', 'password']);
+  if (file.bootstrap && checkBootstrap) {
+    const password = bootstrapPassword(file.bootstrap.password, env);
+    if (password === undefined) fromEnv(file.bootstrap.password, ['bootstrap', 'password']);
+    else {
+      const problem = bootstrapPasswordProblem(password);
+      if (problem) add(['bootstrap', 'password'], problem);
+    }
+  }
   const connections = new Set<string>();
   file.appConnections.forEach((c, i) => {
     if (connections.has(c.name))

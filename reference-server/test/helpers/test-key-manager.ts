@@ -39,7 +39,7 @@ export async function startRootKms(): Promise<RootKms> {
   const server = await startServer({ rateLimit: false, keyManager: new LocalKeyManager(randomBytes(32)) });
   const boot = await call(server.url, undefined, 'POST', '/api/v1/admin/bootstrap', {
     email: 'root@kms.test',
-    password: 'p',
+    password: 'test-admin-password',
     organization: 'root-kms',
   });
   const admin = boot.identity.credentials.token as string;

@@ -18,6 +18,9 @@ Prints a shell completion script for kms. Load it in your shell's startup file:
   zsh:   source <(kms completion zsh)           (in ~/.zshrc, after compinit)
 `;
 
+/** `kms secrets list --format` values (export has its own, exportFormats). */
+const secretsListFormats = ['table', 'json', 'dotenv'];
+
 const flagsOf = (table: Record<string, unknown>) =>
   Object.keys(table)
     .map((name) => `--${name}`)
@@ -43,7 +46,9 @@ _kms() {
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
   if [ "$prev" = "--format" ]; then
-    COMPREPLY=( $(compgen -W "${exportFormats.join(' ')} table" -- "$cur") )
+    local formats="${exportFormats.join(' ')}"
+    [ "\${COMP_WORDS[1]}" = secrets ] && formats="${secretsListFormats.join(' ')}"
+    COMPREPLY=( $(compgen -W "$formats" -- "$cur") )
     return
   fi
   if [ "$COMP_CWORD" -eq 1 ]; then
@@ -77,7 +82,7 @@ _kms() {
     return
   fi
   if [[ \${words[CURRENT-1]} == --format ]]; then
-    compadd -- ${exportFormats.join(' ')} table
+    if [[ \${words[2]} == secrets ]]; then compadd -- ${secretsListFormats.join(' ')}; else compadd -- ${exportFormats.join(' ')}; fi
     return
   fi
   if (( \${words[(I)--]} && \${words[(I)--]} < CURRENT )); then

@@ -16,7 +16,7 @@ export const mainHelp = `Usage: kms <command> [options]
 Commands:
   run [options] -- CMD [ARGS...]   run CMD with the secrets in its environment (--watch restarts it on change;
                                    --command "LINE" runs LINE through the shell instead)
-  export [--format FORMAT]         print the secrets as dotenv, json, yaml or a Kubernetes Secret
+  export [--format FORMAT]         print the secrets: dotenv, dotenv-export, json, yaml, k8s-secret
   secrets get KEY                  print the value of one secret
   secrets list [--values]          list the keys (and values) of the folder: table, json or dotenv
   secrets set KEY=VALUE ...        create or update secrets (KEY=@file, KEY=- for stdin); never echoed

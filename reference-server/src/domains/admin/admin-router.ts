@@ -10,10 +10,17 @@ import { parseBody } from '../../http/validate.js';
 import type { AuthMethodRecord, IdentityRecord, TokenAuthConfig } from '../../store/records.js';
 import { randomSlug } from '../shared-schemas.js';
 import { routeDocs } from '../../openapi/route-doc.js';
+import { bootstrapPasswordProblem } from './bootstrap-password.js';
 
 const bootstrapBody = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email()),
-  password: z.string().trim().min(1),
+  password: z
+    .string()
+    .trim()
+    .superRefine((password, check) => {
+      const problem = bootstrapPasswordProblem(password);
+      if (problem) check.addIssue({ code: 'custom', message: problem });
+    }),
   organization: z.string().trim().min(1).max(64),
 });
 
