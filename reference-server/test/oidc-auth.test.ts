@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPrivateAddress } from '../src/auth/provider-fetch.js';
 import { type OidcProvider, startOidcProvider } from '../src/dev/oidc-provider.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -399,6 +400,59 @@ describe('tokens without exp, and a failing provider', () => {
     kms.clock.advance(5);
     await logins(10);
     expect(fetches).toBe(3 * kms.replicas);
+  });
+});
+
+describe('the private-address guard (KMS_OIDC_ALLOW_PRIVATE_URLS off)', () => {
+  const privateOnes = [
+    '::7f00:1', // ::127.0.0.1, IPv4-compatible
+    '::ffff:7f00:1', // ::ffff:127.0.0.1, IPv4-mapped (hex form, as URL parsing writes it)
+    '::ffff:0:a00:1', // IPv4-translated 10.0.0.1
+    '64:ff9b::7f00:1', // NAT64 of 127.0.0.1
+    '64:ff9b::a9fe:a9fe', // NAT64 of 169.254.169.254 (cloud metadata)
+    '64:ff9b:1::808:808', // local-use NAT64: private whatever it carries
+    '2002:7f00:1::', // 6to4 of 127.0.0.1
+    '2002:c0a8:101::1', // 6to4 of 192.168.1.1
+    '::1',
+    'fe80::1',
+    '10.1.2.3',
+    '169.254.169.254',
+  ];
+  const publicOnes = ['8.8.8.8', '2606:4700::1111', '64:ff9b::808:808', '2002:808:808::1', '::ffff:8.8.8.8'];
+
+  it('judges an IPv6 address that carries an IPv4 one by that IPv4 address', () => {
+    for (const a of privateOnes) expect([a, isPrivateAddress(a)]).toEqual([a, true]);
+    for (const a of publicOnes) expect([a, isPrivateAddress(a)]).toEqual([a, false]);
+  });
+
+  it('refuses discovery URLs at such addresses with a 401 naming the setting, without a fetch', async () => {
+    const strict = await startTestServer({ settings: { oidc: { allowPrivateUrls: false } } });
+    extra.push(strict);
+    const hosts = [
+      '[::127.0.0.1]',
+      '[64:ff9b::7f00:1]',
+      '[::ffff:127.0.0.1]',
+      '[2002:7f00:1::]',
+      'localhost',
+    ];
+    for (const host of hosts) {
+      const url = `http://${host}:${new URL(provider.issuer).port}`;
+      const { identity } = await strict.admin('POST', '/api/v1/identities', {
+        name: `ssrf-${Math.random()}`,
+        organizationId: strict.orgId,
+      });
+      await strict.admin('POST', `/api/v1/auth/oidc-auth/identities/${identity.id}`, {
+        oidcDiscoveryUrl: url,
+        boundIssuer: url,
+      });
+      const refused = await strict.call('POST', '/api/v1/auth/oidc-auth/login', {
+        identityId: identity.id,
+        jwt: await provider.svid(),
+      });
+      expect([host, refused.status]).toEqual([host, 401]);
+      expect(refused.body.message).toMatch(/private address.*KMS_OIDC_ALLOW_PRIVATE_URLS/);
+    }
+    expect(provider.fetches.discovery).toBe(0);
   });
 });
 
