@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { createLogger, serverSigningSecret } from './app.js';
 import {
+  AuditChainError,
   AuditLog,
   auditChainKey,
   parseCheckpoint,
@@ -406,6 +407,8 @@ program
     const target = to.describe();
     const store = await openExistingStore(opts);
     try {
+      // The rotation is audited: a chain that fails its tail check refuses before any key changes.
+      await store.audit.checkTail(auditChainKey(await serverSigningSecret(store, from)));
       // Keys already under the target are left alone, so a second run after a success is a no-op.
       const count = await store.rewrapKeys(async (wrapped) =>
         wrapped.keyId === target.keyId ? undefined : to.wrapDataKey(await from.unwrapDataKey(wrapped)),
@@ -439,7 +442,7 @@ program
       );
     } catch (error) {
       fail(
-        error instanceof RootKeyError || error instanceof KeyBackendError
+        error instanceof RootKeyError || error instanceof KeyBackendError || error instanceof AuditChainError
           ? `${error.message}; nothing changed`
           : `rotation failed, nothing changed: ${(error as Error).message}`,
       );

@@ -247,6 +247,14 @@ describe('kms-server audit verify --checkpoint and audit seal', () => {
     expect(refused.output).toMatch(/head record is missing.*run `kms-server audit verify`/);
     const verified = await runCli(['audit', 'verify', '--data-dir', dir], withKey);
     expect(verified).toMatchObject({ code: 1, output: expect.stringMatching(/the head record is missing/) });
+    const rotation = await runCli(['rotate-root-key', '--data-dir', dir], {
+      ...withKey,
+      NEW_ROOT_ENCRYPTION_KEY: newKey(),
+    });
+    expect(rotation).toMatchObject({
+      code: 1,
+      output: expect.stringMatching(/head record is missing.*nothing changed/),
+    });
     const sealed = await runCli(['audit', 'seal', '--data-dir', dir], withKey);
     expect(sealed).toMatchObject({
       code: 0,
@@ -343,5 +351,5 @@ describe('kms-server rotate-root-key and audit verify', () => {
     expect(broken.output).toMatch(/audit chain BROKEN at entry seq 3/);
     // With ROOT_ENCRYPTION_KEY set, dev mode never writes a key file.
     expect(existsSync(join(dir, 'root.key'))).toBe(false);
-  });
+  }, 60_000);
 });
