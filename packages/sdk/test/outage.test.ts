@@ -97,7 +97,9 @@ describe('riding out an outage with the default options', () => {
     )) as typeof import('../../../reference-server/tools/embedded-postgres.mjs');
     // The server's own driver, loaded from its folder: the SDK does not depend on pg.
     const pg = createRequire(new URL('package.json', serverDir))('pg') as {
-      Client: new (config: { connectionString: string }) => {
+      Client: new (config: {
+        connectionString: string;
+      }) => {
         connect(): Promise<void>;
         query(sql: string): Promise<unknown>;
         end(): Promise<void>;

@@ -23,7 +23,11 @@ export function jsonBody(limit: number): RequestHandler {
     parse(req, res, (error?: unknown) => {
       if (error && typeof error === 'object' && !('type' in error) && coding !== 'identity')
         return next(
-          new ApiError(400, 'BadRequest', `The request body could not be decompressed (Content-Encoding: ${coding})`),
+          new ApiError(
+            400,
+            'BadRequest',
+            `The request body could not be decompressed (Content-Encoding: ${coding})`,
+          ),
         );
       next(error);
     });
