@@ -18,6 +18,7 @@ import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
 import { projectsRouter } from './domains/projects/projects-router.js';
 import { secretsDomainRouter } from './domains/secrets/secrets-domain-router.js';
 import { accessLog } from './http/access-log.js';
+import { jsonBody } from './http/json-body.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import { unsupportedMediaType } from './http/errors.js';
 import { rateLimiter } from './http/rate-limit.js';
@@ -190,7 +191,7 @@ export function createApp(deps: AppDeps, ctx: ServerContext = createContext(deps
     }
     next();
   });
-  app.use(express.json({ limit: ctx.settings.maxBodyBytes, strict: true }));
+  app.use(jsonBody(ctx.settings.maxBodyBytes));
   if (ctx.settings.rateLimit) app.use(rateLimiter(ctx.settings.rateLimit, ctx.now));
 
   app.use(KMS_PREFIX, kmsRouter(ctx));

@@ -5,7 +5,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createLogger, serverSigningSecret } from './app.js';
-import { AuditLog, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
+import {
+  AuditChainError,
+  AuditLog,
+  auditChainKey,
+  parseCheckpoint,
+  verifyAuditChain,
+  verifyStoredAuditLog,
+} from './audit/audit-log.js';
 import { keyManagerFromEnv } from './crypto/backends/index.js';
 import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
 import { readRootKeyFile, writeNewRootKeyFile } from './crypto/root-key-file.js';
@@ -81,6 +88,9 @@ function serverOptions(
       ? positiveInt(env.KMS_SHUTDOWN_GRACE_SECONDS) * 1000
       : 10_000,
     keyManager,
+    ...(env.KMS_AUDIT_CHECKPOINT_SECONDS
+      ? { auditCheckpointSeconds: positiveInt(env.KMS_AUDIT_CHECKPOINT_SECONDS) }
+      : {}),
     rateLimit: rateLimitOff ? false : {},
     logger,
     settings: {
@@ -483,6 +493,8 @@ program
     const target = to.describe();
     const store = await openExistingStore(opts);
     try {
+      // The rotation is audited: a chain that fails its tail check refuses before any key changes.
+      await store.audit.checkTail(auditChainKey(await serverSigningSecret(store, from)));
       // Keys already under the target are left alone, so a second run after a success is a no-op.
       const count = await store.rewrapKeys(async (wrapped) =>
         wrapped.keyId === target.keyId ? undefined : to.wrapDataKey(await from.unwrapDataKey(wrapped)),
@@ -516,7 +528,7 @@ program
       );
     } catch (error) {
       fail(
-        error instanceof RootKeyError || error instanceof KeyBackendError
+        error instanceof RootKeyError || error instanceof KeyBackendError || error instanceof AuditChainError
           ? `${error.message}; nothing changed`
           : `rotation failed, nothing changed: ${(error as Error).message}`,
       );
@@ -525,9 +537,8 @@ program
     }
   });
 
-program
-  .command('audit')
-  .description('Audit-log tools')
+const audit = program.command('audit').description('Audit-log tools');
+audit
   .command('verify')
   .description(
     "Walk the keyed hash chain to its sealed head and report the first broken link. Needs the root key: the KMS_KEY_BACKEND settings (ROOT_ENCRYPTION_KEY, or the dev data folder's root.key, for local)",
@@ -535,34 +546,80 @@ program
   .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
   .option('--database-url <url>', DATABASE_URL_HELP)
   .option('--root-key-file <file>', ROOT_KEY_FILE_HELP)
+  .option(
+    '--checkpoint <line>',
+    'an `audit checkpoint` log line (or its kms-audit-checkpoint token): also prove the chain still holds the entry it names',
+  )
   .action(async (opts) => {
+    const checkpoint = opts.checkpoint === undefined ? undefined : parseCheckpoint(opts.checkpoint);
+    if (opts.checkpoint !== undefined && !checkpoint)
+      fail('--checkpoint must be an `audit checkpoint` log line or its kms-audit-checkpoint.v1 token');
     // The store first: with no store, advice about the key would send the operator the wrong way.
     assertStoreExists(opts);
-    const dir = resolve(opts.dataDir);
-    const devKeyFile = join(dir, 'root.key');
-    const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
-    const given = withRootKeyFile(opts.rootKeyFile);
-    const keys = await keyManagerOrExit(
-      local && !given.env.ROOT_ENCRYPTION_KEY && existsSync(devKeyFile)
-        ? { ...env, ROOT_ENCRYPTION_KEY: readRootKeyFile(devKeyFile) }
-        : given.env,
-    );
+    const keys = await auditKeys(opts);
     const store = await openExistingStore(opts);
     let result: Awaited<ReturnType<typeof verifyStoredAuditLog>>;
     try {
-      result = await verifyStoredAuditLog(store, keys);
+      result = await verifyStoredAuditLog(store, keys, checkpoint);
     } catch (error) {
       await store.close();
       fail(`cannot verify: ${(error as Error).message}`);
     }
     await store.close();
     if (result.ok) {
-      process.stdout.write(`audit chain ok: ${result.entries} entries\n`);
+      process.stdout.write(
+        `audit chain ok: ${result.entries} entries${checkpoint ? `; holds checkpoint entry ${checkpoint.seq}` : ''}\n`,
+      );
     } else {
       const b = result.brokenAt;
       process.stdout.write(`audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}\n`);
       process.exit(1);
     }
   });
+
+audit
+  .command('seal')
+  .description(
+    'Write the sealed head record for a chain that has none (a store from before the head record), after checking every link. Run `audit verify` first: this accepts the entries as they are',
+  )
+  .option('--data-dir <dir>', 'folder holding kms.db', env.KMS_DATA_DIR ?? './kms-data')
+  .option('--database-url <url>', DATABASE_URL_HELP)
+  .option('--root-key-file <file>', ROOT_KEY_FILE_HELP)
+  .action(async (opts) => {
+    assertStoreExists(opts);
+    const keys = await auditKeys(opts);
+    const store = await openExistingStore(opts);
+    try {
+      const config = await store.access.getConfig();
+      if (!config) fail('the store has no server config');
+      const key = auditChainKey(await keys.unwrapDataKey(config.jwtSecret));
+      if (await store.audit.head()) fail('the chain already has a head record: nothing to seal');
+      const walked = await verifyAuditChain(store.audit.all(), { key, head: undefined });
+      if (walked.ok || walked.brokenAt.reason !== 'the head record is missing') {
+        const b = walked.ok ? undefined : walked.brokenAt;
+        fail(`not sealed: entry ${b?.seq} (id ${b?.id}): ${b?.reason}`);
+      }
+      const head = await store.audit.sealHeadless(key);
+      process.stdout.write(
+        `audit chain sealed at entry ${head?.lastSeq ?? 0} (${walked.entries} entries); the server will start\n`,
+      );
+    } catch (error) {
+      fail(`cannot seal: ${(error as Error).message}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+/** The root key for the audit commands: --root-key-file, KMS_KEY_BACKEND settings, or the dev data folder's root.key. */
+async function auditKeys(opts: { dataDir: string; rootKeyFile?: string }): Promise<KeyManager> {
+  const devKeyFile = join(resolve(opts.dataDir), 'root.key');
+  const local = (env.KMS_KEY_BACKEND?.trim() || 'local') === 'local';
+  const given = withRootKeyFile(opts.rootKeyFile);
+  return keyManagerOrExit(
+    local && !given.env.ROOT_ENCRYPTION_KEY && existsSync(devKeyFile)
+      ? { ...env, ROOT_ENCRYPTION_KEY: readRootKeyFile(devKeyFile) }
+      : given.env,
+  );
+}
 
 program.parseAsync().catch((error: Error) => fail(error.message));

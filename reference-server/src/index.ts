@@ -6,10 +6,14 @@
  */
 export { type AppDeps, createApp, createLogger, REDACTED_LOG_PATHS } from './app.js';
 export {
+  AuditChainError,
   type AuditChainKey,
+  type AuditCheckpoint,
   type AuditHead,
   type AuditVerification,
   auditChainKey,
+  formatCheckpoint,
+  parseCheckpoint,
   verifyAuditChain,
   verifyStoredAuditLog,
 } from './audit/audit-log.js';

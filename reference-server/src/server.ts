@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type AppDeps, createApp, createContext, createLogger, serverSigningSecret } from './app.js';
-import { type AuditVerification, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
+import {
+  type AuditCheckpoint,
+  type AuditVerification,
+  auditChainKey,
+  formatCheckpoint,
+  verifyStoredAuditLog,
+} from './audit/audit-log.js';
 import { newTokenRecord, signAccessToken } from './auth/access-tokens.js';
 import { type RateLimitConfig, rateLimitSchema, type ServerSettingsInput } from './config.js';
 import {
@@ -51,6 +57,13 @@ export interface StartServerOptions {
   logger?: boolean | Logger;
   /** Clock in ms, for tests that move time. @default Date.now */
   now?: () => number;
+  /**
+   * Seconds between signed audit checkpoints written to the log (`auditCheckpoint`, an anchor
+   * outside the database for `kms-server audit verify --checkpoint`); one is also written at
+   * start-up. A checkpoint is written only when the chain moved. See docs/reference/audit-log.md.
+   * @default 60
+   */
+  auditCheckpointSeconds?: number;
 }
 
 /** A running server. */
@@ -66,8 +79,11 @@ export interface RunningServer {
   issueAdminToken(name?: string): Promise<string | undefined>;
   /** The root-key backend and the id of the root key in use (never key material). */
   keyBackend: KeyBackendDescription;
-  /** Walks this server's keyed audit chain to its sealed head (what `kms-server audit verify` does). */
-  verifyAuditLog(): Promise<AuditVerification>;
+  /**
+   * Walks this server's keyed audit chain to its sealed head (what `kms-server audit verify` does);
+   * with a checkpoint from the log, also proves the chain still holds the entry it names.
+   */
+  verifyAuditLog(checkpoint?: AuditCheckpoint): Promise<AuditVerification>;
   /** Stops accepting connections, ends idle keep-alive sockets and closes the store. */
   close(): Promise<void>;
 }
@@ -150,9 +166,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         }
       : { sqlite: options.database ?? (options.dataDir ? join(options.dataDir, 'kms.db') : ':memory:') },
   );
+  let chainKey: ReturnType<typeof auditChainKey> | undefined;
   try {
     await assertRootKeyOpens(store, keys);
-    await store.audit.ensureHead(auditChainKey(await serverSigningSecret(store, keys)));
+    chainKey = auditChainKey(await serverSigningSecret(store, keys));
+    // Never seal a chain that was not checked: a truncated or recomputed log refuses to start.
+    await store.audit.checkTail(chainKey);
     // Migration 3 needs the data keys: rows still in the legacy form are sealed again here.
     if (await store.hasLegacySecrets(SEALED_PREFIX))
       await store.resealLegacySecrets(SEALED_PREFIX, legacyResealer(await unwrapAllDataKeys(store, keys)));
@@ -201,6 +220,27 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // Every replica runs a rotation scheduler; leases taken under a database lock keep one run per due time.
   const rotations = new RotationScheduler(ctx);
   rotations.start();
+  const checkpointKey = chainKey as NonNullable<typeof chainKey>;
+  let lastCheckpointSeq = -1;
+  // The anchor outside the database: a keyed checkpoint of the chain's end, in the log.
+  const checkpoint = () => {
+    store.audit
+      .head()
+      .then((head) => {
+        if (!head || head.lastSeq === lastCheckpointSeq) return;
+        lastCheckpointSeq = head.lastSeq;
+        logger.info(
+          { auditCheckpoint: formatCheckpoint(checkpointKey, head.lastSeq, head.lastHash) },
+          'audit checkpoint',
+        );
+      })
+      .catch((error: Error) => {
+        logger.error({ err: { message: error.message } }, 'audit checkpoint failed');
+      });
+  };
+  checkpoint();
+  const checkpointTimer = setInterval(checkpoint, (options.auditCheckpointSeconds ?? 60) * 1000);
+  checkpointTimer.unref();
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
   return {
@@ -208,7 +248,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     port,
     store,
     keyBackend: keys.describe(),
-    verifyAuditLog: () => verifyStoredAuditLog(store, keys),
+    verifyAuditLog: (checkpoint) => verifyStoredAuditLog(store, keys, checkpoint),
     async issueAdminToken(name = 'Admin Token') {
       const config = await store.access.getConfig();
       const adminId = config?.adminIdentityIds[0];
@@ -221,6 +261,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     },
     close() {
       clearInterval(purgeTimer);
+      clearInterval(checkpointTimer);
       closing ??= rotations
         .stop()
         .then(

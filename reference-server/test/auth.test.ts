@@ -118,6 +118,23 @@ describe('universal auth login', () => {
     expect((await read(loopback.token)).status).toBe(200);
   });
 
+  it('a change of accessTokenTrustedIps reaches tokens already issued, narrowing and widening', async () => {
+    const { token, ...id } = await loggedIn();
+    expect((await read(token)).status).toBe(200);
+    const set = (ipAddress: string) =>
+      kms.admin('PATCH', `/api/v1/auth/universal-auth/identities/${id.identityId}`, {
+        accessTokenTrustedIps: [{ ipAddress }],
+      });
+    await set('10.0.0.0/24');
+    const narrowed = await read(token);
+    expect(narrowed.status).toBe(403);
+    expect(narrowed.body.message).toBe(
+      'You are not allowed to access this resource from the current IP address',
+    );
+    await set('127.0.0.0/8');
+    expect((await read(token)).status).toBe(200);
+  });
+
   it('rejects an invalid trusted IP at attach time with 422', async () => {
     const { identity } = await kms.admin('POST', '/api/v1/identities', {
       name: 'x',

@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -302,6 +304,82 @@ describe('kms-server dev', () => {
     expect(again.status).toBe(200);
     expect((await listDemo(url2!, again.body.accessToken)).secrets).toHaveLength(6);
   });
+});
+
+describe('kms-server audit verify --checkpoint and audit seal', () => {
+  it('a whole-file restore passes `audit verify` but not `audit verify --checkpoint` with a later checkpoint line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-rollback-'));
+    const withKey = { ROOT_ENCRYPTION_KEY: newKey() };
+    const dev = start(['dev', '--port', '0', '--data-dir', dir], withKey);
+    await dev.waitFor(/KMS_CLIENT_SECRET=/);
+    dev.child.kill('SIGTERM');
+    await dev.exited;
+    running.splice(running.indexOf(dev), 1);
+    copyFileSync(join(dir, 'kms.db'), join(dir, 'backup.db'));
+
+    const env = { ...withKey, KMS_LOG: 'info', KMS_AUDIT_CHECKPOINT_SECONDS: '1' };
+    const again = start(['dev', '--port', '0', '--data-dir', dir], env);
+    const [, url] = await again.waitFor(/KMS_SITE_URL=(\S+)/);
+    const [, clientId] = await again.waitFor(/KMS_CLIENT_ID=(\S+)/);
+    const [, clientSecret] = await again.waitFor(/KMS_CLIENT_SECRET=(\S+)/);
+    expect((await login(url!, clientId!, clientSecret!)).status).toBe(200);
+    const db = new Database(join(dir, 'kms.db'), { readonly: true });
+    const { n } = db.prepare('SELECT MAX(seq) AS n FROM audit_logs').get() as { n: number };
+    db.close();
+    const [line] = await again.waitFor(new RegExp(`^.*kms-audit-checkpoint\\.v1\\.${n}\\..*$`, 'm'), 20_000);
+    again.child.kill('SIGTERM');
+    await again.exited;
+    running.splice(running.indexOf(again), 1);
+
+    expect(
+      (await runCli(['audit', 'verify', '--data-dir', dir, '--checkpoint', line!], withKey)).output,
+    ).toMatch(new RegExp(`audit chain ok: \\d+ entries; holds checkpoint entry ${n}`));
+    // The restore: the older file is a consistent chain, and starts.
+    for (const f of ['kms.db-wal', 'kms.db-shm']) rmSync(join(dir, f), { force: true });
+    copyFileSync(join(dir, 'backup.db'), join(dir, 'kms.db'));
+    const plain = await runCli(['audit', 'verify', '--data-dir', dir], withKey);
+    expect(plain).toMatchObject({ code: 0, output: expect.stringMatching(/audit chain ok/) });
+    const anchored = await runCli(['audit', 'verify', '--data-dir', dir, '--checkpoint', line!], withKey);
+    expect(anchored.code).toBe(1);
+    expect(anchored.output).toMatch(/BROKEN .*the log was rolled back/);
+    const garbage = await runCli(['audit', 'verify', '--data-dir', dir, '--checkpoint', 'nope'], withKey);
+    expect(garbage).toMatchObject({ code: 1, output: expect.stringMatching(/--checkpoint must be/) });
+  }, 60_000);
+
+  it('a chain without its head record refuses to start, naming `audit verify`, until `audit seal` accepts it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-seal-'));
+    const withKey = { ROOT_ENCRYPTION_KEY: newKey() };
+    const dev = start(['dev', '--port', '0', '--data-dir', dir], withKey);
+    await dev.waitFor(/KMS_CLIENT_SECRET=/);
+    dev.child.kill('SIGTERM');
+    await dev.exited;
+    running.splice(running.indexOf(dev), 1);
+    const db = new Database(join(dir, 'kms.db'));
+    db.prepare('DELETE FROM audit_head').run();
+    db.close();
+
+    const refused = await runCli(['start', '--port', '0', '--data-dir', dir], withKey);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(/head record is missing.*run `kms-server audit verify`/);
+    const verified = await runCli(['audit', 'verify', '--data-dir', dir], withKey);
+    expect(verified).toMatchObject({ code: 1, output: expect.stringMatching(/the head record is missing/) });
+    const rotation = await runCli(['rotate-root-key', '--data-dir', dir], {
+      ...withKey,
+      NEW_ROOT_ENCRYPTION_KEY: newKey(),
+    });
+    expect(rotation).toMatchObject({
+      code: 1,
+      output: expect.stringMatching(/head record is missing.*nothing changed/),
+    });
+    const sealed = await runCli(['audit', 'seal', '--data-dir', dir], withKey);
+    expect(sealed).toMatchObject({
+      code: 0,
+      output: expect.stringMatching(/audit chain sealed at entry \d+/),
+    });
+    expect((await runCli(['audit', 'seal', '--data-dir', dir], withKey)).output).toMatch(/nothing to seal/);
+    const started = start(['start', '--port', '0', '--data-dir', dir], withKey);
+    await started.waitFor(/listening/);
+  }, 60_000);
 });
 
 describe('kms-server rotate-root-key and audit verify', () => {

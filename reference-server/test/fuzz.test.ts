@@ -1,6 +1,7 @@
 // Fuzz suite: every route of the app × malformed JSON, wrong types, huge and odd values and bad
 // escapes, as an admin (the deepest code paths) and as a viewer. No answer may be a 5xx, and the
 // server must still answer afterwards. Deterministic (seeded) and bounded so it runs in seconds.
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { LocalKeyManager } from '../src/crypto/key-manager.js';
@@ -222,5 +223,58 @@ describe('fuzz: no input produces a 5xx', () => {
     const alive = await kms.call('GET', '/api/status');
     expect(alive.status).toBe(200);
     expect((await kms.verifyAuditLog()).ok).toBe(true);
+  }, 60_000);
+
+  it('every body route × corrupt, truncated and unaccepted compressed bodies: 400 or 415, never a 5xx', async () => {
+    const json = Buffer.from(JSON.stringify({ workspaceId: ids.projectId, environment: 'dev', name: 'x' }));
+    const cases: [string, Buffer, number][] = [
+      ['gzip', Buffer.from('not gzip at all'), 400],
+      ['deflate', Buffer.from('not deflate'), 400],
+      ['br', Buffer.from('not brotli'), 400],
+      ['gzip', gzipSync(json).subarray(0, 12), 400],
+      ['deflate', deflateSync(json).subarray(0, 8), 400],
+      ['gzip', Buffer.concat([gzipSync(json), Buffer.from('trailing garbage')]), 400],
+      ['zstd', Buffer.from('x'), 415],
+      ['compress', Buffer.from('x'), 415],
+      ['gzip, gzip', gzipSync(gzipSync(json)), 415],
+    ];
+    const unexpected: string[] = [];
+    for (const route of routes.filter((r) => r.method !== 'GET')) {
+      const path = route.path.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? 'x');
+      for (const token of [undefined, kms.adminToken]) {
+        for (const [coding, body, status] of cases) {
+          const res = await fetch(`${kms.url}${path}`, {
+            method: route.method,
+            headers: {
+              'content-type': 'application/json',
+              'content-encoding': coding,
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+            body,
+          });
+          const answer = (await res.json()) as { error?: string; message?: string };
+          if (res.status !== status)
+            unexpected.push(`${route.method} ${path} ${coding} -> ${res.status} ${answer.message}`);
+        }
+      }
+    }
+    expect(unexpected).toEqual([]);
+    // A good compressed body still works: gzip, deflate and br decode to the same JSON.
+    for (const [coding, encode] of [
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+      ['br', brotliCompressSync],
+    ] as const) {
+      const res = await fetch(`${kms.url}/api/v1/auth/universal-auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': coding },
+        body: encode(Buffer.from(JSON.stringify({ clientId: 'nobody', clientSecret: 'wrong' }))),
+      });
+      expect([coding, res.status, ((await res.json()) as { message: string }).message]).toEqual([
+        coding,
+        401,
+        'Invalid credentials',
+      ]);
+    }
   }, 60_000);
 });

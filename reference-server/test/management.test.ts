@@ -195,6 +195,48 @@ describe('identities and auth-method configuration', () => {
     void project;
   });
 
+  it('lets an organization admin mint a client secret for any identity that is not an instance admin, and act as it (as upstream)', async () => {
+    const project = await kms.createProject('minted');
+    const { identity: orgAdmin } = await kms.admin('POST', '/api/v1/identities', {
+      name: 'org-admin-minter',
+      organizationId: kms.orgId,
+      role: 'admin',
+    });
+    await kms.admin('POST', `/api/v1/auth/token-auth/identities/${orgAdmin.id}`, {});
+    const { accessToken } = await kms.admin(
+      'POST',
+      `/api/v1/auth/token-auth/identities/${orgAdmin.id}/tokens`,
+      { name: 't' },
+    );
+    const workload = await kms.createMachineIdentity({ project: { id: project.id, role: 'viewer' } });
+    const minted = await kms.call(
+      'POST',
+      `/api/v1/auth/universal-auth/identities/${workload.identityId}/client-secrets`,
+      {},
+      accessToken,
+    );
+    expect(minted.status).toBe(200);
+    const login = await kms.login(workload.clientId, minted.body.clientSecret);
+    expect(login.status).toBe(200);
+    const asWorkload = await kms.call(
+      'GET',
+      `/api/v1/workspace/${project.id}`,
+      undefined,
+      login.body.accessToken,
+    );
+    expect(asWorkload.status).toBe(200);
+    // The instance admin identity is the exception.
+    const adminId = (await kms.call('GET', '/api/v1/admin/config')).body.config.adminIdentityIds[0];
+    const refused = await kms.call(
+      'POST',
+      `/api/v1/auth/universal-auth/identities/${adminId}/client-secrets`,
+      {},
+      accessToken,
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(/instance admin identity/);
+  });
+
   it('issues, lists, renames and revokes token-auth tokens', async () => {
     const { identity } = await kms.admin('POST', '/api/v1/identities', {
       name: 'tok',

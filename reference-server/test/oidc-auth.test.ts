@@ -1,12 +1,15 @@
 // OIDC Auth and JWT Auth over real HTTP, against a real discovery provider on loopback that signs
 // SPIFFE JWT-SVIDs with jose (src/dev/oidc-provider.ts).
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createPublicKey, createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPrivateAddress } from '../src/auth/provider-fetch.js';
 import { type OidcProvider, startOidcProvider } from '../src/dev/oidc-provider.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -340,6 +343,116 @@ describe('OIDC Auth login', () => {
     expect(refused.status).toBe(401);
     expect(refused.body.message).toMatch(/private address.*KMS_OIDC_ALLOW_PRIVATE_URLS/);
     expect(p2.fetches.discovery).toBe(0);
+  });
+});
+
+describe('tokens without exp, and a failing provider', () => {
+  it('refuses a token without exp with a 401 saying so, for OIDC and JWT Auth alike', async () => {
+    const { identityId } = await oidcIdentity();
+    const forever = await provider.sign({ sub: SPIFFE_ID, aud: 'kms' }, { expiresInSeconds: null });
+    const oidc = await login(identityId, forever);
+    expect(oidc.status).toBe(401);
+    expect(oidc.body.message).toMatch(/the token has no exp \(expiry\) claim/);
+
+    const { identity } = await kms.admin('POST', '/api/v1/identities', {
+      name: `j-${Math.random()}`,
+      organizationId: kms.orgId,
+    });
+    await kms.admin('POST', `/api/v1/auth/jwt-auth/identities/${identity.id}`, {
+      configurationType: 'jwks',
+      jwksUrl: provider.jwksUrl,
+      boundIssuer: provider.issuer,
+    });
+    const jwt = await login(identity.id, forever, 'jwt-auth');
+    expect(jwt.status).toBe(401);
+    expect(jwt.body.message).toMatch(/no exp \(expiry\) claim/);
+    const withExp = await provider.sign({ sub: SPIFFE_ID, aud: 'kms' });
+    expect((await login(identity.id, withExp, 'jwt-auth')).status).toBe(200);
+  });
+
+  it('a provider answering 503 is fetched once per backoff, however many logins arrive', async () => {
+    let fetches = 0;
+    const failing = createServer((_req, res) => {
+      fetches++;
+      res.writeHead(503).end('down');
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    extra.push({ close: () => new Promise<void>((resolve) => failing.close(() => resolve())) });
+    const issuer = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+    const { identityId } = await oidcIdentity({ oidcDiscoveryUrl: issuer, boundIssuer: issuer });
+    const svid = await provider.svid({ spiffeId: SPIFFE_ID });
+    const logins = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const r = await login(identityId, svid);
+        expect(r.status).toBe(401);
+        expect(r.body.message).toMatch(/Failed to fetch OIDC discovery document/);
+      }
+    };
+    await logins(100);
+    // One fetch per replica answering logins (2 on PostgreSQL, behind a round robin).
+    expect(fetches).toBe(kms.replicas);
+    kms.clock.advance(6); // past the first backoff (the refetch interval, 5 s)
+    await logins(10);
+    expect(fetches).toBe(2 * kms.replicas);
+    kms.clock.advance(6); // the backoff doubled to 10 s: not yet
+    await logins(10);
+    expect(fetches).toBe(2 * kms.replicas);
+    kms.clock.advance(5);
+    await logins(10);
+    expect(fetches).toBe(3 * kms.replicas);
+  });
+});
+
+describe('the private-address guard (KMS_OIDC_ALLOW_PRIVATE_URLS off)', () => {
+  const privateOnes = [
+    '::7f00:1', // ::127.0.0.1, IPv4-compatible
+    '::ffff:7f00:1', // ::ffff:127.0.0.1, IPv4-mapped (hex form, as URL parsing writes it)
+    '::ffff:0:a00:1', // IPv4-translated 10.0.0.1
+    '64:ff9b::7f00:1', // NAT64 of 127.0.0.1
+    '64:ff9b::a9fe:a9fe', // NAT64 of 169.254.169.254 (cloud metadata)
+    '64:ff9b:1::808:808', // local-use NAT64: private whatever it carries
+    '2002:7f00:1::', // 6to4 of 127.0.0.1
+    '2002:c0a8:101::1', // 6to4 of 192.168.1.1
+    '::1',
+    'fe80::1',
+    '10.1.2.3',
+    '169.254.169.254',
+  ];
+  const publicOnes = ['8.8.8.8', '2606:4700::1111', '64:ff9b::808:808', '2002:808:808::1', '::ffff:8.8.8.8'];
+
+  it('judges an IPv6 address that carries an IPv4 one by that IPv4 address', () => {
+    for (const a of privateOnes) expect([a, isPrivateAddress(a)]).toEqual([a, true]);
+    for (const a of publicOnes) expect([a, isPrivateAddress(a)]).toEqual([a, false]);
+  });
+
+  it('refuses discovery URLs at such addresses with a 401 naming the setting, without a fetch', async () => {
+    const strict = await startTestServer({ settings: { oidc: { allowPrivateUrls: false } } });
+    extra.push(strict);
+    const hosts = [
+      '[::127.0.0.1]',
+      '[64:ff9b::7f00:1]',
+      '[::ffff:127.0.0.1]',
+      '[2002:7f00:1::]',
+      'localhost',
+    ];
+    for (const host of hosts) {
+      const url = `http://${host}:${new URL(provider.issuer).port}`;
+      const { identity } = await strict.admin('POST', '/api/v1/identities', {
+        name: `ssrf-${Math.random()}`,
+        organizationId: strict.orgId,
+      });
+      await strict.admin('POST', `/api/v1/auth/oidc-auth/identities/${identity.id}`, {
+        oidcDiscoveryUrl: url,
+        boundIssuer: url,
+      });
+      const refused = await strict.call('POST', '/api/v1/auth/oidc-auth/login', {
+        identityId: identity.id,
+        jwt: await provider.svid(),
+      });
+      expect([host, refused.status]).toEqual([host, 401]);
+      expect(refused.body.message).toMatch(/private address.*KMS_OIDC_ALLOW_PRIVATE_URLS/);
+    }
+    expect(provider.fetches.discovery).toBe(0);
   });
 });
 

@@ -183,3 +183,107 @@ describe('reference expander (unit)', () => {
     expect(rewriteReferences('${OLD} ${dev.a.OLD}', 'prod', '/', renames)).toBe('${OLD} ${dev.a.NEW}');
   });
 });
+
+describe('reference expansion limits', () => {
+  const read = (project: TestProject, key: string) =>
+    kms.call(
+      'GET',
+      `/api/v3/secrets/raw/${key}${qs({ workspaceId: project.id, environment: 'dev', expandSecretReferences: 'true' })}`,
+      { token: kms.adminToken },
+    );
+  const list = (project: TestProject) =>
+    kms.call(
+      'GET',
+      `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev', expandSecretReferences: 'true', include_imports: 'true' })}`,
+      { token: kms.adminToken },
+    );
+  const Z = 'z'.repeat(64 * 1024);
+
+  it('refuses an amplifying value with a 400 naming the secret; a list of its folder still answers', async () => {
+    const project = await kms.newProject();
+    await kms.seed(project, 'dev', '/', {
+      Z,
+      Y: '${Z}'.repeat(4000),
+      FULL: '${Z}'.repeat(16_384),
+      HOST: 'db',
+      URL: 'postgres://${HOST}',
+    });
+    const one = await read(project, 'Y');
+    expect(one.status).toBe(400);
+    expect(one.body).toMatchObject({
+      error: 'SecretReferenceLimitExceeded',
+      details: { secretKey: 'Y' },
+      message: expect.stringMatching(/secret 'Y'.*4000 references \(at most 256\)/),
+    });
+    expect((await read(project, 'FULL')).body.message).toMatch(/secret 'FULL'/);
+    const all = await list(project);
+    expect(all.status).toBe(200);
+    const values = Object.fromEntries(all.body.secrets.map((s: any) => [s.secretKey, s.secretValue]));
+    expect(values.URL).toBe('postgres://db');
+    expect(values.Y).toBe('${Z}'.repeat(4000));
+    expect(values.FULL).toHaveLength(65_536);
+    expect(JSON.stringify(all.body).length).toBeLessThan(400_000);
+  });
+
+  it('refuses an expanded value longer than the value limit, and a nested over-limit value, naming the secret read', async () => {
+    const project = await kms.newProject();
+    await kms.seed(project, 'dev', '/', {
+      HALF: 'h'.repeat(40_000),
+      TWO: '${HALF}${HALF}',
+      OUTER: 'x ${INNER}',
+      INNER: '${HOST}'.repeat(300),
+      HOST: 'h',
+      FITS: '${HALF}',
+    });
+    const two = await read(project, 'TWO');
+    expect(two.status).toBe(400);
+    expect(two.body.message).toMatch(/secret 'TWO'.*80000 characters \(at most 65536\)/);
+    const outer = await read(project, 'OUTER');
+    expect(outer.status).toBe(400);
+    expect(outer.body.details).toEqual({ secretKey: 'OUTER' });
+    expect((await read(project, 'FITS')).body.secret.secretValue).toHaveLength(40_000);
+  });
+
+  it('bounds what one response may expand: past the budget a list answers 400 naming the secret that crossed it', async () => {
+    const project = await kms.newProject();
+    await kms.seed(project, 'dev', '/', { BIG: 'b'.repeat(60_000) });
+    for (let batch = 0; batch < 3; batch++)
+      await kms.seed(
+        project,
+        'dev',
+        '/',
+        Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`R${batch * 100 + i}`, '${BIG}'])),
+      );
+    const all = await list(project);
+    expect(all.status).toBe(400);
+    expect(all.body).toMatchObject({
+      error: 'SecretReferenceLimitExceeded',
+      message: expect.stringMatching(/secret 'R\d+'.*exceed 16777216 characters/),
+    });
+    expect((await read(project, 'R1')).body.secret.secretValue).toHaveLength(60_000);
+  });
+
+  it('/api/status keeps answering while 16 readers hit the amplification case', async () => {
+    const project = await kms.newProject();
+    await kms.seed(project, 'dev', '/', { Z, Y: '${Z}'.repeat(4000), Y2: '${Z}'.repeat(4000) });
+    let stop = false;
+    const statuses = new Set<number>();
+    const reader = async (n: number) => {
+      while (!stop) statuses.add((await (n % 2 ? read(project, 'Y') : list(project))).status);
+    };
+    const readers = Array.from({ length: 16 }, (_, n) => reader(n));
+    const slowest: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const res = await fetch(`${kms.url}/api/status`);
+      expect(res.status).toBe(200);
+      slowest.push(performance.now() - started);
+    }
+    stop = true;
+    await Promise.all(readers);
+    expect(statuses).toEqual(new Set([200, 400]));
+    // Before the limits one such read took seconds and 16 stalled the server for a minute; the
+    // bound is far above any loaded machine's latency and far below that stall.
+    expect(Math.max(...slowest)).toBeLessThan(5_000);
+  });
+});

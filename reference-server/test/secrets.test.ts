@@ -591,6 +591,42 @@ describe('audit', () => {
   });
 });
 
+describe('values are trimmed on write, as upstream (docs/reference/secret-values.md)', () => {
+  it('drops leading and trailing whitespace (String.prototype.trim) and keeps one trailing newline', async () => {
+    const project = await kms.newProject();
+    const written: Record<string, string> = {
+      SPACES: '  a b  ',
+      TABS_AND_NBSP: '\u00a0\tv\t\u00a0',
+      UNICODE_SPACE: '\u2003v\u3000',
+      BOM: '\ufeffv',
+      ONE_NEWLINE: 'line\n',
+      MANY_NEWLINES: 'line\n\n\n',
+      CRLF: '  line\r\n',
+      INNER: 'a\n  b',
+      ONLY_NEWLINE: '\n',
+      ZERO_WIDTH: '\u200bv',
+    };
+    await kms.seed(project, 'dev', '/', written);
+    const read = await kms.admin(
+      'GET',
+      `/api/v3/secrets/raw${qs({ workspaceId: project.id, environment: 'dev' })}`,
+    );
+    const values = Object.fromEntries(read.secrets.map((s: any) => [s.secretKey, s.secretValue]));
+    expect(values).toEqual({
+      SPACES: 'a b',
+      TABS_AND_NBSP: 'v',
+      UNICODE_SPACE: 'v',
+      BOM: 'v',
+      ONE_NEWLINE: 'line\n',
+      MANY_NEWLINES: 'line\n',
+      CRLF: 'line\n',
+      INNER: 'a\n  b',
+      ONLY_NEWLINE: '\n',
+      ZERO_WIDTH: '\u200bv',
+    });
+  });
+});
+
 describe('store and helpers (unit)', () => {
   it('normalises paths and values as upstream, refusing traversal', async () => {
     const { normalizeSecretPath } = await import('../src/domains/secrets/paths.js');

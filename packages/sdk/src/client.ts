@@ -281,9 +281,13 @@ export class KmsClient {
       observation.set({ 'kms.cache': 'hit', ...counts(entry.data) });
       return { data: entry.data as T, stale: false };
     }
+    // With a stale answer at hand the caller gets it at once instead of waiting out an outage.
+    const rideOutOutages = !(entry && cache.staleIfError);
     try {
       const response = await this.#request<T>(
-        entry?.etag ? { ...request, headers: { ...request.headers, 'if-none-match': entry.etag } } : request,
+        entry?.etag
+          ? { ...request, rideOutOutages, headers: { ...request.headers, 'if-none-match': entry.etag } }
+          : { ...request, rideOutOutages },
       );
       describeResponse(observation, response);
       if (response.status === 304 && entry) {

@@ -14,8 +14,16 @@ import {
   type KmsRequestInfo,
   KmsResponseParseError,
   KmsTimeoutError,
+  parseRetryAfter,
 } from './errors.js';
-import { type RetryPolicy, retryDelay, shouldRetryError, shouldRetryStatus } from './retry-policy.js';
+import {
+  isOutage,
+  OUTAGE_MAX_DELAY,
+  type RetryPolicy,
+  retryDelay,
+  shouldRetryError,
+  shouldRetryStatus,
+} from './retry-policy.js';
 import type { AttemptReport } from './telemetry.js';
 
 /** Per-call options accepted as the last argument of every SDK method. */
@@ -59,6 +67,11 @@ export interface ApiRequest {
   expect?: Record<string, 'array' | 'object' | 'string' | 'boolean'>;
   /** The logical call this request belongs to (`secrets.list`), named in its span and log line. */
   operation?: string;
+  /**
+   * `false`: retry an outage only `maxRetries` times, not until the deadline (the client sets it when
+   * a stale-if-error answer is at hand, so the caller gets it at once). @default true
+   */
+  rideOutOutages?: boolean;
   /** Told about each attempt (status or error, and the wait before a retry). @internal */
   observer?: { attempt(report: AttemptReport): void };
 }
@@ -156,6 +169,9 @@ function sleep(ms: number, signal: AbortSignal | undefined, request: KmsRequestI
 
 /** Sends requests to the KMS API: serialisation, timeout, abort, retries and error mapping. */
 export class HttpTransport {
+  /** Set by the first HTTP answer: from then on a refused connection is an outage to ride out. */
+  private reachedServer = false;
+
   constructor(private readonly settings: TransportSettings) {}
 
   /**
@@ -176,6 +192,12 @@ export class HttpTransport {
     const deadlineAt = request.deadlineAt ?? Date.now() + budget;
     // A retry is worth its wait only if the wait ends before the deadline.
     const fitsBeforeDeadline = (delay: number) => Date.now() + delay < deadlineAt;
+    // An outage is retried until the deadline rather than counted (retry-policy.ts).
+    const rideOut = request.rideOutOutages !== false && maxRetries > 0;
+    const outageDelay = (attempt: number, retryAfterMs: number | undefined) =>
+      retryAfterMs === undefined
+        ? Math.min(retryDelay(attempt, undefined, this.settings.retry), OUTAGE_MAX_DELAY)
+        : retryDelay(attempt, retryAfterMs, this.settings.retry);
     for (let attempt = 0; ; attempt++) {
       if (opts.signal?.aborted) throw abortError(info);
       const remaining = deadlineAt - Date.now();
@@ -188,10 +210,12 @@ export class HttpTransport {
         // An attempt cut short by the deadline reports the deadline, not the attempt timeout.
         if (error instanceof KmsTimeoutError && attemptMs < timeoutMs)
           error = new KmsTimeoutError(info, budget, 'deadline');
-        const delay = retryDelay(attempt, undefined, this.settings.retry);
+        const outage = rideOut && this.reachedServer && isOutage({ error }, request.idempotent);
+        const delay = outage
+          ? outageDelay(attempt, undefined)
+          : retryDelay(attempt, undefined, this.settings.retry);
         if (
-          attempt < maxRetries &&
-          shouldRetryError(error, request.idempotent) &&
+          (outage || (attempt < maxRetries && shouldRetryError(error, request.idempotent))) &&
           fitsBeforeDeadline(delay)
         ) {
           request.observer?.attempt({ attempt: attempt + 1, errorType: error.name, retryDelayMs: delay });
@@ -222,9 +246,12 @@ export class HttpTransport {
         headers: response.headers,
         sensitive: request.sensitive ?? [],
       });
-      if (attempt < maxRetries && shouldRetryStatus(response.status, request.idempotent)) {
-        const retryAfter = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
-        const delay = retryDelay(attempt, retryAfter, this.settings.retry);
+      const outage = rideOut && isOutage({ status: response.status }, request.idempotent);
+      if (outage || (attempt < maxRetries && shouldRetryStatus(response.status, request.idempotent))) {
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        const delay = outage
+          ? outageDelay(attempt, retryAfter)
+          : retryDelay(attempt, retryAfter, this.settings.retry);
         if (fitsBeforeDeadline(delay)) {
           request.observer?.attempt({ attempt: attempt + 1, status: response.status, retryDelayMs: delay });
           await sleep(delay, opts.signal, info);
@@ -276,6 +303,7 @@ export class HttpTransport {
         ...(body === undefined ? {} : { body }),
         signal: signal.controller.signal,
       });
+      this.reachedServer = true;
       // The body is read inside the try, so a reset while reading is a connection error too.
       return { response, text: await response.text() };
     } catch (cause) {

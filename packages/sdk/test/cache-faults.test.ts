@@ -44,7 +44,7 @@ describe('stale-if-error (server unreachable)', () => {
     expect(result.secrets.map((s) => s.secretKey)).toEqual(['A']);
   });
 
-  it('without staleIfError the connection error is thrown once the entry expired', async () => {
+  it('without staleIfError the outage is ridden out until the deadline, then the connection error is thrown', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     let down = false;
     mswServer.use(
@@ -54,7 +54,7 @@ describe('stale-if-error (server unreachable)', () => {
     await kms.secrets.list(params);
     down = true;
     vi.advanceTimersByTime(1_500);
-    await expect(kms.secrets.list(params)).rejects.toBeInstanceOf(KmsConnectionError);
+    await expect(kms.secrets.list(params, { deadline: 300 })).rejects.toBeInstanceOf(KmsConnectionError);
   });
 
   it('also serves stale on a 5xx burst', async () => {
@@ -72,6 +72,28 @@ describe('stale-if-error (server unreachable)', () => {
     down = true;
     vi.advanceTimersByTime(1_500);
     expect((await kms.secrets.list(params)).stale).toBe(true);
+  });
+
+  it('serves stale at once instead of riding out the outage until the deadline', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let down = false;
+    let calls = 0;
+    mswServer.use(
+      http.get(LIST, () => {
+        calls++;
+        return down
+          ? HttpResponse.json({ statusCode: 503, error: 'Unavailable', message: 'down' }, { status: 503 })
+          : HttpResponse.json({ secrets: [secretJson('C')], imports: [] });
+      }),
+    );
+    const kms = client(true);
+    await kms.secrets.list(params);
+    down = true;
+    vi.advanceTimersByTime(1_500);
+    calls = 0;
+    expect((await kms.secrets.list(params)).stale).toBe(true);
+    // maxRetries is 1: the first attempt and one retry, not a ride-out to the 60 s deadline.
+    expect(calls).toBe(2);
   });
 });
 

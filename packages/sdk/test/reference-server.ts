@@ -5,12 +5,18 @@ interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
-type StartServer = (options: {
+/** Options of the server's `startServer` that these tests use. */
+export interface StartOptions {
   port?: number;
   rateLimit?: false | Record<string, number>;
   logger?: boolean;
   settings?: Record<string, unknown>;
-}) => Promise<RunningServer>;
+  /** Folder holding the SQLite file: a restarted server on it keeps its data and tokens. */
+  dataDir?: string;
+  databaseUrl?: string;
+  rootEncryptionKey?: string;
+}
+type StartServer = (options: StartOptions) => Promise<RunningServer>;
 
 /**
  * The reference server's built module. Loaded by path, not by package name: the server's `kms` key
@@ -79,12 +85,14 @@ export class ReferenceServer {
     startServer: StartServer,
     rateLimit: false | Record<string, number> = false,
     settings?: Record<string, unknown>,
+    store: Pick<StartOptions, 'dataDir' | 'databaseUrl' | 'rootEncryptionKey'> = {},
   ): Promise<ReferenceServer> {
     const server = await startServer({
       port: 0,
       rateLimit,
       logger: false,
       ...(settings ? { settings } : {}),
+      ...store,
     });
     const boot = await call<{ identity: { credentials: { token: string } }; organization: { id: string } }>(
       server.url,

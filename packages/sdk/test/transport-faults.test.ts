@@ -193,6 +193,52 @@ describe('retries', () => {
     expect(calls.count).toBe(3);
   });
 
+  it('rides out a 503 run longer than maxRetries, honouring Retry-After, until the server answers', async () => {
+    const calls = sequence('get', LIST, [
+      ...Array.from({ length: 5 }, () => status(503, { 'retry-after': '0.01' })),
+      ok,
+    ]);
+    await expect(client().secrets.list(listParams)).resolves.toMatchObject({ stale: false });
+    expect(calls.count).toBe(6);
+  });
+
+  it('ends a 503 outage at the deadline with the typed 5xx error', async () => {
+    const calls = sequence('get', LIST, [status(503, { 'retry-after': '0.02' })]);
+    const kms = client();
+    await kms.auth.universalAuth.login({ clientId: 'client-id', clientSecret: CLIENT_SECRET });
+    const err = await kms.secrets.list(listParams, { deadline: 300 }).catch((e) => e);
+    expect(err).toBeInstanceOf(KmsInternalServerError);
+    expect(err.status).toBe(503);
+    expect(calls.count).toBeGreaterThan(3);
+  });
+
+  it('rides out refused connections once the server was reached, but fails fast on a server never reached', async () => {
+    const down = sequence('get', LIST, [...Array.from({ length: 5 }, () => () => HttpResponse.error()), ok]);
+    const kms = client();
+    await kms.auth.universalAuth.login({ clientId: 'client-id', clientSecret: CLIENT_SECRET });
+    await expect(kms.secrets.list(listParams)).resolves.toMatchObject({ stale: false });
+    expect(down.count).toBe(6);
+
+    mswServer.resetHandlers(...auth.handlers());
+    const never = sequence('get', LIST, [() => HttpResponse.error()]);
+    const fresh = new KmsClient({
+      siteUrl: SITE,
+      auth: { accessToken: 'a-ready-token' },
+      retry: { maxRetries: 2, initialDelay: 1 },
+    });
+    await expect(fresh.secrets.list(listParams)).rejects.toBeInstanceOf(KmsConnectionError);
+    expect(never.count).toBe(3);
+  });
+
+  it('retry: false (maxRetries 0) rides out nothing', async () => {
+    const calls = sequence('get', LIST, [status(503)]);
+    const err = await client({ retry: false })
+      .secrets.list(listParams)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(KmsInternalServerError);
+    expect(calls.count).toBe(1);
+  });
+
   it('gives up after maxRetries with a typed 5xx error carrying the reqId', async () => {
     const calls = sequence('get', LIST, [status(500)]);
     const err = await client()

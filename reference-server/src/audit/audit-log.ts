@@ -52,6 +52,8 @@ export interface AuditChainKey {
   entryHash(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, prevHash: string): string;
   /** The MAC sealing the head record. */
   headMac(head: Omit<AuditHead, 'mac'>): string;
+  /** The MAC of a checkpoint (an entry's sequence number and hash) written to the server's log. */
+  checkpointMac(seq: number, hash: string): string;
 }
 
 /**
@@ -67,6 +69,7 @@ export function auditChainKey(signingSecret: Uint8Array): AuditChainKey {
   return {
     entryHash: (entry, prevHash) => mac(canonicalV2(entry, prevHash)),
     headMac: (head) => mac(JSON.stringify(['head', head.lastSeq, head.lastHash, head.total])),
+    checkpointMac: (seq, hash) => mac(JSON.stringify(['checkpoint', seq, hash])),
   };
 }
 
@@ -141,6 +144,8 @@ const ROOT_KEY_EVENTS = new Set([
  * record so that rewriting, deleting or truncating entries is detectable.
  */
 export class AuditLog {
+  private tailChecked = false;
+
   constructor(
     private readonly store: AuditStore,
     private readonly now: () => number,
@@ -169,8 +174,72 @@ export class AuditLog {
       createdAt: new Date(createdMs).toISOString(),
       expiresAt: new Date(createdMs + this.retentionDays * 86_400_000).toISOString(),
     };
-    return this.store.append(entry, await this.chainKey());
+    // The first append of this process checks the tail again: the database may have been edited
+    // between start-up and now. A failed check stays failed: every later append checks again.
+    const appended = await this.store.append(entry, await this.chainKey(), { checkTail: !this.tailChecked });
+    this.tailChecked = true;
+    return appended;
   }
+}
+
+/**
+ * The chain cannot be continued: the stored tail does not match its sealed head (or there is no
+ * head). The server refuses to seal a chain it has not checked; `kms-server audit verify` says what
+ * changed. See docs/reference/audit-log.md.
+ */
+export class AuditChainError extends Error {
+  constructor(readonly reason: string) {
+    super(
+      `the audit log does not continue its sealed chain (${reason}); the server will not seal a chain it has not checked: run \`kms-server audit verify\` to see what changed`,
+    );
+    this.name = 'AuditChainError';
+  }
+}
+
+/**
+ * The check run at start-up and before a process's first append (under the chain lock): the head
+ * record must be sealed by the key and name the last stored entry, and that entry must be keyed
+ * and match its hash. Returns what is wrong, or undefined. A store with neither entries nor head is
+ * new and fine.
+ */
+export function tailProblem(
+  head: AuditHead | undefined,
+  last: AuditRecord | undefined,
+  key: AuditChainKey,
+): string | undefined {
+  if (!head) return last ? `entries exist up to ${last.seq} but the head record is missing` : undefined;
+  if (key.headMac(head) !== head.mac) return 'the head record does not match its seal';
+  const end = last?.seq ?? 0;
+  if (head.lastSeq !== end)
+    return `the log ends at entry ${end} but the head record names entry ${head.lastSeq}`;
+  if (head.lastHash !== (last?.hash ?? GENESIS_HASH))
+    return `the last entry (${end}) is not the one the head record names`;
+  if (!last) return undefined;
+  if (last.chainVersion !== 2) return `the last entry (${last.seq}) is not keyed`;
+  if (key.entryHash(last, last.prevHash) !== last.hash)
+    return `the last entry (${last.seq}) does not match its hash`;
+  return undefined;
+}
+
+/** A parsed checkpoint: the chain had this entry with this hash when the checkpoint was logged. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  mac: string;
+}
+
+const CHECKPOINT = /kms-audit-checkpoint\.v1\.(\d+)\.([0-9a-f]{64})\.([0-9a-f]{64})/;
+
+/** The checkpoint token the server logs at a fixed cadence (`auditCheckpoint` in the log line). */
+export function formatCheckpoint(key: AuditChainKey, seq: number, hash: string): string {
+  return `kms-audit-checkpoint.v1.${seq}.${hash}.${key.checkpointMac(seq, hash)}`;
+}
+
+/** Finds the checkpoint token in a token or in a whole log line; undefined when there is none. */
+export function parseCheckpoint(text: string): AuditCheckpoint | undefined {
+  const m = CHECKPOINT.exec(text);
+  if (!m) return undefined;
+  return { seq: Number(m[1]), hash: m[2] as string, mac: m[3] as string };
 }
 
 /** Result of walking the chain: ok, or the first entry whose link or content does not match. */
@@ -187,8 +256,21 @@ export type AuditVerification =
  */
 export async function verifyAuditChain(
   entries: Iterable<AuditRecord> | AsyncIterable<AuditRecord>,
-  chain: { key: AuditChainKey; head: AuditHead | undefined },
+  chain: { key: AuditChainKey; head: AuditHead | undefined; checkpoint?: AuditCheckpoint },
 ): Promise<AuditVerification> {
+  const { checkpoint } = chain;
+  if (checkpoint && chain.key.checkpointMac(checkpoint.seq, checkpoint.hash) !== checkpoint.mac)
+    return {
+      ok: false,
+      entries: 0,
+      brokenAt: {
+        seq: checkpoint.seq,
+        id: '-',
+        reason: "the checkpoint was not written with this store's key",
+      },
+    };
+  // Checkpoint 0 is the empty chain a new store starts from: every chain holds it.
+  let checkpointSeen = checkpoint?.seq === 0 && checkpoint.hash === GENESIS_HASH;
   let previous: AuditRecord | undefined;
   let count = 0;
   let firstSeq: number | null = null;
@@ -211,6 +293,11 @@ export async function verifyAuditChain(
         ? sha256(canonicalV1(entry, entry.prevHash))
         : chain.key.entryHash(entry, entry.prevHash);
     if (expected !== entry.hash) return broken(entry, 'content does not match its hash');
+    if (checkpoint && entry.seq === checkpoint.seq) {
+      if (entry.hash !== checkpoint.hash)
+        return broken(entry, 'the entry differs from the checkpoint: the log was rolled back and rewritten');
+      checkpointSeen = true;
+    }
     previous = entry;
   }
   const { head } = chain;
@@ -222,6 +309,13 @@ export async function verifyAuditChain(
       { seq: head.lastSeq, id: end.id },
       `the log ends at entry ${end.seq} but the head record names entry ${head.lastSeq}: entries were deleted from the end`,
     );
+  if (checkpoint && !checkpointSeen)
+    return broken(
+      { seq: checkpoint.seq, id: '-' },
+      firstSeq !== null && checkpoint.seq < firstSeq
+        ? `the checkpoint's entry ${checkpoint.seq} is no longer stored (purged by retention): it cannot be checked`
+        : `the checkpoint names entry ${checkpoint.seq}, which the log no longer holds: the log was rolled back`,
+    );
   return { ok: true, entries: count, firstSeq };
 }
 
@@ -232,6 +326,7 @@ export async function verifyAuditChain(
 export async function verifyStoredAuditLog(
   store: { audit: AuditStore; access: { getConfig(): Promise<ServerConfigRecord | undefined> } },
   keys: KeyManager,
+  checkpoint?: AuditCheckpoint,
 ): Promise<AuditVerification> {
   const config = await store.access.getConfig();
   if (!config)
@@ -239,5 +334,5 @@ export async function verifyStoredAuditLog(
   const key = auditChainKey(await keys.unwrapDataKey(config.jwtSecret));
   // The head is read first: entries appended while the walk runs (other replicas) come after it.
   const head = await store.audit.head();
-  return verifyAuditChain(store.audit.all(), { key, head });
+  return verifyAuditChain(store.audit.all(), { key, head, ...(checkpoint ? { checkpoint } : {}) });
 }

@@ -3,7 +3,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { ServerContext } from '../context.js';
 import { badRequest, forbidden, tokenError, unauthorized } from '../http/errors.js';
 import { isIpTrusted } from '../http/ip-match.js';
-import type { AccessTokenRecord, AccessTokenSettings, AuthMethodName } from '../store/records.js';
+import type { AccessTokenRecord, AccessTokenSettings, AuthMethodName, TrustedIp } from '../store/records.js';
 
 /** Claims of an identity access token, as upstream issues them. */
 export interface AccessTokenClaims {
@@ -162,6 +162,18 @@ export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Pro
   }
 }
 
+/**
+ * The trusted IPs a token is checked against: the identity's auth method as it is now, as upstream
+ * does, so narrowing the range during an incident reaches tokens already issued. The copy taken at
+ * login is the fallback for a method that no longer exists.
+ */
+async function currentTrustedIps(ctx: ServerContext, token: AccessTokenRecord): Promise<TrustedIp[]> {
+  const method = await ctx.store.access.getAuthMethod(token.identityId, token.authMethod);
+  const current = (method?.config as { accessTokenTrustedIps?: TrustedIp[] } | undefined)
+    ?.accessTokenTrustedIps;
+  return current ?? token.trustedIps;
+}
+
 const USES_EXHAUSTED = 'Unable to renew because access token number of uses limit reached';
 
 /**
@@ -173,7 +185,7 @@ export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string
   const { access } = ctx.store;
   const token = await access.getAccessToken(claims.identityAccessTokenId);
   if (!token || token.isRevoked) throw unauthorized('No identity access token found');
-  if (!isIpTrusted(ip, token.trustedIps)) {
+  if (!isIpTrusted(ip, await currentTrustedIps(ctx, token))) {
     throw forbidden('You are not allowed to access this resource from the current IP address');
   }
   const now = ctx.now();

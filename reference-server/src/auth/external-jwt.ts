@@ -61,7 +61,12 @@ interface CachedKeys {
   keys: { kid: string | undefined; key: KeyObject }[];
   fetchedAt: number;
   inflight: Promise<CachedKeys> | undefined;
+  /** The last fetch failed: until `until` no fetch is made, logins get `error` (or the older keys). */
+  failure?: { error: unknown; until: number; backoffMs: number };
 }
+
+/** Longest wait between two fetches from a provider that keeps failing. */
+const MAX_FAILURE_BACKOFF_MS = 60_000;
 
 const denied = (message: string) => unauthorized(`Access denied: ${message}`);
 
@@ -82,24 +87,34 @@ export class SigningKeyCache {
     const stale = age > this.settings.keysMaxAgeMs || (refresh && age >= this.settings.minRefetchIntervalMs);
     if (entry && !stale) return entry.keys;
     if (entry?.inflight) return (await entry.inflight).keys;
+    // A failing provider is asked again only after a backoff, so login rate never drives fetch rate;
+    // meanwhile the keys fetched before the failure (if any) still verify.
+    if (entry?.failure && this.now() < entry.failure.until) {
+      if (entry.keys.length > 0) return entry.keys;
+      throw entry.failure.error;
+    }
+    const target: CachedKeys = entry ?? {
+      keys: [],
+      fetchedAt: Number.NEGATIVE_INFINITY,
+      inflight: undefined,
+    };
     const fetching = this.fetch(source).then(
       (fetched) => {
         this.#entries.set(id, fetched);
         return fetched;
       },
       (error) => {
-        if (entry) entry.inflight = undefined;
+        target.inflight = undefined;
+        const backoffMs = target.failure
+          ? Math.min(target.failure.backoffMs * 2, MAX_FAILURE_BACKOFF_MS)
+          : this.settings.minRefetchIntervalMs;
+        target.failure = { error, until: this.now() + backoffMs, backoffMs };
         throw error;
       },
     );
-    if (entry) entry.inflight = fetching;
-    else this.#entries.set(id, { keys: [], fetchedAt: Number.NEGATIVE_INFINITY, inflight: fetching });
-    try {
-      return (await fetching).keys;
-    } catch (error) {
-      if (!entry) this.#entries.delete(id);
-      throw error;
-    }
+    target.inflight = fetching;
+    this.#entries.set(id, target);
+    return (await fetching).keys;
   }
 
   private async fetch(source: Exclude<KeySource, { kind: 'static' }>): Promise<CachedKeys> {
@@ -254,6 +269,9 @@ export async function verifyExternalJwt(
     if (!verified) throw denied(joseMessage(last));
     payload = verified;
   }
+  // A token without `exp` would never expire for replay; JWT-SVIDs always carry one.
+  if (typeof payload.exp !== 'number')
+    throw denied('the token has no exp (expiry) claim; tokens that never expire are refused');
   checkPolicy(payload, policy, wording);
   return payload;
 }

@@ -1,8 +1,9 @@
 /**
  * Fetching an identity provider's documents (OIDC discovery, JWKS): JSON over http(s) with a timeout,
  * a size cap, an optional CA for strict TLS, and SSRF protection. Addresses are checked when the
- * connection is made (a `lookup` hook), not before, so a DNS answer cannot change between the check
- * and the connection. docs/oidc-spiffe.md explains the settings.
+ * connection is made (a `lookup` hook that resolves once and hands the socket exactly the addresses
+ * it checked), not before, so a DNS answer cannot change between the check and the connection; an
+ * IP literal is checked before any socket is opened. docs/oidc-spiffe.md explains the settings.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
@@ -51,13 +52,63 @@ for (const [net, prefix] of [
 ] as const)
   PRIVATE.addSubnet(net, prefix, 'ipv6');
 
-/** Whether an address is loopback, link-local, private or otherwise not a public host. */
+for (const [net, prefix] of [
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): translates to whatever the operator chose
+  ['100::', 64], // discard-only
+  ['2001:db8::', 32], // documentation
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, a trailing dotted quad converted). */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.toLowerCase();
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const part = (s: string | undefined) => (s ? s.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  const front = part(head);
+  const back = part(tail);
+  const groups =
+    tail === undefined ? front : [...front, ...Array(8 - front.length - back.length).fill(0), ...back];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
+    ? groups
+    : undefined;
+}
+
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+
+/**
+ * The IPv4 address an IPv6 address carries to an IPv4 host, when it does: IPv4-mapped
+ * (`::ffff:a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64's
+ * well-known prefix (`64:ff9b::/96`) and 6to4 (`2002:AABB:CCDD::/48`).
+ */
+function embeddedIpv4(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (!g) return undefined;
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && g[5] === 0xffff) return ipv4Of(g[6]!, g[7]!);
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return ipv4Of(g[6]!, g[7]!);
+  if (zeros(0, 6) && (g[6] !== 0 || g[7]! > 1)) return ipv4Of(g[6]!, g[7]!);
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return ipv4Of(g[6]!, g[7]!);
+  if (g[0] === 0x2002) return ipv4Of(g[1]!, g[2]!);
+  return undefined;
+}
+
+/**
+ * Whether an address is loopback, link-local, private or otherwise not a public host. An IPv6
+ * address that carries an IPv4 one (mapped, compatible, NAT64, 6to4) is judged by that IPv4 address
+ * too. Kept here and exported for every outbound fetch to a user-given URL.
+ */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const ip = mapped ?? address;
-  const family = isIP(ip);
+  const family = isIP(address);
   if (family === 0) return true;
-  return PRIVATE.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return PRIVATE.check(address, 'ipv4');
+  const carried = embeddedIpv4(address);
+  if (carried && PRIVATE.check(carried, 'ipv4')) return true;
+  return PRIVATE.check(address, 'ipv6');
 }
 
 type LookupCallback = (

@@ -49,7 +49,12 @@ export interface OidcProvider {
   /** Signs arbitrary claims with the current key (`iss` and `iat` are added unless given). */
   sign(
     claims: JWTPayload,
-    options?: { kid?: string; expiresInSeconds?: number; header?: Record<string, unknown> },
+    options?: {
+      kid?: string;
+      /** Lifetime when `claims` has no `exp`; `null` leaves `exp` out (a token that never expires). @default 300 */
+      expiresInSeconds?: number | null;
+      header?: Record<string, unknown>;
+    },
   ): Promise<string>;
   /** A JWT-SVID: `sub` = the SPIFFE ID, `aud`, `iat`, `exp`. */
   svid(options?: SvidOptions): Promise<string>;
@@ -137,7 +142,8 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
         ...o.header,
       });
       if (claims.iat === undefined) jwt.setIssuedAt(nowSeconds());
-      if (claims.exp === undefined) jwt.setExpirationTime(nowSeconds() + (o.expiresInSeconds ?? 300));
+      if (claims.exp === undefined && o.expiresInSeconds !== null)
+        jwt.setExpirationTime(nowSeconds() + (o.expiresInSeconds ?? 300));
       return jwt.sign(key.privateKey);
     },
     svid(o = {}) {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { AuditChainError } from '../audit/audit-log.js';
 import { StoreInputError, StoreUnavailableError } from '../store/repositories.js';
 import { OPENAPI_DOCUMENT_PATH } from '../openapi/document.js';
 import { ApiError, ValidationError } from './errors.js';
@@ -61,8 +62,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
               ? new ApiError(503, 'ServiceUnavailable', 'The database is unavailable; retry shortly', {
                   headers: { 'retry-after': '1' },
                 })
-              : (fromBodyParser(err as BodyParserError) ??
-                new ApiError(500, 'InternalServerError', 'Something went wrong'));
+              : err instanceof AuditChainError
+                ? new ApiError(
+                    503,
+                    'AuditLogUnavailable',
+                    'The audit log failed its integrity check; audited operations are refused until an operator runs `kms-server audit verify`',
+                  )
+                : (fromBodyParser(err as BodyParserError) ??
+                  new ApiError(500, 'InternalServerError', 'Something went wrong'));
     if (error.statusCode >= 500) {
       // The 503 of an unreachable database is logged too: operators must see it.
       logger.error(

@@ -273,14 +273,27 @@ export interface AuditStore {
   append(
     entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
     key: AuditChainKey,
+    options?: {
+      /** Run the start-up tail check in the same transaction first (a process's first append). */
+      checkTail?: boolean;
+    },
   ): Promise<AuditRecord>;
   query(q: AuditQuery): Promise<AuditRecord[]>;
   /** Every entry in chain order (for verification), read in pages. */
   all(): AsyncIterable<AuditRecord>;
   /** The sealed head record, if one was written. */
   head(): Promise<AuditHead | undefined>;
-  /** Writes the head record for the chain as it stands when there is none (a new or upgraded store). */
-  ensureHead(key: AuditChainKey): Promise<void>;
+  /**
+   * The start-up check: throws `AuditChainError` when the stored tail does not match the sealed
+   * head (or entries exist without one); writes the empty chain's head for a new store.
+   */
+  checkTail(key: AuditChainKey): Promise<void>;
+  /**
+   * `kms-server audit seal`: writes the head for a chain that has none (a store from before the
+   * head record), after the operator has verified it. Returns the head written, or undefined when
+   * one already exists.
+   */
+  sealHeadless(key: AuditChainKey): Promise<Omit<AuditHead, 'mac'> | undefined>;
   /** Deletes entries whose expiry has passed, always keeping the newest; returns how many. */
   purgeExpired(now: string): Promise<number>;
 }

@@ -1,10 +1,53 @@
-import { forbidden } from '../../http/errors.js';
+import { ApiError, forbidden } from '../../http/errors.js';
+import { MAX_SECRET_VALUE_LENGTH } from './schemas.js';
 
 /** `${KEY}` or `${env.folder.sub.KEY}`; the characters upstream allows inside the braces. */
 const REFERENCE = /\$\{([a-zA-Z0-9_.-]+)\}/g;
 
 /** Upstream's `MAX_SECRET_REFERENCE_DEPTH`. */
 export const MAX_REFERENCE_DEPTH = 10;
+
+/** References one value may hold (counted per value, at every depth); more and the read is refused. */
+export const MAX_REFERENCES_PER_VALUE = 256;
+
+/** An expanded value may be no longer than a stored one (characters). */
+export const MAX_EXPANDED_VALUE_LENGTH = MAX_SECRET_VALUE_LENGTH;
+
+/**
+ * What one response may spend on expansion: characters built (final and intermediate values)
+ * and references resolved. Bounds the body and the CPU of a list whatever the folder holds.
+ */
+export const MAX_EXPANSION_PER_RESPONSE = { characters: 16 * 1024 * 1024, references: 20_000 };
+
+/**
+ * A read refused because expanding a secret's references would exceed a limit
+ * (docs/reference/secret-references.md). `perSecret` limits concern that secret alone, so a list
+ * leaves its value as written instead of refusing the folder; the per-response budget does not.
+ */
+export class ReferenceLimitError extends ApiError {
+  constructor(
+    readonly secretKey: string,
+    reason: string,
+    readonly perSecret: boolean,
+  ) {
+    super(
+      400,
+      'SecretReferenceLimitExceeded',
+      `Cannot expand the references of secret '${secretKey}': ${reason}; read it with expandSecretReferences=false`,
+      { details: { secretKey } },
+    );
+  }
+}
+
+/** Thrown inside the walk; {@link ReferenceExpander.expand} names the secret that was read. */
+class LimitReached extends Error {
+  constructor(
+    readonly reason: string,
+    readonly perSecret: boolean,
+  ) {
+    super(reason);
+  }
+}
 
 /** Where a reference points. */
 export interface ReferenceTarget {
@@ -42,12 +85,20 @@ export interface ReferenceExpanderOptions {
 export class ReferenceExpander {
   private readonly folders = new Map<string, Promise<FolderValues | undefined>>();
   private readonly denied: string[] = [];
+  /** Spent from {@link MAX_EXPANSION_PER_RESPONSE} by every value this instance expanded. */
+  private readonly spent = { characters: 0, references: 0 };
 
   constructor(private readonly options: ReferenceExpanderOptions) {}
 
   /** Expands the value of `key` in `envSlug` at `path`; throws 403 when a reference is not readable. */
   async expand(value: string, envSlug: string, path: string, key: string): Promise<string> {
-    const result = await this.expandIn(value, envSlug, path, 0, new Set([`${envSlug}:${path}:${key}`]));
+    let result: string;
+    try {
+      result = await this.expandIn(value, envSlug, path, 0, new Set([`${envSlug}:${path}:${key}`]));
+    } catch (error) {
+      if (error instanceof LimitReached) throw new ReferenceLimitError(key, error.reason, error.perSecret);
+      throw error;
+    }
     if (this.denied.length > 0) {
       throw forbidden('Failed to expand one or more secret references', {
         details: [...new Set(this.denied)],
@@ -68,8 +119,14 @@ export class ReferenceExpander {
 
   private async expandIn(value: string, envSlug: string, path: string, depth: number, chain: Set<string>) {
     if (!value.includes('${') || depth >= MAX_REFERENCE_DEPTH) return value;
+    const matches = [...value.matchAll(REFERENCE)];
+    if (matches.length > MAX_REFERENCES_PER_VALUE)
+      throw new LimitReached(
+        `a value holds ${matches.length} references (at most ${MAX_REFERENCES_PER_VALUE})`,
+        true,
+      );
     const replacements = new Map<string, string>();
-    for (const [, body] of value.matchAll(REFERENCE)) {
+    for (const [, body] of matches) {
       if (body === undefined || replacements.has(body)) continue;
       const target = parseReference(body, envSlug, path);
       if (!target) continue;
@@ -83,6 +140,11 @@ export class ReferenceExpander {
         );
         continue;
       }
+      if (++this.spent.references > MAX_EXPANSION_PER_RESPONSE.references)
+        throw new LimitReached(
+          `the response resolves more than ${MAX_EXPANSION_PER_RESPONSE.references} references`,
+          false,
+        );
       const nested = await this.expandIn(
         raw,
         target.envSlug,
@@ -93,6 +155,23 @@ export class ReferenceExpander {
       replacements.set(body, nested);
     }
     if (replacements.size === 0) return value;
+    // The length is known before the string is built: an amplifying value is refused unallocated.
+    let length = value.length;
+    for (const [match, body] of matches) {
+      const replacement = body === undefined ? undefined : replacements.get(body);
+      if (replacement !== undefined) length += replacement.length - match.length;
+    }
+    if (length > MAX_EXPANDED_VALUE_LENGTH)
+      throw new LimitReached(
+        `the expanded value would be ${length} characters (at most ${MAX_EXPANDED_VALUE_LENGTH})`,
+        true,
+      );
+    this.spent.characters += length;
+    if (this.spent.characters > MAX_EXPANSION_PER_RESPONSE.characters)
+      throw new LimitReached(
+        `the response's expanded values exceed ${MAX_EXPANSION_PER_RESPONSE.characters} characters`,
+        false,
+      );
     return value.replace(REFERENCE, (match, body: string) => replacements.get(body) ?? match);
   }
 }

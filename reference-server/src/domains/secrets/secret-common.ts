@@ -7,7 +7,7 @@ import type { EnvironmentRecord } from '../../store/records.js';
 import type { FolderRecord, SecretRecord, SecretVersionRecord } from '../../store/records.js';
 import { secretPathNotFound } from './folder-tree.js';
 import type { ProjectScope } from './project-scope.js';
-import { formatMultilineValue, ReferenceExpander } from './references.js';
+import { formatMultilineValue, ReferenceExpander, ReferenceLimitError } from './references.js';
 import { HIDDEN_SECRET_VALUE } from './secret-views.js';
 
 export type SecretType = 'shared' | 'personal';
@@ -74,6 +74,30 @@ export async function readValue(
   if (!expander) return value;
   const expanded = await expander.expand(value, at.envSlug, at.path, secret.key);
   return secret.skipMultilineEncoding ? formatMultilineValue(expanded) : expanded;
+}
+
+/**
+ * The value a list returns: as {@link readValue}, except that a secret over a per-secret expansion
+ * limit keeps its value as written, so one such secret never denies reads of its whole folder
+ * (docs/reference/secret-references.md). The per-response budget still refuses the list.
+ */
+export async function listedValue(
+  scope: ProjectScope,
+  expander: ReferenceExpander | undefined,
+  secret: SecretRecord,
+  at: { envSlug: string; path: string },
+  viewValue: boolean,
+) {
+  try {
+    return await readValue(scope, expander, secret, at, viewValue);
+  } catch (error) {
+    if (!(error instanceof ReferenceLimitError) || !error.perSecret) throw error;
+    scope.ctx.logger.warn(
+      { secretId: secret.id, reason: error.message },
+      'listed a secret unexpanded: its references are over a limit',
+    );
+    return readValue(scope, undefined, secret, at, viewValue);
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import {
   auditedSecret,
   expanderFor,
+  listedValue,
   type Location,
   locate,
   readValue,
@@ -124,7 +125,7 @@ async function renderListing(
     const path = tree.pathOf(secret.folderId);
     const plain = scope.open(secret);
     const value = expander
-      ? await readValue(scope, expander, secret, { envSlug: at.env.slug, path }, input.viewSecretValue)
+      ? await listedValue(scope, expander, secret, { envSlug: at.env.slug, path }, input.viewSecretValue)
       : input.viewSecretValue
         ? plain.value
         : HIDDEN_SECRET_VALUE;
@@ -154,7 +155,7 @@ async function renderListing(
       const shaped = [];
       for (const { secret, env, path } of blockSecrets) {
         const plain = scope.open(secret);
-        const value = await readValue(
+        const value = await listedValue(
           scope,
           expander,
           secret,

@@ -1,4 +1,4 @@
-import type { AuditChainKey, AuditHead } from '../../audit/audit-log.js';
+import { type AuditChainKey, AuditChainError, type AuditHead, tailProblem } from '../../audit/audit-log.js';
 import type { AuditQuery, AuditRecord } from '../records.js';
 import type { AuditStore } from '../repositories.js';
 import { json, type Row } from '../rows.js';
@@ -32,22 +32,25 @@ const PAGE = 1000;
 export class SqlAuditStore implements AuditStore {
   constructor(private readonly db: SqlDatabase) {}
 
-  async append(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, key: AuditChainKey) {
+  async append(
+    entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
+    key: AuditChainKey,
+    options: { checkTail?: boolean } = {},
+  ) {
     return this.db.transaction(async (tx) => {
       // Appends from every replica queue on this lock, so each reads the head the previous one wrote.
       await tx.lock('audit-chain');
-      // The head record names the end of the chain; a store without one yet (created without
-      // startServer's ensureHead) starts it from the last entry.
-      const head = await tx.one<{ last_hash: string; total: number }>(
-        'SELECT last_hash, total FROM audit_head WHERE id = 1',
-      );
-      const last = head
-        ? undefined
-        : await tx.one<{ hash: string; seq: number }>(
-            'SELECT hash, seq FROM audit_logs ORDER BY seq DESC LIMIT 1',
-          );
-      const prevHash = head?.last_hash ?? last?.hash ?? GENESIS_HASH;
-      const total = head?.total ?? last?.seq ?? 0;
+      const head = await readHead(tx);
+      // Entries without a head are never sealed by an append: that is how a truncated or
+      // recomputed chain would be re-sealed (docs/reference/audit-log.md).
+      const problem = options.checkTail
+        ? tailProblem(head, await lastEntry(tx), key)
+        : head
+          ? undefined
+          : (await lastEntry(tx)) && 'entries exist but the head record is missing';
+      if (problem) throw new AuditChainError(problem);
+      const prevHash = head?.lastHash ?? GENESIS_HASH;
+      const total = head?.total ?? 0;
       const entryHash = key.entryHash(entry, prevHash);
       const inserted = (await tx.one<{ seq: number }>(
         `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type, actor_metadata,
@@ -77,29 +80,28 @@ export class SqlAuditStore implements AuditStore {
   }
 
   async head() {
-    const r = await this.db.one('SELECT * FROM audit_head WHERE id = 1');
-    if (!r) return undefined;
-    return {
-      lastSeq: r.last_seq as number,
-      lastHash: r.last_hash as string,
-      total: r.total as number,
-      mac: r.mac as string,
-    };
+    return readHead(this.db);
   }
 
-  async ensureHead(key: AuditChainKey) {
+  async checkTail(key: AuditChainKey) {
     await this.db.transaction(async (tx) => {
       await tx.lock('audit-chain');
-      if (await tx.one('SELECT 1 AS present FROM audit_head WHERE id = 1')) return;
-      const last = await tx.one<{ seq: number; hash: string }>(
-        'SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1',
-      );
+      const head = await readHead(tx);
+      const problem = tailProblem(head, await lastEntry(tx), key);
+      if (problem) throw new AuditChainError(problem);
+      if (!head) await writeHead(tx, { lastSeq: 0, lastHash: GENESIS_HASH, total: 0 }, key);
+    });
+  }
+
+  async sealHeadless(key: AuditChainKey) {
+    return this.db.transaction(async (tx) => {
+      await tx.lock('audit-chain');
+      if (await readHead(tx)) return undefined;
+      const last = await lastEntry(tx);
       const counted = (await tx.one<{ n: number }>('SELECT COUNT(*) AS n FROM audit_logs')) as { n: number };
-      await writeHead(
-        tx,
-        { lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? GENESIS_HASH, total: counted.n },
-        key,
-      );
+      const head = { lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? GENESIS_HASH, total: counted.n };
+      await writeHead(tx, head, key);
+      return head;
     });
   }
 
@@ -166,6 +168,22 @@ export class SqlAuditStore implements AuditStore {
       );
     });
   }
+}
+
+async function readHead(db: SqlExecutor): Promise<AuditHead | undefined> {
+  const r = await db.one('SELECT * FROM audit_head WHERE id = 1');
+  if (!r) return undefined;
+  return {
+    lastSeq: r.last_seq as number,
+    lastHash: r.last_hash as string,
+    total: r.total as number,
+    mac: r.mac as string,
+  };
+}
+
+async function lastEntry(db: SqlExecutor): Promise<AuditRecord | undefined> {
+  const r = await db.one('SELECT * FROM audit_logs ORDER BY seq DESC LIMIT 1');
+  return r ? toAudit(r) : undefined;
 }
 
 async function writeHead(tx: SqlExecutor, head: Omit<AuditHead, 'mac'>, key: AuditChainKey) {

@@ -102,10 +102,19 @@ function unavailable(error: unknown): Error {
   return error as Error;
 }
 
+/**
+ * A checked-out connection the server terminates between two statements (a transaction running its
+ * JS) emits `error` with no pool listener on it: unhandled, that would end the process. Its next
+ * statement fails and is mapped to StoreUnavailableError, so the event itself needs no action.
+ */
+const onCheckedOutError = () => {};
+
 /** A connection from the pool; failing to get one means the database is unavailable. */
 async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
-    return await pool.connect();
+    const client = await pool.connect();
+    if (!client.listeners('error').includes(onCheckedOutError)) client.on('error', onCheckedOutError);
+    return client;
   } catch (error) {
     throw new StoreUnavailableError(`the database is unavailable: ${(error as Error).message}`, {
       cause: error,
