@@ -10,7 +10,10 @@ import type { ServerContext } from './context.js';
 import type { KeyManager } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
+import { ChangeFeed } from './domains/changes/change-feed.js';
 import { SealedListings } from './domains/secrets/sealed-listings.js';
+import { WebhookDispatcher } from './domains/webhooks/webhook-dispatcher.js';
+import { webhooksRouter } from './domains/webhooks/webhooks-router.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
 import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
 import { projectsRouter } from './domains/projects/projects-router.js';
@@ -31,6 +34,11 @@ export interface AppDeps {
   now?: () => number;
   /** pino logger; credentials and values are redacted. @default a silent logger */
   logger?: Logger;
+  /**
+   * Where committed changes are published; the server passes one that also carries notices between
+   * replicas. @default an in-process feed
+   */
+  changes?: ChangeFeed;
 }
 
 /** Paths pino must never print. */
@@ -106,9 +114,14 @@ export function createContext(deps: AppDeps): ServerContext {
     keys: deps.keys,
     settings,
     sealedListings: new SealedListings(),
+    changes:
+      deps.changes ??
+      new ChangeFeed((error) =>
+        logger.error({ err: { message: (error as Error).message } }, 'a change listener failed'),
+      ),
     signingKeys: new SigningKeyCache(
       {
-        allowPrivateUrls: settings.oidc.allowPrivateUrls,
+        allowPrivateUrls: settings.allowPrivateUrls || settings.oidc.allowPrivateUrls,
         keysMaxAgeMs: settings.oidc.keysMaxAgeSeconds * 1000,
         minRefetchIntervalMs: settings.oidc.minRefetchIntervalSeconds * 1000,
         fetchTimeoutMs: settings.oidc.fetchTimeoutMs,
@@ -166,6 +179,7 @@ export function createContext(deps: AppDeps): ServerContext {
 /** Builds the Express app serving the Hanzo KMS API. */
 export function createApp(deps: AppDeps): Express {
   const ctx = createContext(deps);
+  ctx.changes.subscribe(new WebhookDispatcher(ctx));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -196,6 +210,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(projectsRouter(ctx));
   app.use(secretsDomainRouter(ctx));
   app.use(auditRouter(ctx));
+  app.use(webhooksRouter(ctx));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

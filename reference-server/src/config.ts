@@ -25,6 +25,20 @@ export const oidcSettingsSchema = z.strictObject({
   fetchTimeoutMs: z.number().int().positive().default(5000),
 });
 
+/** Webhook deliveries (docs/webhooks.md). */
+export const webhookSettingsSchema = z.strictObject({
+  /** Timeout of one delivery attempt (upstream's 15 s). */
+  timeoutMs: z.number().int().positive().default(15_000),
+  /** Attempts per delivery, the first included; a 2xx answer ends them. */
+  attempts: z.number().int().min(1).max(10).default(3),
+  /** Wait before the second attempt; doubled before each later one. */
+  retryDelayMs: z.number().int().min(0).default(1000),
+  /** Deliveries in flight at once per replica; the rest wait in a queue. */
+  maxConcurrent: z.number().int().positive().default(8),
+  /** Deliveries allowed to wait; beyond it a delivery is recorded as failed, not queued. */
+  maxQueued: z.number().int().positive().default(1000),
+});
+
 /** Behaviour switches of one server instance (transport and storage live in StartServerOptions). */
 export const serverSettingsSchema = z.strictObject({
   /** `false` disables rate limiting (tests); an object overrides single buckets. */
@@ -39,7 +53,14 @@ export const serverSettingsSchema = z.strictObject({
     .default(1024 * 1024),
   /** Express `trust proxy` setting: honour X-Forwarded-For from these hops. */
   trustProxy: z.union([z.boolean(), z.number().int(), z.string()]).default(false),
+  /**
+   * Allow every outbound request (OIDC discovery and JWKS, webhook deliveries) to reach loopback,
+   * link-local or private addresses (`KMS_ALLOW_PRIVATE_URLS`); `oidc.allowPrivateUrls` still allows
+   * it for OIDC alone.
+   */
+  allowPrivateUrls: z.boolean().default(false),
   oidc: oidcSettingsSchema.default(oidcSettingsSchema.parse({})),
+  webhooks: webhookSettingsSchema.default(webhookSettingsSchema.parse({})),
 });
 export type ServerSettings = z.output<typeof serverSettingsSchema>;
 export type ServerSettingsInput = z.input<typeof serverSettingsSchema>;

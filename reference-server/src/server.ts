@@ -16,6 +16,7 @@ import {
   RootKeyError,
 } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
+import { ChangeFeed } from './domains/changes/change-feed.js';
 import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -161,11 +162,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const rateLimit: false | RateLimitConfig =
     options.rateLimit === false ? false : rateLimitSchema.parse(options.rateLimit ?? {});
+  const changes = new ChangeFeed((error) =>
+    logger.error({ err: { message: (error as Error).message } }, 'a change listener failed'),
+  );
   const deps: AppDeps = {
     store,
     keys,
     settings: { ...options.settings, rateLimit },
     logger,
+    changes,
     ...(options.now ? { now: options.now } : {}),
   };
   const app = createApp(deps);
@@ -217,6 +222,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     },
     close() {
       clearInterval(purgeTimer);
+      // Webhook deliveries in flight are cancelled (recorded as failed), streams end.
+      changes.close();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -94,3 +94,4 @@ export { Secrets, SecretsBatch } from './resources/secrets.js';
 export type { Secret, SecretMetadataEntry, SecretTag } from './secret.js';
 export type { SecretImportBlock } from './secret-list-merge.js';
 export type { FetchLike, FetchLikeResponse, HeaderReader, RequestOptions } from './transport.js';
+export { type VerifyWebhookSignatureOptions, verifyWebhookSignature } from './webhook-signature.js';

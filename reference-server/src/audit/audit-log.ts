@@ -6,8 +6,11 @@ import { GENESIS_HASH } from '../store/repositories/audit.js';
 
 /** Who did it, as recorded (never a credential). */
 export interface AuditActor {
-  /** `operator`: a `kms-server` maintenance command run on the server's machine. */
-  type: 'identity' | 'user' | 'unknownUser' | 'operator';
+  /**
+   * `operator`: a `kms-server` maintenance command run on the server's machine; `platform`: the
+   * server acting on its own (upstream's name), e.g. a webhook delivery.
+   */
+  type: 'identity' | 'user' | 'unknownUser' | 'operator' | 'platform';
   metadata: Record<string, unknown>;
 }
 

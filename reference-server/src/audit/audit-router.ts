@@ -25,7 +25,7 @@ const auditQuery = z
   .object({
     projectId: z.string().trim().min(1).optional(),
     environment: z.string().trim().min(1).optional(),
-    actorType: z.enum(['identity', 'user', 'service', 'unknownUser', 'operator']).optional(),
+    actorType: z.enum(['identity', 'user', 'service', 'unknownUser', 'operator', 'platform']).optional(),
     actor: z.string().trim().min(1).optional(),
     secretPath: z
       .string()

@@ -14,7 +14,8 @@ export type ProjectSubject =
   | 'member'
   | 'settings'
   | 'project'
-  | 'kms-keys';
+  | 'kms-keys'
+  | 'webhooks';
 
 /**
  * `readValue` is reading a secret's value; `read` alone is describing it. `encrypt` … `verify`
@@ -44,6 +45,9 @@ const KMS_KEYS_ALL: ProjectAction[] = [
   'sign',
   'verify',
 ];
+
+/** Managing webhooks (upstream's matrix: admins and members manage them, viewers see them). */
+const WEBHOOKS_ALL: ProjectAction[] = ['read', 'create', 'edit', 'delete'];
 
 /** Members and admins: every action on the project's content (secrets, folders, imports, tags, environments). */
 const CONTENT_WRITER: Partial<Record<ProjectSubject, ProjectAction[]>> = {
@@ -77,11 +81,13 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     settings: ALL,
     project: ALL,
     'kms-keys': KMS_KEYS_ALL,
+    webhooks: WEBHOOKS_ALL,
   },
   member: {
     ...CONTENT_WRITER,
     ...PROJECT_READER,
     'kms-keys': KMS_KEYS_ALL,
+    webhooks: WEBHOOKS_ALL,
   },
   viewer: {
     secrets: READ,
@@ -93,6 +99,7 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     ...PROJECT_READER,
     // A viewer sees keys (metadata, public keys, algorithms) but cannot use them.
     'kms-keys': ['read'],
+    webhooks: ['read'],
   },
   'no-access': {},
 };

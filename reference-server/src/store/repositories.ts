@@ -26,6 +26,8 @@ import type {
   ServerConfigRecord,
   TagRecord,
   UserRecord,
+  WebhookRecord,
+  WebhookStatus,
 } from './records.js';
 
 /**
@@ -225,6 +227,19 @@ export interface KmsKeyStore {
   getVersion(keyId: string, version: number): Promise<KmsKeyVersionRecord | undefined>;
 }
 
+/** Project webhooks (domains/webhooks/). */
+export interface WebhookStore {
+  insertWebhook(webhook: WebhookRecord): Promise<void>;
+  getWebhook(id: string): Promise<WebhookRecord | undefined>;
+  /** A project's webhooks, optionally of one environment, oldest first. */
+  listWebhooks(projectId: string, envId?: string): Promise<WebhookRecord[]>;
+  /** Updates the disabled flag and the events filter. */
+  updateWebhook(webhook: WebhookRecord): Promise<void>;
+  deleteWebhook(id: string): Promise<void>;
+  /** Records how the last delivery went; a webhook deleted meanwhile is left alone. */
+  recordRun(id: string, run: { status: WebhookStatus; error: string | null; at: string }): Promise<void>;
+}
+
 /** The append-only, hash-chained audit log. */
 export interface AuditStore {
   /**
@@ -259,6 +274,7 @@ export interface Store {
   readonly secrets: SecretStore;
   readonly audit: AuditStore;
   readonly kmsKeys: KmsKeyStore;
+  readonly webhooks: WebhookStore;
   /**
    * Root-key rotation: re-wraps every wrapped key (project data keys and the token signing key)
    * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing

@@ -4,6 +4,7 @@ import { SqlAuditStore } from './repositories/audit.js';
 import { SqlKmsKeyStore } from './repositories/kms-keys.js';
 import { SqlProjectStore } from './repositories/projects.js';
 import { SqlSecretStore } from './repositories/secrets.js';
+import { SqlWebhookStore } from './repositories/webhooks.js';
 import type { Store } from './repositories.js';
 import type { SqlDatabase, SqlExecutor } from './sql/database.js';
 import { hasLegacySecretRows, migrate, resealLegacySecretRows } from './sql/migrations.js';
@@ -25,6 +26,7 @@ function storeOver(db: SqlDatabase): OpenedStore {
     secrets: new SqlSecretStore(db),
     audit: new SqlAuditStore(db),
     kmsKeys: new SqlKmsKeyStore(db),
+    webhooks: new SqlWebhookStore(db),
     async rewrapKeys(rewrap) {
       // Re-wrapping may call a remote backend, so it happens before the one transaction that stores
       // every new wrapped key; a key changed meanwhile fails the whole rotation (nothing is written).

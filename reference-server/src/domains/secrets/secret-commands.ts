@@ -135,7 +135,7 @@ export async function deleteSecret(ctx: ServerContext, caller: Caller, input: De
   const current = await ctx.store.secrets.getSecret(at.folder.id, input.secretName, 'shared');
   if (!current) throw notFound('Secret not found');
   const plain = openForDelete(scope, current);
-  await commitSecretWrites(scope, [], [current.id]);
+  await commitSecretWrites(scope, [], [current]);
   await caller.audit({
     type: 'delete-secret',
     metadata: { environment: at.env.slug, secretPath: at.path, ...auditedSecret(current) },
@@ -318,11 +318,7 @@ export async function deleteSecretsBatch(ctx: ServerContext, caller: Caller, inp
   if (missing.length > 0) throw notFound(`One or more secrets does not exist: ${missing.join(',')}`);
   const doomed = keys.map((k) => current.get(k)!);
   const plains = doomed.map((s) => openForDelete(scope, s));
-  await commitSecretWrites(
-    scope,
-    [],
-    doomed.map((s) => s.id),
-  );
+  await commitSecretWrites(scope, [], doomed);
   await caller.audit({
     type: 'delete-secrets',
     metadata: { environment: at.env.slug, secretPath: at.path, secrets: doomed.map(auditedSecret) },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { publishFolderChanges } from '../changes/change-notices.js';
 import { conflict, notFound } from '../../http/errors.js';
 import { StoreConflictError } from '../../store/repositories.js';
 import type { SecretRecord } from '../../store/records.js';
@@ -129,12 +130,13 @@ export async function planReferenceRewrites(
 
 /**
  * Encrypts and writes every plan (new version for existing secrets) and the deletes in
- * one transaction. Returns the stored records by id.
+ * one transaction, then publishes a change notice per folder touched (webhooks, the notice
+ * stream). Returns the stored records by id.
  */
 export async function commitSecretWrites(
   scope: ProjectScope,
   plans: PlannedSecret[],
-  deletes: string[] = [],
+  deletes: SecretRecord[] = [],
 ): Promise<Map<string, SecretRecord>> {
   const now = new Date(scope.ctx.now()).toISOString();
   const { identity } = scope.caller.auth;
@@ -170,7 +172,7 @@ export async function commitSecretWrites(
     else inserts.push(record);
   }
   try {
-    await scope.ctx.store.secrets.writeSecrets({ inserts, updates, deletes });
+    await scope.ctx.store.secrets.writeSecrets({ inserts, updates, deletes: deletes.map((d) => d.id) });
   } catch (error) {
     // The plans were made from a read that saw no such key (existing keys were refused or became
     // updates before this), so a uniqueness failure here is another request, possibly on another
@@ -185,5 +187,6 @@ export async function commitSecretWrites(
     throw error;
   }
   await scope.ctx.store.projects.touchContent(scope.project.id);
+  await publishFolderChanges(scope, [...plans, ...deletes]);
   return stored;
 }

@@ -338,6 +338,28 @@ CREATE TABLE kms_key_versions (
 );
 `,
   },
+  {
+    version: 30,
+    name: 'project webhooks, URL and signing key sealed under the project data key',
+    sql: `
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  env_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+  secret_path TEXT NOT NULL,
+  type TEXT NOT NULL DEFAULT 'general',
+  url_ciphertext TEXT NOT NULL,
+  key_ciphertext TEXT,
+  is_disabled INTEGER NOT NULL DEFAULT 0,
+  filtered_events TEXT NOT NULL DEFAULT '[]',
+  last_status TEXT,
+  last_run_error_message TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX webhooks_by_project_env ON webhooks (project_id, env_id);
+`,
+  },
 ];
 
 /**
