@@ -11,6 +11,7 @@ import type { KeyManager } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
 import { ChangeFeed } from './domains/changes/change-feed.js';
+import { changesRouter } from './domains/changes/changes-router.js';
 import { SealedListings } from './domains/secrets/sealed-listings.js';
 import { WebhookDispatcher } from './domains/webhooks/webhook-dispatcher.js';
 import { webhooksRouter } from './domains/webhooks/webhooks-router.js';
@@ -84,6 +85,10 @@ export async function serverSigningSecret(store: Store, keys: KeyManager): Promi
   return keys.unwrapDataKey(stored.jwtSecret);
 }
 
+/** Reports change-feed failures (a committed write is never failed by them). */
+export const changeErrorLogger = (logger: Logger) => (error: unknown, what: string) =>
+  logger.error({ err: { message: (error as Error).message } }, what);
+
 /** Builds the shared context: data-key cache, lazily created JWT signing key. */
 export function createContext(deps: AppDeps): ServerContext {
   const settings = serverSettingsSchema.parse(deps.settings ?? {});
@@ -114,11 +119,7 @@ export function createContext(deps: AppDeps): ServerContext {
     keys: deps.keys,
     settings,
     sealedListings: new SealedListings(),
-    changes:
-      deps.changes ??
-      new ChangeFeed((error) =>
-        logger.error({ err: { message: (error as Error).message } }, 'a change listener failed'),
-      ),
+    changes: deps.changes ?? new ChangeFeed(deps.store, changeErrorLogger(logger)),
     signingKeys: new SigningKeyCache(
       {
         allowPrivateUrls: settings.allowPrivateUrls || settings.oidc.allowPrivateUrls,
@@ -211,6 +212,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(secretsDomainRouter(ctx));
   app.use(auditRouter(ctx));
   app.use(webhooksRouter(ctx));
+  app.use(changesRouter(ctx));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

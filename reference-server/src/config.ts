@@ -39,6 +39,26 @@ export const webhookSettingsSchema = z.strictObject({
   maxQueued: z.number().int().positive().default(1000),
 });
 
+/** The change-notice stream (docs/change-delivery.md). */
+export const changeStreamSettingsSchema = z.strictObject({
+  /** A comment line this often keeps proxies from closing the stream; the token is re-checked with it. */
+  heartbeatMs: z.number().int().positive().default(15_000),
+  /** A stream that carried no notice for this long is ended; the client reconnects and resumes. */
+  idleTimeoutMs: z.number().int().positive().default(600_000),
+  /** Open streams per identity, on this replica. */
+  maxPerIdentity: z.number().int().positive().default(50),
+  /** Open streams in total, on this replica. */
+  maxTotal: z.number().int().positive().default(2000),
+  /** Bytes a reader may leave unread before its stream is cut (it reconnects and resumes). */
+  maxBufferedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** Most notices replayed on resume; beyond it the stream says `reset` (re-read everything). */
+  maxReplay: z.number().int().positive().default(500),
+});
+
 /** Behaviour switches of one server instance (transport and storage live in StartServerOptions). */
 export const serverSettingsSchema = z.strictObject({
   /** `false` disables rate limiting (tests); an object overrides single buckets. */
@@ -61,6 +81,7 @@ export const serverSettingsSchema = z.strictObject({
   allowPrivateUrls: z.boolean().default(false),
   oidc: oidcSettingsSchema.default(oidcSettingsSchema.parse({})),
   webhooks: webhookSettingsSchema.default(webhookSettingsSchema.parse({})),
+  changeStream: changeStreamSettingsSchema.default(changeStreamSettingsSchema.parse({})),
 });
 export type ServerSettings = z.output<typeof serverSettingsSchema>;
 export type ServerSettingsInput = z.input<typeof serverSettingsSchema>;

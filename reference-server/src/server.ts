@@ -3,7 +3,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type AppDeps, createApp, createContext, createLogger, serverSigningSecret } from './app.js';
+import {
+  type AppDeps,
+  changeErrorLogger,
+  createApp,
+  createContext,
+  createLogger,
+  serverSigningSecret,
+} from './app.js';
 import { type AuditVerification, auditChainKey, verifyStoredAuditLog } from './audit/audit-log.js';
 import { newTokenRecord, signAccessToken } from './auth/access-tokens.js';
 import { type RateLimitConfig, rateLimitSchema, type ServerSettingsInput } from './config.js';
@@ -17,6 +24,7 @@ import {
 } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { ChangeFeed } from './domains/changes/change-feed.js';
+import { PostgresChangeRelay } from './domains/changes/postgres-relay.js';
 import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -110,6 +118,9 @@ async function unwrapAllDataKeys(store: Store, keys: KeyManager): Promise<Map<st
   return dataKeys;
 }
 
+/** How long change notices are kept for streams to resume from (docs/change-delivery.md). */
+const CHANGE_NOTICE_RETENTION_MS = 15 * 60_000;
+
 /** How often expired audit entries and dead access-token rows are deleted. */
 const PURGE_INTERVAL_MS = 5 * 60_000;
 
@@ -162,9 +173,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const rateLimit: false | RateLimitConfig =
     options.rateLimit === false ? false : rateLimitSchema.parse(options.rateLimit ?? {});
-  const changes = new ChangeFeed((error) =>
-    logger.error({ err: { message: (error as Error).message } }, 'a change listener failed'),
+  // On PostgreSQL, notices reach the other replicas through LISTEN/NOTIFY; SQLite is one process.
+  const changes = new ChangeFeed(
+    store,
+    changeErrorLogger(logger),
+    options.databaseUrl ? new PostgresChangeRelay({ url: options.databaseUrl, logger }) : undefined,
   );
+  try {
+    await changes.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const deps: AppDeps = {
     store,
     keys,
@@ -194,6 +214,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     Promise.all([
       store.audit.purgeExpired(new Date(now).toISOString()),
       store.access.purgeDeadAccessTokens(now),
+      store.changes.purge(new Date(now - CHANGE_NOTICE_RETENTION_MS).toISOString()),
     ]).catch((error: Error) => {
       logger.error({ err: { message: error.message } }, 'purge of expired rows failed');
     });
@@ -223,14 +244,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     close() {
       clearInterval(purgeTimer);
       // Webhook deliveries in flight are cancelled (recorded as failed), streams end.
-      changes.close();
+      const relayClosed = changes.close();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
         // In-flight requests get a grace period, then their sockets are cut. Their writes either
         // committed before the answer was sent, or are rolled back: no acknowledged write is lost.
         setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 2000).unref();
-      }).then(() => store.close());
+      })
+        .then(() => relayClosed)
+        .then(() => store.close());
       return closing;
     },
   };

@@ -240,6 +240,25 @@ export interface WebhookStore {
   recordRun(id: string, run: { status: WebhookStatus; error: string | null; at: string }): Promise<void>;
 }
 
+/** A stored change notice: its id orders notices across replicas (domains/changes/). */
+export interface StoredChangeNotice {
+  id: number;
+  /** The notice as published (JSON; places and names, never values). */
+  notice: string;
+}
+
+/** Change notices, kept for a while so a stream that reconnects can resume (domains/changes/). */
+export interface ChangeNoticeStore {
+  /** Appends a notice; returns its id (greater than every id before it). */
+  append(projectId: string, envId: string, notice: string, createdAt: string): Promise<number>;
+  /** Up to `limit` notices of a project after `afterId`, oldest first. */
+  since(projectId: string, afterId: number, limit: number): Promise<StoredChangeNotice[]>;
+  /** The smallest id still kept (undefined when none is). */
+  oldestId(): Promise<number | undefined>;
+  /** Deletes notices created before `before`, always keeping the newest; returns how many. */
+  purge(before: string): Promise<number>;
+}
+
 /** The append-only, hash-chained audit log. */
 export interface AuditStore {
   /**
@@ -275,6 +294,7 @@ export interface Store {
   readonly audit: AuditStore;
   readonly kmsKeys: KmsKeyStore;
   readonly webhooks: WebhookStore;
+  readonly changes: ChangeNoticeStore;
   /**
    * Root-key rotation: re-wraps every wrapped key (project data keys and the token signing key)
    * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing

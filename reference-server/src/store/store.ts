@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { SqlAccessStore } from './repositories/access.js';
 import { SqlAuditStore } from './repositories/audit.js';
+import { SqlChangeNoticeStore } from './repositories/change-notices.js';
 import { SqlKmsKeyStore } from './repositories/kms-keys.js';
 import { SqlProjectStore } from './repositories/projects.js';
 import { SqlSecretStore } from './repositories/secrets.js';
@@ -27,6 +28,7 @@ function storeOver(db: SqlDatabase): OpenedStore {
     audit: new SqlAuditStore(db),
     kmsKeys: new SqlKmsKeyStore(db),
     webhooks: new SqlWebhookStore(db),
+    changes: new SqlChangeNoticeStore(db),
     async rewrapKeys(rewrap) {
       // Re-wrapping may call a remote backend, so it happens before the one transaction that stores
       // every new wrapped key; a key changed meanwhile fails the whole rotation (nothing is written).

@@ -360,6 +360,20 @@ CREATE TABLE webhooks (
 CREATE INDEX webhooks_by_project_env ON webhooks (project_id, env_id);
 `,
   },
+  {
+    version: 31,
+    name: 'change notices: where secrets changed, never values, kept briefly so streams can resume',
+    sql: `
+CREATE TABLE change_notices (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL,
+  env_id TEXT NOT NULL,
+  notice TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX change_notices_by_project ON change_notices (project_id, id);
+`,
+  },
 ];
 
 /**
