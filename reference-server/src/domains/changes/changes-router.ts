@@ -16,13 +16,14 @@ const streamQuery = z
   .object({
     projectId: z.string().trim().min(1).optional(),
     workspaceId: z.string().trim().min(1).optional(),
+    projectSlug: z.string().trim().min(1).optional(),
     environment: environmentSlugSchema.optional(),
     secretPath: secretPathSchema.optional(),
     recursive: z.enum(['true', 'false']).default('false'),
     lastEventId: z.string().optional(),
   })
-  .refine((q) => q.projectId !== undefined || q.workspaceId !== undefined, {
-    message: 'projectId (or workspaceId) is required',
+  .refine((q) => q.projectId !== undefined || q.workspaceId !== undefined || q.projectSlug !== undefined, {
+    message: 'projectId (or workspaceId, or projectSlug) is required',
     path: ['projectId'],
   });
 
@@ -42,7 +43,10 @@ export function changesRouter(ctx: ServerContext): Router {
       rawLast === undefined || rawLast === ''
         ? undefined
         : parseWith(lastEventIdSchema, rawLast, 'lastEventId');
-    const caller = await callerFor(ctx, req, { projectId: q.projectId ?? q.workspaceId });
+    const caller = await callerFor(ctx, req, {
+      projectId: q.projectId ?? q.workspaceId,
+      projectSlug: q.projectSlug,
+    });
     caller.access.assert('read', 'secrets');
     const { project } = caller.access;
     if (q.environment) await environmentBySlug(ctx, project, q.environment);
