@@ -14,6 +14,7 @@ import type { ProjectSelector } from './resources/request-params.js';
 export interface ChangeNotice {
   /** Increases with every notice; the subscription resumes after the last one seen. */
   id: number;
+  /** The project's id. */
   projectId: string;
   /** Environment slug. */
   environment: string;
