@@ -47,5 +47,11 @@ export async function provision(url, secrets) {
   await admin('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, {
     roles: [{ role: 'viewer', isTemporary: false }],
   });
-  return { url, projectId: project.id, clientId: identityUniversalAuth.clientId, clientSecret };
+  return {
+    url,
+    projectId: project.id,
+    clientId: identityUniversalAuth.clientId,
+    clientSecret,
+    adminToken: boot.identity.credentials.token,
+  };
 }

@@ -12,7 +12,11 @@ import { type DataKey, toDataKey } from './crypto/value-cipher.js';
 import { adminRouter } from './domains/admin/admin-router.js';
 import { appConnectionsRouter } from './domains/app-connections/app-connections-router.js';
 import { secretRotationsRouter } from './domains/rotations/secret-rotations-router.js';
+import { ChangeFeed } from './domains/changes/change-feed.js';
+import { changesRouter } from './domains/changes/changes-router.js';
 import { SealedListings } from './domains/secrets/sealed-listings.js';
+import { WebhookDispatcher } from './domains/webhooks/webhook-dispatcher.js';
+import { webhooksRouter } from './domains/webhooks/webhooks-router.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
 import { KMS_PREFIX, kmsRouter } from './domains/kms/kms-router.js';
 import { projectsRouter } from './domains/projects/projects-router.js';
@@ -37,6 +41,11 @@ export interface AppDeps {
   now?: () => number;
   /** pino logger; credentials and values are redacted. @default a silent logger */
   logger?: Logger;
+  /**
+   * Where committed changes are published; the server passes one that also carries notices between
+   * replicas. @default an in-process feed
+   */
+  changes?: ChangeFeed;
 }
 
 /** Paths pino must never print. */
@@ -82,6 +91,10 @@ export async function serverSigningSecret(store: Store, keys: KeyManager): Promi
   return keys.unwrapDataKey(stored.jwtSecret);
 }
 
+/** Reports change-feed failures (a committed write is never failed by them). */
+export const changeErrorLogger = (logger: Logger) => (error: unknown, what: string) =>
+  logger.error({ err: { message: (error as Error).message } }, what);
+
 /** Builds the shared context: data-key cache, lazily created JWT signing key. */
 export function createContext(deps: AppDeps): ServerContext {
   const settings = serverSettingsSchema.parse(deps.settings ?? {});
@@ -112,9 +125,10 @@ export function createContext(deps: AppDeps): ServerContext {
     keys: deps.keys,
     settings,
     sealedListings: new SealedListings(),
+    changes: deps.changes ?? new ChangeFeed(deps.store, changeErrorLogger(logger)),
     signingKeys: new SigningKeyCache(
       {
-        allowPrivateUrls: settings.oidc.allowPrivateUrls,
+        allowPrivateUrls: settings.allowPrivateUrls || settings.oidc.allowPrivateUrls,
         keysMaxAgeMs: settings.oidc.keysMaxAgeSeconds * 1000,
         minRefetchIntervalMs: settings.oidc.minRefetchIntervalSeconds * 1000,
         fetchTimeoutMs: settings.oidc.fetchTimeoutMs,
@@ -171,6 +185,7 @@ export function createContext(deps: AppDeps): ServerContext {
 
 /** Builds the Express app serving the Hanzo KMS API (over `ctx`, when the caller shares it with other parts). */
 export function createApp(deps: AppDeps, ctx: ServerContext = createContext(deps)): Express {
+  ctx.changes.subscribe(new WebhookDispatcher(ctx));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -204,6 +219,8 @@ export function createApp(deps: AppDeps, ctx: ServerContext = createContext(deps
   app.use(appConnectionsRouter(ctx));
   app.use(secretRotationsRouter(ctx));
   app.use(openApiRouter(() => buildOpenApiDocument(ROUTE_DOCS)));
+  app.use(webhooksRouter(ctx));
+  app.use(changesRouter(ctx));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

@@ -100,6 +100,7 @@ function serverOptions(
       ...(env.KMS_TRUST_PROXY
         ? { trustProxy: env.KMS_TRUST_PROXY === 'true' ? true : env.KMS_TRUST_PROXY }
         : {}),
+      allowPrivateUrls: envFlag('KMS_ALLOW_PRIVATE_URLS', mode === 'dev'),
       oidc: { allowPrivateUrls: envFlag('KMS_OIDC_ALLOW_PRIVATE_URLS', mode === 'dev') },
       rotations: rotationSettingsFromEnv(),
     },

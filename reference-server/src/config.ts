@@ -45,6 +45,40 @@ export const rotationSettingsSchema = z.strictObject({
   pauseBetweenPhasesMs: z.number().int().min(0).default(0),
 });
 
+/** Webhook deliveries (docs/webhooks.md). */
+export const webhookSettingsSchema = z.strictObject({
+  /** Timeout of one delivery attempt (upstream's 15 s). */
+  timeoutMs: z.number().int().positive().default(15_000),
+  /** Attempts per delivery, the first included; a 2xx answer ends them. */
+  attempts: z.number().int().min(1).max(10).default(3),
+  /** Wait before the second attempt; doubled before each later one. */
+  retryDelayMs: z.number().int().min(0).default(1000),
+  /** Deliveries in flight at once per replica; the rest wait in a queue. */
+  maxConcurrent: z.number().int().positive().default(8),
+  /** Deliveries allowed to wait; beyond it a delivery is recorded as failed, not queued. */
+  maxQueued: z.number().int().positive().default(1000),
+});
+
+/** The change-notice stream (docs/change-delivery.md). */
+export const changeStreamSettingsSchema = z.strictObject({
+  /** A comment line this often keeps proxies from closing the stream; the token is re-checked with it. */
+  heartbeatMs: z.number().int().positive().default(15_000),
+  /** A stream that carried no notice for this long is ended; the client reconnects and resumes. */
+  idleTimeoutMs: z.number().int().positive().default(600_000),
+  /** Open streams per identity, on this replica. */
+  maxPerIdentity: z.number().int().positive().default(50),
+  /** Open streams in total, on this replica. */
+  maxTotal: z.number().int().positive().default(2000),
+  /** Bytes a reader may leave unread before its stream is cut (it reconnects and resumes). */
+  maxBufferedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** Most notices replayed on resume; beyond it the stream says `reset` (re-read everything). */
+  maxReplay: z.number().int().positive().default(500),
+});
+
 /** Behaviour switches of one server instance (transport and storage live in StartServerOptions). */
 export const serverSettingsSchema = z.strictObject({
   /** `false` disables rate limiting (tests); an object overrides single buckets. */
@@ -59,8 +93,16 @@ export const serverSettingsSchema = z.strictObject({
     .default(1024 * 1024),
   /** Express `trust proxy` setting: honour X-Forwarded-For from these hops. */
   trustProxy: z.union([z.boolean(), z.number().int(), z.string()]).default(false),
+  /**
+   * Allow every outbound request (OIDC discovery and JWKS, webhook deliveries) to reach loopback,
+   * link-local or private addresses (`KMS_ALLOW_PRIVATE_URLS`); `oidc.allowPrivateUrls` still allows
+   * it for OIDC alone.
+   */
+  allowPrivateUrls: z.boolean().default(false),
   oidc: oidcSettingsSchema.default(oidcSettingsSchema.parse({})),
   rotations: rotationSettingsSchema.default(rotationSettingsSchema.parse({})),
+  webhooks: webhookSettingsSchema.default(webhookSettingsSchema.parse({})),
+  changeStream: changeStreamSettingsSchema.default(changeStreamSettingsSchema.parse({})),
 });
 export type ServerSettings = z.output<typeof serverSettingsSchema>;
 export type ServerSettingsInput = z.input<typeof serverSettingsSchema>;

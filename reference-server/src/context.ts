@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
 import type { SigningKeyCache } from './auth/external-jwt.js';
+import type { ChangeFeed } from './domains/changes/change-feed.js';
 import type { SealedListings } from './domains/secrets/sealed-listings.js';
 import type { ServerSettings } from './config.js';
 import type { KeyObject } from 'node:crypto';
@@ -36,6 +37,8 @@ export interface ServerContext {
   sealedListings: SealedListings;
   /** Identity providers' signing keys (OIDC and JWT Auth), cached across logins. */
   signingKeys: SigningKeyCache;
+  /** Committed changes, published after each write (domains/changes/change-feed.ts). */
+  changes: ChangeFeed;
 }
 
 declare global {

@@ -3,7 +3,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type AppDeps, createApp, createContext, createLogger, serverSigningSecret } from './app.js';
+import {
+  type AppDeps,
+  changeErrorLogger,
+  createApp,
+  createContext,
+  createLogger,
+  serverSigningSecret,
+} from './app.js';
 import {
   type AuditCheckpoint,
   type AuditVerification,
@@ -22,6 +29,8 @@ import {
   RootKeyError,
 } from './crypto/key-manager.js';
 import { type DataKey, toDataKey } from './crypto/value-cipher.js';
+import { ChangeFeed } from './domains/changes/change-feed.js';
+import { PostgresChangeRelay } from './domains/changes/postgres-relay.js';
 import { RotationScheduler } from './domains/rotations/rotation-scheduler.js';
 import { legacyResealer, SEALED_PREFIX } from './domains/secrets/secret-crypto.js';
 import { openStore, type Store } from './store/store.js';
@@ -126,6 +135,9 @@ async function unwrapAllDataKeys(store: Store, keys: KeyManager): Promise<Map<st
   return dataKeys;
 }
 
+/** How long change notices are kept for streams to resume from (docs/change-delivery.md). */
+const CHANGE_NOTICE_RETENTION_MS = 15 * 60_000;
+
 /** How often expired audit entries and dead access-token rows are deleted. */
 const PURGE_INTERVAL_MS = 5 * 60_000;
 
@@ -181,11 +193,24 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const rateLimit: false | RateLimitConfig =
     options.rateLimit === false ? false : rateLimitSchema.parse(options.rateLimit ?? {});
+  // On PostgreSQL, notices reach the other replicas through LISTEN/NOTIFY; SQLite is one process.
+  const changes = new ChangeFeed(
+    store,
+    changeErrorLogger(logger),
+    options.databaseUrl ? new PostgresChangeRelay({ url: options.databaseUrl, logger }) : undefined,
+  );
+  try {
+    await changes.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const deps: AppDeps = {
     store,
     keys,
     settings: { ...options.settings, rateLimit },
     logger,
+    changes,
     ...(options.now ? { now: options.now } : {}),
   };
   const ctx = createContext(deps);
@@ -210,6 +235,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     Promise.all([
       store.audit.purgeExpired(new Date(now).toISOString()),
       store.access.purgeDeadAccessTokens(now),
+      store.changes.purge(new Date(now - CHANGE_NOTICE_RETENTION_MS).toISOString()),
     ]).catch((error: Error) => {
       logger.error({ err: { message: error.message } }, 'purge of expired rows failed');
     });
@@ -262,8 +288,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     close() {
       clearInterval(purgeTimer);
       clearInterval(checkpointTimer);
-      closing ??= rotations
-        .stop()
+      // Webhook deliveries in flight are cancelled (recorded as failed), streams end; a rotation in
+      // flight finishes its phase first.
+      closing ??= Promise.all([changes.close(), rotations.stop()])
         .then(
           () =>
             new Promise<void>((resolve) => {

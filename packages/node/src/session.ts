@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type EnvMergeReport, type KmsClient, mergeIntoEnv } from '@hanzo/kms';
+import { type ChangeSubscription, type EnvMergeReport, type KmsClient, mergeIntoEnv } from '@hanzo/kms';
 import { KmsBootError, toBootError } from './boot-error.js';
 import { applyToEnv, diffSecrets, type SecretsChange } from './changes.js';
 import {
@@ -48,6 +48,14 @@ export interface SecretsSessionOptions<S extends StandardSchemaV1 | undefined = 
    */
   refreshInterval?: number;
   /**
+   * With `refreshInterval` set, also subscribe to the server's change-notice stream once `start()` is
+   * called: a change is re-read (with `If-None-Match`) the moment the server announces it, and the
+   * interval poll only runs while the stream is down. Where the runtime has no streaming `fetch`, or
+   * the server does not offer the stream, the session polls as before. See docs/change-delivery.md.
+   * @default true
+   */
+  push?: boolean;
+  /**
    * Write the secrets into `process.env` (`true`) or this object: merged at load under `envMerge`
    * (unset and empty variables are filled; see `mergeIntoEnv` of `@hanzo/kms`), and on each change a
    * variable is updated or deleted only while it still holds the value KMS gave it. @default false
@@ -79,6 +87,7 @@ function processEnv(source: string | undefined): Record<string, string | undefin
 export const sessionOptionRules: Readonly<Record<string, OptionRule>> = Object.freeze({
   schema: 'schema',
   refreshInterval: 'interval',
+  push: 'boolean',
   writeEnv: 'writeEnv',
   source: 'string',
   onChange: 'function',
@@ -103,10 +112,20 @@ export interface SecretsSessionStatus {
   ageMs: number;
   /** Refresh interval in milliseconds (0: no background refresh). */
   refreshInterval: number;
+  /**
+   * The change-notice stream: `connected` (changes arrive as they happen; polling paused),
+   * `connecting`/`disconnected` (polling meanwhile), `unsupported` (polling only), `off` (not used).
+   */
+  push: 'connected' | 'connecting' | 'disconnected' | 'unsupported' | 'off';
   /** One-line message of the last failure, while the last attempt failed. */
   lastError?: string;
   /** `true` once the session is closed. */
   closed: boolean;
+}
+
+/** The session's view of a subscription state (a closed one is `off`). */
+function pushState(state: ChangeSubscription['state']): SecretsSessionStatus['push'] {
+  return state === 'closed' ? 'off' : state;
 }
 
 /** What {@link SecretsSession.load} did. */
@@ -146,12 +165,16 @@ export class SecretsSession<S extends StandardSchemaV1 | undefined = undefined> 
   #refreshing: Promise<SecretsChange | undefined> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closing: Promise<void> | undefined;
+  #subscription: ChangeSubscription | undefined;
+  /** A notice arrived while a read was in flight: read once more after it. */
+  #readAgain = false;
 
   /** Use `createSecretsSession` (it picks the platform). Throws a `config` {@link KmsBootError} on bad options. */
   constructor(options: SecretsSessionOptions<S>, platform: SessionPlatform) {
     const {
       schema,
       refreshInterval = 0,
+      push: _push,
       writeEnv = false,
       source,
       onChange,
@@ -300,16 +323,67 @@ export class SecretsSession<S extends StandardSchemaV1 | undefined = undefined> 
   start(firstDelay = this.#refreshInterval): void {
     if (this.#refreshInterval <= 0 || this.#timer || this.#closing) return;
     this.#schedule(firstDelay);
+    if (this.#options.push !== false) this.#subscribe();
   }
 
-  /** Stops the background refresh (`start()` resumes it). The session stays usable. */
+  /** Stops the background refresh and the change stream (`start()` resumes them). The session stays usable. */
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#subscription?.close();
+    this.#subscription = undefined;
+  }
+
+  /** Opens the change-notice stream; each notice (and each reconnect, which may have missed some) re-reads. */
+  #subscribe(): void {
+    const { projectId, projectSlug } = this.config;
+    try {
+      this.#subscription = this.client.changes.subscribe(
+        {
+          ...(projectId ? { projectId } : { projectSlug: projectSlug as string }),
+          // Imports may come from other environments: then every change of the project counts.
+          ...(this.config.includeImports ? {} : { environment: this.config.environment }),
+        },
+        {
+          onNotice: () => this.#refreshSoon(),
+          onReset: () => this.#refreshSoon(),
+          onState: (state) => {
+            if (state === 'connected') this.#refreshSoon();
+          },
+        },
+      );
+    } catch {
+      // Options the stream refuses leave the session polling.
+      this.#subscription = undefined;
+    }
+  }
+
+  /** Re-reads now, or once more right after the read in flight (which may predate the change). */
+  #refreshSoon(): void {
+    if (this.#closing) return;
+    if (this.#refreshing) {
+      this.#readAgain = true;
+      return;
+    }
+    this.refresh()
+      .then(() => {
+        this.#reportedReason = undefined;
+      })
+      .catch((error: unknown) => this.#report(error as KmsBootError))
+      .finally(() => {
+        if (!this.#readAgain) return;
+        this.#readAgain = false;
+        this.#refreshSoon();
+      });
   }
 
   #schedule(delay: number): void {
     this.#timer = setTimeout(() => {
+      // While the change stream is live, changes arrive through it: the poll is only the fallback.
+      if (this.#subscription?.state === 'connected') {
+        if (!this.#closing && this.#timer) this.#schedule(this.#refreshInterval);
+        return;
+      }
       this.refresh()
         .then(() => {
           this.#reportedReason = undefined;
@@ -334,6 +408,7 @@ export class SecretsSession<S extends StandardSchemaV1 | undefined = undefined> 
       lastRefreshedAt: new Date(this.#refreshedAt).toISOString(),
       ageMs: Date.now() - this.#refreshedAt,
       refreshInterval: this.#refreshInterval,
+      push: this.#subscription ? pushState(this.#subscription.state) : 'off',
       ...(this.#lastError ? { lastError: this.#lastError.message } : {}),
       closed: this.#closing !== undefined,
     };

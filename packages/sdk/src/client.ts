@@ -17,6 +17,7 @@ import { KmsEventEmitter, type KmsClientEvents, type KmsClientListener } from '.
 import { printAs, REDACTED } from './redaction.js';
 import { type CacheScope, ResponseCache } from './response-cache.js';
 import { Auth } from './resources/auth.js';
+import { ChangeNotices } from './resources/changes.js';
 import { Folders } from './resources/folders.js';
 import { Kms } from './resources/kms.js';
 import type { ResourceContext } from './resources/resource.js';
@@ -101,6 +102,8 @@ export class KmsClient {
   readonly folders: Folders;
   /** Project KMS keys: encrypt, decrypt, sign, verify (`kms.kms.*`), and `kms.kms.keys` to manage them. */
   readonly kms: Kms;
+  /** Change notices pushed by the server (`changes.subscribe`). */
+  readonly changes: ChangeNotices;
 
   readonly #options: ResolvedClientOptions;
   readonly #transport: HttpTransport;
@@ -193,6 +196,13 @@ export class KmsClient {
     this.secrets = new Secrets(context);
     this.folders = new Folders(context);
     this.kms = new Kms(context);
+    this.changes = new ChangeNotices(() => ({
+      baseUrl: this.#options.baseUrl,
+      token: async (signal) => (await this.#tokens.acquire({ signal })).token,
+      // Looked up at subscribe time: the runtime's streaming fetch (the `fetch` option may not stream).
+      fetch: typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined,
+      headers: this.#options.headers,
+    }));
   }
 
   /** The API base URL in use (`siteUrl` with `/api`). */

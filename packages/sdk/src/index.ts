@@ -98,3 +98,13 @@ export { Secrets, SecretsBatch } from './resources/secrets.js';
 export type { Secret, SecretMetadataEntry, SecretTag } from './secret.js';
 export type { SecretImportBlock } from './secret-list-merge.js';
 export type { FetchLike, FetchLikeResponse, HeaderReader, RequestOptions } from './transport.js';
+export { type VerifyWebhookSignatureOptions, verifyWebhookSignature } from './webhook-signature.js';
+export {
+  type ChangeNotice,
+  ChangeSubscription,
+  type ChangeSubscriptionHandlers,
+  type ChangeSubscriptionParams,
+  type ChangeSubscriptionState,
+  type ChangeSubscriptionTiming,
+} from './change-subscription.js';
+export { ChangeNotices } from './resources/changes.js';

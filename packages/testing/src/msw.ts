@@ -432,6 +432,10 @@ export function kmsHandlers(options: KmsHandlersOptions): HttpHandler[] {
       }),
     ),
 
+    // The mock does not push change notices: sessions that try the stream fall back to polling.
+    http.get(`${base}/v1/change-notices/stream`, () =>
+      fail(404, 'NotFound', 'Route GET:/api/v1/change-notices/stream not found'),
+    ),
     http.get(`${base}/v1/folders`, ({ request }) => {
       const refused = authenticate(request);
       if (refused) return refused;

@@ -6,7 +6,10 @@ import { GENESIS_HASH } from '../store/repositories/audit.js';
 
 /** Who did it, as recorded (never a credential). */
 export interface AuditActor {
-  /** `operator`: a `kms-server` maintenance command run on the server's machine; `platform`: the server itself (a scheduled secret rotation). */
+  /**
+   * `operator`: a `kms-server` maintenance command run on the server's machine; `platform`: the
+   * server acting on its own (upstream's name), e.g. a scheduled secret rotation or a webhook delivery.
+   */
   type: 'identity' | 'user' | 'unknownUser' | 'operator' | 'platform';
   metadata: Record<string, unknown>;
 }

@@ -16,7 +16,8 @@ export type ProjectSubject =
   | 'settings'
   | 'project'
   | 'kms-keys'
-  | 'secret-rotation';
+  | 'secret-rotation'
+  | 'webhooks';
 
 /**
  * `readValue` is reading a secret's value; `read` alone is describing it. `encrypt` … `verify`
@@ -58,6 +59,8 @@ const SECRET_ROTATION_ALL: ProjectAction[] = [
   'delete',
   'rotateSecrets',
 ];
+/** Managing webhooks (upstream's matrix: admins and members manage them, viewers see them). */
+const WEBHOOKS_ALL: ProjectAction[] = ['read', 'create', 'edit', 'delete'];
 
 /** Members and admins: every action on the project's content (secrets, folders, imports, tags, environments). */
 const CONTENT_WRITER: Partial<Record<ProjectSubject, ProjectAction[]>> = {
@@ -94,12 +97,14 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     project: ALL,
     'kms-keys': KMS_KEYS_ALL,
     'secret-rotation': SECRET_ROTATION_ALL,
+    webhooks: WEBHOOKS_ALL,
   },
   member: {
     ...CONTENT_WRITER,
     ...PROJECT_READER,
     'kms-keys': KMS_KEYS_ALL,
     'secret-rotation': SECRET_ROTATION_ALL,
+    webhooks: WEBHOOKS_ALL,
   },
   viewer: {
     secrets: READ,
@@ -113,6 +118,7 @@ export const PROJECT_ROLES: Record<string, Partial<Record<ProjectSubject, Projec
     // A viewer sees keys (metadata, public keys, algorithms) but cannot use them.
     'kms-keys': ['read'],
     'secret-rotation': ['read'],
+    webhooks: ['read'],
   },
   'no-access': {},
 };

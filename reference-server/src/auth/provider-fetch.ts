@@ -118,7 +118,7 @@ type LookupCallback = (
 ) => void;
 
 /** A `lookup` for http(s).request that refuses private addresses at connection time. */
-function guardedLookup(allowPrivate: boolean) {
+export function guardedLookup(allowPrivate: boolean) {
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
     dnsLookup(hostname, { all: true }, (error, addresses) => {
       if (error) return callback(error, '');

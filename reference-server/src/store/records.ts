@@ -457,3 +457,29 @@ export interface SecretRotationRecord {
   createdAt: string;
   updatedAt: string;
 }
+
+/** How a webhook's last delivery went (upstream's `lastStatus`). */
+export type WebhookStatus = 'success' | 'failed';
+
+/**
+ * A project webhook (domains/webhooks/). The URL and the signing key are sealed under the project
+ * data key, bound to the webhook's id; `secretPath` is a glob over secret paths.
+ */
+export interface WebhookRecord {
+  id: string;
+  projectId: string;
+  envId: string;
+  secretPath: string;
+  /** Upstream's `type`: only `general` (a JSON POST) is delivered here. */
+  type: 'general';
+  urlCiphertext: string;
+  /** Absent when the webhook has no signing key (deliveries are then unsigned). */
+  keyCiphertext: string | null;
+  isDisabled: boolean;
+  /** Event names the webhook is limited to; empty means every subscribable event. */
+  filteredEvents: string[];
+  lastStatus: WebhookStatus | null;
+  lastRunErrorMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -30,6 +30,8 @@ import type {
   SnapshotRecord,
   TagRecord,
   UserRecord,
+  WebhookRecord,
+  WebhookStatus,
 } from './records.js';
 
 /**
@@ -264,6 +266,38 @@ export interface KmsKeyStore {
   rotateKey(key: KmsKeyRecord, next: KmsKeyVersionRecord): Promise<void>;
 }
 
+/** Project webhooks (domains/webhooks/). */
+export interface WebhookStore {
+  insertWebhook(webhook: WebhookRecord): Promise<void>;
+  getWebhook(id: string): Promise<WebhookRecord | undefined>;
+  /** A project's webhooks, optionally of one environment, oldest first. */
+  listWebhooks(projectId: string, envId?: string): Promise<WebhookRecord[]>;
+  /** Updates the disabled flag and the events filter. */
+  updateWebhook(webhook: WebhookRecord): Promise<void>;
+  deleteWebhook(id: string): Promise<void>;
+  /** Records how the last delivery went; a webhook deleted meanwhile is left alone. */
+  recordRun(id: string, run: { status: WebhookStatus; error: string | null; at: string }): Promise<void>;
+}
+
+/** A stored change notice: its id orders notices across replicas (domains/changes/). */
+export interface StoredChangeNotice {
+  id: number;
+  /** The notice as published (JSON; places and names, never values). */
+  notice: string;
+}
+
+/** Change notices, kept for a while so a stream that reconnects can resume (domains/changes/). */
+export interface ChangeNoticeStore {
+  /** Appends a notice; returns its id (greater than every id before it). */
+  append(projectId: string, envId: string, notice: string, createdAt: string): Promise<number>;
+  /** Up to `limit` notices of a project after `afterId`, oldest first. */
+  since(projectId: string, afterId: number, limit: number): Promise<StoredChangeNotice[]>;
+  /** The smallest id still kept (undefined when none is). */
+  oldestId(): Promise<number | undefined>;
+  /** Deletes notices created before `before`, always keeping the newest; returns how many. */
+  purge(before: string): Promise<number>;
+}
+
 /** The append-only, hash-chained audit log. */
 export interface AuditStore {
   /**
@@ -314,6 +348,8 @@ export interface Store {
   readonly appConnections: AppConnectionStore;
   readonly secretRotations: SecretRotationStore;
   readonly snapshots: SnapshotStore;
+  readonly webhooks: WebhookStore;
+  readonly changes: ChangeNoticeStore;
   /**
    * Root-key rotation: re-wraps every wrapped key (project data keys, app connection credential keys and the token signing key)
    * and stores them in one transaction. `rewrap` returns undefined for a key that needs nothing

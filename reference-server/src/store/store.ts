@@ -2,11 +2,13 @@ import type Database from 'better-sqlite3';
 import { SqlAccessStore } from './repositories/access.js';
 import { SqlAppConnectionStore } from './repositories/app-connections.js';
 import { SqlAuditStore } from './repositories/audit.js';
+import { SqlChangeNoticeStore } from './repositories/change-notices.js';
 import { SqlKmsKeyStore } from './repositories/kms-keys.js';
 import { SqlProjectStore } from './repositories/projects.js';
 import { SqlSecretRotationStore } from './repositories/secret-rotations.js';
 import { SqlSecretStore } from './repositories/secrets.js';
 import { SqlSnapshotStore } from './repositories/snapshots.js';
+import { SqlWebhookStore } from './repositories/webhooks.js';
 import type { Store } from './repositories.js';
 import type { SqlDatabase, SqlExecutor } from './sql/database.js';
 import { hasLegacySecretRows, migrate, resealLegacySecretRows } from './sql/migrations.js';
@@ -31,6 +33,8 @@ function storeOver(db: SqlDatabase): OpenedStore {
     appConnections: new SqlAppConnectionStore(db),
     secretRotations: new SqlSecretRotationStore(db),
     snapshots: new SqlSnapshotStore(db),
+    webhooks: new SqlWebhookStore(db),
+    changes: new SqlChangeNoticeStore(db),
     async rewrapKeys(rewrap) {
       // Re-wrapping may call a remote backend, so it happens before the one transaction that stores
       // every new wrapped key; a key changed meanwhile fails the whole rotation (nothing is written).

@@ -42,10 +42,15 @@ export async function roundRobin(upstreams: string[]): Promise<{ url: string; cl
         upstream.on('error', (error: NodeJS.ErrnoException) => {
           // As nginx: a refused connection is retried elsewhere; after a request was sent, only an
           // idempotent one is (a write might have been applied before the connection dropped).
+          if (res.destroyed) return;
           const retry = error.code === 'ECONNREFUSED' || req.method === 'GET' || req.method === 'HEAD';
           if (!res.headersSent && retry) attempt(tried + 1);
           else if (!res.headersSent) res.writeHead(502).end();
           else res.destroy();
+        });
+        // As nginx: a client that goes away mid-answer (a closed stream) closes the upstream request.
+        res.on('close', () => {
+          if (!res.writableFinished) upstream.destroy();
         });
         upstream.end(body);
       };

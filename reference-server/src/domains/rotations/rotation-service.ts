@@ -319,12 +319,12 @@ export async function deleteRotation(
   }
   await ctx.store.secretRotations.delete(rotation.id);
   if (input.deleteSecrets) {
-    const ids = [];
+    const secrets = [];
     for (const key of Object.values(rotation.secretsMapping)) {
       const secret = await ctx.store.secrets.getSecret(rotation.folderId, key, 'shared');
-      if (secret) ids.push(secret.id);
+      if (secret) secrets.push(secret);
     }
-    if (ids.length > 0) await commitSecretWrites(scope, [], ids);
+    if (secrets.length > 0) await commitSecretWrites(scope, [], secrets);
   }
   await caller.audit({
     type: 'delete-secret-rotation',

@@ -4,6 +4,7 @@ import { badRequest, notFound, ValidationError } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
 import { StoreConflictError } from '../../store/repositories.js';
 import type { FolderRecord } from '../../store/records.js';
+import { publishFolderChanges } from '../changes/change-notices.js';
 import { type FolderTree, loadFolderTree } from './folder-tree.js';
 import { FOLDER_NAME_PATTERN, joinPath, pathSegments } from './paths.js';
 import type { Caller } from './project-scope.js';
@@ -200,6 +201,11 @@ export async function updateFolder(
   }
   await ctx.store.projects.touchContent(caller.access.project.id);
   const path = joinPath(input.path, updated.name);
+  // Recursive listings see the secrets below the folder move from the old path to the new one.
+  await publishFolderChanges(new ProjectScope(ctx, caller), [
+    { envId: env.id, secretPath: joinPath(input.path, current.name) },
+    { envId: env.id, secretPath: path },
+  ]);
   await caller.audit({
     type: 'update-folder',
     metadata: {
@@ -226,6 +232,7 @@ export async function deleteFolder(
   await ctx.store.secrets.deleteFolder(folder.id, new Date(ctx.now()).toISOString());
   await ctx.store.projects.touchContent(caller.access.project.id);
   const path = joinPath(input.path, folder.name);
+  await publishFolderChanges(new ProjectScope(ctx, caller), [{ envId: env.id, secretPath: path }]);
   await caller.audit({
     type: 'delete-folder',
     metadata: { environment: env.slug, folderId: folder.id, folderName: folder.name, folderPath: path },

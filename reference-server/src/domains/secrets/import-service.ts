@@ -3,6 +3,7 @@ import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
 import type { FolderRecord, SecretImportRecord } from '../../store/records.js';
+import { publishFolderChanges } from '../changes/change-notices.js';
 import { MAX_IMPORT_DEPTH, resolveImports } from './import-resolution.js';
 import { type Caller, ProjectScope } from './project-scope.js';
 import { baseSecretView } from './secret-views.js';
@@ -114,6 +115,7 @@ export async function createImport(
     updatedAt: now,
   });
   await ctx.store.projects.touchContent(scope.project.id);
+  await publishFolderChanges(scope, [{ envId: dest.env.id, folderId: dest.folder.id }]);
   await caller.audit({
     type: 'create-secret-import',
     metadata: {
@@ -200,6 +202,7 @@ export async function updateImport(
     updatedAt: new Date(ctx.now()).toISOString(),
   });
   await ctx.store.projects.touchContent(scope.project.id);
+  await publishFolderChanges(scope, [{ envId: dest.env.id, folderId: dest.folder.id }]);
   await caller.audit({
     type: 'update-secret-import',
     metadata: {
@@ -231,6 +234,7 @@ export async function deleteImport(
   }
   await ctx.store.secrets.deleteImport(id);
   await ctx.store.projects.touchContent(scope.project.id);
+  await publishFolderChanges(scope, [{ envId: dest.env.id, folderId: dest.folder.id }]);
   const env = await scope.envById(current.importEnvId);
   await caller.audit({
     type: 'delete-secret-import',

@@ -138,7 +138,7 @@ export async function deleteSecret(ctx: ServerContext, caller: Caller, input: De
   if (!current) throw notFound('Secret not found');
   await refuseRotatedSecrets(ctx, at.folder.id, [input.secretName], 'delete');
   const plain = openForDelete(scope, current);
-  await commitSecretWrites(scope, [], [current.id]);
+  await commitSecretWrites(scope, [], [current]);
   await caller.audit({
     type: 'delete-secret',
     metadata: { environment: at.env.slug, secretPath: at.path, ...auditedSecret(current) },
@@ -328,11 +328,7 @@ export async function deleteSecretsBatch(ctx: ServerContext, caller: Caller, inp
   await refuseRotatedSecrets(ctx, at.folder.id, keys, 'delete');
   const doomed = keys.map((k) => current.get(k)!);
   const plains = doomed.map((s) => openForDelete(scope, s));
-  await commitSecretWrites(
-    scope,
-    [],
-    doomed.map((s) => s.id),
-  );
+  await commitSecretWrites(scope, [], doomed);
   await caller.audit({
     type: 'delete-secrets',
     metadata: { environment: at.env.slug, secretPath: at.path, secrets: doomed.map(auditedSecret) },

@@ -3,6 +3,7 @@
  * (store/repositories/snapshots.ts), listed, read, and rolled back, a folder with its sub-folders
  * in one transaction through the one write path (docs/reference/api.md#secret-versions-and-snapshots).
  */
+import { publishFolderChanges } from '../changes/change-notices.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { AuthContext, ServerContext } from '../../context.js';
 import { notFound } from '../../http/errors.js';
@@ -164,7 +165,7 @@ export async function getSnapshot(ctx: ServerContext, caller: Caller, snapshotId
 /** What a rollback writes: secret plans and deletes, and folder changes. */
 interface RestorePlan {
   plans: PlannedSecret[];
-  deletes: string[];
+  deletes: SecretRecord[];
   folders: FolderWrite;
 }
 
@@ -228,7 +229,7 @@ async function planRestore(
     }
   }
   const recordedIds = new Set(snapshot.secrets.map((s) => s.secretId));
-  for (const s of current) if (!recordedIds.has(s.id)) plan.deletes.push(s.id);
+  for (const s of current) if (!recordedIds.has(s.id)) plan.deletes.push(s);
 
   const recordedFolders = new Map(snapshot.folders.map((f) => [f.folderId, f]));
   for (const child of exists ? tree.childrenOf(folderId) : []) {
@@ -284,6 +285,10 @@ export async function rollbackSnapshot(ctx: ServerContext, caller: Caller, snaps
   const plan: RestorePlan = { plans: [], deletes: [], folders: { inserts: [], updates: [], deletes: [] } };
   await planRestore(scope, env, tree, snapshot.folderId, snapshot, plan, now);
   await commitSecretWrites(scope, plan.plans, plan.deletes, plan.folders);
+  // Sub-folders removed by the rollback change the restored folder's recursive listing.
+  if (plan.folders.deletes.length > 0) {
+    await publishFolderChanges(scope, [{ envId: env.id, folderId: snapshot.folderId }]);
+  }
   await caller.audit({
     type: 'pit-rollback-commit',
     metadata: {
@@ -292,7 +297,7 @@ export async function rollbackSnapshot(ctx: ServerContext, caller: Caller, snaps
       folderPath: tree.pathOf(snapshot.folderId),
       snapshotId: snapshot.id,
       secretsWritten: plan.plans.map((p) => ({ secretId: p.id, secretKey: p.key })),
-      secretsDeleted: plan.deletes,
+      secretsDeleted: plan.deletes.map((d) => d.id),
       foldersCreated: plan.folders.inserts.map((f) => f.id),
       foldersRenamed: plan.folders.updates.map((f) => f.id),
       foldersDeleted: plan.folders.deletes,

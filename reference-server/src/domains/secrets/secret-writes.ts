@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { publishFolderChanges } from '../changes/change-notices.js';
 import { conflict, notFound } from '../../http/errors.js';
 import { StoreConflictError } from '../../store/repositories.js';
 import type { FolderWrite, SecretRecord } from '../../store/records.js';
@@ -129,13 +130,14 @@ export async function planReferenceRewrites(
 
 /**
  * Encrypts and writes every plan (new version for existing secrets), the deletes and the folder
- * changes of a snapshot rollback in one transaction, which also snapshots every folder it changes.
- * Returns the stored records by id.
+ * changes of a snapshot rollback in one transaction, which also snapshots every folder it changes;
+ * then publishes a change notice per folder touched (webhooks, the notice stream). Returns the
+ * stored records by id.
  */
 export async function commitSecretWrites(
   scope: ProjectScope,
   plans: PlannedSecret[],
-  deletes: string[] = [],
+  deletes: SecretRecord[] = [],
   folders?: FolderWrite,
 ): Promise<Map<string, SecretRecord>> {
   const now = new Date(scope.ctx.now()).toISOString();
@@ -175,7 +177,7 @@ export async function commitSecretWrites(
     await scope.ctx.store.secrets.writeSecrets({
       inserts,
       updates,
-      deletes,
+      deletes: deletes.map((d) => d.id),
       keepVersions: scope.project.pitVersionLimit,
       ...(folders ? { folders } : {}),
       at: now,
@@ -194,5 +196,11 @@ export async function commitSecretWrites(
     throw error;
   }
   await scope.ctx.store.projects.touchContent(scope.project.id);
+  // A restored or renamed sub-folder changes its parent's (recursive) listing too; a snapshot
+  // rollback that removes sub-folders publishes their parent itself (secret-snapshots.ts).
+  const folderChanges = [...(folders?.inserts ?? []), ...(folders?.updates ?? [])].flatMap((f) =>
+    f.parentId ? [{ envId: f.envId, folderId: f.parentId }] : [],
+  );
+  await publishFolderChanges(scope, [...plans, ...deletes, ...folderChanges]);
   return stored;
 }

@@ -447,6 +447,42 @@ CREATE INDEX secret_rotations_due ON secret_rotations(next_rotation_at);
 CREATE INDEX secret_rotations_connection ON secret_rotations(connection_id);
 `,
   },
+  {
+    version: 30,
+    name: 'project webhooks, URL and signing key sealed under the project data key',
+    sql: `
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  env_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+  secret_path TEXT NOT NULL,
+  type TEXT NOT NULL DEFAULT 'general',
+  url_ciphertext TEXT NOT NULL,
+  key_ciphertext TEXT,
+  is_disabled INTEGER NOT NULL DEFAULT 0,
+  filtered_events TEXT NOT NULL DEFAULT '[]',
+  last_status TEXT,
+  last_run_error_message TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX webhooks_by_project_env ON webhooks (project_id, env_id);
+`,
+  },
+  {
+    version: 31,
+    name: 'change notices: where secrets changed, never values, kept briefly so streams can resume',
+    sql: `
+CREATE TABLE change_notices (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL,
+  env_id TEXT NOT NULL,
+  notice TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX change_notices_by_project ON change_notices (project_id, id);
+`,
+  },
 ];
 
 /**

@@ -1,0 +1,65 @@
+import { type Request, Router } from 'express';
+import { requireAuth } from '../../auth/require-auth.js';
+import type { ServerContext } from '../../context.js';
+import { notFound } from '../../http/errors.js';
+import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { callerFor, callerForProjectId } from '../secrets/caller.js';
+import {
+  createWebhookBody,
+  listWebhooksQuery,
+  updateWebhookBody,
+  webhookIdParams,
+} from './webhook-schemas.js';
+import { createWebhook, deleteWebhook, listWebhooks, testWebhook, updateWebhook } from './webhook-service.js';
+
+/** Project webhooks, upstream's `/api/v1/webhooks` (docs/webhooks.md, docs/reference/api.md). */
+export function webhooksRouter(ctx: ServerContext): Router {
+  const router = Router();
+  router.use('/api/v1/webhooks', requireAuth(ctx));
+
+  /** The caller of a route naming a webhook: its project's access (a webhook of another org is 404). */
+  const callerOfWebhook = async (req: Request) => {
+    const { webhookId } = parseParams(req, webhookIdParams);
+    const webhook = await ctx.store.webhooks.getWebhook(webhookId);
+    if (!webhook) throw notFound(`Webhook with ID '${webhookId}' not found`);
+    return { webhookId, caller: await callerForProjectId(ctx, req, webhook.projectId) };
+  };
+
+  router.post('/api/v1/webhooks', async (req, res) => {
+    const { projectId, type: _general, ...body } = parseBody(req, createWebhookBody);
+    const caller = await callerFor(ctx, req, { projectId });
+    const webhook = await createWebhook(ctx, caller, body);
+    res.json({ message: 'Successfully created webhook', webhook });
+  });
+
+  router.get('/api/v1/webhooks', async (req, res) => {
+    const { projectId, ...query } = parseQuery(req, listWebhooksQuery);
+    const caller = await callerFor(ctx, req, { projectId });
+    res.json({ message: 'Successfully fetched webhook', webhooks: await listWebhooks(ctx, caller, query) });
+  });
+
+  router.patch('/api/v1/webhooks/:webhookId', async (req, res) => {
+    const body = parseBody(req, updateWebhookBody);
+    const { webhookId, caller } = await callerOfWebhook(req);
+    const webhook = await updateWebhook(ctx, caller, { webhookId, ...body });
+    res.json({ message: 'Successfully updated webhook', webhook });
+  });
+
+  router.delete('/api/v1/webhooks/:webhookId', async (req, res) => {
+    const { webhookId, caller } = await callerOfWebhook(req);
+    res.json({
+      message: 'Successfully deleted webhook',
+      webhook: await deleteWebhook(ctx, caller, { webhookId }),
+    });
+  });
+
+  router.post('/api/v1/webhooks/:webhookId/test', async (req, res) => {
+    const { webhookId, caller } = await callerOfWebhook(req);
+    res.json({
+      message: 'Successfully tested webhook',
+      webhook: await testWebhook(ctx, caller, { webhookId }),
+    });
+  });
+
+  return router;
+}
