@@ -9,6 +9,8 @@ import { tokenAuthRouteDocs } from '../auth/token-auth-router.js';
 import { universalAuthRouteDocs } from '../auth/universal-auth-router.js';
 import { auditRouteDocs } from '../audit/audit-router.js';
 import { adminRouteDocs } from '../domains/admin/admin-router.js';
+import { changesRouteDocs } from '../domains/changes/changes-router.js';
+import { webhooksRouteDocs } from '../domains/webhooks/webhooks-router.js';
 import { appConnectionsRouteDocs } from '../domains/app-connections/app-connections-router.js';
 import { identitiesRouteDocs } from '../domains/identities/identities-router.js';
 import { kmsRouteDocs } from '../domains/kms/kms-router.js';
@@ -46,5 +48,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...auditRouteDocs,
   ...appConnectionsRouteDocs,
   ...secretRotationsRouteDocs,
+  ...webhooksRouteDocs,
+  ...changesRouteDocs,
   ...openApiRouteDocs,
 ];

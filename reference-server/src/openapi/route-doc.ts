@@ -32,6 +32,10 @@ export const API_TAGS = {
   'Audit Logs': 'The hash-chained audit log (decision D8).',
   'App Connections': 'Credentials of outside systems (PostgreSQL), sealed at rest and never returned.',
   'Secret Rotations': 'Dual-phase rotation of database credentials into mapped secrets (docs/rotation.md).',
+  Webhooks:
+    'Project webhooks: a signed `secrets.modified` POST after every change in scope (docs/webhooks.md).',
+  'Change Notices':
+    'A server-sent-events stream of where secrets changed, never values (docs/change-delivery.md).',
   Documentation: 'This document.',
 } as const;
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';
 import { authOf, type ServerContext } from '../../context.js';
 import { parseQuery, parseWith } from '../../http/validate.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 import { environmentSlugSchema } from '../shared-schemas.js';
 import { callerFor } from '../secrets/caller.js';
 import { environmentBySlug } from '../secrets/folder-tree.js';
@@ -69,3 +70,14 @@ export function changesRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The route above, as the OpenAPI document describes it (src/openapi/route-doc.ts). */
+export const changesRouteDocs = routeDocs('Change Notices', [
+  {
+    method: 'get',
+    path: CHANGE_STREAM_PATH,
+    summary: 'Stream change notices (text/event-stream; resume with Last-Event-ID)',
+    query: streamQuery,
+    deviation: 'Not an upstream route: the push channel of docs/change-delivery.md.',
+  },
+]);

@@ -3,6 +3,7 @@ import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
 import { notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { routeDocs } from '../../openapi/route-doc.js';
 import { callerFor, callerForProjectId } from '../secrets/caller.js';
 import {
   createWebhookBody,
@@ -63,3 +64,38 @@ export function webhooksRouter(ctx: ServerContext): Router {
 
   return router;
 }
+
+/** The routes above, as the OpenAPI document describes them (src/openapi/route-doc.ts). */
+export const webhooksRouteDocs = routeDocs('Webhooks', [
+  {
+    method: 'post',
+    path: '/api/v1/webhooks',
+    summary: 'Create a webhook (URL and key sealed at rest)',
+    body: createWebhookBody,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhooks',
+    summary: 'List the webhooks of a project',
+    query: listWebhooksQuery,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/webhooks/:webhookId',
+    summary: 'Enable, disable or re-scope a webhook',
+    params: webhookIdParams,
+    body: updateWebhookBody,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/webhooks/:webhookId',
+    summary: 'Delete a webhook',
+    params: webhookIdParams,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhooks/:webhookId/test',
+    summary: 'Send a test delivery and record its status',
+    params: webhookIdParams,
+  },
+]);
