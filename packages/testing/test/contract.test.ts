@@ -318,12 +318,32 @@ describe('msw fault helpers', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(30);
       await kms.close();
 
-      b.faults?.(kmsFaults.serverError(b.siteUrl, { path: '/secrets/raw', status: 503, times: 10 }));
+      // A 500 is retried maxRetries times, then surfaces.
+      b.faults?.(kmsFaults.serverError(b.siteUrl, { path: '/secrets/raw', status: 500, times: 2 }));
       const failing = sdk({ retry: { maxRetries: 1, initialDelay: 1 } });
       await expect(
         failing.secrets.list({ projectId: b.projectId, environment: 'dev', secretPath: '/app' }),
-      ).rejects.toMatchObject({ status: 503 });
+      ).rejects.toMatchObject({ status: 500 });
       await failing.close();
+
+      // A 503 is an outage, ridden out until the call's deadline (packages/sdk/src/retry-policy.ts)...
+      b.faults?.(kmsFaults.serverError(b.siteUrl, { path: '/secrets/raw', status: 503, times: 3 }));
+      const riding = sdk({ retry: { maxRetries: 1, initialDelay: 1 } });
+      const ridden = await riding.secrets.list({
+        projectId: b.projectId,
+        environment: 'dev',
+        secretPath: '/app',
+      });
+      expect(ridden.secrets).toHaveLength(2);
+      await riding.close();
+
+      // ...unless retries are off.
+      b.faults?.(kmsFaults.serverError(b.siteUrl, { path: '/secrets/raw', status: 503, times: 10 }));
+      const noRetries = sdk({ retry: { maxRetries: 0, initialDelay: 1 } });
+      await expect(
+        noRetries.secrets.list({ projectId: b.projectId, environment: 'dev', secretPath: '/app' }),
+      ).rejects.toMatchObject({ status: 503 });
+      await noRetries.close();
     } finally {
       await b.close();
     }
