@@ -187,6 +187,13 @@ function mapError(error: unknown, target: BootTarget): KmsBootError {
       { cause: error },
     );
   }
+  if (error instanceof KmsConnectionError && error.tlsMismatch) {
+    return new KmsBootError(
+      'unreachable',
+      `KMS server at ${target.siteUrl} answered in plain HTTP, not TLS (TLS/plain-HTTP mismatch): use http:// in KMS_SITE_URL, or serve TLS`,
+      { cause: error },
+    );
+  }
   if (error instanceof KmsConnectionError) {
     return new KmsBootError('unreachable', `KMS server at ${target.siteUrl} is unreachable`, {
       cause: error,
