@@ -149,7 +149,9 @@ function describeNotFound(error: KmsApiError, target: BootTarget, where: string)
   const said = error.serverMessage;
   if (/^Project with /i.test(said)) return `project ${target.project} not found at ${target.siteUrl}`;
   if (/^Environment with /i.test(said)) {
-    return `environment ${target.environment} not found in project ${target.project}`;
+    const near = (error.details as { didYouMean?: unknown } | undefined)?.didYouMean;
+    const hint = typeof near === 'string' ? ` (did you mean ${near}?)` : '';
+    return `environment ${target.environment} not found in project ${target.project}${hint}`;
   }
   if (error.error === 'SecretPathNotFound' || /^Folder with path/i.test(said)) {
     return `folder ${target.secretPath} does not exist in project ${target.project}, environment ${target.environment}`;
