@@ -66,6 +66,26 @@ describe('environment positions', () => {
     );
     expect(await order(other.id)).toEqual(['1:dev', '2:staging', '3:prod']);
   });
+
+  it("a missing environment keeps upstream's message; details.didYouMean names the project's closest slug", async () => {
+    const project = await kms.createProject('env-near');
+    const list = (environment: string) =>
+      kms.call(
+        'GET',
+        `/api/v3/secrets/raw?workspaceId=${project.id}&environment=${environment}`,
+        undefined,
+        kms.adminToken,
+      );
+    const near = await list('production');
+    expect(near.status).toBe(404);
+    expect(near.body).toMatchObject({
+      message: `Environment with slug 'production' in project with ID ${project.id} not found`,
+      details: { didYouMean: 'prod' },
+    });
+    const far = await list('zzz');
+    expect(far.status).toBe(404);
+    expect(far.body.details).toBeUndefined();
+  });
 });
 
 describe('client-secret use limits', () => {

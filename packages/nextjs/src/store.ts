@@ -62,10 +62,22 @@ export function startLoad(runtime: Runtime, options: KmsNextOptions, startedBy: 
     if (state.ready === ready) state.ready = undefined;
     if (error instanceof KmsNextError) throw error;
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-    throw new KmsNextError(`could not load secrets at ${startedBy}: ${message}`, { cause: error });
+    throw printedAsOneLine(
+      new KmsNextError(`could not load secrets at ${startedBy}: ${message}`, { cause: error }),
+    );
   });
   state.ready = ready;
   return ready;
+}
+
+/**
+ * Next prints a next.config failure with `util.inspect`: the stack of every nested cause (~35 lines)
+ * after `✓ Ready`. A failed load prints its message only, the one line docs/nextjs.md promises; `cause`
+ * still holds the `KmsBootError` for code that catches it. `Symbol.for` keeps this module edge-safe.
+ */
+function printedAsOneLine(error: KmsNextError): KmsNextError {
+  Object.defineProperty(error, Symbol.for('nodejs.util.inspect.custom'), { value: () => error.message });
+  return error;
 }
 
 /** @internal All loaded secrets, loading them first if nothing has yet. */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import * as nextConstants from 'next/constants.js';
 import { type KmsTestServer, startKmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,9 @@ describe('withKms config forms', () => {
       /could not load secrets at next start: KMS server at http:\/\/127.0.0.1:9 is unreachable/,
     );
     expect((error as Error).message).not.toContain('super-secret-value');
+    // Printed (Next uses util.inspect) as that one line; the cause stays on the error.
+    expect(inspect(error)).toBe((error as Error).message);
+    expect((error as Error).cause).toBeInstanceOf(Error);
   });
 });
 

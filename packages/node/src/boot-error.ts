@@ -149,7 +149,9 @@ function describeNotFound(error: KmsApiError, target: BootTarget, where: string)
   const said = error.serverMessage;
   if (/^Project with /i.test(said)) return `project ${target.project} not found at ${target.siteUrl}`;
   if (/^Environment with /i.test(said)) {
-    return `environment ${target.environment} not found in project ${target.project}`;
+    const near = (error.details as { didYouMean?: unknown } | undefined)?.didYouMean;
+    const hint = typeof near === 'string' ? ` (did you mean ${near}?)` : '';
+    return `environment ${target.environment} not found in project ${target.project}${hint}`;
   }
   if (error.error === 'SecretPathNotFound' || /^Folder with path/i.test(said)) {
     return `folder ${target.secretPath} does not exist in project ${target.project}, environment ${target.environment}`;
@@ -184,6 +186,13 @@ function mapError(error: unknown, target: BootTarget): KmsBootError {
     return new KmsBootError(
       'timeout',
       `KMS server at ${target.siteUrl} did not answer within ${formatMs(target.timeoutMs)} (KMS_BOOT_TIMEOUT)`,
+      { cause: error },
+    );
+  }
+  if (error instanceof KmsConnectionError && error.tlsMismatch) {
+    return new KmsBootError(
+      'unreachable',
+      `KMS server at ${target.siteUrl} answered in plain HTTP, not TLS (TLS/plain-HTTP mismatch): use http:// in KMS_SITE_URL, or serve TLS`,
       { cause: error },
     );
   }

@@ -156,13 +156,19 @@ export function resolveConfigFromEnv(
     return found ? parseBooleanVariable(name, found[0]) : fallback;
   };
 
+  // Settings that are not set are collected and reported together, so one run names all of them.
+  const missing: { field: string; problem: string }[] = [];
   const rawSite = pick('siteUrl', ['KMS_SITE_URL']);
   if (!rawSite)
-    throw new KmsNodeConfigError(
-      'KMS_SITE_URL',
-      'is not set (the KMS server URL, e.g. https://kms.example.com)',
-    );
-  const siteUrl = sources.siteUrl === 'option' ? rawSite : parseSiteUrl('KMS_SITE_URL', rawSite);
+    missing.push({
+      field: 'KMS_SITE_URL',
+      problem: 'is not set (the KMS server URL, e.g. https://kms.example.com)',
+    });
+  const siteUrl = !rawSite
+    ? ''
+    : sources.siteUrl === 'option'
+      ? rawSite
+      : parseSiteUrl('KMS_SITE_URL', rawSite);
 
   const credentialsDir = pick('credentialsDir', ['KMS_CREDENTIALS_DIR']) ?? DEFAULT_CREDENTIALS_DIR;
   sources.credentialsDir ??= 'default';
@@ -175,20 +181,22 @@ export function resolveConfigFromEnv(
     const direct = pick(field, names);
     if (direct) return direct;
     if (!readCredentialFile) {
-      throw new KmsNodeConfigError(
-        names[0]!,
-        `is not set, nor ${names.slice(1).join(', ')}, and credential files cannot be read on this runtime`,
-      );
+      missing.push({
+        field: names[0]!,
+        problem: `is not set, nor ${names.slice(1).join(', ')}, and credential files cannot be read on this runtime`,
+      });
+      return '';
     }
     const { path, value } = readCredentialFile(credentialsDir, fileName);
     if (value) {
       sources[field] = `file:${path}`;
       return value;
     }
-    throw new KmsNodeConfigError(
-      names[0]!,
-      `is not set, nor ${names.slice(1).join(', ')}, and ${path} does not exist (set KMS_CREDENTIALS_DIR to read the credential files from another directory)`,
-    );
+    missing.push({
+      field: names[0]!,
+      problem: `is not set, nor ${names.slice(1).join(', ')}, and ${path} does not exist (set KMS_CREDENTIALS_DIR to read the credential files from another directory)`,
+    });
+    return '';
   };
 
   const identityId = pick('identityId', [
@@ -217,17 +225,18 @@ export function resolveConfigFromEnv(
     );
   } else {
     if (!identityId)
-      throw new KmsNodeConfigError(
-        'KMS_IDENTITY_ID',
-        `is not set (the machine identity that logs in with ${authMethod === 'oidc' ? 'OIDC' : 'JWT'} Auth)`,
-      );
+      missing.push({
+        field: 'KMS_IDENTITY_ID',
+        problem: `is not set (the machine identity that logs in with ${authMethod === 'oidc' ? 'OIDC' : 'JWT'} Auth)`,
+      });
     if (jwtFile && jwt)
       throw new KmsNodeConfigError('KMS_OIDC_JWT_FILE', 'and KMS_OIDC_JWT are both set; set one of them');
     if (!jwtFile && !jwt)
-      throw new KmsNodeConfigError(
-        'KMS_OIDC_JWT_FILE',
-        'is not set, nor KMS_OIDC_JWT (the file the JWT-SVID is written to, read again at every login)',
-      );
+      missing.push({
+        field: 'KMS_OIDC_JWT_FILE',
+        problem:
+          'is not set, nor KMS_OIDC_JWT (the file the JWT-SVID is written to, read again at every login)',
+      });
   }
 
   // Explicit project options replace the env pair as a whole, so an option never mixes with a variable.
@@ -245,17 +254,18 @@ export function resolveConfigFromEnv(
       throw new KmsNodeConfigError('KMS_PROJECT_ID', 'and KMS_PROJECT_SLUG are both set; set one of them');
     }
     if (!projectId && !projectSlug) {
-      throw new KmsNodeConfigError(
-        'KMS_PROJECT_SLUG',
-        'is not set, nor KMS_PROJECT_ID (which project to read)',
-      );
+      missing.push({
+        field: 'KMS_PROJECT_SLUG',
+        problem: 'is not set, nor KMS_PROJECT_ID (which project to read)',
+      });
     }
     sources.project = projectId ? 'env:KMS_PROJECT_ID' : 'env:KMS_PROJECT_SLUG';
   }
 
   const environment = pick('environment', ['KMS_ENVIRONMENT']);
   if (!environment)
-    throw new KmsNodeConfigError('KMS_ENVIRONMENT', 'is not set (the environment slug, e.g. prod)');
+    missing.push({ field: 'KMS_ENVIRONMENT', problem: 'is not set (the environment slug, e.g. prod)' });
+  if (missing.length > 0) throw missingSettingsError(missing);
 
   const secretPath = pick('secretPath', ['KMS_SECRET_PATH']) ?? '/';
   sources.secretPath ??= 'default';
@@ -313,6 +323,19 @@ export function resolveConfigFromEnv(
   Object.defineProperty(resolved, 'clientSecret', { value: clientSecret, enumerable: false });
   Object.defineProperty(resolved, 'jwt', { value: jwt, enumerable: false });
   return resolved;
+}
+
+/**
+ * One error for every setting that is not set: a single one keeps its own message (`KMS_ENVIRONMENT is
+ * not set (…)`), several are listed in one line, and `configKey` names the first.
+ */
+function missingSettingsError(missing: readonly { field: string; problem: string }[]): KmsNodeConfigError {
+  const first = missing[0]!;
+  const error = new KmsNodeConfigError(first.field, first.problem);
+  if (missing.length > 1) {
+    error.message = `${missing.length} settings are missing: ${missing.map((m) => `${m.field} ${m.problem}`).join('; ')}`;
+  }
+  return error;
 }
 
 const AUTH_METHOD_NAMES: Record<string, KmsAuthMethod> = {

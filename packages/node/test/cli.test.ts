@@ -326,6 +326,11 @@ describe('kms secrets get', () => {
     const environment = await runKms(['secrets', 'get', 'API_KEY', '--env', 'nope'], kmsEnv(kms));
     expect(environment.code).toBe(66);
     expect(environment.stderr).toBe(`kms: environment nope not found in project ${kms.projectSlug}\n`);
+    const near = await runKms(['export', '--env', 'production'], kmsEnv(kms));
+    expect(near.code).toBe(66);
+    expect(near.stderr).toBe(
+      `kms: environment production not found in project ${kms.projectSlug} (did you mean prod?)\n`,
+    );
     const listed = await runKms(['export', '--env', 'nope'], kmsEnv(kms));
     expect(listed.stderr).toBe(`kms: environment nope not found in project ${kms.projectSlug}\n`);
     const folder = await runKms(['secrets', 'get', 'API_KEY', '--path', '/nope'], kmsEnv(kms));

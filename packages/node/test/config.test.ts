@@ -137,6 +137,19 @@ describe('resolveConfig', () => {
     expect(error.message).not.toContain(SECRET);
   });
 
+  it('names every missing variable at once, in one line', () => {
+    const error = errorOf(() =>
+      resolveConfig({ env: { KMS_CLIENT_SECRET: SECRET, KMS_CREDENTIALS_DIR: '/nonexistent/kms-auth' } }),
+    );
+    expect(error).toBeInstanceOf(KmsNodeConfigError);
+    expect((error as KmsNodeConfigError).configKey).toBe('KMS_SITE_URL');
+    expect(error.message).toMatch(
+      /^4 settings are missing: KMS_SITE_URL is not set .*; KMS_CLIENT_ID is not set.*; KMS_PROJECT_SLUG is not set.*; KMS_ENVIRONMENT is not set \(the environment slug, e\.g\. prod\)$/,
+    );
+    expect(error.message.split('\n')).toHaveLength(1);
+    expect(error.message).not.toContain(SECRET);
+  });
+
   it('names the credential file at fault', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, 'clientId'), '  \n');

@@ -1,6 +1,7 @@
 // `node --import @hanzo/kms-node/register` in real child processes running the BUILT package (dist/)
 // against the reference server on 127.0.0.1.
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startKmsTestServer, type KmsTestServer } from '@hanzo/kms-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,9 +156,34 @@ describe('--import @hanzo/kms-node/register', () => {
     expectOneLineFailure(result, 78, /must be loaded with --import, not -r\/require/);
   });
 
-  it('no configuration at all: exit 78 naming KMS_SITE_URL', async () => {
+  it('no configuration at all: exit 78 naming every missing variable in one line', async () => {
     const result = await runNode(['--import', REGISTER, 'print-env.mjs'], baseEnv());
-    expectOneLineFailure(result, 78, /^kms: cannot load secrets: KMS_SITE_URL is not set/);
+    expectOneLineFailure(
+      result,
+      78,
+      /^kms: cannot load secrets: 5 settings are missing: KMS_SITE_URL is not set .*; KMS_CLIENT_ID is not set.*; KMS_CLIENT_SECRET is not set.*; KMS_PROJECT_SLUG is not set.*; KMS_ENVIRONMENT is not set/,
+    );
+  });
+
+  it('https:// against a plain-HTTP server: exit 69 naming the TLS/plain-HTTP mismatch', async () => {
+    const plain = createServer((_request, response) => response.end('plain'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(plain.address() as { port: number }).port}`;
+      const result = await runNode(
+        ['--import', REGISTER, 'print-env.mjs'],
+        kmsEnv(kms, { KMS_SITE_URL: url }),
+      );
+      expectOneLineFailure(
+        result,
+        69,
+        new RegExp(
+          `^kms: cannot load secrets: KMS server at ${url} answered in plain HTTP, not TLS \\(TLS/plain-HTTP mismatch\\): use http:// in KMS_SITE_URL, or serve TLS$`,
+        ),
+      );
+    } finally {
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
   });
 });
 

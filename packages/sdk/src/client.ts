@@ -113,39 +113,39 @@ export class KmsClient {
   readonly #telemetry: Telemetry;
 
   /** Every error class, reachable without an extra import (`KmsClient.KmsNotFoundError`). */
-  /** Alias of {@link KmsError}. */
+  /** Alias of {@link KmsError}. @group Error class aliases */
   static readonly KmsError = errors.KmsError;
-  /** Alias of {@link KmsApiError}. */
+  /** Alias of {@link KmsApiError}. @group Error class aliases */
   static readonly KmsApiError = errors.KmsApiError;
-  /** Alias of {@link KmsBadRequestError}. */
+  /** Alias of {@link KmsBadRequestError}. @group Error class aliases */
   static readonly KmsBadRequestError = errors.KmsBadRequestError;
-  /** Alias of {@link KmsAuthenticationError}. */
+  /** Alias of {@link KmsAuthenticationError}. @group Error class aliases */
   static readonly KmsAuthenticationError = errors.KmsAuthenticationError;
-  /** Alias of {@link KmsIdentityLockedError}. */
+  /** Alias of {@link KmsIdentityLockedError}. @group Error class aliases */
   static readonly KmsIdentityLockedError = errors.KmsIdentityLockedError;
-  /** Alias of {@link KmsPermissionDeniedError}. */
+  /** Alias of {@link KmsPermissionDeniedError}. @group Error class aliases */
   static readonly KmsPermissionDeniedError = errors.KmsPermissionDeniedError;
-  /** Alias of {@link KmsNotFoundError}. */
+  /** Alias of {@link KmsNotFoundError}. @group Error class aliases */
   static readonly KmsNotFoundError = errors.KmsNotFoundError;
-  /** Alias of {@link KmsConflictError}. */
+  /** Alias of {@link KmsConflictError}. @group Error class aliases */
   static readonly KmsConflictError = errors.KmsConflictError;
-  /** Alias of {@link KmsUnprocessableEntityError}. */
+  /** Alias of {@link KmsUnprocessableEntityError}. @group Error class aliases */
   static readonly KmsUnprocessableEntityError = errors.KmsUnprocessableEntityError;
-  /** Alias of {@link KmsRateLimitError}. */
+  /** Alias of {@link KmsRateLimitError}. @group Error class aliases */
   static readonly KmsRateLimitError = errors.KmsRateLimitError;
-  /** Alias of {@link KmsInternalServerError}. */
+  /** Alias of {@link KmsInternalServerError}. @group Error class aliases */
   static readonly KmsInternalServerError = errors.KmsInternalServerError;
-  /** Alias of {@link KmsResponseParseError}. */
+  /** Alias of {@link KmsResponseParseError}. @group Error class aliases */
   static readonly KmsResponseParseError = errors.KmsResponseParseError;
-  /** Alias of {@link KmsConnectionError}. */
+  /** Alias of {@link KmsConnectionError}. @group Error class aliases */
   static readonly KmsConnectionError = errors.KmsConnectionError;
-  /** Alias of {@link KmsTimeoutError}. */
+  /** Alias of {@link KmsTimeoutError}. @group Error class aliases */
   static readonly KmsTimeoutError = errors.KmsTimeoutError;
-  /** Alias of {@link KmsAbortError}. */
+  /** Alias of {@link KmsAbortError}. @group Error class aliases */
   static readonly KmsAbortError = errors.KmsAbortError;
-  /** Alias of {@link KmsValidationError}. */
+  /** Alias of {@link KmsValidationError}. @group Error class aliases */
   static readonly KmsValidationError = errors.KmsValidationError;
-  /** Alias of {@link KmsConfigError}. */
+  /** Alias of {@link KmsConfigError}. @group Error class aliases */
   static readonly KmsConfigError = errors.KmsConfigError;
 
   /**

@@ -193,10 +193,27 @@ export class KmsConnectionError extends KmsError {
   readonly method: string;
   /** API path of the failed request. */
   readonly path: string;
-  constructor(request: KmsRequestInfo, message?: string, options?: { cause?: unknown }) {
-    super(message ?? `${request.method} ${request.path}: could not reach the KMS server`, options);
+  /**
+   * `true` when the TLS handshake failed because the server answered in plain HTTP: an `https://` base
+   * URL pointed at a plain-HTTP server (the message says to use `http://`).
+   */
+  readonly tlsMismatch: boolean;
+  constructor(
+    request: KmsRequestInfo,
+    message?: string,
+    options?: { cause?: unknown; tlsMismatch?: boolean },
+  ) {
+    const tlsMismatch = options?.tlsMismatch === true;
+    super(
+      message ??
+        (tlsMismatch
+          ? `${request.method} ${request.path}: TLS/plain-HTTP mismatch: the server answered in plain HTTP, not TLS (use an http:// URL, or serve TLS)`
+          : `${request.method} ${request.path}: could not reach the KMS server`),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.method = request.method;
     this.path = request.path;
+    this.tlsMismatch = tlsMismatch;
   }
 }
 

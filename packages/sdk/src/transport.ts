@@ -309,7 +309,13 @@ export class HttpTransport {
     } catch (cause) {
       if (signal.userAborted) return { error: abortError(info) };
       if (signal.timedOut) return { error: new KmsTimeoutError(info, timeoutMs) };
-      return { error: new KmsConnectionError(info, undefined, { cause: connectionCause(cause) }) };
+      const root = connectionCause(cause);
+      return {
+        error: new KmsConnectionError(info, undefined, {
+          cause: root,
+          tlsMismatch: this.settings.baseUrl.startsWith('https:') && isPlainHttpAnswer(root),
+        }),
+      };
     } finally {
       signal.dispose();
     }
@@ -362,6 +368,16 @@ function callerHeaders(headers: Record<string, string> | undefined): Record<stri
 }
 
 /** fetch wraps the socket failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
+/**
+ * Whether a failed TLS handshake read a plain-HTTP answer: OpenSSL's "wrong version number" (Node's fetch
+ * and `node:https` both report it, the latter as `EPROTO`) or "packet length too long".
+ */
+function isPlainHttpAnswer(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return true;
+  return typeof message === 'string' && /wrong version number|packet length too long/i.test(message);
+}
+
 function connectionCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 4; depth++) {

@@ -63,3 +63,15 @@ it('the Jest examples pass', async () => {
   );
   expect(stderr).toMatch(/Tests:\s+2 passed, 2 total/);
 }, 60_000);
+
+it('the README installs msw within the peer range, the major the examples run with', () => {
+  const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+  const installed = JSON.parse(
+    readFileSync(createRequire(import.meta.url).resolve('msw/package.json'), 'utf8'),
+  ) as { version: string };
+  const documented = /^pnpm add -D 'msw@([^']+)'/m.exec(readme)?.[1];
+  expect(documented).toBe(manifest.peerDependencies.msw);
+  expect(documented).toMatch(/^\^2\./);
+  expect(installed.version.split('.')[0]).toBe('2');
+});

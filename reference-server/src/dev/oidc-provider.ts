@@ -16,6 +16,11 @@ export interface OidcProviderOptions {
   algorithm?: 'RS256' | 'ES256' | 'PS256';
   /** Serve https with this certificate and key (PEM) instead of http. */
   tls?: { cert: string; key: string };
+  /**
+   * Loopback port to listen on, so the issuer URL is known before the provider starts (a `kms.yaml`
+   * written in advance). @default 0, a free port
+   */
+  port?: number;
   /** Host name in the issuer URL (the listener is always 127.0.0.1). @default '127.0.0.1' */
   hostname?: string;
   /** Leave `kid` out of the JWKS and the tokens (providers that publish one key without an id). */
@@ -73,7 +78,7 @@ interface ProviderKey {
   publicJwk: JWK;
 }
 
-/** Starts a provider on a free loopback port. */
+/** Starts a provider on loopback: on `options.port`, or on a free port. */
 export async function startOidcProvider(options: OidcProviderOptions = {}): Promise<OidcProvider> {
   const algorithm = options.algorithm ?? 'RS256';
   const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
@@ -121,7 +126,10 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
   const server = options.tls
     ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
     : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   issuer = `${options.tls ? 'https' : 'http'}://${options.hostname ?? '127.0.0.1'}:${port}`;
 

@@ -1,3 +1,4 @@
+import { closestName } from '@hanzo/kms';
 import type { ServerContext } from '../../context.js';
 import { notFound } from '../../http/errors.js';
 import type { EnvironmentRecord, ProjectRecord } from '../../store/records.js';
@@ -77,11 +78,18 @@ export class FolderTree {
   }
 }
 
-/** The environment with this slug, or the contract's 404. */
+/**
+ * The environment with this slug, or the contract's 404; its `details.didYouMean` names the project's
+ * closest slug when one is near (`production` → `prod`), which kms-node and the `kms` CLI print.
+ */
 export async function environmentBySlug(ctx: ServerContext, project: ProjectRecord, slug: string) {
   const env = await ctx.store.projects.getEnvironmentBySlug(project.id, slug);
-  if (!env) throw notFound(`Environment with slug '${slug}' in project with ID ${project.id} not found`);
-  return env;
+  if (env) return env;
+  const slugs = (await ctx.store.projects.listEnvironments(project.id)).map((e) => e.slug);
+  const near = closestName(slug, slugs);
+  throw notFound(`Environment with slug '${slug}' in project with ID ${project.id} not found`, {
+    ...(near ? { details: { didYouMean: near } } : {}),
+  });
 }
 
 /** Loads the folder tree of an environment. */
