@@ -135,3 +135,41 @@ describe('lockouts in identity listings', () => {
     expect((await listed()).activeLockoutAuthMethods).toEqual([]);
   });
 });
+
+describe('audit-log date range', () => {
+  // Upstream: backend/src/server/routes/v1/organization-router.ts (GET /audit-logs querystring):
+  // the end may not precede the start, nor lie more than three months after it; 422 with its words.
+  const query = (range: string) => kms.call('GET', `/api/v1/audit-logs?${range}`, undefined, kms.adminToken);
+  const messages = (body: { message: { message: string; path: string[] }[] }) =>
+    body.message.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+
+  it("refuses an end before the start and a range over three months, in upstream's words", async () => {
+    const backwards = await query('startDate=2026-02-01T00:00:00Z&endDate=2026-01-01T00:00:00Z');
+    expect(backwards.status).toBe(422);
+    expect(messages(backwards.body)).toEqual(['query.endDate: End date cannot be before start date']);
+
+    const tooLong = await query('startDate=2026-01-01T00:00:00Z&endDate=2026-04-01T00:00:01Z');
+    expect(tooLong.status).toBe(422);
+    expect(messages(tooLong.body)).toEqual(['query.endDate: Dates must be within 3 months']);
+    for (const path of ['/api/v1/organization/audit-logs', '/api/v1/audit-logs']) {
+      const r = await kms.call(
+        'GET',
+        `${path}?startDate=2026-01-01T00:00:00Z&endDate=2026-05-01T00:00:00Z`,
+        undefined,
+        kms.adminToken,
+      );
+      expect(r.status).toBe(422);
+    }
+  });
+
+  it('answers a range of exactly three months', async () => {
+    await kms.createProject('audit-range');
+    const created = (await kms.admin('GET', '/api/v1/audit-logs?eventType=create-project')).auditLogs[0];
+    const end = new Date(created.createdAt);
+    const start = new Date(end);
+    start.setUTCMonth(start.getUTCMonth() - 3);
+    const r = await query(`startDate=${start.toISOString()}&endDate=${end.toISOString()}`);
+    expect(r.status).toBe(200);
+    expect(r.body.auditLogs.map((e: { id: string }) => e.id)).toContain(created.id);
+  });
+});
