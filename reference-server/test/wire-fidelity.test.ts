@@ -173,3 +173,53 @@ describe('audit-log date range', () => {
     expect(r.body.auditLogs.map((e: { id: string }) => e.id)).toContain(created.id);
   });
 });
+
+describe('secrets: validation messages', () => {
+  // Upstream: backend/src/server/routes/v3/deprecated-secret-router.ts (GET /raw metadataFilter,
+  // POST and PATCH /raw/:secretName secretReminderNote): 422 with upstream's words.
+  const issues = (body: { message: { message: string }[] }) => body.message.map((issue) => issue.message);
+
+  it("answers upstream's words for a metadata filter over ten fields or missing a part, and a long reminder note", async () => {
+    const project = await kms.createProject('wire-secrets');
+    const list = (metadataFilter: string) =>
+      kms.call(
+        'GET',
+        `/api/v3/secrets/raw?${new URLSearchParams({ workspaceId: project.id, environment: 'dev', metadataFilter })}`,
+        undefined,
+        kms.adminToken,
+      );
+    const eleven = Array.from({ length: 11 }, (_, i) => `key=k${i},value=v`).join('|');
+    const tooMany = await list(eleven);
+    expect(tooMany.status).toBe(422);
+    expect(issues(tooMany.body)).toEqual(['You can only filter by up to 10 metadata fields']);
+    const ten = await list(Array.from({ length: 10 }, (_, i) => `key=k${i},value=v`).join('|'));
+    expect(ten.status).toBe(200);
+    const half = await list('key=owner');
+    expect(half.status).toBe(422);
+    expect(issues(half.body)[0]).toMatch(/^Invalid secretMetadata format, key or value must be provided/);
+
+    const at = { workspaceId: project.id, environment: 'dev' };
+    const note = 'n'.repeat(1025);
+    const created = await kms.call(
+      'POST',
+      '/api/v3/secrets/raw/NOTE',
+      { ...at, secretValue: 'v', secretReminderNote: note },
+      kms.adminToken,
+    );
+    expect(created.status).toBe(422);
+    expect(issues(created.body)).toEqual(['Secret reminder note cannot exceed 1024 characters']);
+    await kms.admin('POST', '/api/v3/secrets/raw/NOTE', {
+      ...at,
+      secretValue: 'v',
+      secretReminderNote: 'n'.repeat(1024),
+    });
+    const updated = await kms.call(
+      'PATCH',
+      '/api/v3/secrets/raw/NOTE',
+      { ...at, secretReminderNote: note },
+      kms.adminToken,
+    );
+    expect(updated.status).toBe(422);
+    expect(issues(updated.body)).toEqual(['Secret reminder note cannot exceed 1024 characters']);
+  });
+});
