@@ -223,3 +223,34 @@ describe('secrets: validation messages', () => {
     expect(issues(updated.body)).toEqual(['Secret reminder note cannot exceed 1024 characters']);
   });
 });
+
+describe('identity project memberships', () => {
+  // Upstream: backend/src/services/identity-project/identity-project-service.ts
+  // (getProjectIdentityByIdentityId): a missing membership is 404 in its words, unclosed quote included.
+  it("answers upstream's 404 for an identity that is not a member, on both route trees", async () => {
+    const project = await kms.createProject('wire-members');
+    const other = await kms.createProject('wire-members-other');
+    const outsider = await kms.createMachineIdentity({ project: { id: other.id, role: 'viewer' } });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const identityId of [outsider.identityId, unknown]) {
+      for (const path of [
+        `/api/v2/workspace/${project.id}/identity-memberships/${identityId}`,
+        `/api/v1/projects/${project.id}/memberships/identities/${identityId}`,
+      ]) {
+        const r = await kms.call('GET', path, undefined, kms.adminToken);
+        expect(r.status).toBe(404);
+        expect(r.body.message).toBe(
+          `Project membership for identity with ID '${identityId} in project with ID '${project.id}' not found`,
+        );
+      }
+    }
+    const member = await kms.call(
+      'GET',
+      `/api/v1/projects/${other.id}/memberships/identities/${outsider.identityId}`,
+      undefined,
+      kms.adminToken,
+    );
+    expect(member.status).toBe(200);
+    expect(member.body.identityMembership.identity.id).toBe(outsider.identityId);
+  });
+});
