@@ -254,3 +254,25 @@ describe('identity project memberships', () => {
     expect(member.body.identityMembership.identity.id).toBe(outsider.identityId);
   });
 });
+
+describe('project slugs', () => {
+  // Upstream: backend/src/services/project/project-service.ts (updateProject): a taken slug is 400
+  // in its words.
+  it("refuses to rename a project to a taken slug in upstream's words", async () => {
+    const taken = await kms.createProject('wire-taken');
+    const project = await kms.createProject('wire-rename');
+    const message = `Failed to update project. A project with the slug "${taken.slug}" already exists in your organization. Please choose a different slug.`;
+    for (const path of [`/api/v1/projects/${project.id}`, `/api/v1/workspace/${project.id}`]) {
+      const r = await kms.call('PATCH', path, { slug: taken.slug }, kms.adminToken);
+      expect(r.status).toBe(400);
+      expect(r.body.message).toBe(message);
+    }
+    const renamed = await kms.call(
+      'PATCH',
+      `/api/v1/projects/${project.id}`,
+      { slug: 'wire-renamed' },
+      kms.adminToken,
+    );
+    expect(renamed.status).toBe(200);
+  });
+});
