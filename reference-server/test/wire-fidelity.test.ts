@@ -276,3 +276,34 @@ describe('project slugs', () => {
     expect(renamed.status).toBe(200);
   });
 });
+
+describe('tags under another project', () => {
+  // Upstream: backend/src/services/secret-tag/secret-tag-service.ts finds a tag by id alone, whatever
+  // project the path names; here a tag is found only under its own project (docs/reference/api.md, D23).
+  it("answers upstream's not-found for a tag addressed through another project", async () => {
+    const owner = await kms.createProject('wire-tags-owner');
+    const other = await kms.createProject('wire-tags-other');
+    const { tag } = await kms.admin('POST', `/api/v1/projects/${owner.id}/tags`, {
+      slug: 'pci',
+      color: '#f00',
+    });
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PATCH', { slug: 'moved', color: '#0f0' }],
+      ['DELETE', undefined],
+    ] as const) {
+      const r = await kms.call(method, `/api/v1/projects/${other.id}/tags/${tag.id}`, body, kms.adminToken);
+      expect(r.status).toBe(404);
+      expect(r.body.message).toBe(`Tag with ID '${tag.id}' not found`);
+    }
+    const bySlug = await kms.call(
+      'GET',
+      `/api/v1/projects/${other.id}/tags/slug/pci`,
+      undefined,
+      kms.adminToken,
+    );
+    expect(bySlug.body).toMatchObject({ statusCode: 404, message: "Tag with slug 'pci' not found" });
+    const own = await kms.admin('GET', `/api/v1/projects/${owner.id}/tags/${tag.id}`);
+    expect(own.tag).toMatchObject({ id: tag.id, slug: 'pci', name: 'pci' });
+  });
+});
