@@ -159,10 +159,11 @@ describe('secret imports CRUD', () => {
         })
       ).body,
     ).toMatchObject({ statusCode: 400, message: 'Secret import not found' });
+    // Upstream (secret-import-service.ts, deleteImport) names the import's id, calling it the folder ID.
     expect(
       (await kms.call('DELETE', `/api/v1/secret-imports/${unknown}`, { token: kms.adminToken, body: where }))
-        .status,
-    ).toBe(404);
+        .body,
+    ).toMatchObject({ statusCode: 404, message: `Secret import with folder ID '${unknown}' not found` });
     const viewer = await kms.identityToken(project, 'viewer');
     const denied = await kms.call('POST', '/api/v1/secret-imports', {
       token: viewer,

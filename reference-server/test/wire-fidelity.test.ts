@@ -155,3 +155,175 @@ describe('lockouts in identity listings', () => {
     expect((await listed()).activeLockoutAuthMethods).toEqual([]);
   });
 });
+
+describe('audit-log date range', () => {
+  // Upstream: backend/src/server/routes/v1/organization-router.ts (GET /audit-logs querystring):
+  // the end may not precede the start, nor lie more than three months after it; 422 with its words.
+  const query = (range: string) => kms.call('GET', `/api/v1/audit-logs?${range}`, undefined, kms.adminToken);
+  const messages = (body: { message: { message: string; path: string[] }[] }) =>
+    body.message.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+
+  it("refuses an end before the start and a range over three months, in upstream's words", async () => {
+    const backwards = await query('startDate=2026-02-01T00:00:00Z&endDate=2026-01-01T00:00:00Z');
+    expect(backwards.status).toBe(422);
+    expect(messages(backwards.body)).toEqual(['query.endDate: End date cannot be before start date']);
+
+    const tooLong = await query('startDate=2026-01-01T00:00:00Z&endDate=2026-04-01T00:00:01Z');
+    expect(tooLong.status).toBe(422);
+    expect(messages(tooLong.body)).toEqual(['query.endDate: Dates must be within 3 months']);
+    for (const path of ['/api/v1/organization/audit-logs', '/api/v1/audit-logs']) {
+      const r = await kms.call(
+        'GET',
+        `${path}?startDate=2026-01-01T00:00:00Z&endDate=2026-05-01T00:00:00Z`,
+        undefined,
+        kms.adminToken,
+      );
+      expect(r.status).toBe(422);
+    }
+  });
+
+  it('answers a range of exactly three months', async () => {
+    await kms.createProject('audit-range');
+    const created = (await kms.admin('GET', '/api/v1/audit-logs?eventType=create-project')).auditLogs[0];
+    const end = new Date(created.createdAt);
+    const start = new Date(end);
+    start.setUTCMonth(start.getUTCMonth() - 3);
+    const r = await query(`startDate=${start.toISOString()}&endDate=${end.toISOString()}`);
+    expect(r.status).toBe(200);
+    expect(r.body.auditLogs.map((e: { id: string }) => e.id)).toContain(created.id);
+  });
+});
+
+describe('secrets: validation messages', () => {
+  // Upstream: backend/src/server/routes/v3/deprecated-secret-router.ts (GET /raw metadataFilter,
+  // POST and PATCH /raw/:secretName secretReminderNote): 422 with upstream's words.
+  const issues = (body: { message: { message: string }[] }) => body.message.map((issue) => issue.message);
+
+  it("answers upstream's words for a metadata filter over ten fields or missing a part, and a long reminder note", async () => {
+    const project = await kms.createProject('wire-secrets');
+    const list = (metadataFilter: string) =>
+      kms.call(
+        'GET',
+        `/api/v3/secrets/raw?${new URLSearchParams({ workspaceId: project.id, environment: 'dev', metadataFilter })}`,
+        undefined,
+        kms.adminToken,
+      );
+    const eleven = Array.from({ length: 11 }, (_, i) => `key=k${i},value=v`).join('|');
+    const tooMany = await list(eleven);
+    expect(tooMany.status).toBe(422);
+    expect(issues(tooMany.body)).toEqual(['You can only filter by up to 10 metadata fields']);
+    const ten = await list(Array.from({ length: 10 }, (_, i) => `key=k${i},value=v`).join('|'));
+    expect(ten.status).toBe(200);
+    const half = await list('key=owner');
+    expect(half.status).toBe(422);
+    expect(issues(half.body)[0]).toMatch(/^Invalid secretMetadata format, key or value must be provided/);
+
+    const at = { workspaceId: project.id, environment: 'dev' };
+    const note = 'n'.repeat(1025);
+    const created = await kms.call(
+      'POST',
+      '/api/v3/secrets/raw/NOTE',
+      { ...at, secretValue: 'v', secretReminderNote: note },
+      kms.adminToken,
+    );
+    expect(created.status).toBe(422);
+    expect(issues(created.body)).toEqual(['Secret reminder note cannot exceed 1024 characters']);
+    await kms.admin('POST', '/api/v3/secrets/raw/NOTE', {
+      ...at,
+      secretValue: 'v',
+      secretReminderNote: 'n'.repeat(1024),
+    });
+    const updated = await kms.call(
+      'PATCH',
+      '/api/v3/secrets/raw/NOTE',
+      { ...at, secretReminderNote: note },
+      kms.adminToken,
+    );
+    expect(updated.status).toBe(422);
+    expect(issues(updated.body)).toEqual(['Secret reminder note cannot exceed 1024 characters']);
+  });
+});
+
+describe('identity project memberships', () => {
+  // Upstream: backend/src/services/identity-project/identity-project-service.ts
+  // (getProjectIdentityByIdentityId): a missing membership is 404 in its words, unclosed quote included.
+  it("answers upstream's 404 for an identity that is not a member, on both route trees", async () => {
+    const project = await kms.createProject('wire-members');
+    const other = await kms.createProject('wire-members-other');
+    const outsider = await kms.createMachineIdentity({ project: { id: other.id, role: 'viewer' } });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const identityId of [outsider.identityId, unknown]) {
+      for (const path of [
+        `/api/v2/workspace/${project.id}/identity-memberships/${identityId}`,
+        `/api/v1/projects/${project.id}/memberships/identities/${identityId}`,
+      ]) {
+        const r = await kms.call('GET', path, undefined, kms.adminToken);
+        expect(r.status).toBe(404);
+        expect(r.body.message).toBe(
+          `Project membership for identity with ID '${identityId} in project with ID '${project.id}' not found`,
+        );
+      }
+    }
+    const member = await kms.call(
+      'GET',
+      `/api/v1/projects/${other.id}/memberships/identities/${outsider.identityId}`,
+      undefined,
+      kms.adminToken,
+    );
+    expect(member.status).toBe(200);
+    expect(member.body.identityMembership.identity.id).toBe(outsider.identityId);
+  });
+});
+
+describe('project slugs', () => {
+  // Upstream: backend/src/services/project/project-service.ts (updateProject): a taken slug is 400
+  // in its words.
+  it("refuses to rename a project to a taken slug in upstream's words", async () => {
+    const taken = await kms.createProject('wire-taken');
+    const project = await kms.createProject('wire-rename');
+    const message = `Failed to update project. A project with the slug "${taken.slug}" already exists in your organization. Please choose a different slug.`;
+    for (const path of [`/api/v1/projects/${project.id}`, `/api/v1/workspace/${project.id}`]) {
+      const r = await kms.call('PATCH', path, { slug: taken.slug }, kms.adminToken);
+      expect(r.status).toBe(400);
+      expect(r.body.message).toBe(message);
+    }
+    const renamed = await kms.call(
+      'PATCH',
+      `/api/v1/projects/${project.id}`,
+      { slug: 'wire-renamed' },
+      kms.adminToken,
+    );
+    expect(renamed.status).toBe(200);
+  });
+});
+
+describe('tags under another project', () => {
+  // Upstream: backend/src/services/secret-tag/secret-tag-service.ts finds a tag by id alone, whatever
+  // project the path names; here a tag is found only under its own project (docs/reference/api.md, D23).
+  it("answers upstream's not-found for a tag addressed through another project", async () => {
+    const owner = await kms.createProject('wire-tags-owner');
+    const other = await kms.createProject('wire-tags-other');
+    const { tag } = await kms.admin('POST', `/api/v1/projects/${owner.id}/tags`, {
+      slug: 'pci',
+      color: '#f00',
+    });
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PATCH', { slug: 'moved', color: '#0f0' }],
+      ['DELETE', undefined],
+    ] as const) {
+      const r = await kms.call(method, `/api/v1/projects/${other.id}/tags/${tag.id}`, body, kms.adminToken);
+      expect(r.status).toBe(404);
+      expect(r.body.message).toBe(`Tag with ID '${tag.id}' not found`);
+    }
+    const bySlug = await kms.call(
+      'GET',
+      `/api/v1/projects/${other.id}/tags/slug/pci`,
+      undefined,
+      kms.adminToken,
+    );
+    expect(bySlug.body).toMatchObject({ statusCode: 404, message: "Tag with slug 'pci' not found" });
+    const own = await kms.admin('GET', `/api/v1/projects/${owner.id}/tags/${tag.id}`);
+    expect(own.tag).toMatchObject({ id: tag.id, slug: 'pci', name: 'pci' });
+  });
+});

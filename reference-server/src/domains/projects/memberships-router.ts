@@ -39,14 +39,23 @@ export function membershipsRouter(ctx: ServerContext): Router {
     return membershipDetail(m, identity, await authMethodStates(ctx, identity.id), project);
   }
 
+  // Upstream's words, its unclosed quote included (identity-project-service.ts,
+  // getProjectIdentityByIdentityId).
+  const membershipNotFound = (projectId: string, identityId: string) =>
+    notFound(
+      `Project membership for identity with ID '${identityId} in project with ID '${projectId}' not found`,
+    );
+
   async function target(req: Request, action: 'read' | 'create' | 'edit' | 'delete') {
     const { projectId, identityId } = parseParams(req, memberParams);
     const caller = authOf(req);
     const access = await projectAccess(ctx, caller, projectId);
     access.assert(action, 'identity');
     const identity = await accessStore.getIdentity(identityId);
-    if (!identity || identity.orgId !== caller.orgId)
+    if (!identity || identity.orgId !== caller.orgId) {
+      if (action === 'read') throw membershipNotFound(projectId, identityId);
       throw badRequest(`Identity ${identityId} is missing organization membership`);
+    }
     const membership = await projects.getMembership(projectId, identityId);
     if (action !== 'read') {
       // Nobody changes their own standing; a change to someone else stays within the caller's own
@@ -145,7 +154,10 @@ export function membershipsRouter(ctx: ServerContext): Router {
     [V2, V1].map((p) => `${p}/:identityId`),
     async (req, res) => {
       const { membership } = await target(req, 'read');
-      if (!membership) throw notFound('Identity membership not found');
+      if (!membership) {
+        const { projectId, identityId } = parseParams(req, memberParams);
+        throw membershipNotFound(projectId, identityId);
+      }
       res.json({ identityMembership: await detail(membership) });
     },
   );

@@ -150,7 +150,10 @@ export function projectsRouter(ctx: ServerContext): Router {
       body.slug !== project.slug &&
       (await projects.getProjectBySlug(project.orgId, body.slug))
     ) {
-      throw badRequest(`Failed to update project. A project with the slug "${body.slug}" already exists.`);
+      // Upstream's words (project-service.ts, updateProject).
+      throw badRequest(
+        `Failed to update project. A project with the slug "${body.slug}" already exists in your organization. Please choose a different slug.`,
+      );
     }
     const updated: ProjectRecord = {
       ...project,

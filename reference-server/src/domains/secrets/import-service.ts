@@ -230,7 +230,8 @@ export async function deleteImport(
   const dest = await destination(scope, input);
   const current = await ctx.store.secrets.getImport(id);
   if (!current || current.folderId !== dest.folder.id) {
-    throw notFound(`Secret import with folder ID '${dest.folder.id}' not found`);
+    // Upstream's words, which name the import's id (secret-import-service.ts, deleteImport).
+    throw notFound(`Secret import with folder ID '${id}' not found`);
   }
   await ctx.store.secrets.deleteImport(id);
   await ctx.store.projects.touchContent(scope.project.id);

@@ -94,6 +94,7 @@ function importRouteDocs(
       path: base,
       summary: 'Import another folder into a folder',
       body: schemas.create,
+      deviation: 'D22 (a cycle of any length, or a folder imported into itself, is refused).',
       deprecated,
     },
     { method: 'get', path: base, summary: 'List the imports of a folder', query: schemas.list, deprecated },
@@ -104,6 +105,7 @@ function importRouteDocs(
       summary: 'Change the source or the position of an import',
       params: importIdParams,
       body: schemas.update,
+      deviation: 'D22 (a cycle of any length, or a folder imported into itself, is refused).',
       deprecated,
     },
     {

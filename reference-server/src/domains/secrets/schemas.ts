@@ -65,7 +65,11 @@ const secretMetadataSchema = z
 
 const tagIdsSchema = z.array(z.string().trim().min(1).max(64)).max(100);
 const secretType = z.enum(['shared', 'personal']).default('shared');
-const reminderNote = z.string().max(1024).nullable().optional();
+const reminderNote = z
+  .string()
+  .max(1024, 'Secret reminder note cannot exceed 1024 characters')
+  .nullable()
+  .optional();
 const reminderRepeatDays = z.number().int().min(0).max(3650).nullable().optional();
 
 /** `key=K,value=V` pairs joined by `|`, at most 10, each with both parts. */
@@ -83,10 +87,17 @@ const metadataFilterSchema = z
       );
       return { key: fields.get('key') ?? '', value: fields.get('value') ?? '' };
     });
-    if (pairs.length > 10 || pairs.some((p) => !p.key || !p.value)) {
+    // Upstream's words (v3 deprecated-secret-router.ts, GET /raw); upstream drops a pair missing
+    // a part, here it is refused so that a typo never widens the answer (D21).
+    if (pairs.length > 10) {
+      ctx.addIssue({ code: 'custom', message: 'You can only filter by up to 10 metadata fields' });
+      return z.NEVER;
+    }
+    if (pairs.some((p) => !p.key || !p.value)) {
       ctx.addIssue({
         code: 'custom',
-        message: 'metadataFilter takes at most 10 key=K,value=V pairs, each with both parts',
+        message:
+          'Invalid secretMetadata format, key or value must be provided. Correct format is key=value1,value=value2|key=value3,value=value4.',
       });
       return z.NEVER;
     }

@@ -121,7 +121,7 @@ export const secretsRouteDocs = routeDocs('Secrets', [
     summary: 'List the secrets of a folder (with `ETag`; a matching `If-None-Match` answers 304)',
     query: listSecretsQuery,
     deviation:
-      'D5 (imports are never merged into `secrets`), D7 (references expanded only on request), D9 (ETag), D12 (masked value text).',
+      'D5 (imports are never merged into `secrets`), D7 (references expanded only on request), D9 (ETag), D12 (masked value text), D21 (an incomplete `metadataFilter` pair is 422).',
   },
   {
     method: 'get',
@@ -137,7 +137,8 @@ export const secretsRouteDocs = routeDocs('Secrets', [
     summary: 'Create a secret',
     params: secretNameParams,
     body: createSecretBody,
-    deviation: 'D14 (a machine identity cannot write a personal secret: 400).',
+    deviation:
+      'D14 (a machine identity cannot write a personal secret: 400), D21 (`secretValue` may be left out: an empty value).',
   },
   {
     method: 'patch',
@@ -145,6 +146,7 @@ export const secretsRouteDocs = routeDocs('Secrets', [
     summary: 'Update a secret (value, comment, name, tags, metadata)',
     params: secretNameParams,
     body: updateSecretBody,
+    deviation: 'D21 (a secret a secret rotation writes cannot be updated by hand: 400 naming the rotation).',
   },
   {
     method: 'delete',
@@ -152,6 +154,7 @@ export const secretsRouteDocs = routeDocs('Secrets', [
     summary: 'Delete a secret',
     params: secretNameParams,
     body: deleteSecretBody,
+    deviation: 'D21 (a secret a secret rotation writes cannot be deleted by hand: 400 naming the rotation).',
   },
   {
     method: 'post',
@@ -164,11 +167,13 @@ export const secretsRouteDocs = routeDocs('Secrets', [
     path: '/api/v3/secrets/batch/raw',
     summary: 'Update several secrets (`mode`: failOnNotFound, upsert, ignore), all or nothing',
     body: batchUpdateBody,
+    deviation: 'D21 (secrets a secret rotation writes are refused: 400 naming the rotation).',
   },
   {
     method: 'delete',
     path: '/api/v3/secrets/batch/raw',
     summary: 'Delete several secrets, all or nothing',
     body: batchDeleteBody,
+    deviation: 'D21 (secrets a secret rotation writes are refused: 400 naming the rotation).',
   },
 ]);

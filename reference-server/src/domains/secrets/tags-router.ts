@@ -57,6 +57,7 @@ export function tagsRouter(ctx: ServerContext): Router {
 /** One tags tree as the OpenAPI document describes it. */
 function tagRouteDocs(base: string, deprecated: boolean) {
   const tags = `${base}/:projectId/tags`;
+  const ownProject = 'D23 (a tag is found only under its own project).';
   return routeDocs('Tags', [
     {
       method: 'post',
@@ -65,6 +66,7 @@ function tagRouteDocs(base: string, deprecated: boolean) {
       params: projectIdParams,
       body: createTagBody,
       deprecated,
+      deviation: 'D23 (`color` must not be empty).',
     },
     { method: 'get', path: tags, summary: 'List the tags of a project', params: projectIdParams, deprecated },
     {
@@ -74,7 +76,14 @@ function tagRouteDocs(base: string, deprecated: boolean) {
       params: tagSlugParams,
       deprecated,
     },
-    { method: 'get', path: `${tags}/:tagId`, summary: 'Read a tag', params: tagIdParams, deprecated },
+    {
+      method: 'get',
+      path: `${tags}/:tagId`,
+      summary: 'Read a tag',
+      params: tagIdParams,
+      deprecated,
+      deviation: ownProject,
+    },
     {
       method: 'patch',
       path: `${tags}/:tagId`,
@@ -82,8 +91,16 @@ function tagRouteDocs(base: string, deprecated: boolean) {
       params: tagIdParams,
       body: updateTagBody,
       deprecated,
+      deviation: ownProject,
     },
-    { method: 'delete', path: `${tags}/:tagId`, summary: 'Delete a tag', params: tagIdParams, deprecated },
+    {
+      method: 'delete',
+      path: `${tags}/:tagId`,
+      summary: 'Delete a tag',
+      params: tagIdParams,
+      deprecated,
+      deviation: ownProject,
+    },
   ]);
 }
 
