@@ -44,6 +44,7 @@ it('KmsClient lists its services as properties and the error-class aliases after
   const properties = section('properties', 'accessors');
   expect([...properties.matchAll(/<span>(\w+)<\/span>/g)].map((m) => m[1])).toEqual([
     'auth',
+    'changes',
     'folders',
     'kms',
     'secrets',
