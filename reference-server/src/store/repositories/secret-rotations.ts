@@ -73,8 +73,7 @@ export class SqlSecretRotationStore implements SecretRotationStore {
         ],
       );
     } catch (error) {
-      if (isConstraintViolation(error)) throw new StoreConflictError('secret rotation name taken', 'unique');
-      throw error;
+      throw nameTakenOr(error);
     }
   }
 
@@ -126,8 +125,7 @@ export class SqlSecretRotationStore implements SecretRotationStore {
         ],
       );
     } catch (error) {
-      if (isConstraintViolation(error)) throw new StoreConflictError('secret rotation name taken', 'unique');
-      throw error;
+      throw nameTakenOr(error);
     }
   }
 
@@ -211,4 +209,11 @@ export class SqlSecretRotationStore implements SecretRotationStore {
     );
     return changed === 1;
   }
+}
+
+/** A uniqueness failure of a rotation write is its name taken in the folder; anything else as it was. */
+function nameTakenOr(error: unknown): unknown {
+  return isConstraintViolation(error)
+    ? new StoreConflictError('secret rotation name taken', 'unique')
+    : error;
 }
