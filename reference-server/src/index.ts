@@ -33,7 +33,7 @@ export {
 } from './dev/oidc-provider.js';
 export { type DevInstance, provisionDemo } from './dev/provision-demo.js';
 export { type RunningServer, type StartServerOptions, startServer } from './server.js';
-export { StoreConflictError, StoreInputError, StoreUnavailableError } from './store/repositories.js';
+export { StoreConflictError, StoreInputError, StoreUnavailableError } from './store/contract.js';
 export type { PostgresOptions } from './store/sql/postgres-driver.js';
 export {
   createPostgresStore,

@@ -5,7 +5,7 @@ import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../src/store/repositories.js';
+import { StoreUnavailableError } from '../src/store/contract.js';
 import { openStore } from '../src/store/store.js';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from './helpers/postgres.js';
 

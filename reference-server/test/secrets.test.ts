@@ -651,7 +651,7 @@ describe('store and helpers (unit)', () => {
         { secretKey: 'B', secretValue: 'b' },
       ],
     });
-    const { StoreConflictError } = await import('../src/store/repositories.js');
+    const { StoreConflictError } = await import('../src/store/contract.js');
     const { folders } = await kms.admin(
       'GET',
       `/api/v1/folders${qs({ workspaceId: project.id, environment: 'dev' })}`,

@@ -14,7 +14,7 @@ import type {
   SecretImportRecord,
   SecretRecord,
 } from '../src/store/records.js';
-import { StoreConflictError } from '../src/store/repositories.js';
+import { StoreConflictError } from '../src/store/contract.js';
 import { migrations } from '../src/store/sql/migrations.js';
 import { type OpenedStore, openStore, type Store, type StoreLocation } from '../src/store/store.js';
 import { createDatabase } from './helpers/postgres.js';

@@ -1,7 +1,7 @@
 import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
 import type { KeyManager } from '../crypto/key-manager.js';
 import type { AuditRecord, ServerConfigRecord } from '../store/records.js';
-import type { AuditStore } from '../store/repositories.js';
+import type { AuditStore } from '../store/contract.js';
 import { GENESIS_HASH } from '../store/repositories/audit.js';
 
 /** Who did it, as recorded (never a credential). */

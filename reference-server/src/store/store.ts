@@ -9,13 +9,13 @@ import { SqlSecretRotationStore } from './repositories/secret-rotations.js';
 import { SqlSecretStore } from './repositories/secrets.js';
 import { SqlSnapshotStore } from './repositories/snapshots.js';
 import { SqlWebhookStore } from './repositories/webhooks.js';
-import type { Store } from './repositories.js';
+import type { Store } from './contract.js';
 import type { SqlDatabase, SqlExecutor } from './sql/database.js';
 import { hasLegacySecretRows, migrate, resealLegacySecretRows } from './sql/migrations.js';
 import { openPostgres, type PostgresOptions } from './sql/postgres-driver.js';
 import { openSqlite } from './sql/sqlite-driver.js';
 
-export type { Store } from './repositories.js';
+export type { Store } from './contract.js';
 
 /** A store with its SQL executor, for operator tools and tests that look at rows (not for services). */
 export type OpenedStore = Store & { readonly sql: SqlExecutor };

@@ -4,7 +4,7 @@ import type { AuditEvent } from '../../audit/audit-log.js';
 import type { AuthContext, ServerContext } from '../../context.js';
 import { badRequest, notFound, permissionDenied } from '../../http/errors.js';
 import type { AppConnectionRecord } from '../../store/records.js';
-import { StoreConflictError } from '../../store/repositories.js';
+import { StoreConflictError } from '../../store/contract.js';
 import { openCredentials, sealCredentials } from './connection-crypto.js';
 import {
   checkPostgresCredentials,

@@ -6,7 +6,7 @@ import type { ProjectAccess } from '../../auth/permissions.js';
 import type { ServerContext } from '../../context.js';
 import { badRequest, conflict } from '../../http/errors.js';
 import type { KmsKeyRecord } from '../../store/records.js';
-import { StoreConflictError } from '../../store/repositories.js';
+import { StoreConflictError } from '../../store/contract.js';
 import { generateMaterial, isSymmetric, sealMaterial } from './key-crypto.js';
 
 /** The answer of `GET /keys/:keyId/versions`: version numbers and when each was made, never material. */

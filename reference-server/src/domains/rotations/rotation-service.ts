@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
 import type { RotateAtUtc, SecretRotationRecord } from '../../store/records.js';
-import { StoreConflictError } from '../../store/repositories.js';
+import { StoreConflictError } from '../../store/contract.js';
 import { connectionForUse } from '../app-connections/app-connection-service.js';
 import { locate } from '../secrets/secret-common.js';
 import { type Caller, ProjectScope } from '../secrets/project-scope.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound, ValidationError } from '../../http/errors.js';
 import type { EnvironmentRecord } from '../../store/records.js';
-import { StoreConflictError } from '../../store/repositories.js';
+import { StoreConflictError } from '../../store/contract.js';
 import type { FolderRecord } from '../../store/records.js';
 import { publishFolderChanges } from '../changes/change-notices.js';
 import { type FolderTree, loadFolderTree } from './folder-tree.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { publishFolderChanges } from '../changes/change-notices.js';
 import { conflict, notFound } from '../../http/errors.js';
-import { StoreConflictError } from '../../store/repositories.js';
+import { StoreConflictError } from '../../store/contract.js';
 import type { FolderWrite, SecretRecord } from '../../store/records.js';
 import type { ProjectScope } from './project-scope.js';
 import { type KeyRename, rewriteReferences } from './references.js';

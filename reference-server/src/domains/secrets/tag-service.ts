@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
-import { StoreConflictError } from '../../store/repositories.js';
+import { StoreConflictError } from '../../store/contract.js';
 import type { TagRecord } from '../../store/records.js';
 import type { Caller } from './project-scope.js';
 

@@ -1,4 +1,4 @@
-import type { AccessStore } from '../repositories.js';
+import type { AccessStore } from '../contract.js';
 import type {
   AccessTokenRecord,
   AuthMethodName,

@@ -1,5 +1,5 @@
 import type { AppConnectionRecord } from '../records.js';
-import { type AppConnectionStore, StoreConflictError } from '../repositories.js';
+import { type AppConnectionStore, StoreConflictError } from '../contract.js';
 import type { Row } from '../rows.js';
 import { isConstraintViolation, type SqlDatabase } from '../sql/database.js';
 

@@ -1,6 +1,6 @@
 import { type AuditChainKey, AuditChainError, type AuditHead, tailProblem } from '../../audit/audit-log.js';
 import type { AuditQuery, AuditRecord } from '../records.js';
-import type { AuditStore } from '../repositories.js';
+import type { AuditStore } from '../contract.js';
 import { json, type Row } from '../rows.js';
 import { marks, type SqlDatabase, type SqlExecutor } from '../sql/database.js';
 

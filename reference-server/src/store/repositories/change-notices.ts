@@ -1,4 +1,4 @@
-import type { ChangeNoticeStore } from '../repositories.js';
+import type { ChangeNoticeStore } from '../contract.js';
 import type { SqlDatabase } from '../sql/database.js';
 
 export class SqlChangeNoticeStore implements ChangeNoticeStore {

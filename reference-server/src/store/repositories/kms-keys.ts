@@ -5,7 +5,7 @@ import type {
   KmsKeyUsage,
   KmsKeyVersionRecord,
 } from '../records.js';
-import { type KmsKeyStore, StoreConflictError } from '../repositories.js';
+import { type KmsKeyStore, StoreConflictError } from '../contract.js';
 import { bool, type Row } from '../rows.js';
 import { isConstraintViolation, type SqlDatabase } from '../sql/database.js';
 

@@ -1,5 +1,5 @@
 import type { EnvironmentRecord, MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../records.js';
-import type { ProjectStore } from '../repositories.js';
+import type { ProjectStore } from '../contract.js';
 import { bool, compareText, type Row } from '../rows.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 

@@ -1,5 +1,5 @@
 import type { SecretRotationRecord } from '../records.js';
-import { type RotationOutcome, type SecretRotationStore, StoreConflictError } from '../repositories.js';
+import { type RotationOutcome, type SecretRotationStore, StoreConflictError } from '../contract.js';
 import { bool, json, type Row } from '../rows.js';
 import { isConstraintViolation, type SqlDatabase } from '../sql/database.js';
 

@@ -8,7 +8,7 @@ import type {
   SecretWrite,
   TagRecord,
 } from '../records.js';
-import { type SecretStore, StoreConflictError } from '../repositories.js';
+import { type SecretStore, StoreConflictError } from '../contract.js';
 import { bool, compareText, json, orderBy, type Row } from '../rows.js';
 import { takeSnapshots } from './snapshots.js';
 import {

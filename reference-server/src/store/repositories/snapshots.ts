@@ -5,7 +5,7 @@ import type {
   SnapshotRecord,
   SnapshotSecretRecord,
 } from '../records.js';
-import type { SnapshotStore } from '../repositories.js';
+import type { SnapshotStore } from '../contract.js';
 import { bool, type Row } from '../rows.js';
 import type { SqlDatabase, SqlDialect, SqlTransaction } from '../sql/database.js';
 

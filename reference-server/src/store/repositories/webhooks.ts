@@ -1,5 +1,5 @@
 import type { WebhookRecord, WebhookStatus } from '../records.js';
-import type { WebhookStore } from '../repositories.js';
+import type { WebhookStore } from '../contract.js';
 import { bool, json, type Row } from '../rows.js';
 import type { SqlDatabase } from '../sql/database.js';
 

@@ -6,7 +6,7 @@ import {
   type SqlParams,
   type SqlTransaction,
 } from './database.js';
-import { StoreInputError, StoreUnavailableError } from '../repositories.js';
+import { StoreInputError, StoreUnavailableError } from '../contract.js';
 
 /** How to reach PostgreSQL and size the pool. */
 export interface PostgresOptions {
