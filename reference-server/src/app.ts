@@ -1,7 +1,7 @@
 import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { type AuditChainKey, AuditLog, auditChainKey } from './audit/audit-log.js';
+import { AuditLog, auditChainKey } from './audit/audit-log.js';
 import { auditRouter } from './audit/audit-router.js';
 import { authRouter } from './auth/auth-router.js';
 import { SigningKeyCache } from './auth/external-jwt.js';
@@ -29,7 +29,7 @@ import { rateLimiter } from './http/rate-limit.js';
 import { ROUTE_DOCS } from './openapi/catalogue.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { openApiRouter } from './openapi/openapi-router.js';
-import type { ProjectRecord } from './store/records.js';
+import type { AuditChainKey, ProjectRecord } from './store/records.js';
 import type { Store } from './store/store.js';
 
 /** What createApp is built from; tests inject an in-memory store and a fake clock. */

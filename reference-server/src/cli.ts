@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createLogger, serverSigningSecret } from './app.js';
 import {
-  AuditChainError,
   AuditLog,
   auditChainKey,
   parseCheckpoint,
@@ -14,6 +13,7 @@ import {
   verifyStoredAuditLog,
 } from './audit/audit-log.js';
 import { keyManagerFromEnv } from './crypto/backends/index.js';
+import { AuditChainError } from './store/audit-chain.js';
 import { KeyBackendError, type KeyManager, parseRootKey, RootKeyError } from './crypto/key-manager.js';
 import { readRootKeyFile, writeNewRootKeyFile } from './crypto/root-key-file.js';
 import { devBanner } from './dev/dev-banner.js';

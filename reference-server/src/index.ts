@@ -6,10 +6,7 @@
  */
 export { type AppDeps, createApp, createLogger, REDACTED_LOG_PATHS } from './app.js';
 export {
-  AuditChainError,
-  type AuditChainKey,
   type AuditCheckpoint,
-  type AuditHead,
   type AuditVerification,
   auditChainKey,
   formatCheckpoint,
@@ -33,7 +30,9 @@ export {
 } from './dev/oidc-provider.js';
 export { type DevInstance, provisionDemo } from './dev/provision-demo.js';
 export { type RunningServer, type StartServerOptions, startServer } from './server.js';
+export { AuditChainError } from './store/audit-chain.js';
 export { StoreConflictError, StoreInputError, StoreUnavailableError } from './store/contract.js';
+export type { AuditChainKey, AuditHead } from './store/records.js';
 export type { PostgresOptions } from './store/sql/postgres-driver.js';
 export {
   createPostgresStore,

@@ -1,8 +1,8 @@
 import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
 import type { KeyManager } from '../crypto/key-manager.js';
-import type { AuditRecord, ServerConfigRecord } from '../store/records.js';
+import { GENESIS_HASH } from '../store/audit-chain.js';
 import type { AuditStore } from '../store/contract.js';
-import { GENESIS_HASH } from '../store/repositories/audit.js';
+import type { AuditChainKey, AuditHead, AuditRecord, ServerConfigRecord } from '../store/records.js';
 
 /** Who did it, as recorded (never a credential). */
 export interface AuditActor {
@@ -39,24 +39,6 @@ export function userAgentType(userAgent: string | null): string {
     return 'NodeSDK';
   if (ua.includes('python')) return 'PythonSDK';
   return 'other';
-}
-
-/** The head record: where the chain ends and how many entries were ever appended, sealed by MAC. */
-export interface AuditHead {
-  lastSeq: number;
-  lastHash: string;
-  total: number;
-  mac: string;
-}
-
-/** What a keyed chain is computed with; see docs/reference/audit-log.md. */
-export interface AuditChainKey {
-  /** The entry hash of version 2: HMAC-SHA256 over every stored column and the previous hash. */
-  entryHash(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, prevHash: string): string;
-  /** The MAC sealing the head record. */
-  headMac(head: Omit<AuditHead, 'mac'>): string;
-  /** The MAC of a checkpoint (an entry's sequence number and hash) written to the server's log. */
-  checkpointMac(seq: number, hash: string): string;
 }
 
 /**
@@ -183,45 +165,6 @@ export class AuditLog {
     this.tailChecked = true;
     return appended;
   }
-}
-
-/**
- * The chain cannot be continued: the stored tail does not match its sealed head (or there is no
- * head). The server refuses to seal a chain it has not checked; `kms-server audit verify` says what
- * changed. See docs/reference/audit-log.md.
- */
-export class AuditChainError extends Error {
-  constructor(readonly reason: string) {
-    super(
-      `the audit log does not continue its sealed chain (${reason}); the server will not seal a chain it has not checked: run \`kms-server audit verify\` to see what changed`,
-    );
-    this.name = 'AuditChainError';
-  }
-}
-
-/**
- * The check run at start-up and before a process's first append (under the chain lock): the head
- * record must be sealed by the key and name the last stored entry, and that entry must be keyed
- * and match its hash. Returns what is wrong, or undefined. A store with neither entries nor head is
- * new and fine.
- */
-export function tailProblem(
-  head: AuditHead | undefined,
-  last: AuditRecord | undefined,
-  key: AuditChainKey,
-): string | undefined {
-  if (!head) return last ? `entries exist up to ${last.seq} but the head record is missing` : undefined;
-  if (key.headMac(head) !== head.mac) return 'the head record does not match its seal';
-  const end = last?.seq ?? 0;
-  if (head.lastSeq !== end)
-    return `the log ends at entry ${end} but the head record names entry ${head.lastSeq}`;
-  if (head.lastHash !== (last?.hash ?? GENESIS_HASH))
-    return `the last entry (${end}) is not the one the head record names`;
-  if (!last) return undefined;
-  if (last.chainVersion !== 2) return `the last entry (${last.seq}) is not keyed`;
-  if (key.entryHash(last, last.prevHash) !== last.hash)
-    return `the last entry (${last.seq}) does not match its hash`;
-  return undefined;
 }
 
 /** A parsed checkpoint: the chain had this entry with this hash when the checkpoint was logged. */

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AuditChainError } from '../audit/audit-log.js';
+import { AuditChainError } from '../store/audit-chain.js';
 import { StoreInputError, StoreUnavailableError } from '../store/contract.js';
 import { OPENAPI_DOCUMENT_PATH } from '../openapi/document.js';
 import { ApiError, ValidationError } from './errors.js';

@@ -1,9 +1,10 @@
-import type { AuditChainKey, AuditHead } from '../audit/audit-log.js';
 import type { WrappedKey } from '../crypto/key-manager.js';
 import type { LegacySecretRow, ResealedFields } from './sql/migrations.js';
 import type {
   AccessTokenRecord,
   AppConnectionRecord,
+  AuditChainKey,
+  AuditHead,
   AuditQuery,
   AuditRecord,
   AuthMethodName,

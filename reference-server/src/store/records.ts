@@ -199,6 +199,24 @@ export interface AuditRecord {
   chainVersion: 1 | 2;
 }
 
+/** The head record: where the chain ends and how many entries were ever appended, sealed by MAC. */
+export interface AuditHead {
+  lastSeq: number;
+  lastHash: string;
+  total: number;
+  mac: string;
+}
+
+/** What a keyed chain is computed with; see docs/reference/audit-log.md. */
+export interface AuditChainKey {
+  /** The entry hash of version 2: HMAC-SHA256 over every stored column and the previous hash. */
+  entryHash(entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>, prevHash: string): string;
+  /** The MAC sealing the head record. */
+  headMac(head: Omit<AuditHead, 'mac'>): string;
+  /** The MAC of a checkpoint (an entry's sequence number and hash) written to the server's log. */
+  checkpointMac(seq: number, hash: string): string;
+}
+
 /** A folder; the root folder of an environment has `parentId: null` and name `root`. */
 export interface FolderRecord {
   id: string;

@@ -1,10 +1,8 @@
-import { type AuditChainKey, AuditChainError, type AuditHead, tailProblem } from '../../audit/audit-log.js';
-import type { AuditQuery, AuditRecord } from '../records.js';
+import { AuditChainError, GENESIS_HASH, tailProblem } from '../audit-chain.js';
 import type { AuditStore } from '../contract.js';
+import type { AuditChainKey, AuditHead, AuditQuery, AuditRecord } from '../records.js';
 import { json, type Row } from '../rows.js';
 import { marks, type SqlDatabase, type SqlExecutor } from '../sql/database.js';
-
-export const GENESIS_HASH = '0'.repeat(64);
 
 const toAudit = (r: Row): AuditRecord => ({
   seq: r.seq as number,
