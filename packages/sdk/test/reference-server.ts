@@ -19,12 +19,13 @@ export interface StartOptions {
 type StartServer = (options: StartOptions) => Promise<RunningServer>;
 
 /**
- * The reference server's built module. Loaded by path, not by package name: the server's `kms` key
- * backend depends on this SDK, so a dependency back on the server would make a cycle. turbo.json
- * builds the server before this package's tests.
+ * The reference server's built module, imported by name. `@hanzo/kms-server` is a devDependency of
+ * the workspace root (package.json), not of this package: the server's `kms` key backend depends on
+ * this SDK, so a dependency back would be a package cycle (docs/architecture.md). turbo.json builds
+ * the server before this package's typecheck and tests.
  */
 export async function loadServerModule(): Promise<Record<string, unknown>> {
-  return import(new URL('../../../reference-server/dist/index.js', import.meta.url).href);
+  return import('@hanzo/kms-server');
 }
 
 /** Loads `startServer` from the reference server. */
