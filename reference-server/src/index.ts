@@ -29,6 +29,13 @@ export {
   startOidcProvider,
 } from './dev/oidc-provider.js';
 export { type DevInstance, provisionDemo } from './dev/provision-demo.js';
+export {
+  type ApiAnswer,
+  ApiCallError,
+  ApiClient,
+  type ApiExchange,
+  type ApiRequestOptions,
+} from './provisioning/api-client.js';
 export { type RunningServer, type StartServerOptions, startServer } from './server.js';
 export { AuditChainError } from './store/audit-chain.js';
 export { StoreConflictError, StoreInputError, StoreUnavailableError } from './store/contract.js';

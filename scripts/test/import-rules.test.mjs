@@ -1,9 +1,18 @@
 // The import rules of .dependency-cruiser.cjs (run on the repository by `pnpm run check:imports`)
 // applied to a small workspace laid out here with one breach each: every rule must name its breach,
-// and the same workspace without the breaches must pass, so a rule that stopped matching shows.
+// and the same workspace without the breaches must pass, so a rule that stopped matching shows. The
+// package diagram of docs/architecture.md is compared with the package.json files.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
@@ -97,4 +106,31 @@ test("a test reaching into another package's folder by relative path fails no-re
   );
   assert.notEqual(result.status, 0);
   assert.match(result.output, /no-relative-import-across-packages: packages\/sdk\/test\/a\.test\.ts/);
+});
+
+test("docs/architecture.md's package diagram draws exactly the package.json dependencies between the packages", () => {
+  const doc = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## The packages and their one-way dependencies'));
+  const diagram = section.slice(
+    section.indexOf('```mermaid'),
+    section.indexOf('```', section.indexOf('```mermaid') + 3),
+  );
+  const names = Object.fromEntries([...diagram.matchAll(/^\s*(\w+)\["([^<"]+)/gm)].map((m) => [m[1], m[2]]));
+  const drawn = [...diagram.matchAll(/^\s*(\w+) (-->|-\.->) (\w+)\s*$/gm)].map(
+    (m) => `${names[m[1]]} ${m[2] === '-->' ? 'dependencies' : 'devDependencies'} ${names[m[3]]}`,
+  );
+  const folders = [...readdirSync(join(root, 'packages')).map((p) => `packages/${p}`), 'reference-server'];
+  const manifests = folders
+    .filter((folder) => existsSync(join(root, folder, 'package.json')))
+    .map((folder) => JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')));
+  const workspace = new Set(manifests.map((m) => m.name));
+  const declared = manifests.flatMap((m) =>
+    ['dependencies', 'devDependencies'].flatMap((field) =>
+      Object.keys(m[field] ?? {})
+        .filter((dep) => workspace.has(dep))
+        .map((dep) => `${m.name} ${field} ${dep}`),
+    ),
+  );
+  assert.ok(drawn.length > 0, 'no arrow found in the diagram');
+  assert.deepEqual([...drawn].sort(), [...declared].sort());
 });

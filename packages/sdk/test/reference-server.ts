@@ -1,5 +1,7 @@
 // Starts the reference server (@hanzo/kms-server) on port 0 and provisions what a test needs over plain
-// HTTP, following docs/reference/api.md#provisioning-over-http. The SDK is never used here: this is the black box's setup.
+// HTTP, following docs/reference/api.md#provisioning-over-http, with the server's own API client
+// (reference-server/src/provisioning/api-client.ts). The SDK is never used here: this is the black box's setup.
+import { ApiClient } from '@hanzo/kms-server';
 
 interface RunningServer {
   url: string;
@@ -35,26 +37,6 @@ export async function loadStartServer(): Promise<StartServer> {
   return mod.startServer;
 }
 
-async function call<T>(
-  url: string,
-  method: string,
-  path: string,
-  body: unknown,
-  token: string | undefined,
-): Promise<T> {
-  const response = await fetch(url + path, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
 /** Settings of the Universal Auth identity a test wants. */
 export interface IdentityPlan {
   accessTokenTTL?: number;
@@ -80,6 +62,7 @@ export class ReferenceServer {
     readonly adminToken: string,
     readonly orgId: string,
     private readonly server: RunningServer,
+    private readonly api: ApiClient,
   ) {}
 
   static async start(
@@ -95,14 +78,23 @@ export class ReferenceServer {
       ...(settings ? { settings } : {}),
       ...store,
     });
-    const boot = await call<{ identity: { credentials: { token: string } }; organization: { id: string } }>(
+    const api = new ApiClient(server.url);
+    const boot = await api.call<{
+      identity: { credentials: { token: string } };
+      organization: { id: string };
+    }>('POST', '/api/v1/admin/bootstrap', {
+      email: 'admin@example.test',
+      password: 'S3cure-pass!',
+      organization: 'sdk-tests',
+    });
+    api.useToken(boot.identity.credentials.token);
+    return new ReferenceServer(
       server.url,
-      'POST',
-      '/api/v1/admin/bootstrap',
-      { email: 'admin@example.test', password: 'S3cure-pass!', organization: 'sdk-tests' },
-      undefined,
+      boot.identity.credentials.token,
+      boot.organization.id,
+      server,
+      api,
     );
-    return new ReferenceServer(server.url, boot.identity.credentials.token, boot.organization.id, server);
   }
 
   close(): Promise<void> {
@@ -111,7 +103,7 @@ export class ReferenceServer {
 
   /** As the admin: any call of the management API. */
   admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return call<T>(this.url, method, path, body, this.adminToken);
+    return this.api.call<T>(method, path, body);
   }
 
   /** A fresh project with `secrets` at `secretPath` in `dev`, and an identity with the given token plan. */

@@ -9,7 +9,13 @@
  * ```
  * @packageDocumentation
  */
-import { type OidcProvider, type StartServerOptions, startServer } from '@hanzo/kms-server';
+import {
+  ApiCallError,
+  ApiClient,
+  type OidcProvider,
+  type StartServerOptions,
+  startServer,
+} from '@hanzo/kms-server';
 
 export { type KmsDevServer, kmsServerCli, startKmsDevServer } from './dev-server.js';
 export {
@@ -125,24 +131,15 @@ export async function startKmsTestServer(options: KmsTestServerOptions = {}): Pr
   }
 }
 
-async function request<T>(
-  url: string,
-  token: string | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new KmsTestApiError(res.status, text, `${method} ${path}`);
-  return (text ? JSON.parse(text) : undefined) as T;
+/**
+ * One call through the server's own API client; a refused call becomes {@link KmsTestApiError} with
+ * the status and the answer's text, as this kit has always thrown.
+ */
+async function request<T>(api: ApiClient, method: string, path: string, body?: unknown): Promise<T> {
+  const answer = await api.request<T>(method, path, body);
+  if (answer.body instanceof ApiCallError)
+    throw new KmsTestApiError(answer.status, answer.body.responseText, `${method} ${path}`);
+  return answer.body;
 }
 
 async function provision(
@@ -150,17 +147,17 @@ async function provision(
   close: () => Promise<void>,
   options: KmsTestServerOptions,
 ): Promise<KmsTestServer> {
+  const client = new ApiClient(url);
   const boot = await request<{ organization: { id: string }; identity: { credentials: { token: string } } }>(
-    url,
-    undefined,
+    client,
     'POST',
     '/api/v1/admin/bootstrap',
     { email: 'admin@kms.test', password: 'test-password', organization: 'test-org' },
   );
   const adminToken = boot.identity.credentials.token;
   const organizationId = boot.organization.id;
-  const api = <T>(method: string, path: string, body?: unknown) =>
-    request<T>(url, adminToken, method, path, body);
+  client.useToken(adminToken);
+  const api = <T>(method: string, path: string, body?: unknown) => request<T>(client, method, path, body);
 
   const slug = options.projectSlug ?? `test-${Math.random().toString(36).slice(2, 8)}`;
   const { project } = await api<{ project: { id: string; slug: string } }>('POST', '/api/v2/workspace', {

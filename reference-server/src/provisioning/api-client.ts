@@ -1,22 +1,57 @@
 /**
- * A tiny client of the server's own HTTP API, for the tools that provision over it exactly as an
- * operator would (`kms-server dev`'s demo project, `kms-server apply`).
+ * The one client of the server's own HTTP API (bootstrap, projects, identities, memberships,
+ * folders, secrets: the management calls the SDK does not make), for everything that provisions
+ * over it exactly as an operator would: `kms-server dev`'s demo project, `kms-server apply`, the
+ * test kit (packages/testing/src/index.ts) and the server's tests. Plain `fetch`, no retries.
  */
+
+/** An answer: the status and the body, parsed when it is JSON (an {@link ApiCallError} when refused). */
 export interface ApiAnswer<T> {
   status: number;
   body: T;
 }
 
-/** A refused call: the method, path, status and the API's message (never a request body). */
+/** An answer as it came over the wire: status, headers, the body's text and what it holds. */
+export interface ApiExchange {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed when it is JSON, else its text; undefined when empty. */
+  body: unknown;
+}
+
+/** How one request is sent: a JSON body (a string is sent as it is), a token, extra headers. */
+export interface ApiRequestOptions {
+  /** Sent as JSON; a string is sent unchanged (to send a malformed body). */
+  body?: unknown;
+  /** Bearer token for this request, in place of the client's. */
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A refused call: the method, path, status and the API's message (never a request body). The
+ * answer's text is kept in `responseText` for callers that show or assert on it.
+ */
 export class ApiCallError extends Error {
   constructor(
     readonly method: string,
     readonly path: string,
     readonly status: number,
     readonly apiMessage: string,
+    readonly responseText = '',
   ) {
     super(`${method} ${path} failed with ${status}: ${apiMessage}`);
     this.name = 'ApiCallError';
+  }
+}
+
+/** The body parsed as JSON; undefined when empty or not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -31,38 +66,50 @@ function messageOf(body: unknown, text: string): string {
   return text.slice(0, 300);
 }
 
+/** A client of one server (`siteUrl`, no `/api` suffix), acting with a bearer token or none. */
 export class ApiClient {
   constructor(
     readonly siteUrl: string,
     private token?: string,
   ) {}
 
+  /** Acts with `token` from now on (e.g. the admin token `bootstrap` returned). */
   useToken(token: string) {
     this.token = token;
   }
 
-  /** Any answer; the body parsed when it is JSON. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+  /** Sends one request and returns the answer as it came, whatever its status. */
+  async exchange(method: string, path: string, options: ApiRequestOptions = {}): Promise<ApiExchange> {
+    const { body, headers = {} } = options;
+    const token = options.token ?? this.token;
     const res = await fetch(`${this.siteUrl}${path}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    let parsed: unknown;
+    let parsed: unknown = text || undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      parsed = undefined;
+      // not JSON: keep the text
     }
-    if (res.status >= 400) {
-      const error = new ApiCallError(method, path, res.status, messageOf(parsed, text));
-      return { status: res.status, body: error as T };
+    return { status: res.status, headers: res.headers, text, body: parsed };
+  }
+
+  /** Any answer; the body parsed when it is JSON, an {@link ApiCallError} when the status is 4xx or 5xx. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+    const { status, text } = await this.exchange(method, path, { body });
+    const parsed = parseJson(text);
+    if (status >= 400) {
+      const error = new ApiCallError(method, path, status, messageOf(parsed, text), text);
+      return { status, body: error as T };
     }
-    return { status: res.status, body: parsed as T };
+    return { status, body: parsed as T };
   }
 
   /** A call that must succeed; anything else throws {@link ApiCallError}. */

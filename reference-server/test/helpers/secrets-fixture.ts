@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
+import { ApiClient } from '../../src/provisioning/api-client.js';
 import { createSqliteStore, type OpenedStore, openStore } from '../../src/store/store.js';
 import { newTestDatabaseUrl, onPostgres, roundRobin } from './replicas.js';
 import { testKeyManager } from './test-key-manager.js';
@@ -83,24 +84,15 @@ export async function startSecretsFixture(options: { dbPath?: string } = {}): Pr
   const store = stores[0] as OpenedStore;
   const sql = (statement: string) => store.sql.exec(statement);
 
+  const client = new ApiClient(url);
   const call: SecretsFixture['call'] = async (method, path, { body, token, headers = {} } = {}) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    // A string body is sent as a JSON string here (test-server.ts sends it as it is).
+    const answer = await client.exchange(method, path, {
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? JSON.stringify(body) : body }),
+      ...(token ? { token } : {}),
+      headers,
     });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body: parsed as any, headers: res.headers };
+    return { status: answer.status, body: answer.body as any, headers: answer.headers };
   };
 
   const boot = await call('POST', '/api/v1/admin/bootstrap', {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { HanzoKmsKeyManager } from '../../src/crypto/backends/hanzo-kms.js';
 import { type KeyManager, LocalKeyManager } from '../../src/crypto/key-manager.js';
+import { ApiClient } from '../../src/provisioning/api-client.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 
 /** A second reference server holding an `aes-256-gcm` root key, and an identity allowed to use it. */
@@ -14,68 +15,42 @@ export interface RootKms {
   projectId: string;
 }
 
-async function call(
-  url: string,
-  token: string | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<any> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const parsed = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(parsed)}`);
-  return parsed;
-}
-
 /** Starts a root KMS (a reference server on the local backend) with its key and a member identity. */
 export async function startRootKms(): Promise<RootKms> {
   const server = await startServer({ rateLimit: false, keyManager: new LocalKeyManager(randomBytes(32)) });
-  const boot = await call(server.url, undefined, 'POST', '/api/v1/admin/bootstrap', {
+  const api = new ApiClient(server.url);
+  const boot = await api.call<any>('POST', '/api/v1/admin/bootstrap', {
     email: 'root@kms.test',
     password: 'test-admin-password',
     organization: 'root-kms',
   });
   const admin = boot.identity.credentials.token as string;
-  const { project } = await call(server.url, admin, 'POST', '/api/v2/workspace', {
+  api.useToken(admin);
+  const { project } = await api.call<any>('POST', '/api/v2/workspace', {
     projectName: 'root-keys',
     slug: 'root-keys',
   });
-  const { key } = await call(server.url, admin, 'POST', '/api/v1/kms/keys', {
+  const { key } = await api.call<any>('POST', '/api/v1/kms/keys', {
     projectId: project.id,
     name: 'root-key',
   });
-  const { identity } = await call(server.url, admin, 'POST', '/api/v1/identities', {
+  const { identity } = await api.call<any>('POST', '/api/v1/identities', {
     name: 'kms-server-root-key',
     organizationId: boot.organization.id,
   });
-  const { identityUniversalAuth } = await call(
-    server.url,
-    admin,
+  const { identityUniversalAuth } = await api.call<any>(
     'POST',
     `/api/v1/auth/universal-auth/identities/${identity.id}`,
     {},
   );
-  const { clientSecret } = await call(
-    server.url,
-    admin,
+  const { clientSecret } = await api.call<any>(
     'POST',
     `/api/v1/auth/universal-auth/identities/${identity.id}/client-secrets`,
     {},
   );
-  await call(
-    server.url,
-    admin,
-    'POST',
-    `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`,
-    { role: 'member' },
-  );
+  await api.call<any>('POST', `/api/v2/workspace/${project.id}/identity-memberships/${identity.id}`, {
+    role: 'member',
+  });
   return {
     server,
     url: server.url,

@@ -1,3 +1,4 @@
+import { ApiClient } from '../../src/provisioning/api-client.js';
 import { type RunningServer, type StartServerOptions, startServer } from '../../src/server.js';
 import { newTestDatabaseUrl, onPostgres, roundRobin } from './replicas.js';
 import { testKeyManager } from './test-key-manager.js';
@@ -60,6 +61,7 @@ export async function startTestServer(
   const ownStore = options.database || options.dataDir || options.databaseUrl;
   const replicas = onPostgres && !ownStore ? (typeof options.rateLimit === 'object' ? 1 : 2) : 1;
   const server = replicas > 1 ? await startReplicas(settings, replicas) : await startServer(settings);
+  const client = new ApiClient(server.url);
   const call = async (
     method: string,
     path: string,
@@ -67,21 +69,13 @@ export async function startTestServer(
     token?: string,
     headers: Record<string, string> = {},
   ) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    // The wire as it is: any status, the body parsed when it is JSON and kept as text when not.
+    const answer = await client.exchange(method, path, {
+      ...(body === undefined ? {} : { body }),
+      ...(token ? { token } : {}),
+      headers,
     });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {}
-    return { status: res.status, body: parsed as any, headers: res.headers };
+    return { status: answer.status, body: answer.body as any, headers: answer.headers };
   };
   let adminToken = '';
   let orgId = '';
