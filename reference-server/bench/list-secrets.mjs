@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import express from 'express';
 import { startEmbeddedPostgres } from '../tools/embedded-postgres.mjs';
-import { call, serverWith100Secrets } from './provision-list.mjs';
+import { call, perRequest, serverWith100Secrets } from './provision-list.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -19,7 +19,7 @@ function run(url, headers) {
   });
 }
 
-const { kms, admin, listPath } = await serverWith100Secrets();
+const { kms, admin, listPath, readPath } = await serverWith100Secrets();
 const sample = await call(kms.url, admin, 'GET', listPath);
 if (sample.secrets.length !== 100) throw new Error('expected 100 secrets');
 
@@ -40,11 +40,19 @@ const etagResult = await (async () => {
   return run(`${kms.url}${listPath}`, { authorization: `Bearer ${admin}`, 'if-none-match': etag });
 })();
 
+const counts = {
+  sqlite: { list: await perRequest(kms, admin, listPath), read: await perRequest(kms, admin, readPath) },
+};
+
 let pgResult;
 if (process.env.BENCH_POSTGRES !== '0') {
   const postgres = await startEmbeddedPostgres({ durable: process.env.BENCH_PG_FSYNC !== 'off' });
   try {
     const onPg = await serverWith100Secrets({ databaseUrl: await postgres.createDatabase() });
+    counts.postgres = {
+      list: await perRequest(onPg.kms, onPg.admin, onPg.listPath),
+      read: await perRequest(onPg.kms, onPg.admin, onPg.readPath),
+    };
     pgResult = await run(`${onPg.kms.url}${onPg.listPath}`, { authorization: `Bearer ${onPg.admin}` });
     await onPg.kms.close();
   } finally {
@@ -65,6 +73,16 @@ if (pgResult) {
   const pgVsSqlite = pgResult.requests.average / kmsResult.requests.average;
   console.log(
     `ratio kms on PostgreSQL/bare: ${pgRatio.toFixed(2)}; PostgreSQL/SQLite: ${pgVsSqlite.toFixed(2)}`,
+  );
+}
+const fmt = (n) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+console.log(
+  `SQLite statements per list: ${fmt(counts.sqlite.list.statements)}; per single-secret read: ${fmt(counts.sqlite.read.statements)}`,
+);
+if (counts.postgres) {
+  const { list, read } = counts.postgres;
+  console.log(
+    `PostgreSQL round trips per list: ${fmt(list.roundTrips)}; per single-secret read: ${fmt(read.roundTrips)} (goal <= 4) ${list.roundTrips <= 4 && read.roundTrips <= 4 ? 'MET' : 'NOT MET'}`,
   );
 }
 bareServer.close();

@@ -35,7 +35,19 @@ export interface SqlTransaction extends SqlExecutor {
   lock(name: string): Promise<void>;
 }
 
+/**
+ * What a database has sent since it was opened: every statement (BEGIN and COMMIT included), and
+ * on PostgreSQL every round trip to the server (SQLite runs in-process: none). bench/list-secrets.mjs
+ * prints their growth per request, so a change to the statements a route runs shows in figures.
+ */
+export interface SqlCounters {
+  statements: number;
+  roundTrips: number;
+}
+
 export interface SqlDatabase extends SqlExecutor {
+  /** Statements and round trips sent so far (counted, never reset). */
+  readonly counters: SqlCounters;
   /**
    * Runs `body` in one transaction: committed when it resolves, rolled back when it throws.
    * The body must only touch the database through `tx` (it may be retried on PostgreSQL).

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import {
   postgresDialect,
+  type SqlCounters,
   type SqlDatabase,
   type SqlExecutor,
   type SqlParams,
@@ -123,11 +124,13 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
 }
 
 /** Runs statements on a checked-out client, or on a connection borrowed from the pool per statement. */
-function executor(target: pg.Pool | pg.PoolClient): SqlExecutor {
+function executor(target: pg.Pool | pg.PoolClient, counters: SqlCounters): SqlExecutor {
   const send = async (text: string, params?: unknown[]) => {
     const client = target instanceof pg.Pool ? await connect(target) : target;
     let broken: Error | undefined;
     try {
+      counters.statements++;
+      counters.roundTrips++;
       return await client.query(text, params);
     } catch (error) {
       const mapped = unavailable(error);
@@ -187,27 +190,35 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
     application_name: 'kms-server',
   });
   pool.on('error', (error) => options.onPoolError?.(error));
-  const direct = executor(pool);
+  const counters: SqlCounters = { statements: 0, roundTrips: 0 };
+  const direct = executor(pool, counters);
+  /** A transaction's own statements (BEGIN, COMMIT, ROLLBACK, the lock), counted like the rest. */
+  const control = (client: pg.PoolClient, text: string, params?: unknown[]) => {
+    counters.statements++;
+    counters.roundTrips++;
+    return client.query(text, params);
+  };
   return {
     ...direct,
+    counters,
     async transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         const client = await connect(pool);
         let broken: Error | undefined;
         try {
-          await client.query('BEGIN');
+          await control(client, 'BEGIN');
           const tx: SqlTransaction = {
-            ...executor(client),
+            ...executor(client, counters),
             lock: async (name: string) => {
-              await client.query(translatePlaceholders(LOCK_KEY_SQL).text, [name]);
+              await control(client, translatePlaceholders(LOCK_KEY_SQL).text, [name]);
             },
           };
           const result = await body(tx);
-          await client.query('COMMIT');
+          await control(client, 'COMMIT');
           return result;
         } catch (error) {
           try {
-            await client.query('ROLLBACK');
+            await control(client, 'ROLLBACK');
           } catch (rollbackError) {
             // The connection is unusable: drop it from the pool instead of handing it out again.
             broken = rollbackError as Error;
