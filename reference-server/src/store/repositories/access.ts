@@ -1,3 +1,4 @@
+import type { GroupCommitter } from '../group-commit.js';
 import type { AccessStore } from '../repositories.js';
 import type {
   AccessTokenRecord,
@@ -57,7 +58,7 @@ const toClientSecret = (r: Row): ClientSecretRecord => ({
   updatedAt: r.updated_at as string,
 });
 
-const toToken = (r: Row): AccessTokenRecord => ({
+export const toToken = (r: Row): AccessTokenRecord => ({
   id: r.id as string,
   identityId: r.identity_id as string,
   authMethod: r.auth_method as AuthMethodName,
@@ -133,7 +134,10 @@ const INSERT_AUTH_METHOD = `INSERT INTO identity_auth_methods (id, identity_id, 
   VALUES (@id, @identity_id, @method, @client_id, @config, @created_at, @updated_at)`;
 
 export class SqlAccessStore implements AccessStore {
-  constructor(private readonly db: SqlDatabase) {}
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly commits: GroupCommitter,
+  ) {}
 
   async getConfig() {
     const r = await this.db.one('SELECT * FROM server_config WHERE id = 1');
@@ -401,14 +405,9 @@ export class SqlAccessStore implements AccessStore {
     await this.db.run('DELETE FROM access_tokens WHERE id = ?', [id]);
   }
 
-  async consumeAccessTokenUse(id: string, now: string) {
-    const r = await this.db.one(
-      `UPDATE access_tokens SET num_uses = num_uses + 1, last_used_at = ?
-       WHERE id = ? AND is_revoked = 0 AND (num_uses_limit = 0 OR num_uses < num_uses_limit)
-       RETURNING *`,
-      [now, id],
-    );
-    return r && toToken(r);
+  consumeAccessTokenUse(id: string, now: string) {
+    // Batched with the other requests' writes (store/group-commit.ts): resolves once committed.
+    return this.commits.useAccessToken(id, now);
   }
 
   async purgeDeadAccessTokens(nowMs: number) {
