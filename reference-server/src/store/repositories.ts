@@ -123,6 +123,15 @@ export interface AccessStore {
 
   insertAccessToken(token: AccessTokenRecord): Promise<void>;
   getAccessToken(id: string): Promise<AccessTokenRecord | undefined>;
+
+  // --- The per-request token lookup (issue 26: few round trips on PostgreSQL) ---
+  /**
+   * A token with what an authenticated request checks next, in one statement: the identity it
+   * belongs to, and the configuration of the identity's auth method as it is now (its trusted IPs
+   * reach tokens already issued); undefined parts when the identity or the method no longer exist.
+   */
+  getAccessTokenForRequest(id: string): Promise<AccessTokenForRequest | undefined>;
+  // --- end of the per-request token lookup ---
   listAccessTokens(identityId: string, authMethod: AuthMethodName): Promise<AccessTokenRecord[]>;
   /** Renames a token (its other fields are left alone). */
   renameAccessToken(id: string, name: string | null, now: string): Promise<void>;
@@ -296,6 +305,13 @@ export interface ChangeNoticeStore {
   oldestId(): Promise<number | undefined>;
   /** Deletes notices created before `before`, always keeping the newest; returns how many. */
   purge(before: string): Promise<number>;
+}
+
+/** What {@link AccessStore.getAccessTokenForRequest} reads: the token, its identity, its auth method's config. */
+export interface AccessTokenForRequest {
+  token: AccessTokenRecord;
+  identity: IdentityRecord | undefined;
+  methodConfig: AuthMethodRecord['config'] | undefined;
 }
 
 /** The append-only, hash-chained audit log. */

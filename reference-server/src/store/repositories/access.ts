@@ -369,6 +369,33 @@ export class SqlAccessStore implements AccessStore {
     return r && toToken(r);
   }
 
+  async getAccessTokenForRequest(id: string) {
+    const r = await this.db.one(
+      `SELECT t.*, m.config AS m_config, m.id AS m_id,
+         i.id AS i_id, i.name AS i_name, i.org_id AS i_org_id, i.org_role AS i_org_role,
+         i.has_delete_protection AS i_has_delete_protection, i.metadata AS i_metadata,
+         i.last_login_auth_method AS i_last_login_auth_method, i.last_login_time AS i_last_login_time,
+         i.created_at AS i_created_at, i.updated_at AS i_updated_at
+       FROM access_tokens t
+       LEFT JOIN identities i ON i.id = t.identity_id
+       LEFT JOIN identity_auth_methods m ON m.identity_id = t.identity_id AND m.method = t.auth_method
+       WHERE t.id = ?`,
+      [id],
+    );
+    if (!r) return undefined;
+    const prefixed = (prefix: string): Row =>
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), v]),
+      );
+    return {
+      token: toToken(r),
+      identity: r.i_id == null ? undefined : toIdentity(prefixed('i_')),
+      methodConfig: r.m_id == null ? undefined : json(r.m_config, {} as AuthMethodRecord['config']),
+    };
+  }
+
   async listAccessTokens(identityId: string, authMethod: AuthMethodName) {
     return (
       await this.db.all(
