@@ -143,7 +143,8 @@ export interface AccessStore {
   /**
    * Atomically counts one use of a live token: increments `numUses` only while the token
    * is not revoked and (limit 0 or uses < limit). Returns the token after the increment,
-   * or undefined when no use was left (two racers on the last use: exactly one wins).
+   * or undefined when no use was left (two racers on the last use: exactly one wins). Uses of
+   * concurrent requests are committed together (store/group-commit.ts); resolves once committed.
    */
   consumeAccessTokenUse(id: string, now: string): Promise<AccessTokenRecord | undefined>;
   /**
@@ -318,7 +319,9 @@ export interface AccessTokenForRequest {
 export interface AuditStore {
   /**
    * Appends an entry: reads the previous entry's hash, inserts the new one and moves the sealed
-   * head record in one transaction, so the chain has no gaps or forks under concurrency.
+   * head record in one transaction, so the chain has no gaps or forks under concurrency. Appends
+   * of concurrent requests share that transaction (store/group-commit.ts); the promise resolves
+   * once it has committed.
    */
   append(
     entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
