@@ -123,6 +123,8 @@ export class GroupCommitter {
         // One conditional update alone is its own transaction: no BEGIN/COMMIT round trips.
         results.set(only, await consumeUse(this.db, only));
       } else {
+        // A batch with audit entries takes the chain lock as it begins (with BEGIN on PostgreSQL).
+        const begin = appends.length > 0 ? { lock: 'audit-chain' } : {};
         await this.db.transaction(async (tx) => {
           results.clear(); // PostgreSQL may run the body again after a serialization failure
           for (const use of uses) results.set(use, await consumeUse(tx, use));
@@ -131,7 +133,7 @@ export class GroupCommitter {
             for (const [i, append] of appends.entries()) results.set(append, stored[i]);
           }
           await this.#beforeCommit?.({ tokenUses: uses.length, auditEntries: appends.length });
-        });
+        }, begin);
       }
     } catch (error) {
       const failure = batchFailure(error);
@@ -152,13 +154,11 @@ async function consumeUse(db: SqlExecutor, use: TokenUse): Promise<AccessTokenRe
 /**
  * The batch's entries continue the chain in queue order (the order their requests asked), under
  * the chain lock every replica takes: one head read, one INSERT per {@link ROWS_PER_INSERT}
- * entries, one head write.
+ * entries, one head write. Appends of every replica queue on that lock, so each batch reads the
+ * head the previous one wrote.
  */
-async function appendEntries(
-  tx: SqlExecutor & { lock(name: string): Promise<void> },
-  appends: AuditAppend[],
-): Promise<AuditRecord[]> {
-  await tx.lock('audit-chain');
+async function appendEntries(tx: SqlExecutor, appends: AuditAppend[]): Promise<AuditRecord[]> {
+  // The transaction began with the `audit-chain` lock (see #commitBatch).
   const head = await readHead(tx);
   const key = (appends[0] as AuditAppend).key;
   // Entries without a head are never sealed by an append: that is how a truncated or recomputed

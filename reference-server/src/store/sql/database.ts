@@ -45,6 +45,15 @@ export interface SqlCounters {
   roundTrips: number;
 }
 
+/** How a transaction begins. */
+export interface SqlTransactionOptions {
+  /**
+   * A lock (as {@link SqlTransaction.lock}) taken as the transaction begins: on PostgreSQL sent
+   * with `BEGIN` in one round trip. Letters, digits, `:` and `-` only (it is sent as a literal).
+   */
+  lock?: string;
+}
+
 export interface SqlDatabase extends SqlExecutor {
   /** Statements and round trips sent so far (counted, never reset). */
   readonly counters: SqlCounters;
@@ -52,7 +61,7 @@ export interface SqlDatabase extends SqlExecutor {
    * Runs `body` in one transaction: committed when it resolves, rolled back when it throws.
    * The body must only touch the database through `tx` (it may be retried on PostgreSQL).
    */
-  transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(body: (tx: SqlTransaction) => Promise<T>, options?: SqlTransactionOptions): Promise<T>;
   /** Closes the connection (SQLite) or ends the pool (PostgreSQL). */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import {
   type SqlExecutor,
   type SqlParams,
   type SqlTransaction,
+  type SqlTransactionOptions,
 } from './database.js';
 import { StoreInputError, StoreUnavailableError } from '../repositories.js';
 
@@ -175,6 +176,15 @@ const MAX_ATTEMPTS = 3;
 const LOCK_KEY_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('kms:' || ?, 0))";
 
 /**
+ * `BEGIN` and the advisory lock as one simple-protocol query: one round trip, run in order, the
+ * lock taken before any statement of the body reads. The name is a literal, hence the check.
+ */
+function beginWithLock(name: string): string {
+  if (!/^[A-Za-z0-9:-]+$/.test(name)) throw new Error(`invalid lock name: ${name}`);
+  return `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('kms:${name}', 0))`;
+}
+
+/**
  * PostgreSQL through a `pg` pool. Transactions run at READ COMMITTED on one checked-out
  * connection; every read-modify-write takes a named advisory lock first (SqlTransaction.lock),
  * and single-statement updates carry their own conditions (`... WHERE num_uses < limit`), so
@@ -201,12 +211,17 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
   return {
     ...direct,
     counters,
-    async transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    async transaction<T>(
+      body: (tx: SqlTransaction) => Promise<T>,
+      options?: SqlTransactionOptions,
+    ): Promise<T> {
+      const begin = options?.lock === undefined ? 'BEGIN' : beginWithLock(options.lock);
       for (let attempt = 1; ; attempt++) {
         const client = await connect(pool);
         let broken: Error | undefined;
         try {
-          await control(client, 'BEGIN');
+          await control(client, begin);
+          if (options?.lock !== undefined) counters.statements++; // two statements, one round trip
           const tx: SqlTransaction = {
             ...executor(client, counters),
             lock: async (name: string) => {

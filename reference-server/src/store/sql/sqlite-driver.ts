@@ -7,6 +7,7 @@ import {
   type SqlDatabase,
   type SqlParams,
   type SqlTransaction,
+  type SqlTransactionOptions,
   sqliteDialect,
 } from './database.js';
 
@@ -125,7 +126,11 @@ class SqliteDriver implements SqliteDatabase {
     return this.#whenFree(() => this.#direct.exec(sql));
   }
 
-  async transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  /** A write transaction is already exclusive on SQLite: `options.lock` needs nothing here. */
+  async transaction<T>(
+    body: (tx: SqlTransaction) => Promise<T>,
+    _options?: SqlTransactionOptions,
+  ): Promise<T> {
     if (this.#inTransaction) return this.#afterTransactions(() => this.transaction(body));
     this.#inTransaction = true;
     try {
