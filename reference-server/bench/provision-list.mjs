@@ -13,7 +13,8 @@ export async function call(url, token, method, path, body) {
 }
 
 /**
- * Starts a server and provisions 100 secrets; returns it, the admin token and the list path.
+ * Starts a server and provisions 100 secrets; returns it, the admin token, the list path and the
+ * path reading one of the secrets.
  * `options` go to startServer (e.g. `databaseUrl` for PostgreSQL; default: in-memory SQLite).
  */
 export async function serverWith100Secrets(options = {}) {
@@ -38,5 +39,21 @@ export async function serverWith100Secrets(options = {}) {
     })),
   });
   const listPath = `/api/v3/secrets/raw?workspaceId=${project.id}&environment=dev&secretPath=/`;
-  return { kms, admin, listPath };
+  const readPath = `/api/v3/secrets/raw/SECRET_000?workspaceId=${project.id}&environment=dev&secretPath=/`;
+  return { kms, admin, listPath, readPath };
+}
+
+/**
+ * Statements and database round trips per request: `n` sequential GETs of `path`, divided into
+ * the growth of the store's counters (src/store/sql/database.ts, SqlCounters). Sequential, so
+ * nothing else runs meanwhile; background jobs of the server add at most a statement or two.
+ */
+export async function perRequest(kms, token, path, n = 50) {
+  const { counters } = kms.store.sql;
+  const before = { ...counters };
+  for (let i = 0; i < n; i++) await call(kms.url, token, 'GET', path);
+  return {
+    statements: (counters.statements - before.statements) / n,
+    roundTrips: (counters.roundTrips - before.roundTrips) / n,
+  };
 }

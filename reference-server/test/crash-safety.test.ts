@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,13 +43,47 @@ describe('crash safety', () => {
         }
       }
     };
-    const writers = [writer(1), writer(2), writer(3), writer(4)];
-    while (acknowledged.length < 60) await new Promise((r) => setTimeout(r, 5));
+    // Readers: their audit entries and token uses are the group-committed writes (several
+    // requests per transaction); each is told apart by its User-Agent, recorded in its entry.
+    const acknowledgedReads: string[] = [];
+    const reader = async (worker: number) => {
+      for (let i = 0; !killed; i++) {
+        const agent = `crash-reader-${worker}-${i}`;
+        inFlight++;
+        try {
+          const res = await fetch(
+            `${first.url}/api/v3/secrets/raw?workspaceId=${first.projectId}&environment=staging&secretPath=/`,
+            { headers: { authorization: `Bearer ${first.adminToken}`, 'user-agent': agent } },
+          );
+          await res.arrayBuffer();
+          if (res.status === 200) acknowledgedReads.push(agent);
+        } catch {
+          // Never acknowledged.
+        } finally {
+          inFlight--;
+        }
+      }
+    };
+    const writers = [writer(1), writer(2), writer(3), writer(4), reader(1), reader(2), reader(3), reader(4)];
+    while (acknowledged.length < 60 || acknowledgedReads.length < 60)
+      await new Promise((r) => setTimeout(r, 5));
     expect(inFlight).toBeGreaterThan(0);
     first.p.child.kill('SIGKILL');
     killed = true;
     await Promise.all(writers);
     await first.p.exited;
+
+    // Every acknowledged read left its audit entry, and the chain still verifies to its sealed head.
+    const db = new Database(join(dir, 'kms.db'), { readonly: true });
+    const audited = new Set(
+      (db.prepare('SELECT user_agent FROM audit_logs').all() as { user_agent: string | null }[]).map(
+        (r) => r.user_agent,
+      ),
+    );
+    db.close();
+    for (const agent of acknowledgedReads) expect(audited.has(agent), agent).toBe(true);
+    const verify = startCli(['audit', 'verify', '--data-dir', dir]);
+    expect(await verify.exited, verify.output()).toBe(0);
 
     const second = await devInstance(dir);
     try {

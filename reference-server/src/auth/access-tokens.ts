@@ -162,18 +162,6 @@ export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Pro
   }
 }
 
-/**
- * The trusted IPs a token is checked against: the identity's auth method as it is now, as upstream
- * does, so narrowing the range during an incident reaches tokens already issued. The copy taken at
- * login is the fallback for a method that no longer exists.
- */
-async function currentTrustedIps(ctx: ServerContext, token: AccessTokenRecord): Promise<TrustedIp[]> {
-  const method = await ctx.store.access.getAuthMethod(token.identityId, token.authMethod);
-  const current = (method?.config as { accessTokenTrustedIps?: TrustedIp[] } | undefined)
-    ?.accessTokenTrustedIps;
-  return current ?? token.trustedIps;
-}
-
 const USES_EXHAUSTED = 'Unable to renew because access token number of uses limit reached';
 
 /**
@@ -183,9 +171,17 @@ const USES_EXHAUSTED = 'Unable to renew because access token number of uses limi
 export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string | undefined) {
   const claims = await verifyAccessTokenJwt(ctx, jwt);
   const { access } = ctx.store;
-  const token = await access.getAccessToken(claims.identityAccessTokenId);
-  if (!token || token.isRevoked) throw unauthorized('No identity access token found');
-  if (!isIpTrusted(ip, await currentTrustedIps(ctx, token))) {
+  // One statement: the token, its identity and its auth method's current settings.
+  const found = await access.getAccessTokenForRequest(claims.identityAccessTokenId);
+  const token = found?.token;
+  if (!found || !token || token.isRevoked) throw unauthorized('No identity access token found');
+  // The trusted IPs of the identity's auth method as it is now, as upstream does, so narrowing
+  // the range during an incident reaches tokens already issued. The copy taken at login is the
+  // fallback for a method that no longer exists.
+  const trustedIps =
+    (found.methodConfig as { accessTokenTrustedIps?: TrustedIp[] } | undefined)?.accessTokenTrustedIps ??
+    token.trustedIps;
+  if (!isIpTrusted(ip, trustedIps)) {
     throw forbidden('You are not allowed to access this resource from the current IP address');
   }
   const now = ctx.now();
@@ -198,6 +194,7 @@ export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string
     await access.deleteAccessToken(token.id);
     throw unauthorized('Failed to renew MI access token due to TTL expiration');
   }
+  // Group-committed with the other requests' writes (store/group-commit.ts).
   const used = await access.consumeAccessTokenUse(token.id, new Date(now).toISOString());
   if (!used) {
     // Lost the race for the last use (or revoked meanwhile).
@@ -208,7 +205,7 @@ export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string
     }
     throw unauthorized('No identity access token found');
   }
-  const identity = await access.getIdentity(used.identityId);
+  const { identity } = found;
   if (!identity) throw unauthorized('Identity does not belong to any organization');
   return { token: used, identity };
 }

@@ -124,6 +124,15 @@ export interface AccessStore {
 
   insertAccessToken(token: AccessTokenRecord): Promise<void>;
   getAccessToken(id: string): Promise<AccessTokenRecord | undefined>;
+
+  // --- The per-request token lookup (issue 26: few round trips on PostgreSQL) ---
+  /**
+   * A token with what an authenticated request checks next, in one statement: the identity it
+   * belongs to, and the configuration of the identity's auth method as it is now (its trusted IPs
+   * reach tokens already issued); undefined parts when the identity or the method no longer exist.
+   */
+  getAccessTokenForRequest(id: string): Promise<AccessTokenForRequest | undefined>;
+  // --- end of the per-request token lookup ---
   listAccessTokens(identityId: string, authMethod: AuthMethodName): Promise<AccessTokenRecord[]>;
   /** Renames a token (its other fields are left alone). */
   renameAccessToken(id: string, name: string | null, now: string): Promise<void>;
@@ -135,7 +144,8 @@ export interface AccessStore {
   /**
    * Atomically counts one use of a live token: increments `numUses` only while the token
    * is not revoked and (limit 0 or uses < limit). Returns the token after the increment,
-   * or undefined when no use was left (two racers on the last use: exactly one wins).
+   * or undefined when no use was left (two racers on the last use: exactly one wins). Uses of
+   * concurrent requests are committed together (store/group-commit.ts); resolves once committed.
    */
   consumeAccessTokenUse(id: string, now: string): Promise<AccessTokenRecord | undefined>;
   /**
@@ -299,11 +309,20 @@ export interface ChangeNoticeStore {
   purge(before: string): Promise<number>;
 }
 
+/** What {@link AccessStore.getAccessTokenForRequest} reads: the token, its identity, its auth method's config. */
+export interface AccessTokenForRequest {
+  token: AccessTokenRecord;
+  identity: IdentityRecord | undefined;
+  methodConfig: AuthMethodRecord['config'] | undefined;
+}
+
 /** The append-only, hash-chained audit log. */
 export interface AuditStore {
   /**
    * Appends an entry: reads the previous entry's hash, inserts the new one and moves the sealed
-   * head record in one transaction, so the chain has no gaps or forks under concurrency.
+   * head record in one transaction, so the chain has no gaps or forks under concurrency. Appends
+   * of concurrent requests share that transaction (store/group-commit.ts); the promise resolves
+   * once it has committed.
    */
   append(
     entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,

@@ -10,25 +10,32 @@ import { SqlSecretStore } from './repositories/secrets.js';
 import { SqlSnapshotStore } from './repositories/snapshots.js';
 import { SqlWebhookStore } from './repositories/webhooks.js';
 import type { Store } from './contract.js';
-import type { SqlDatabase, SqlExecutor } from './sql/database.js';
+import { GroupCommitter } from './group-commit.js';
+import type { SqlDatabase } from './sql/database.js';
 import { hasLegacySecretRows, migrate, resealLegacySecretRows } from './sql/migrations.js';
 import { openPostgres, type PostgresOptions } from './sql/postgres-driver.js';
 import { openSqlite } from './sql/sqlite-driver.js';
 
 export type { Store } from './contract.js';
 
-/** A store with its SQL executor, for operator tools and tests that look at rows (not for services). */
-export type OpenedStore = Store & { readonly sql: SqlExecutor };
+/**
+ * A store with its SQL database and its group committer, for operator tools, the bench and tests
+ * that look at rows, counters or inject faults (not for services).
+ */
+export type OpenedStore = Store & { readonly sql: SqlDatabase; readonly commits: GroupCommitter };
 
 /** The one set of repositories, over either engine. Migrations must have run. */
 function storeOver(db: SqlDatabase): OpenedStore {
+  // One committer per store: token uses and audit appends of concurrent requests share commits.
+  const commits = new GroupCommitter(db);
   return {
     engine: db.dialect.name,
     sql: db,
-    access: new SqlAccessStore(db),
+    commits,
+    access: new SqlAccessStore(db, commits),
     projects: new SqlProjectStore(db),
     secrets: new SqlSecretStore(db),
-    audit: new SqlAuditStore(db),
+    audit: new SqlAuditStore(db, commits),
     kmsKeys: new SqlKmsKeyStore(db),
     appConnections: new SqlAppConnectionStore(db),
     secretRotations: new SqlSecretRotationStore(db),

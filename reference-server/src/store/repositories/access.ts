@@ -1,4 +1,5 @@
 import type { AccessStore } from '../contract.js';
+import type { GroupCommitter } from '../group-commit.js';
 import type {
   AccessTokenRecord,
   AuthMethodName,
@@ -57,7 +58,7 @@ const toClientSecret = (r: Row): ClientSecretRecord => ({
   updatedAt: r.updated_at as string,
 });
 
-const toToken = (r: Row): AccessTokenRecord => ({
+export const toToken = (r: Row): AccessTokenRecord => ({
   id: r.id as string,
   identityId: r.identity_id as string,
   authMethod: r.auth_method as AuthMethodName,
@@ -133,7 +134,10 @@ const INSERT_AUTH_METHOD = `INSERT INTO identity_auth_methods (id, identity_id, 
   VALUES (@id, @identity_id, @method, @client_id, @config, @created_at, @updated_at)`;
 
 export class SqlAccessStore implements AccessStore {
-  constructor(private readonly db: SqlDatabase) {}
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly commits: GroupCommitter,
+  ) {}
 
   async getConfig() {
     const r = await this.db.one('SELECT * FROM server_config WHERE id = 1');
@@ -365,6 +369,33 @@ export class SqlAccessStore implements AccessStore {
     return r && toToken(r);
   }
 
+  async getAccessTokenForRequest(id: string) {
+    const r = await this.db.one(
+      `SELECT t.*, m.config AS m_config, m.id AS m_id,
+         i.id AS i_id, i.name AS i_name, i.org_id AS i_org_id, i.org_role AS i_org_role,
+         i.has_delete_protection AS i_has_delete_protection, i.metadata AS i_metadata,
+         i.last_login_auth_method AS i_last_login_auth_method, i.last_login_time AS i_last_login_time,
+         i.created_at AS i_created_at, i.updated_at AS i_updated_at
+       FROM access_tokens t
+       LEFT JOIN identities i ON i.id = t.identity_id
+       LEFT JOIN identity_auth_methods m ON m.identity_id = t.identity_id AND m.method = t.auth_method
+       WHERE t.id = ?`,
+      [id],
+    );
+    if (!r) return undefined;
+    const prefixed = (prefix: string): Row =>
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), v]),
+      );
+    return {
+      token: toToken(r),
+      identity: r.i_id == null ? undefined : toIdentity(prefixed('i_')),
+      methodConfig: r.m_id == null ? undefined : json(r.m_config, {} as AuthMethodRecord['config']),
+    };
+  }
+
   async listAccessTokens(identityId: string, authMethod: AuthMethodName) {
     return (
       await this.db.all(
@@ -401,14 +432,9 @@ export class SqlAccessStore implements AccessStore {
     await this.db.run('DELETE FROM access_tokens WHERE id = ?', [id]);
   }
 
-  async consumeAccessTokenUse(id: string, now: string) {
-    const r = await this.db.one(
-      `UPDATE access_tokens SET num_uses = num_uses + 1, last_used_at = ?
-       WHERE id = ? AND is_revoked = 0 AND (num_uses_limit = 0 OR num_uses < num_uses_limit)
-       RETURNING *`,
-      [now, id],
-    );
-    return r && toToken(r);
+  consumeAccessTokenUse(id: string, now: string) {
+    // Batched with the other requests' writes (store/group-commit.ts): resolves once committed.
+    return this.commits.useAccessToken(id, now);
   }
 
   async purgeDeadAccessTokens(nowMs: number) {

@@ -1,5 +1,6 @@
 import { AuditChainError, GENESIS_HASH, tailProblem } from '../audit-chain.js';
 import type { AuditStore } from '../contract.js';
+import type { GroupCommitter } from '../group-commit.js';
 import type { AuditChainKey, AuditHead, AuditQuery, AuditRecord } from '../records.js';
 import { json, type Row } from '../rows.js';
 import { marks, type SqlDatabase, type SqlExecutor } from '../sql/database.js';
@@ -28,53 +29,18 @@ const toAudit = (r: Row): AuditRecord => ({
 const PAGE = 1000;
 
 export class SqlAuditStore implements AuditStore {
-  constructor(private readonly db: SqlDatabase) {}
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly commits: GroupCommitter,
+  ) {}
 
   async append(
     entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
     key: AuditChainKey,
     options: { checkTail?: boolean } = {},
   ) {
-    return this.db.transaction(async (tx) => {
-      // Appends from every replica queue on this lock, so each reads the head the previous one wrote.
-      await tx.lock('audit-chain');
-      const head = await readHead(tx);
-      // Entries without a head are never sealed by an append: that is how a truncated or
-      // recomputed chain would be re-sealed (docs/reference/audit-log.md).
-      const problem = options.checkTail
-        ? tailProblem(head, await lastEntry(tx), key)
-        : head
-          ? undefined
-          : (await lastEntry(tx)) && 'entries exist but the head record is missing';
-      if (problem) throw new AuditChainError(problem);
-      const prevHash = head?.lastHash ?? GENESIS_HASH;
-      const total = head?.total ?? 0;
-      const entryHash = key.entryHash(entry, prevHash);
-      const inserted = (await tx.one<{ seq: number }>(
-        `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type, actor_metadata,
-         ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash, chain_version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2) RETURNING seq`,
-        [
-          entry.id,
-          entry.orgId,
-          entry.projectId,
-          entry.projectName,
-          entry.eventType,
-          JSON.stringify(entry.eventMetadata),
-          entry.actorType,
-          JSON.stringify(entry.actorMetadata),
-          entry.ipAddress,
-          entry.userAgent,
-          entry.userAgentType,
-          entry.createdAt,
-          entry.expiresAt,
-          prevHash,
-          entryHash,
-        ],
-      )) as { seq: number };
-      await writeHead(tx, { lastSeq: inserted.seq, lastHash: entryHash, total: total + 1 }, key);
-      return { ...entry, seq: inserted.seq, prevHash, hash: entryHash, chainVersion: 2 as const };
-    });
+    // Batched with the other requests' writes (store/group-commit.ts): resolves once committed.
+    return this.commits.appendAudit(entry, key, options.checkTail === true);
   }
 
   async head() {
@@ -168,7 +134,7 @@ export class SqlAuditStore implements AuditStore {
   }
 }
 
-async function readHead(db: SqlExecutor): Promise<AuditHead | undefined> {
+export async function readHead(db: SqlExecutor): Promise<AuditHead | undefined> {
   const r = await db.one('SELECT * FROM audit_head WHERE id = 1');
   if (!r) return undefined;
   return {
@@ -179,12 +145,12 @@ async function readHead(db: SqlExecutor): Promise<AuditHead | undefined> {
   };
 }
 
-async function lastEntry(db: SqlExecutor): Promise<AuditRecord | undefined> {
+export async function lastEntry(db: SqlExecutor): Promise<AuditRecord | undefined> {
   const r = await db.one('SELECT * FROM audit_logs ORDER BY seq DESC LIMIT 1');
   return r ? toAudit(r) : undefined;
 }
 
-async function writeHead(tx: SqlExecutor, head: Omit<AuditHead, 'mac'>, key: AuditChainKey) {
+export async function writeHead(tx: SqlExecutor, head: Omit<AuditHead, 'mac'>, key: AuditChainKey) {
   await tx.run(
     `INSERT INTO audit_head (id, last_seq, last_hash, total, mac) VALUES (1, @lastSeq, @lastHash, @total, @mac)
      ON CONFLICT (id) DO UPDATE SET last_seq = @lastSeq, last_hash = @lastHash, total = @total, mac = @mac`,

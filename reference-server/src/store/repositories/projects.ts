@@ -232,11 +232,28 @@ export class SqlProjectStore implements ProjectStore {
   }
 
   async getMembership(projectId: string, identityId: string) {
-    const r = await this.db.one(
-      'SELECT * FROM project_memberships WHERE project_id = ? AND identity_id = ?',
+    // Every project-scoped request asks this: the membership and its roles in one statement (one
+    // round trip on PostgreSQL), a row per role, or one row with NULL role columns for none.
+    const rows = await this.db.all(
+      `SELECT m.id AS m_id, m.project_id AS m_project_id, m.identity_id AS m_identity_id,
+         m.created_at AS m_created_at, m.updated_at AS m_updated_at,
+         r.*, ${this.db.dialect.rowOrder('r')} AS row_order
+       FROM project_memberships m LEFT JOIN project_membership_roles r ON r.membership_id = m.id
+       WHERE m.project_id = ? AND m.identity_id = ?`,
       [projectId, identityId],
     );
-    return r && this.withRoles(r);
+    const m = rows[0];
+    if (!m) return undefined;
+    return membershipOf(
+      {
+        id: m.m_id,
+        project_id: m.m_project_id,
+        identity_id: m.m_identity_id,
+        created_at: m.m_created_at,
+        updated_at: m.m_updated_at,
+      },
+      rows.filter((r) => r.id !== null && r.id !== undefined),
+    );
   }
 
   async getMembershipById(id: string) {
@@ -279,28 +296,32 @@ export class SqlProjectStore implements ProjectStore {
   }
 
   private async withRoles(r: Row): Promise<MembershipRecord> {
-    const roles = (
-      await this.db.all(
-        `SELECT *, ${this.db.dialect.rowOrder()} AS row_order FROM project_membership_roles WHERE membership_id = ?`,
-        [r.id],
-      )
-    )
-      // ORDER BY created_at in memory (no sorter); ties in insertion order.
-      .sort(
-        (a, b) =>
-          compareText(a.created_at as string, b.created_at as string) ||
-          (a.row_order as number) - (b.row_order as number),
-      )
-      .map(toRole);
-    return {
-      id: r.id as string,
-      projectId: r.project_id as string,
-      identityId: r.identity_id as string,
-      roles,
-      createdAt: r.created_at as string,
-      updatedAt: r.updated_at as string,
-    };
+    const roles = await this.db.all(
+      `SELECT *, ${this.db.dialect.rowOrder()} AS row_order FROM project_membership_roles WHERE membership_id = ?`,
+      [r.id],
+    );
+    return membershipOf(r, roles);
   }
+}
+
+/** A membership row with its role rows (each carrying `row_order`). */
+function membershipOf(r: Row, roleRows: Row[]): MembershipRecord {
+  const roles = roleRows
+    // ORDER BY created_at in memory (no sorter); ties in insertion order.
+    .sort(
+      (a, b) =>
+        compareText(a.created_at as string, b.created_at as string) ||
+        (a.row_order as number) - (b.row_order as number),
+    )
+    .map(toRole);
+  return {
+    id: r.id as string,
+    projectId: r.project_id as string,
+    identityId: r.identity_id as string,
+    roles,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
 }
 
 async function insertEnvironmentRows(tx: SqlExecutor, env: EnvironmentRecord, rootFolderId: string) {

@@ -35,12 +35,33 @@ export interface SqlTransaction extends SqlExecutor {
   lock(name: string): Promise<void>;
 }
 
+/**
+ * What a database has sent since it was opened: every statement (BEGIN and COMMIT included), and
+ * on PostgreSQL every round trip to the server (SQLite runs in-process: none). bench/list-secrets.mjs
+ * prints their growth per request, so a change to the statements a route runs shows in figures.
+ */
+export interface SqlCounters {
+  statements: number;
+  roundTrips: number;
+}
+
+/** How a transaction begins. */
+export interface SqlTransactionOptions {
+  /**
+   * A lock (as {@link SqlTransaction.lock}) taken as the transaction begins: on PostgreSQL sent
+   * with `BEGIN` in one round trip. Letters, digits, `:` and `-` only (it is sent as a literal).
+   */
+  lock?: string;
+}
+
 export interface SqlDatabase extends SqlExecutor {
+  /** Statements and round trips sent so far (counted, never reset). */
+  readonly counters: SqlCounters;
   /**
    * Runs `body` in one transaction: committed when it resolves, rolled back when it throws.
    * The body must only touch the database through `tx` (it may be retried on PostgreSQL).
    */
-  transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(body: (tx: SqlTransaction) => Promise<T>, options?: SqlTransactionOptions): Promise<T>;
   /** Closes the connection (SQLite) or ends the pool (PostgreSQL). */
   close(): Promise<void>;
 }

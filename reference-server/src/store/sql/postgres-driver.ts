@@ -1,10 +1,12 @@
 import pg from 'pg';
 import {
   postgresDialect,
+  type SqlCounters,
   type SqlDatabase,
   type SqlExecutor,
   type SqlParams,
   type SqlTransaction,
+  type SqlTransactionOptions,
 } from './database.js';
 import { StoreInputError, StoreUnavailableError } from '../contract.js';
 
@@ -123,11 +125,13 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
 }
 
 /** Runs statements on a checked-out client, or on a connection borrowed from the pool per statement. */
-function executor(target: pg.Pool | pg.PoolClient): SqlExecutor {
+function executor(target: pg.Pool | pg.PoolClient, counters: SqlCounters): SqlExecutor {
   const send = async (text: string, params?: unknown[]) => {
     const client = target instanceof pg.Pool ? await connect(target) : target;
     let broken: Error | undefined;
     try {
+      counters.statements++;
+      counters.roundTrips++;
       return await client.query(text, params);
     } catch (error) {
       const mapped = unavailable(error);
@@ -172,6 +176,15 @@ const MAX_ATTEMPTS = 3;
 const LOCK_KEY_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('kms:' || ?, 0))";
 
 /**
+ * `BEGIN` and the advisory lock as one simple-protocol query: one round trip, run in order, the
+ * lock taken before any statement of the body reads. The name is a literal, hence the check.
+ */
+function beginWithLock(name: string): string {
+  if (!/^[A-Za-z0-9:-]+$/.test(name)) throw new Error(`invalid lock name: ${name}`);
+  return `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('kms:${name}', 0))`;
+}
+
+/**
  * PostgreSQL through a `pg` pool. Transactions run at READ COMMITTED on one checked-out
  * connection; every read-modify-write takes a named advisory lock first (SqlTransaction.lock),
  * and single-statement updates carry their own conditions (`... WHERE num_uses < limit`), so
@@ -187,27 +200,40 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
     application_name: 'kms-server',
   });
   pool.on('error', (error) => options.onPoolError?.(error));
-  const direct = executor(pool);
+  const counters: SqlCounters = { statements: 0, roundTrips: 0 };
+  const direct = executor(pool, counters);
+  /** A transaction's own statements (BEGIN, COMMIT, ROLLBACK, the lock), counted like the rest. */
+  const control = (client: pg.PoolClient, text: string, params?: unknown[]) => {
+    counters.statements++;
+    counters.roundTrips++;
+    return client.query(text, params);
+  };
   return {
     ...direct,
-    async transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    counters,
+    async transaction<T>(
+      body: (tx: SqlTransaction) => Promise<T>,
+      options?: SqlTransactionOptions,
+    ): Promise<T> {
+      const begin = options?.lock === undefined ? 'BEGIN' : beginWithLock(options.lock);
       for (let attempt = 1; ; attempt++) {
         const client = await connect(pool);
         let broken: Error | undefined;
         try {
-          await client.query('BEGIN');
+          await control(client, begin);
+          if (options?.lock !== undefined) counters.statements++; // two statements, one round trip
           const tx: SqlTransaction = {
-            ...executor(client),
+            ...executor(client, counters),
             lock: async (name: string) => {
-              await client.query(translatePlaceholders(LOCK_KEY_SQL).text, [name]);
+              await control(client, translatePlaceholders(LOCK_KEY_SQL).text, [name]);
             },
           };
           const result = await body(tx);
-          await client.query('COMMIT');
+          await control(client, 'COMMIT');
           return result;
         } catch (error) {
           try {
-            await client.query('ROLLBACK');
+            await control(client, 'ROLLBACK');
           } catch (rollbackError) {
             // The connection is unusable: drop it from the pool instead of handing it out again.
             broken = rollbackError as Error;

@@ -3,9 +3,11 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type Row,
+  type SqlCounters,
   type SqlDatabase,
   type SqlParams,
   type SqlTransaction,
+  type SqlTransactionOptions,
   sqliteDialect,
 } from './database.js';
 
@@ -60,6 +62,8 @@ const bind = (params: SqlParams | undefined): unknown[] =>
  */
 class SqliteDriver implements SqliteDatabase {
   readonly dialect = sqliteDialect;
+  /** In-process: statements are counted, round trips stay 0. */
+  readonly counters: SqlCounters = { statements: 0, roundTrips: 0 };
   readonly #statements = new Map<string, Database.Statement>();
   /** Callbacks waiting for the open transaction to end, in arrival order. */
   readonly #waiting: (() => void)[] = [];
@@ -72,6 +76,7 @@ class SqliteDriver implements SqliteDatabase {
    * A cached statement must not be iterated twice at once; nothing here iterates.
    */
   #prepare(sql: string): Database.Statement {
+    this.counters.statements++;
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.handle.prepare(sql);
@@ -121,14 +126,20 @@ class SqliteDriver implements SqliteDatabase {
     return this.#whenFree(() => this.#direct.exec(sql));
   }
 
-  async transaction<T>(body: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  /** A write transaction is already exclusive on SQLite: `options.lock` needs nothing here. */
+  async transaction<T>(
+    body: (tx: SqlTransaction) => Promise<T>,
+    _options?: SqlTransactionOptions,
+  ): Promise<T> {
     if (this.#inTransaction) return this.#afterTransactions(() => this.transaction(body));
     this.#inTransaction = true;
     try {
       // IMMEDIATE takes the write lock at once: another process on the same file waits (busy_timeout).
+      this.counters.statements++;
       this.handle.exec('BEGIN IMMEDIATE');
       try {
         const result = await body(this.#direct);
+        this.counters.statements++;
         this.handle.exec('COMMIT');
         return result;
       } catch (error) {

@@ -1,0 +1,296 @@
+// Group commit (src/store/group-commit.ts) on both engines: the per-request writes of concurrent
+// requests share transactions, use counts stay exact, the audit chain takes the commit order, and
+// a batch that fails to commit fails every request in it (503), with nothing of it written.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { auditChainKey, verifyAuditChain } from '../src/audit/audit-log.js';
+import { newTokenRecord } from '../src/auth/access-tokens.js';
+import type { AccessTokenSettings, AuditRecord } from '../src/store/records.js';
+import { StoreUnavailableError } from '../src/store/contract.js';
+import { type OpenedStore, openStore, type StoreLocation } from '../src/store/store.js';
+import { createDatabase } from './helpers/postgres.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+const engines = ['sqlite', 'postgres'] as const;
+type Engine = (typeof engines)[number];
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function newLocation(engine: Engine): Promise<StoreLocation> {
+  if (engine === 'postgres') return { postgres: { url: await createDatabase(inject('postgresAdminUrl')) } };
+  const dir = mkdtempSync(join(tmpdir(), 'kms-group-commit-'));
+  dirs.push(dir);
+  return { sqlite: join(dir, 'kms.db') };
+}
+
+const iso = (ms = Date.now()) => new Date(ms).toISOString();
+
+const settings: AccessTokenSettings = {
+  accessTokenTTL: 3600,
+  accessTokenMaxTTL: 7200,
+  accessTokenNumUsesLimit: 0,
+  accessTokenPeriod: 0,
+  accessTokenTrustedIps: [],
+};
+
+/** An organization with one identity (Token Auth), enough to hold access tokens. */
+async function identityIn(store: OpenedStore) {
+  await store.access.initConfig({
+    initialized: false,
+    adminIdentityIds: [],
+    jwtSecret: { wrapped: 'wrapped-signing-secret', keyId: 'test' },
+  });
+  const now = Date.now();
+  const org = { id: randomUUID(), name: 'Org', slug: 'org', createdAt: iso(now), updatedAt: iso(now) };
+  const identity = {
+    id: randomUUID(),
+    name: 'admin',
+    orgId: org.id,
+    orgRole: 'admin',
+    hasDeleteProtection: false,
+    metadata: [],
+    lastLoginAuthMethod: null,
+    lastLoginTime: null,
+    createdAt: iso(now),
+    updatedAt: iso(now),
+  };
+  await store.access.bootstrap({
+    org,
+    user: {
+      id: randomUUID(),
+      email: 'a@example.test',
+      passwordHash: 'x',
+      superAdmin: true,
+      orgId: org.id,
+      createdAt: iso(now),
+      updatedAt: iso(now),
+    },
+    identity,
+    tokenAuth: {
+      id: randomUUID(),
+      identityId: identity.id,
+      method: 'token-auth',
+      clientId: null,
+      config: settings,
+      createdAt: iso(now),
+      updatedAt: iso(now),
+    },
+    token: newTokenRecord(identity.id, 'token-auth', settings, now),
+  });
+  return identity;
+}
+
+const entry = (n: number): Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'> => ({
+  id: randomUUID(),
+  orgId: null,
+  projectId: null,
+  projectName: null,
+  eventType: 'get-secrets',
+  eventMetadata: { n },
+  actorType: 'identity',
+  actorMetadata: { identityId: 'id-a' },
+  ipAddress: '127.0.0.1',
+  userAgent: null,
+  userAgentType: null,
+  createdAt: iso(),
+  expiresAt: iso(Date.now() + 86_400_000),
+});
+
+const countRows = async (store: OpenedStore, table: string) =>
+  ((await store.sql.one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)) as { n: number }).n;
+
+describe.each(engines)('group commit on %s', (engine) => {
+  const open: OpenedStore[] = [];
+  async function replicas(): Promise<[OpenedStore, OpenedStore]> {
+    const location = await newLocation(engine);
+    const a = await openStore(location);
+    // PostgreSQL: a second store (pool, committer) on the same database, as another replica.
+    const b = engine === 'postgres' ? await openStore(location) : a;
+    open.push(...new Set([a, b]));
+    return [a, b];
+  }
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  it('commits concurrent appends in shared transactions, in the order they were asked, and the chain verifies', async () => {
+    const [a] = await replicas();
+    const key = auditChainKey(randomBytes(32));
+    await a.audit.checkTail(key);
+    const before = { ...a.commits.stats };
+    const stored = await Promise.all(Array.from({ length: 60 }, (_, i) => a.audit.append(entry(i), key)));
+    const batches = a.commits.stats.batches - before.batches;
+    expect(a.commits.stats.writes - before.writes).toBe(60);
+    // Asked in one tick: far fewer commits than writes.
+    expect(batches).toBeLessThan(60);
+    // Each caller got its own entry, numbered in the order asked (the commit order).
+    expect(stored.map((e) => e.eventMetadata.n)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    const seqs = stored.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    const read = [];
+    for await (const e of a.audit.all()) read.push(e);
+    expect(read.map((e) => [e.id, e.hash])).toEqual(stored.map((e) => [e.id, e.hash]));
+    expect(await verifyAuditChain(a.audit.all(), { key, head: await a.audit.head() })).toMatchObject({
+      ok: true,
+      entries: 60,
+    });
+    expect((await a.audit.head())?.total).toBe(60);
+  });
+
+  it('keeps the chain one line when two replicas batch appends at once', async () => {
+    const [a, b] = await replicas();
+    const key = auditChainKey(randomBytes(32));
+    await a.audit.checkTail(key);
+    await Promise.all(Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).audit.append(entry(i), key)));
+    expect(await verifyAuditChain(b.audit.all(), { key, head: await b.audit.head() })).toMatchObject({
+      ok: true,
+      entries: 80,
+    });
+  });
+
+  it('gives the last use of a limited token to exactly one caller when the uses are batched', async () => {
+    const [a, b] = await replicas();
+    const identity = await identityIn(a);
+    for (const limit of [1, 5]) {
+      const token = newTokenRecord(
+        identity.id,
+        'token-auth',
+        { ...settings, accessTokenNumUsesLimit: limit },
+        Date.now(),
+      );
+      await a.access.insertAccessToken(token);
+      const before = a.commits.stats.batches;
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => (i % 3 ? a : b).access.consumeAccessTokenUse(token.id, iso())),
+      );
+      expect(a.commits.stats.batches - before).toBeLessThan(20);
+      const granted = results.filter((r) => r !== undefined);
+      expect(granted).toHaveLength(limit);
+      // Each granted caller saw a distinct count: 1..limit.
+      expect(granted.map((r) => r?.numUses).sort()).toEqual(Array.from({ length: limit }, (_, i) => i + 1));
+      expect((await b.access.getAccessToken(token.id))?.numUses).toBe(limit);
+    }
+  });
+
+  it('fails every write of a batch that does not commit, writes none of it, and goes on afterwards', async () => {
+    const [a] = await replicas();
+    const identity = await identityIn(a);
+    const key = auditChainKey(randomBytes(32));
+    await a.audit.checkTail(key);
+    await a.audit.append(entry(-1), key);
+    const token = newTokenRecord(identity.id, 'token-auth', settings, Date.now());
+    await a.access.insertAccessToken(token);
+    const headBefore = await a.audit.head();
+    const rowsBefore = await countRows(a, 'audit_logs');
+    let failed = 0;
+    a.commits.setBeforeCommit(() => {
+      failed++;
+      throw new Error('injected: the commit fails');
+    });
+    const writes = [
+      ...Array.from({ length: 10 }, (_, i) => a.audit.append(entry(i), key)),
+      ...Array.from({ length: 5 }, () => a.access.consumeAccessTokenUse(token.id, iso())),
+    ];
+    const settled = await Promise.allSettled(writes);
+    a.commits.setBeforeCommit(undefined);
+    expect(failed).toBeGreaterThan(0);
+    for (const s of settled) {
+      expect(s.status).toBe('rejected');
+      const reason = (s as PromiseRejectedResult).reason;
+      expect(reason).toBeInstanceOf(StoreUnavailableError);
+      expect(String(reason.message)).not.toContain('injected');
+    }
+    // Rolled back: no entry, no head move, no use counted.
+    expect(await countRows(a, 'audit_logs')).toBe(rowsBefore);
+    expect(await a.audit.head()).toEqual(headBefore);
+    expect((await a.access.getAccessToken(token.id))?.numUses).toBe(0);
+    // The next batch commits and continues the chain where the last committed entry ended.
+    await Promise.all([a.audit.append(entry(100), key), a.audit.append(entry(101), key)]);
+    expect((await a.access.consumeAccessTokenUse(token.id, iso()))?.numUses).toBe(1);
+    expect(await verifyAuditChain(a.audit.all(), { key, head: await a.audit.head() })).toMatchObject({
+      ok: true,
+      entries: 3,
+    });
+  });
+});
+
+describe.each(engines)('group commit over HTTP on %s', (engine) => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  async function serverWithSecrets() {
+    const s = await startTestServer(
+      engine === 'postgres'
+        ? { databaseUrl: await createDatabase(inject('postgresAdminUrl')) }
+        : { dataDir: mkdtempSync(join(tmpdir(), 'kms-group-commit-http-')) },
+    );
+    server = s;
+    const project = await s.createProject(`gc-${randomBytes(3).toString('hex')}`);
+    await s.admin('POST', '/api/v3/secrets/batch/raw', {
+      workspaceId: project.id,
+      environment: 'dev',
+      secretPath: '/',
+      secrets: [{ secretKey: 'A', secretValue: 'value-a' }],
+    });
+    return {
+      s,
+      store: s.store as OpenedStore,
+      listPath: `/api/v3/secrets/raw?workspaceId=${project.id}&environment=dev&secretPath=/`,
+    };
+  }
+
+  it('answers 503 with the API error body to every request of a failed batch; every 200 is audited', async () => {
+    const { s, store, listPath } = await serverWithSecrets();
+    const auditedBefore = await countRows(store, 'audit_logs');
+    // Fail the batches holding audit entries while the first 8 of them are attempted.
+    let failures = 0;
+    store.commits.setBeforeCommit(({ auditEntries }) => {
+      if (auditEntries > 0 && failures++ < 8) throw new Error('injected: the commit fails');
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 24 }, () => s.call('GET', listPath, undefined, s.adminToken)),
+    );
+    store.commits.setBeforeCommit(undefined);
+    const ok = responses.filter((r) => r.status === 200);
+    const refused = responses.filter((r) => r.status !== 200);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ statusCode: 503, error: 'ServiceUnavailable' });
+      expect(typeof r.body.reqId).toBe('string');
+      expect(JSON.stringify(r.body)).not.toContain('value-a');
+      expect(JSON.stringify(r.body)).not.toContain('injected');
+    }
+    // Exactly the acknowledged reads are in the log: nothing acknowledged is lost, nothing refused was written.
+    expect(await countRows(store, 'audit_logs')).toBe(auditedBefore + ok.length);
+    expect(await s.verifyAuditLog()).toMatchObject({ ok: true });
+    // The server goes on: a read after the faults is answered and audited.
+    expect((await s.call('GET', listPath, undefined, s.adminToken)).status).toBe(200);
+    expect(await s.verifyAuditLog()).toMatchObject({ ok: true });
+  });
+
+  it('counts a limited token exactly under concurrent authenticated requests', async () => {
+    const { s, listPath } = await serverWithSecrets();
+    const project = new URL(listPath, 'http://x').searchParams.get('workspaceId') as string;
+    const { clientId, clientSecret } = await s.createMachineIdentity({
+      ua: { accessTokenNumUsesLimit: 7 },
+      project: { id: project, role: 'viewer' },
+    });
+    const login = await s.login(clientId, clientSecret);
+    const token = login.body.accessToken as string;
+    const responses = await Promise.all(
+      Array.from({ length: 25 }, () => s.call('GET', listPath, undefined, token)),
+    );
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(7);
+    for (const r of responses.filter((x) => x.status !== 200)) expect(r.status).toBe(401);
+  });
+});
