@@ -54,8 +54,17 @@ function withDigestCheck<T>(run: () => T): T {
 }
 
 /**
- * Runs `use` with the material of one version of a key, opened with the project's data key and
- * zeroed when `use` returns or throws. `missing` is the error for a version without material.
+ * What an entry of the material cache (key-material-cache.ts) is valid for: the key and project
+ * rows this request read. Another replica's update, disable, rotation or root-key rotation changes
+ * one of them, so an entry made before it is not served after it.
+ */
+const validatorOf = (key: KmsKeyRecord, access: ProjectAccess) =>
+  `${key.version}|${key.updatedAt}|${key.isDisabled}|${access.project.dataKey.keyId}|${access.project.dataKey.wrapped}`;
+
+/**
+ * Runs `use` with the material of one version of a key, zeroed when `use` returns or throws. The
+ * material comes from the process's cache, or is read and opened with the project's data key (then
+ * cached). `missing` is the error for a version without material.
  */
 async function withMaterial<T>(
   ctx: ServerContext,
@@ -65,18 +74,23 @@ async function withMaterial<T>(
   missing: () => ApiError,
   use: (material: Buffer) => T,
 ): Promise<T> {
-  const stored = await ctx.store.kmsKeys.getVersion(key.id, version);
-  if (!stored) throw missing();
-  let material: Buffer;
-  try {
-    material = openMaterial(ctx.dataKey(access.project), key.id, version, stored.sealedMaterial);
-  } catch {
-    // Material that does not open for its row was altered or moved outside the API.
-    throw new ApiError(
-      500,
-      'KeyIntegrityError',
-      `Stored material of key '${key.id}' failed its integrity check`,
-    );
+  const validator = validatorOf(key, access);
+  let material = ctx.keyMaterial.material(key.id, version, validator);
+  if (!material) {
+    const stored = await ctx.store.kmsKeys.getVersion(key.id, version);
+    if (!stored) throw missing();
+    try {
+      material = openMaterial(ctx.dataKey(access.project), key.id, version, stored.sealedMaterial);
+    } catch {
+      // Material that does not open for its row was altered or moved outside the API.
+      throw new ApiError(
+        500,
+        'KeyIntegrityError',
+        `Stored material of key '${key.id}' failed its integrity check`,
+      );
+    }
+    const publicKey = stored.publicKey === null ? null : Buffer.from(stored.publicKey, 'base64');
+    ctx.keyMaterial.put(key.id, version, validator, { material, publicKey });
   }
   try {
     return use(material);
@@ -85,11 +99,18 @@ async function withMaterial<T>(
   }
 }
 
-/** The public key (SPKI DER) of the key's current version, or the contract's 404. */
-async function publicKeyOf(ctx: ServerContext, key: KmsKeyRecord): Promise<Buffer> {
-  const stored = await ctx.store.kmsKeys.getVersion(key.id, key.version);
-  if (!stored?.publicKey) throw notFound(`Key with ID "${key.id}" has no public key`);
-  return Buffer.from(stored.publicKey, 'base64');
+/** The public key (SPKI DER) of the key's current version, cached as its material; else the contract's 404. */
+async function publicKeyOf(ctx: ServerContext, access: ProjectAccess, key: KmsKeyRecord): Promise<Buffer> {
+  const validator = validatorOf(key, access);
+  let publicKey = ctx.keyMaterial.publicKey(key.id, key.version, validator);
+  if (publicKey === undefined) {
+    const stored = await ctx.store.kmsKeys.getVersion(key.id, key.version);
+    if (!stored) throw notFound(`Key with ID "${key.id}" has no public key`);
+    publicKey = stored.publicKey === null ? null : Buffer.from(stored.publicKey, 'base64');
+    ctx.keyMaterial.put(key.id, key.version, validator, { publicKey });
+  }
+  if (!publicKey) throw notFound(`Key with ID "${key.id}" has no public key`);
+  return publicKey;
 }
 
 const noMaterial = (key: KmsKeyRecord) => () =>
@@ -110,7 +131,7 @@ export async function encrypt(
         `plaintext cannot exceed ${MAX_RSA_PLAINTEXT_BYTES} bytes for an RSA_4096 key (RSA-OAEP)`,
       );
     }
-    blob = encryptRsaBlob(await publicKeyOf(ctx, key), key.id, key.version, input.plaintext);
+    blob = encryptRsaBlob(await publicKeyOf(ctx, access, key), key.id, key.version, input.plaintext);
   } else {
     blob = await withMaterial(ctx, access, key, key.version, noMaterial(key), (material) =>
       encryptBlob(material, key.id, key.version, input.plaintext),
@@ -181,7 +202,7 @@ export async function verify(
   const { key, access } = await keyFor(ctx, caller, input.keyId, 'verify');
   assertUsable(key, 'sign-verify');
   assertAlgorithm(key, input.signingAlgorithm);
-  const publicKey = await publicKeyOf(ctx, key);
+  const publicKey = await publicKeyOf(ctx, access, key);
   const signatureValid = withDigestCheck(() =>
     verifyWith(publicKey, input.signingAlgorithm, input.data, input.signature, input.isDigest),
   );
@@ -206,7 +227,7 @@ function assertSigningKey(key: KmsKeyRecord) {
 export async function getPublicKey(ctx: ServerContext, caller: KmsCaller, input: KeyRef): Promise<string> {
   const { key, access } = await keyFor(ctx, caller, input.keyId, 'read');
   assertSigningKey(key);
-  const publicKey = (await publicKeyOf(ctx, key)).toString('base64');
+  const publicKey = (await publicKeyOf(ctx, access, key)).toString('base64');
   await caller.audit(access.project, { type: 'cmek-get-public-key', metadata: { keyId: key.id } });
   return publicKey;
 }

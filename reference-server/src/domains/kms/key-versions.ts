@@ -48,6 +48,7 @@ export async function rotateKey(ctx: ServerContext, caller: KmsCaller, input: Ke
   } finally {
     generated.material.fill(0);
   }
+  ctx.keyMaterial.dropKey(key.id);
   // Upstream has no event of its own for a rotation: it is a change of the key (`update-cmek`).
   await caller.audit(access.project, {
     type: 'update-cmek',

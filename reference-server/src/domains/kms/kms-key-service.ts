@@ -154,6 +154,8 @@ export async function updateKey(
     if (error instanceof StoreConflictError) throw duplicateName(updated.name, key.projectId);
     throw error;
   }
+  // Other replicas see the new update time on their next request (key-operations.ts validatorOf).
+  ctx.keyMaterial.dropKey(key.id);
   await caller.audit(access.project, {
     type: 'update-cmek',
     metadata: {
@@ -169,6 +171,7 @@ export async function updateKey(
 export async function deleteKey(ctx: ServerContext, caller: KmsCaller, input: KeyRef): Promise<KmsKeyRecord> {
   const { key, access } = await keyFor(ctx, caller, input.keyId, 'delete');
   await ctx.store.kmsKeys.deleteKey(key.id);
+  ctx.keyMaterial.dropKey(key.id);
   await caller.audit(access.project, { type: 'delete-cmek', metadata: keyFacts(key) });
   return key;
 }
