@@ -15,6 +15,7 @@ import { secretRotationsRouter } from './domains/rotations/secret-rotations-rout
 import { ChangeFeed } from './domains/changes/change-feed.js';
 import { changesRouter } from './domains/changes/changes-router.js';
 import { SealedListings } from './domains/secrets/sealed-listings.js';
+import { KeyMaterialCache } from './domains/kms/key-material-cache.js';
 import { WebhookDispatcher } from './domains/webhooks/webhook-dispatcher.js';
 import { webhooksRouter } from './domains/webhooks/webhooks-router.js';
 import { identitiesRouter } from './domains/identities/identities-router.js';
@@ -125,6 +126,7 @@ export function createContext(deps: AppDeps): ServerContext {
     keys: deps.keys,
     settings,
     sealedListings: new SealedListings(),
+    keyMaterial: new KeyMaterialCache(now),
     changes: deps.changes ?? new ChangeFeed(deps.store, changeErrorLogger(logger)),
     signingKeys: new SigningKeyCache(
       {

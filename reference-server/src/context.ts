@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
 import type { SigningKeyCache } from './auth/external-jwt.js';
 import type { ChangeFeed } from './domains/changes/change-feed.js';
+import type { KeyMaterialCache } from './domains/kms/key-material-cache.js';
 import type { SealedListings } from './domains/secrets/sealed-listings.js';
 import type { ServerSettings } from './config.js';
 import type { KeyObject } from 'node:crypto';
@@ -35,6 +36,8 @@ export interface ServerContext {
   jwtKey(): Promise<KeyObject>;
   /** Sealed copies of recent secrets listings, by ETag (domains/secrets/sealed-listings.ts). */
   sealedListings: SealedListings;
+  /** KMS key material opened once, kept sealed under the sealed-listing rule (domains/kms/key-material-cache.ts). */
+  keyMaterial: KeyMaterialCache;
   /** Identity providers' signing keys (OIDC and JWT Auth), cached across logins. */
   signingKeys: SigningKeyCache;
   /** Committed changes, published after each write (domains/changes/change-feed.ts). */

@@ -301,7 +301,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
               setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 2000).unref();
             }),
         )
-        .then(() => store.close());
+        .then(() => {
+          ctx.keyMaterial.clear();
+          return store.close();
+        });
       return closing;
     },
   };

@@ -2,16 +2,18 @@
  * KMS key versions: rotating a symmetric key to fresh material (docs/reference/kms-keys.md#versions-and-rotation).
  * Every version stays stored, so ciphertexts of older versions still decrypt; encryption uses the newest.
  */
-import type { ProjectAccess } from '../../auth/permissions.js';
 import type { ServerContext } from '../../context.js';
 import { badRequest, conflict } from '../../http/errors.js';
 import type { KmsKeyRecord } from '../../store/records.js';
 import { StoreConflictError } from '../../store/contract.js';
 import { generateMaterial, isSymmetric, sealMaterial } from './key-crypto.js';
+import { type KeyRef, type KmsCaller, keyFacts, keyFor } from './kms-key-service.js';
 
-/** The answer of `GET /keys/:keyId/versions`: version numbers and when each was made, never material. */
-export async function listKeyVersions(ctx: ServerContext, key: KmsKeyRecord) {
+/** `GET /keys/:keyId/versions`: version numbers and when each was made, never material (`get-cmek`). */
+export async function listKeyVersions(ctx: ServerContext, caller: KmsCaller, input: KeyRef) {
+  const { key, access } = await keyFor(ctx, caller, input.keyId, 'read');
   const versions = await ctx.store.kmsKeys.listVersions(key.id);
+  await caller.audit(access.project, { type: 'get-cmek', metadata: keyFacts(key) });
   return versions.map((v) => ({ version: v.version, createdAt: v.createdAt }));
 }
 
@@ -20,7 +22,8 @@ export async function listKeyVersions(ctx: ServerContext, key: KmsKeyRecord) {
  * Asymmetric keys are refused (400, as upstream: their public keys are held by others), and so are
  * disabled keys. Two rotations racing: one wins, the other answers 409.
  */
-export async function rotateKey(ctx: ServerContext, access: ProjectAccess, key: KmsKeyRecord) {
+export async function rotateKey(ctx: ServerContext, caller: KmsCaller, input: KeyRef): Promise<KmsKeyRecord> {
+  const { key, access } = await keyFor(ctx, caller, input.keyId, 'edit');
   if (!isSymmetric(key.encryptionAlgorithm)) {
     throw badRequest(
       `Key with ID '${key.id}' uses ${key.encryptionAlgorithm}: only symmetric (aes-256-gcm, aes-128-gcm) keys can be rotated`,
@@ -45,5 +48,11 @@ export async function rotateKey(ctx: ServerContext, access: ProjectAccess, key: 
   } finally {
     generated.material.fill(0);
   }
+  ctx.keyMaterial.dropKey(key.id);
+  // Upstream has no event of its own for a rotation: it is a change of the key (`update-cmek`).
+  await caller.audit(access.project, {
+    type: 'update-cmek',
+    metadata: { ...keyFacts(rotated), rotatedFromVersion: key.version },
+  });
   return rotated;
 }

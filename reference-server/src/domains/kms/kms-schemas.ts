@@ -1,0 +1,91 @@
+/**
+ * The request schemas of the KMS keys API (docs/reference/kms-keys.md): what the router validates
+ * before a service runs, and what the OpenAPI document describes. No behaviour beyond parsing.
+ */
+import { z } from 'zod';
+import { slugSchema, uuidSchema } from '../shared-schemas.js';
+import {
+  ALGORITHMS_BY_USAGE,
+  ENCRYPTION_ALGORITHMS,
+  fitsUsage,
+  SIGNING_ALGORITHMS,
+  SIGNING_KEY_ALGORITHMS,
+} from './key-crypto.js';
+
+/** Largest plaintext or data accepted, in bytes once decoded (the contract's limit). */
+export const MAX_KMS_DATA_BYTES = 4096;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** A base64 field decoded to bytes; the contract words the failure the same for every field. */
+const base64Field = (field: string, maxBytes: number) =>
+  z
+    .string()
+    .max(Math.ceil((maxBytes * 4) / 3) + 4, `${field} cannot exceed ${maxBytes} bytes`)
+    .refine((s) => BASE64.test(s), 'plaintext must be base64 encoded')
+    .transform((s) => Buffer.from(s, 'base64'))
+    .refine((b) => b.length <= maxBytes, `${field} cannot exceed ${maxBytes} bytes`);
+
+const algorithm = z.enum([...ENCRYPTION_ALGORITHMS, ...SIGNING_KEY_ALGORITHMS]);
+
+/** `POST /keys`. */
+export const createBody = z
+  .object({
+    projectId: z.string().trim().min(1),
+    name: slugSchema(1, 32),
+    description: z.string().trim().max(500).optional(),
+    keyUsage: z.enum(['encrypt-decrypt', 'sign-verify']).default('encrypt-decrypt'),
+    // Upstream's newer body names it `algorithm`; the older `encryptionAlgorithm` stays accepted.
+    algorithm: algorithm.optional(),
+    encryptionAlgorithm: algorithm.optional(),
+    isExportable: z.boolean().default(false),
+  })
+  .refine((b) => !b.algorithm || !b.encryptionAlgorithm || b.algorithm === b.encryptionAlgorithm, {
+    message: 'algorithm and encryptionAlgorithm name different algorithms; send one of them',
+    path: ['algorithm'],
+  })
+  .transform(({ algorithm: named, encryptionAlgorithm, ...rest }) => ({
+    ...rest,
+    encryptionAlgorithm: named ?? encryptionAlgorithm ?? 'aes-256-gcm',
+  }))
+  .refine((b) => fitsUsage(b.encryptionAlgorithm, b.keyUsage), {
+    message: `algorithm does not fit keyUsage: encrypt-decrypt takes ${ALGORITHMS_BY_USAGE['encrypt-decrypt'].join(', ')}; sign-verify takes ${ALGORITHMS_BY_USAGE['sign-verify'].join(', ')}`,
+    path: ['algorithm'],
+  });
+
+/** `PATCH /keys/:keyId`. */
+export const updateBody = z.object({
+  name: slugSchema(1, 32).optional(),
+  description: z.string().trim().max(500).optional(),
+  isDisabled: z.boolean().optional(),
+});
+
+/** `GET /keys`. */
+export const listQuery = z.object({
+  projectId: z.string().trim().min(1),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+  orderBy: z.literal('name').default('name'),
+  orderDirection: z.enum(['asc', 'desc']).default('asc'),
+  search: z.string().trim().max(256).optional(),
+});
+
+export const keyParams = z.object({ keyId: uuidSchema });
+export const keyNameParams = z.object({ keyName: z.string().trim().min(1).max(64) });
+export const keyNameQuery = z.object({ projectId: z.string().trim().min(1) });
+export const encryptBody = z.object({ plaintext: base64Field('plaintext', MAX_KMS_DATA_BYTES) });
+// A blob is the data plus a small header; anything much longer cannot be one of ours.
+export const decryptBody = z.object({ ciphertext: base64Field('ciphertext', MAX_KMS_DATA_BYTES + 64) });
+const signingAlgorithm = z.enum(SIGNING_ALGORITHMS);
+export const signBody = z.object({
+  signingAlgorithm,
+  isDigest: z.boolean().default(false),
+  data: base64Field('data', MAX_KMS_DATA_BYTES),
+});
+export const verifyBody = signBody.extend({ signature: base64Field('signature', 1024) });
+
+export type CreateKeyInput = z.output<typeof createBody>;
+export type UpdateKeyInput = z.output<typeof updateBody>;
+export type ListKeysInput = z.output<typeof listQuery>;
+export type SignInput = z.output<typeof signBody>;
+export type VerifyInput = z.output<typeof verifyBody>;
