@@ -22,7 +22,10 @@ const settings = {
 const token = newTokenRecord('identity-1', 'token-auth', settings as never, clock);
 const rejects = (jwt: string, message: string) =>
   expect(verifyAccessTokenJwt(ctx, jwt)).rejects.toMatchObject({ statusCode: 403, message });
-const MALFORMED = 'The provided access token is malformed or invalid. Please re-authenticate.';
+// Upstream's messages: backend/src/server/plugins/error-handler.ts over jsonwebtoken's own.
+const MALFORMED =
+  'The provided access token is malformed. Please use a valid token or generate a new one and try again.';
+const BAD_SIGNATURE = 'invalid signature';
 
 describe('access token verification (own fast path, jose for everything else)', () => {
   it('accepts its own token and refuses altered ones exactly as jose does', async () => {
@@ -36,20 +39,22 @@ describe('access token verification (own fast path, jose for everything else)', 
     const forged = Buffer.from(JSON.stringify({ ...payload, identityId: 'identity-2' })).toString(
       'base64url',
     );
-    await rejects(`${h}.${forged}.${s}`, MALFORMED);
-    await rejects(`${h}.${p}.${s.slice(0, -2)}AA`, MALFORMED);
+    await rejects(`${h}.${forged}.${s}`, BAD_SIGNATURE);
+    await rejects(`${h}.${p}.${s.slice(0, -2)}AA`, BAD_SIGNATURE);
     await rejects(`${h}.${p}`, MALFORMED);
     await rejects(`${h}.${p}.${s}.x`, MALFORMED);
     const otherKey = await new SignJWT(payload)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(randomBytes(32));
-    await rejects(otherKey, MALFORMED);
+    await rejects(otherKey, BAD_SIGNATURE);
+    await rejects('a.b.c', 'invalid token');
+    await rejects('', 'jwt must be provided');
     const hs384 = await new SignJWT(payload)
       .setProtectedHeader({ alg: 'HS384', typ: 'JWT' })
       .sign(await ctx.jwtKey());
     await rejects(
       hs384,
-      'The provided access token was signed with an invalid algorithm. Please re-authenticate.',
+      'The access token is signed with an invalid algorithm. Please provide a valid token and try again.',
     );
   });
 
@@ -67,6 +72,6 @@ describe('access token verification (own fast path, jose for everything else)', 
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setNotBefore(Math.floor(clock / 1000) + 30)
       .sign(await ctx.jwtKey());
-    await expect(verifyAccessTokenJwt(ctx, early)).rejects.toMatchObject({ statusCode: 403 });
+    await rejects(early, 'jwt not active');
   });
 });

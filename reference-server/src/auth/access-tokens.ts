@@ -133,10 +133,41 @@ function canonicalSignature(jwt: string): boolean {
   return Buffer.from(signature, 'base64url').toString('base64url') === signature;
 }
 
+/** Header and payload are JSON objects: what jsonwebtoken decodes before it checks the signature. */
+function decodesAsJwt(jwt: string): boolean {
+  const [header, payload] = jwt.split('.') as [string, string];
+  try {
+    return [header, payload].every((part) => {
+      const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Upstream's TokenError messages (its error handler, plugins/error-handler.ts, rewrites three of
+ * jsonwebtoken's messages and passes the others on as they are).
+ */
+const TOKEN_MESSAGES = {
+  missing: 'jwt must be provided',
+  malformed:
+    'The provided access token is malformed. Please use a valid token or generate a new one and try again.',
+  algorithm:
+    'The access token is signed with an invalid algorithm. Please provide a valid token and try again.',
+  invalid: 'invalid token',
+  signature: 'invalid signature',
+  notActive: 'jwt not active',
+  expired: 'Your token has expired. Please re-authenticate.',
+} as const;
+
 /** Verifies signature and expiry; every failure is the contract's 403 `TokenError`. */
 export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Promise<AccessTokenClaims> {
-  if (jwt.length > 8192 || !CANONICAL_JWT.test(jwt) || !canonicalSignature(jwt))
-    throw tokenError('The provided access token is malformed or invalid. Please re-authenticate.');
+  if (jwt === '') throw tokenError(TOKEN_MESSAGES.missing);
+  if (jwt.length > 8192 || jwt.split('.').length !== 3) throw tokenError(TOKEN_MESSAGES.malformed);
+  if (!CANONICAL_JWT.test(jwt) || !decodesAsJwt(jwt)) throw tokenError(TOKEN_MESSAGES.invalid);
+  if (!canonicalSignature(jwt)) throw tokenError(TOKEN_MESSAGES.signature);
   try {
     const key = await ctx.jwtKey();
     const own = verifyOwnJwt(key, jwt, ctx.now());
@@ -146,18 +177,18 @@ export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Pro
       currentDate: new Date(ctx.now()),
     });
     if (typeof payload.identityAccessTokenId !== 'string' || typeof payload.identityId !== 'string') {
-      throw tokenError('The provided access token is malformed or invalid. Please re-authenticate.');
+      throw tokenError(TOKEN_MESSAGES.malformed);
     }
     return payload as unknown as AccessTokenClaims;
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired)
-      throw tokenError('Your token has expired. Please re-authenticate.');
-    if (error instanceof joseErrors.JOSEAlgNotAllowed)
-      throw tokenError(
-        'The provided access token was signed with an invalid algorithm. Please re-authenticate.',
-      );
+    if (error instanceof joseErrors.JWTExpired) throw tokenError(TOKEN_MESSAGES.expired);
+    if (error instanceof joseErrors.JOSEAlgNotAllowed) throw tokenError(TOKEN_MESSAGES.algorithm);
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+      throw tokenError(TOKEN_MESSAGES.signature);
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf')
+      throw tokenError(TOKEN_MESSAGES.notActive);
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError)
-      throw tokenError('The provided access token is malformed or invalid. Please re-authenticate.');
+      throw tokenError(TOKEN_MESSAGES.invalid);
     throw error;
   }
 }

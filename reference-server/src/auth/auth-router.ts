@@ -10,7 +10,8 @@ import { tokenAuthRouter } from './token-auth-router.js';
 import { universalAuthRouter } from './universal-auth-router.js';
 import { routeDocs } from '../openapi/route-doc.js';
 
-const tokenBody = z.object({ accessToken: z.string().trim().min(1) });
+// No minimum: an empty token is upstream's 403 `jwt must be provided` (v1/identity-access-token-router.ts).
+const tokenBody = z.object({ accessToken: z.string().trim() });
 
 /** Renew and revoke carry no Authorization header, so the actor comes from the token itself. */
 async function auditTokenEvent(ctx: ServerContext, req: Request, type: string, token: AccessTokenRecord) {

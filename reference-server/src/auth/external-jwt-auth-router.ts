@@ -141,8 +141,8 @@ export const jwtAuthConfigSchema = withTtlRule(jwtShape);
 const loginBody = z.object({
   identityId: uuidSchema,
   // A JWT-SVID is well under 4 KB, but OIDC ID tokens with group claims can run to tens of KB;
-  // this bound keeps the work of one login small.
-  jwt: z.string().trim().min(1).max(65536),
+  // this bound keeps the work of one login small. An empty one is upstream's 401 `Invalid JWT`.
+  jwt: z.string().trim().max(65536),
   organizationSlug: z.string().trim().max(64).optional(),
 });
 const identityParams = z.object({ identityId: uuidSchema });
@@ -167,6 +167,8 @@ interface ExternalJwtMethod<C extends AccessTokenSettings & BoundFields> {
   check(config: C): void;
   keySource(config: C): KeySource;
   wording: RefusalWording;
+  /** Config fields upstream leaves out of the answer to a removal (certificates, keys). */
+  omittedOnRemove: readonly string[];
   /** Extra login checks on the verified claims (OIDC's claim metadata mapping). */
   claimMetadata?(config: C, claims: Record<string, unknown>): Record<string, unknown>;
 }
@@ -202,14 +204,21 @@ export const oidcAuth: ExternalJwtMethod<OidcAuthConfig> = {
     if (!config.boundIssuer) throw invalid('boundIssuer', 'boundIssuer is required');
   },
   keySource: (c) => ({ kind: 'oidc', discoveryUrl: c.oidcDiscoveryUrl, caCert: c.caCert }),
+  omittedOnRemove: ['caCert'],
+  // Upstream's words: backend/src/services/identity-oidc-auth/identity-oidc-auth-service.ts (login).
+  // A token without `sub` or `aud` gets the same refusal as one with a value not allowed.
   wording: {
     issuer: 'jose',
-    subjectMissing: 'Access denied: token has no sub field',
     subjectNotAllowed: { status: 403, message: 'Access denied: OIDC subject not allowed.' },
-    audienceMissing: 'Access denied: token has no aud field',
     audienceNotAllowed: 'Access denied: OIDC audience not allowed.',
     claimMissing: (claim) => `Access denied: token has no ${claim} field`,
     claimNotAllowed: () => 'Access denied: OIDC claim not allowed.',
+    keyNotFound: (kid) =>
+      `Unable to verify JWT signature. The signing key '${kid}' was not found in the OIDC provider's JWKS endpoint. This may indicate an invalid token or misconfigured OIDC provider.`,
+    noKeyVerified: (reason) => `Unable to verify JWT signature with any available signing key. ${reason}`,
+    tooManyKeys: (count, limit) =>
+      `OIDC provider has ${count} signing keys. Tokens must include 'kid' header when provider has more than ${limit} keys.`,
+    noKeys: "No signing keys available from OIDC provider's JWKS endpoint.",
   },
   claimMetadata(config, claims) {
     const mapped: Record<string, unknown> = {};
@@ -257,20 +266,30 @@ export const jwtAuth: ExternalJwtMethod<JwtAuthConfig> = {
     c.configurationType === 'static'
       ? { kind: 'static', publicKeys: c.publicKeys }
       : { kind: 'jwks', jwksUrl: c.jwksUrl, caCert: c.jwksCaCert },
+  omittedOnRemove: ['jwksCaCert', 'publicKeys'],
+  // Upstream's words: backend/src/services/identity-jwt-auth/identity-jwt-auth-service.ts (login).
+  // Upstream has no words for the key refusals (a JWKS without the token's key is its 500): D25.
   wording: {
     issuer: { status: 403, message: 'Access denied: issuer mismatch' },
-    subjectMissing: 'Access denied: token has no sub field',
+    subjectMissing: 'Access denied: token has no subject field',
     subjectNotAllowed: { status: 403, message: 'Access denied: subject not allowed' },
-    audienceMissing: 'Access denied: token has no aud field',
+    audienceMissing: 'Access denied: token has no audience field',
     audienceNotAllowed: 'Access denied: token audience not allowed',
     claimMissing: (claim) => `Access denied: token has no ${claim} field`,
     claimNotAllowed: (claim) => `Access denied: claim mismatch for field ${claim}`,
+    keyNotFound: (kid) => `the signing key '${kid}' was not found in the provider's JWKS`,
+    noKeyVerified: (reason) => reason,
+    tooManyKeys: (_count, limit) => `the token has no kid and the provider publishes more than ${limit} keys`,
+    noKeys: "the provider's JWKS has no usable key",
   },
 };
 
-/** The config object as the API returns it. */
-function configView<C>(m: AuthMethodRecord<C>) {
-  return { id: m.id, identityId: m.identityId, ...m.config, createdAt: m.createdAt, updatedAt: m.updatedAt };
+/** The config object as the API returns it, without the fields named in `omit`. */
+function configView<C>(m: AuthMethodRecord<C>, omit: readonly string[] = []) {
+  const config = Object.fromEntries(
+    Object.entries(m.config as object).filter(([key]) => !omit.includes(key)),
+  );
+  return { id: m.id, identityId: m.identityId, ...config, createdAt: m.createdAt, updatedAt: m.updatedAt };
 }
 
 /** Claims for the audit entry: as verified, or a note when they are larger than upstream keeps. */
@@ -293,9 +312,16 @@ export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundField
   const notConfigured = () =>
     notFound(`${spec.label} auth method not found for identity, did you configure ${spec.label} auth?`);
 
-  async function attached(identityId: string) {
+  // Upstream's words for a method not attached (the get, update and revoke functions of
+  // identity-oidc-auth-service.ts and identity-jwt-auth-service.ts): 400, each route its own.
+  const notAttached = {
+    get: `The identity does not have ${spec.label} Auth attached`,
+    update: `Failed to update ${spec.label} Auth`,
+    remove: `The identity does not have ${spec.label} auth`,
+  };
+  async function attached(identityId: string, refusal: string) {
     const method = await access.getAuthMethod(identityId, spec.method);
-    if (!method) throw notConfigured();
+    if (!method) throw badRequest(refusal);
     return method as AuthMethodRecord<C>;
   }
 
@@ -367,7 +393,7 @@ export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundField
   router.get(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
     const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attached(identity.id);
+    const method = await attached(identity.id, notAttached.get);
     await audit(ctx, req, { type: spec.events.get, metadata: { identityId } });
     res.json({ [spec.responseKey]: configView(method) });
   });
@@ -376,7 +402,7 @@ export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundField
     const { identityId } = parseParams(req, identityParams);
     const body = parseBody(req, attachBody);
     const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attached(identity.id);
+    const method = await attached(identity.id, notAttached.update);
     const updated = patchAuthMethod(method, body, ctx.now());
     spec.check(updated.config);
     await access.updateAuthMethod(updated as AuthMethodRecord);
@@ -387,11 +413,11 @@ export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundField
   router.delete(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
     const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attached(identity.id);
+    const method = await attached(identity.id, notAttached.remove);
     // Removing the method also removes every token it issued.
     await access.deleteAuthMethod(method.id, identity.id, spec.method);
     await audit(ctx, req, { type: spec.events.revoke, metadata: { identityId } });
-    res.json({ [spec.responseKey]: configView(method) });
+    res.json({ [spec.responseKey]: configView(method, spec.omittedOnRemove) });
   });
 
   return router;

@@ -28,17 +28,33 @@ export interface BoundPolicy {
   boundClaims: Record<string, string>;
 }
 
-/** How a login method words each refusal (OIDC and JWT Auth differ upstream). */
+/**
+ * How a login method words each refusal (OIDC and JWT Auth differ upstream). The policy messages
+ * (issuer to claims) are sent as given; the key messages get the prefix `Access denied: `.
+ */
 export interface RefusalWording {
-  /** How the issuer is checked: by jose (a 401 with jose's message) or afterwards (a 403). */
+  /** How the issuer is checked: while verifying (a 401 `jwt issuer invalid…`) or afterwards (a 403). */
   issuer: 'jose' | { status: 403; message: string };
-  subjectMissing: string;
+  /** A token without `sub` while a subject is bound; absent: refused as a subject not allowed. */
+  subjectMissing?: string;
   subjectNotAllowed: { status: 401 | 403; message: string };
-  audienceMissing: string;
+  /** A token without `aud` while audiences are bound; absent: refused as an audience not allowed. */
+  audienceMissing?: string;
   audienceNotAllowed: string;
   claimMissing: (claim: string) => string;
   claimNotAllowed: (claim: string) => string;
+  /** A `kid` the provider does not publish. */
+  keyNotFound: (kid: string) => string;
+  /** A token without `kid` that none of the provider's keys verifies; `reason` is the last verdict. */
+  noKeyVerified: (reason: string) => string;
+  /** A token without `kid` while the provider publishes more keys than are tried. */
+  tooManyKeys: (count: number, limit: number) => string;
+  /** The provider publishes no usable key. */
+  noKeys: string;
 }
+
+/** A token that does not decode as a JWT at all (upstream's words for both methods, without the prefix). */
+export const INVALID_JWT = 'Invalid JWT';
 
 /** Signing algorithms accepted: asymmetric only (never `none`, never HMAC with a public key). */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -130,10 +146,14 @@ export class SigningKeyCache {
       try {
         discovery = await fetchProviderJson(url, options);
       } catch (error) {
-        throw denied(`Failed to fetch OIDC discovery document from ${url}: ${reason(error)}`);
+        // Upstream's words (identity-oidc-auth-service.ts), naming the URL as configured.
+        throw denied(`Failed to fetch OIDC discovery document from ${source.discoveryUrl}. ${reason(error)}`);
       }
       const uri = (discovery as { jwks_uri?: unknown } | null)?.jwks_uri;
-      if (typeof uri !== 'string' || uri === '') throw denied('the OIDC discovery document has no jwks_uri');
+      if (typeof uri !== 'string' || uri === '')
+        throw denied(
+          'OIDC discovery document does not contain a jwks_uri. The identity provider may be misconfigured.',
+        );
       jwksUrl = uri;
     } else jwksUrl = source.jwksUrl;
     let jwks: unknown;
@@ -184,13 +204,16 @@ function staticKeysOf(pems: string[]): KeyObject[] {
   return keys;
 }
 
-/** jose's verdict as the contract words it. */
-function joseMessage(error: unknown): string {
+/** jose's verdict in the words of jsonwebtoken, which upstream verifies with and quotes. */
+function joseMessage(error: unknown, policy: BoundPolicy): string {
   if (error instanceof joseErrors.JWTExpired) return 'jwt expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return error.message;
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return `jwt issuer invalid. expected: ${policy.boundIssuer}`;
+    if (error.claim === 'nbf') return 'jwt not active';
+    return error.message;
+  }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'invalid signature';
-  if (error instanceof joseErrors.JOSEAlgNotAllowed)
-    return 'the token is signed with an algorithm that is not allowed';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'invalid algorithm';
   if (error instanceof joseErrors.JOSEError) return error.message;
   return 'invalid token';
 }
@@ -211,7 +234,7 @@ export async function verifyExternalJwt(
   try {
     header = decodeProtectedHeader(jwt);
   } catch {
-    throw denied('the token is not a well-formed JWT');
+    throw unauthorized(INVALID_JWT);
   }
   const options = {
     algorithms: ALGORITHMS,
@@ -230,7 +253,7 @@ export async function verifyExternalJwt(
         verified = await verifyWith(key);
         break;
       } catch (error) {
-        errors.push(joseMessage(error));
+        errors.push(joseMessage(error, policy));
       }
     }
     if (!verified) throw denied(`JWT verification failed with all keys. Errors - ${errors.join('; ')}`);
@@ -242,12 +265,11 @@ export async function verifyExternalJwt(
       // A key the cache does not know yet: the provider may have rotated. One rate-limited refetch.
       keys = await cache.keys(source, true);
       candidates = keys.filter((k) => k.kid === header.kid);
-      if (candidates.length === 0)
-        throw denied(`the signing key '${header.kid}' was not found in the provider's JWKS`);
+      if (candidates.length === 0) throw denied(wording.keyNotFound(header.kid));
     }
     if (header.kid === undefined && keys.length > MAX_KEYS_WITHOUT_KID)
-      throw denied(`the token has no kid and the provider publishes more than ${MAX_KEYS_WITHOUT_KID} keys`);
-    if (candidates.length === 0) throw denied("the provider's JWKS has no usable key");
+      throw denied(wording.tooManyKeys(keys.length, MAX_KEYS_WITHOUT_KID));
+    if (candidates.length === 0) throw denied(wording.noKeys);
     let verified: JWTPayload | undefined;
     let last: unknown;
     for (const candidate of candidates) {
@@ -266,7 +288,10 @@ export async function verifyExternalJwt(
           break;
       }
     }
-    if (!verified) throw denied(joseMessage(last));
+    if (!verified) {
+      const verdict = joseMessage(last, policy);
+      throw denied(header.kid === undefined ? wording.noKeyVerified(verdict) : verdict);
+    }
     payload = verified;
   }
   // A token without `exp` would never expire for replay; JWT-SVIDs always carry one.
@@ -308,15 +333,17 @@ function checkPolicy(payload: JWTPayload, policy: BoundPolicy, wording: RefusalW
   if (wording.issuer !== 'jose' && policy.boundIssuer && payload.iss !== policy.boundIssuer)
     throw new ApiError(wording.issuer.status, 'ForbiddenError', wording.issuer.message);
   if (policy.boundSubject) {
-    if (typeof payload.sub !== 'string') throw unauthorized(wording.subjectMissing);
-    if (!claimMatches(payload.sub, policy.boundSubject)) {
+    if (typeof payload.sub !== 'string' && wording.subjectMissing !== undefined)
+      throw unauthorized(wording.subjectMissing);
+    if (typeof payload.sub !== 'string' || !claimMatches(payload.sub, policy.boundSubject)) {
       const { status, message } = wording.subjectNotAllowed;
       throw status === 403 ? forbidden(message) : unauthorized(message);
     }
   }
   const audiences = splitList(policy.boundAudiences);
   if (audiences.length > 0) {
-    if (payload.aud === undefined) throw unauthorized(wording.audienceMissing);
+    if (payload.aud === undefined && wording.audienceMissing !== undefined)
+      throw unauthorized(wording.audienceMissing);
     if (!audiences.some((a) => claimMatches(payload.aud, a))) throw unauthorized(wording.audienceNotAllowed);
   }
   for (const [claim, allowed] of Object.entries(policy.boundClaims)) {

@@ -103,7 +103,10 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
   router.get(`${PREFIX}/identities/:identityId`, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
     await identityToManage(ctx, authOf(req), identityId);
-    res.json({ identityTokenAuth: tokenAuthView(await attached(identityId)) });
+    const method = await attached(identityId);
+    // Upstream audits every read of this router (v1/identity-token-auth-router.ts).
+    await audit(ctx, req, { type: 'get-identity-token-auth', metadata: { identityId } });
+    res.json({ identityTokenAuth: tokenAuthView(method) });
   });
 
   router.patch(`${PREFIX}/identities/:identityId`, async (req, res) => {
@@ -154,13 +157,23 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
     const { identityId } = parseParams(req, identityParams);
     const { offset, limit } = parseQuery(req, listQuery);
     await identityToManage(ctx, authOf(req), identityId);
+    // Upstream (identity-token-auth-service.ts getTokenAuthTokens): 400 without Token Auth.
+    if (!(await access.getAuthMethod(identityId, 'token-auth')))
+      throw badRequest('The identity does not have Token Auth');
     const tokens = await access.listAccessTokens(identityId, 'token-auth');
+    await audit(ctx, req, { type: 'get-tokens-identity-token-auth', metadata: { identityId } });
     res.json({ tokens: tokens.slice(offset, offset + limit).map(accessTokenView) });
   });
 
   router.get(`${PREFIX}/tokens/:tokenId`, async (req, res) => {
     const { tokenId } = parseParams(req, tokenParams);
-    res.json({ token: accessTokenView(await tokenInCallerOrg(req, tokenId)) });
+    const token = await tokenInCallerOrg(req, tokenId);
+    const identity = await access.getIdentity(token.identityId);
+    await audit(ctx, req, {
+      type: 'get-token-identity-token-auth',
+      metadata: { identityId: token.identityId, identityName: identity?.name ?? null, tokenId },
+    });
+    res.json({ token: accessTokenView(token) });
   });
 
   router.patch(`${PREFIX}/tokens/:tokenId`, async (req, res) => {
@@ -169,6 +182,10 @@ export function tokenAuthRouter(ctx: ServerContext): Router {
     const token = await tokenInCallerOrg(req, tokenId);
     const updated = { ...token, name: body.name ?? token.name, updatedAt: new Date(ctx.now()).toISOString() };
     await access.renameAccessToken(token.id, updated.name, updated.updatedAt);
+    await audit(ctx, req, {
+      type: 'update-token-identity-token-auth',
+      metadata: { identityId: token.identityId, tokenId, name: body.name ?? null },
+    });
     res.json({ token: accessTokenView(updated) });
   });
 

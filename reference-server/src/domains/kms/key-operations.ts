@@ -218,8 +218,12 @@ export async function verify(
   return { key, signatureValid };
 }
 
-/** Signing keys only: the public facts below are refused for an encryption key. */
+/**
+ * Enabled signing keys only: the public facts below are refused for a disabled key (as upstream's
+ * getPublicKey and listSigningAlgorithms) and for an encryption key.
+ */
 function assertSigningKey(key: KmsKeyRecord) {
+  if (key.isDisabled) throw badRequest('Key is disabled');
   if (key.keyUsage !== 'sign-verify') throw badRequest(`Key with ID '${key.id}' is not intended for signing`);
 }
 

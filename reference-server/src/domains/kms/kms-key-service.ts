@@ -31,7 +31,10 @@ export interface KeyRef {
   keyId: string;
 }
 
-/** The key `keyId`, if the caller may do `action` with it in its project (404 for another org's key). */
+/**
+ * The key `keyId`, if the caller may do `action` with it in its project (404 for another org's key).
+ * Upstream (cmek-service.ts) quotes the id in every not-found but those of update and delete.
+ */
 export async function keyFor(
   ctx: ServerContext,
   caller: KmsCaller,
@@ -39,7 +42,12 @@ export async function keyFor(
   action: ProjectAction,
 ): Promise<KeyInProject> {
   const key = await ctx.store.kmsKeys.getKey(keyId);
-  if (!key || key.orgId !== caller.auth.orgId) throw notFound(`Key with ID "${keyId}" not found`);
+  if (!key || key.orgId !== caller.auth.orgId)
+    throw notFound(
+      action === 'edit' || action === 'delete'
+        ? `Key with ID ${keyId} not found`
+        : `Key with ID "${keyId}" not found`,
+    );
   const access = await projectAccess(ctx, caller.auth, key.projectId);
   access.assert(action, 'kms-keys');
   return { key, access };
