@@ -256,3 +256,25 @@ test('README: install by name with npm (the packages without third-party depende
   );
   assert.equal(loaded.trim(), 'function function');
 });
+
+test('each package README says it is not on the registry and points at the tested commands', () => {
+  const flag = pnpmBlock.match(/--@hanzo:registry=\S+/)?.[0];
+  assert.ok(flag, 'README.md: the pnpm line sets the @hanzo registry');
+  for (const dir of [
+    'packages/sdk',
+    'packages/node',
+    'packages/nextjs',
+    'packages/nestjs',
+    'packages/testing',
+    'reference-server',
+  ]) {
+    const { name } = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const paragraph = readFileSync(join(root, dir, 'README.md'), 'utf8')
+      .split('**Not on the registry yet.**')[1]
+      ?.split('\n\n')[0];
+    assert.ok(paragraph, `${dir}/README.md has no "Not on the registry yet" paragraph`);
+    assert.ok(paragraph.includes(`\`${name}\``), `${dir}/README.md: the paragraph does not name ${name}`);
+    assert.ok(paragraph.includes(`\`${flag}\``), `${dir}/README.md: the paragraph does not show ${flag}`);
+    assert.match(paragraph, /README\.md#installing-before-the-first-release\)/);
+  }
+});
