@@ -68,7 +68,7 @@ const printed = (command) =>
 /**
  * A registry for the third-party packages, answering from the workspace lockfile: each name@version
  * it resolved, with its dependencies as resolved there and its integrity (which the store holds).
- * Tarball requests are answered 404: a download would mean the store did not have a package.
+ * A tarball request is answered 404 and counted as a miss: a download would mean the store lacked it.
  */
 async function startLockfileMirror() {
   const lock = YAML.parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8'));
@@ -82,7 +82,18 @@ async function startLockfileMirror() {
     // An alias (`string-width-cjs: string-width@4.2.3`) is written npm:name@version.
     return /^\d/.test(bare) ? bare : `npm:${bare}`;
   };
+  const misses = [];
   const documents = new Map();
+  const server = createServer((req, res) => {
+    const name = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
+    const doc = documents.get(name);
+    if (!doc) misses.push(name);
+    res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(doc ?? { error: 'not found' }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${server.address().port}/`;
   for (const [key, pkg] of Object.entries(lock.packages ?? {})) {
     if (!pkg.resolution?.integrity || key.startsWith('@hanzo/')) continue;
     const [name, version] = nameVersion(key);
@@ -97,7 +108,7 @@ async function startLockfileMirror() {
       os: pkg.os,
       cpu: pkg.cpu,
       libc: pkg.libc,
-      dist: { integrity: pkg.resolution.integrity, tarball: `http://127.0.0.1/${name}/-/${version}.tgz` },
+      dist: { integrity: pkg.resolution.integrity, tarball: `${base}${name}/-/${version}.tgz` },
     };
     const doc = documents.get(name) ?? { name, 'dist-tags': {}, versions: {} };
     doc.versions[version] = manifest;
@@ -114,17 +125,7 @@ async function startLockfileMirror() {
       }
     }
   }
-  const misses = [];
-  const server = createServer((req, res) => {
-    const name = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
-    const doc = documents.get(name);
-    if (!doc) misses.push(name);
-    res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(doc ?? { error: 'not found' }));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
-  return { url: `http://127.0.0.1:${server.address().port}/`, misses };
+  return { url: base, misses };
 }
 
 /** A new user's shell in a scratch project: no home config, an empty cache, the workspace's store. */
@@ -182,10 +183,14 @@ test('README: serve the tarballs, install by name with pnpm, run check.mjs', {
         s.close(() => resolve(p));
       });
     });
-  const registry = spawn('bash', ['-c', `exec ${printed(commandOf(registryLine))} --port ${port}`], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const registry = spawn(
+    'bash',
+    ['-c', `exec ${printed(commandOf(registryLine))}${port === 4873 ? '' : ` --port ${port}`}`],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(registry);
   const banner = await new Promise((resolve, reject) => {
     let text = '';
