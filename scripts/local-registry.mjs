@@ -50,13 +50,22 @@ export async function startLocalRegistry(dir, { port = 0, host = '127.0.0.1' } =
   if (packages.size === 0) throw new Error(`no .tgz files in ${dir}`);
   let base = '';
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
-    const [name, file] = path.split('/-/');
-    const entry = packages.get(name ?? '');
     const send = (status, type, body) => {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
+    } catch {
+      return send(
+        400,
+        'application/json',
+        JSON.stringify({ error: 'the path is not valid percent-encoding' }),
+      );
+    }
+    const [name, file] = path.split('/-/');
+    const entry = packages.get(name ?? '');
     if (entry && file && entry.tarballs.has(file))
       return send(200, 'application/octet-stream', entry.tarballs.get(file));
     if (entry && !file) {
@@ -85,11 +94,12 @@ export async function startLocalRegistry(dir, { port = 0, host = '127.0.0.1' } =
 
 if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
   const [dir, flag, value] = process.argv.slice(2);
-  if (!dir || (flag && flag !== '--port')) {
+  const port = Number(value ?? 4873);
+  if (!dir || (flag && flag !== '--port') || !Number.isInteger(port) || port < 0 || port > 65535) {
     console.error('usage: node scripts/local-registry.mjs <dir with the .tgz files> [--port 4873]');
     process.exit(2);
   }
-  const registry = await startLocalRegistry(dir, { port: Number(value ?? 4873) });
+  const registry = await startLocalRegistry(dir, { port });
   console.log(`local registry for ${registry.names.join(', ')} at ${registry.url} (Ctrl-C stops it)`);
   const stop = () => registry.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

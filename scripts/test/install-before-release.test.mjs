@@ -203,6 +203,12 @@ test('README: serve the tarballs, install by name with pnpm, run check.mjs', {
   });
   assert.match(banner, new RegExp(`@hanzo/kms-testing at http://127.0.0.1:${port}/`));
 
+  const local = `http://127.0.0.1:${port}/`;
+  const unknown = await fetch(`${local}left-pad`);
+  assert.equal(unknown.status, 404);
+  assert.match((await unknown.json()).error, /^left-pad is not in /);
+  assert.equal((await fetch(`${local}%E0`)).status, 400);
+
   const mirror = await startLockfileMirror();
   const app = join(work, 'pnpm-app');
   mkdirSync(app);
