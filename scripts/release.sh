@@ -2,7 +2,8 @@
 # Release the six public packages: build, check each (publint; attw where the package's own test
 # runs it), then publish with provenance through changesets (.changeset/README.md).
 # --dry-run packs each package into RELEASE_OUT (default: a temp dir) instead of publishing and
-# never contacts the registry; scripts/test/release-dry-run.test.mjs runs it.
+# never contacts the registry; scripts/test/install-before-release.test.mjs runs it, then installs
+# the tarballs through scripts/local-registry.mjs as README.md's "Installing before the first release" says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dry=0
