@@ -6,13 +6,13 @@
  *
  * @packageDocumentation
  */
-import type { StandardSchemaV1 } from './define-secrets.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import { clientAuthOf, resolveCheckedOptions } from './env.js';
 import { SecretsSession, type SecretsSessionOptions, type SessionPlatform } from './session.js';
 
 export { KmsBootError, KmsNodeConfigError } from './boot-error.js';
 export type { SecretsChange } from './changes.js';
-export type { StandardSchemaV1 } from './define-secrets.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
 export {
   type ConfigSource,
   type CredentialFileReader,

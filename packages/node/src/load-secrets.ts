@@ -23,7 +23,7 @@ import {
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { redactedRecord } from './redacted-record.js';
 import { SecretsSession, type SecretsSessionOptions, type SessionPlatform } from './session.js';
-import type { StandardSchemaV1 } from './define-secrets.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** Name of the variable set after a successful boot; its value is the config fingerprint. */
 export const BOOT_MARKER = 'KMS_BOOT_LOADED';

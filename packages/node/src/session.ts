@@ -21,12 +21,13 @@ import {
   listValues,
   withBootDeadline,
 } from './client-setup.js';
-import { type StandardSchemaV1, validateSecrets } from './define-secrets.js';
 import type { KmsNodeOptions, ResolvedKmsConfig } from './env.js';
 import { findOptionProblem } from './options.js';
 import type { OptionRule } from './settings.js';
 import { locationLabel, projectLabel } from './location.js';
 import { sealedRecord } from './redacted-record.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import { validateSecrets } from './validate-secrets.js';
 
 /** How a runtime resolves configuration, logs in and talks HTTP. */
 export interface SessionPlatform extends ClientPlatform {
