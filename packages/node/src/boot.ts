@@ -5,8 +5,8 @@
  * @module
  */
 import { KmsBootError } from './boot-error.js';
-import { configFingerprint } from './config.js';
-import { BOOT_MARKER, type LoadSecretsReport, loadSecrets, resolveOrThrow } from './load-secrets.js';
+import { configFingerprint, type ResolvedKmsConfig } from './config.js';
+import { BOOT_MARKER, bootResolution, type LoadSecretsReport, loadResolved } from './load-secrets.js';
 
 /** Why {@link bootFromEnvironment} did not load anything. */
 export type BootSkipReason = 'worker-thread' | 'disabled' | 'inherited';
@@ -55,19 +55,18 @@ export async function bootFromEnvironment(options: BootOptions = {}): Promise<Bo
   if (inWorkerThread()) return { loaded: false, skipped: 'worker-thread' };
   if (isDisabled(env.KMS_DISABLE)) return { loaded: false, skipped: 'disabled' };
   try {
+    // The configuration is resolved once. With a marker, in two steps: what it reads, whose
+    // fingerprint tells whether a parent loaded these secrets already (a child that inherited them but
+    // not the credentials, dropped on purpose, is still recognised), then how it logs in.
+    const options = { env };
     const marker = env[BOOT_MARKER];
-    // The fingerprint leaves credentials out, so a child that inherited the secrets but not the
-    // credentials (dropped on purpose) is still recognised.
-    if (
-      marker &&
-      marker ===
-        configFingerprint(
-          resolveOrThrow({ env, authMethod: 'universal-auth', clientId: '-', clientSecret: '-' }),
-        )
-    ) {
-      return { loaded: false, skipped: 'inherited' };
-    }
-    const report = await loadSecrets({ env, target: env });
+    let config: ResolvedKmsConfig;
+    if (marker) {
+      const located = bootResolution.locate(options);
+      if (marker === configFingerprint(located)) return { loaded: false, skipped: 'inherited' };
+      config = bootResolution.login(located, options);
+    } else config = bootResolution.whole(options);
+    const report = await loadResolved(config, env);
     if (report.skipped.length > 0) {
       stderr.write(
         `kms: kept existing ${report.skipped.length === 1 ? 'variable' : 'variables'} ${report.skipped.join(', ')} (KMS_ENV_MERGE=preserve)\n`,

@@ -8,7 +8,15 @@
 import { KmsNodeConfigError } from './boot-error.js';
 import { builtin } from './builtins.js';
 import type { KmsAuthOptions } from '@hanzo/kms';
-import { clientAuthOf, type KmsNodeOptions, type ResolvedKmsConfig, resolveConfigFromEnv } from './env.js';
+import {
+  clientAuthOf,
+  completeLogin,
+  type KmsNodeOptions,
+  type LocatedConfig,
+  type ResolvedKmsConfig,
+  resolveCheckedOptions,
+  resolveConfigFromEnv,
+} from './env.js';
 
 export * from './env.js';
 
@@ -61,6 +69,16 @@ function readCredentialFile(credentialsDir: string, fileName: 'clientId' | 'clie
  */
 export function resolveConfig(options: KmsNodeOptions = {}): ResolvedKmsConfig {
   return resolveConfigFromEnv(options, readCredentialFile);
+}
+
+/** @internal {@link resolveConfig} for options already checked (the session's platform, `load-secrets.ts`). */
+export function resolveCheckedConfig(options: KmsNodeOptions): ResolvedKmsConfig {
+  return resolveCheckedOptions(options, readCredentialFile);
+}
+
+/** @internal `completeLogin` of `env.ts` with the credential files of Node (the boot, `boot.ts`). */
+export function addLogin(located: LocatedConfig, options: KmsNodeOptions): ResolvedKmsConfig {
+  return completeLogin(located, options, readCredentialFile);
 }
 
 /**

@@ -6,13 +6,13 @@
  *
  * @packageDocumentation
  */
-import type { StandardSchemaV1 } from './define-secrets.js';
-import { clientAuthOf, resolveConfigFromEnv } from './env.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import { clientAuthOf, resolveCheckedOptions } from './env.js';
 import { SecretsSession, type SecretsSessionOptions, type SessionPlatform } from './session.js';
 
 export { KmsBootError, KmsNodeConfigError } from './boot-error.js';
 export type { SecretsChange } from './changes.js';
-export type { StandardSchemaV1 } from './define-secrets.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
 export {
   type ConfigSource,
   type CredentialFileReader,
@@ -20,17 +20,15 @@ export {
   DEFAULT_BOOT_TIMEOUT,
   DEFAULT_CREDENTIALS_DIR,
   type EnvMergePolicy,
-  findOptionProblem,
   type KmsAuthMethod,
   type KmsNodeOptions,
-  kmsNodeOptionRules,
   locationLabel,
-  type OptionProblem,
-  type OptionRule,
   projectLabel,
   type ResolvedKmsConfig,
   resolveConfigFromEnv,
 } from './env.js';
+export { findOptionProblem, kmsNodeOptionRules, type OptionProblem } from './options.js';
+export type { OptionRule } from './settings.js';
 export {
   SecretsSession,
   type SecretsSessionOptions,
@@ -44,7 +42,9 @@ export {
 /**
  * The `KMS_*` (and kms-go `INFISICAL_*`) variables this package reads, each read from `process.env` by
  * its literal name: bundlers for edge runtimes (Next.js, Vercel, Cloudflare) put into a bundle only the
- * variables its code names this way. Empty where there is no `process`.
+ * variables its code names this way, which is why the names are spelled out here rather than taken
+ * from the settings table (`settings.ts`); test/settings.test.ts keeps the two equal. Empty where there
+ * is no `process`.
  */
 export function kmsVariables(): Record<string, string | undefined> {
   if (typeof process === 'undefined' || !process.env) return {};
@@ -73,7 +73,7 @@ export function kmsVariables(): Record<string, string | undefined> {
 
 /** No filesystem: options and variables only (read by name), the JWT as a value, the global `fetch`. */
 const neutralPlatform: SessionPlatform = {
-  resolveConfig: (options) => resolveConfigFromEnv({ ...options, env: options.env ?? kmsVariables() }),
+  resolveConfig: (options) => resolveCheckedOptions({ ...options, env: options.env ?? kmsVariables() }),
   auth: (config) => clientAuthOf(config),
 };
 

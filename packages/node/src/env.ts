@@ -8,17 +8,30 @@
  */
 import type { KmsAuthOptions } from '@hanzo/kms';
 import { KmsNodeConfigError } from './boot-error.js';
+import { findOptionProblem } from './options.js';
 import {
   type EnvMergePolicy,
-  findOptionProblem,
+  type KmsAuthMethod,
+  type KmsNodeOptions,
+  type Setting,
+  SETTINGS,
+  type SettingName,
+  settingNames,
+  variableOf,
+} from './settings.js';
+
+export { KmsNodeConfigError } from './boot-error.js';
+export { locationLabel, projectLabel } from './location.js';
+export {
+  DEFAULT_BOOT_TIMEOUT,
+  DEFAULT_CREDENTIALS_DIR,
+  type EnvMergePolicy,
   isHttpUrl,
   type KmsAuthMethod,
   type KmsNodeOptions,
-} from './options.js';
-
-export { KmsNodeConfigError } from './boot-error.js';
-export * from './options.js';
-export { locationLabel, projectLabel } from './location.js';
+  parseBooleanVariable,
+  parseDuration,
+} from './settings.js';
 
 /** Where a resolved setting came from: `option`, `env:NAME`, `file:/path` or `default`. */
 export type ConfigSource = 'option' | 'default' | `env:${string}` | `file:${string}`;
@@ -52,55 +65,21 @@ export interface ResolvedKmsConfig {
   sources: Record<string, ConfigSource>;
 }
 
-/** Default directory of the credential files. */
-export const DEFAULT_CREDENTIALS_DIR = '/etc/kms/auth';
-/** Default boot deadline in milliseconds. */
-export const DEFAULT_BOOT_TIMEOUT = 10_000;
-
-const envMergeValues = ['preserve', 'override', 'error'] as const;
-
 /** `process.env` where there is one; an empty environment on runtimes without `process`. */
 function processEnv(): Record<string, string | undefined> {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 }
 
 /** Reads the first non-empty variable of `names`. Empty strings count as unset (compose placeholders). */
-function fromEnv(env: Record<string, string | undefined>, names: string[]): [string, string] | undefined {
+function fromEnv(
+  env: Record<string, string | undefined>,
+  names: readonly string[],
+): [string, string] | undefined {
   for (const name of names) {
     const value = env[name]?.trim();
     if (value) return [value, name];
   }
   return undefined;
-}
-
-/** Parses `true/false/1/0/yes/no/on/off` (any case). */
-export function parseBooleanVariable(name: string, raw: string): boolean {
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new KmsNodeConfigError(name, `must be true or false (or 1/0, yes/no), got "${raw}"`);
-}
-
-/** Parses a duration: plain seconds (`10`, `2.5`) or with a unit (`500ms`, `10s`, `1m`); returns milliseconds. */
-export function parseDuration(name: string, raw: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(raw);
-  const amount = match ? Number(match[1]) : Number.NaN;
-  const unit = (match?.[2] ?? 's').toLowerCase();
-  const ms = Math.round(amount * (unit === 'ms' ? 1 : unit === 'm' ? 60_000 : 1000));
-  if (!Number.isFinite(ms) || ms <= 0) {
-    throw new KmsNodeConfigError(
-      name,
-      `must be a positive duration in seconds (e.g. 10, 2.5, 500ms), got "${raw}"`,
-    );
-  }
-  return ms;
-}
-
-function parseSiteUrl(name: string, raw: string): string {
-  if (!isHttpUrl(raw)) throw new KmsNodeConfigError(name, `must be an http(s) URL, got "${raw}"`);
-  const url = new URL(raw);
-  if (url.username || url.password) throw new KmsNodeConfigError(name, 'must not contain credentials');
-  return raw.trim();
 }
 
 /**
@@ -132,204 +111,270 @@ export function resolveConfigFromEnv(
 ): ResolvedKmsConfig {
   const problem = findOptionProblem(options);
   if (problem) throw new KmsNodeConfigError(`option ${problem.field}`, problem.problem);
-  const env = options.env ?? processEnv();
-  const sources: Record<string, ConfigSource> = {};
+  return resolveCheckedOptions(options, readCredentialFile);
+}
 
-  const pick = (field: keyof KmsNodeOptions, names: string[]): string | undefined => {
-    const explicit = options[field];
-    if (typeof explicit === 'string') {
-      sources[field] = 'option';
-      return explicit.trim();
-    }
-    const found = fromEnv(env, names);
-    if (found) sources[field] = `env:${found[1]}`;
-    return found?.[0];
-  };
-  const pickBool = (field: keyof KmsNodeOptions, name: string, fallback: boolean): boolean => {
-    const explicit = options[field];
-    if (typeof explicit === 'boolean') {
-      sources[field] = 'option';
-      return explicit;
-    }
-    const found = fromEnv(env, [name]);
-    sources[field] = found ? `env:${name}` : 'default';
-    return found ? parseBooleanVariable(name, found[0]) : fallback;
-  };
+/**
+ * @internal {@link resolveConfigFromEnv} for options already checked (a session checks its options
+ * once, with its own rules, before it resolves them).
+ */
+export function resolveCheckedOptions(
+  options: KmsNodeOptions,
+  readCredentialFile?: CredentialFileReader,
+): ResolvedKmsConfig {
+  return resolveSettings(options, readCredentialFile, true) as ResolvedKmsConfig;
+}
 
-  // Settings that are not set are collected and reported together, so one run names all of them.
-  const missing: { field: string; problem: string }[] = [];
-  const rawSite = pick('siteUrl', ['KMS_SITE_URL']);
-  if (!rawSite)
+/**
+ * @internal What a config reads, without how it logs in: every setting but the auth method and the
+ * credentials, which {@link completeLogin} adds. The boot resolves this first: its fingerprint tells
+ * whether a parent process already loaded the same secrets, and a child that inherited them needs no
+ * credentials of its own. Options must have been checked.
+ */
+export type LocatedConfig = Omit<ResolvedKmsConfig, 'authMethod' | 'clientId' | 'clientSecret'>;
+
+/** @internal Resolves checked options as far as {@link LocatedConfig}: no credential is looked for. */
+export function locateConfig(options: KmsNodeOptions): LocatedConfig {
+  return resolveSettings(options, undefined, false);
+}
+
+/**
+ * @internal The rest of a {@link LocatedConfig}: the auth method and the credentials, from the same
+ * `options` (and their environment), then the credential files. Missing credentials are reported in
+ * one error, as by {@link resolveConfigFromEnv}.
+ */
+export function completeLogin(
+  located: LocatedConfig,
+  options: KmsNodeOptions,
+  readCredentialFile?: CredentialFileReader,
+): ResolvedKmsConfig {
+  const reading: Reading = { options, env: options.env ?? processEnv(), sources: located.sources };
+  const missing: MissingSetting[] = [];
+  const login = resolveLogin(reading, located, readCredentialFile, missing);
+  if (missing.length > 0) throw missingSettingsError(missing);
+  return sealSecrets({ ...located, ...login, clientSecret: undefined }, login.clientSecret, located.jwt);
+}
+
+/** One setting that is not set: the variable messages name, and what it is. */
+interface MissingSetting {
+  field: string;
+  problem: string;
+}
+
+/** What a resolution reads (explicit options, then their environment) and where it notes the sources. */
+interface Reading {
+  options: KmsNodeOptions;
+  env: Record<string, string | undefined>;
+  sources: Record<string, ConfigSource>;
+}
+
+/**
+ * One setting by its row of {@link SETTINGS}: the explicit option (strings trimmed), else the first of
+ * its variables that is set (parsed, an error naming the variable), else its default; `undefined` when
+ * none has it. Notes where the value came from in `sources`.
+ */
+function readSetting<K extends SettingName>(
+  reading: Reading,
+  name: K,
+): NonNullable<KmsNodeOptions[K]> | undefined {
+  type Value = NonNullable<KmsNodeOptions[K]>;
+  const setting = SETTINGS[name] as Setting<K>;
+  const explicit = reading.options[name];
+  if (explicit !== undefined) {
+    reading.sources[name] = 'option';
+    return (typeof explicit === 'string' ? explicit.trim() : explicit) as Value;
+  }
+  const found = fromEnv(reading.env, setting.variables);
+  if (found) {
+    reading.sources[name] = `env:${found[1]}`;
+    return setting.parse ? setting.parse(found[1], found[0]) : (found[0] as Value);
+  }
+  if (setting.default === undefined) return undefined;
+  reading.sources[name] = 'default';
+  return setting.default;
+}
+
+/** The client secret and the JWT as non-enumerable properties: `JSON.stringify` and `console.log` leave them out. */
+function sealSecrets<T extends object>(
+  config: T,
+  clientSecret: string | undefined,
+  jwt: string | undefined,
+): T & { readonly clientSecret: string; readonly jwt: string | undefined } {
+  delete (config as { clientSecret?: unknown }).clientSecret;
+  delete (config as { jwt?: unknown }).jwt;
+  if (clientSecret !== undefined)
+    Object.defineProperty(config, 'clientSecret', { value: clientSecret, enumerable: false });
+  Object.defineProperty(config, 'jwt', { value: jwt, enumerable: false });
+  return config as T & { readonly clientSecret: string; readonly jwt: string | undefined };
+}
+
+/**
+ * The resolution: settings in the order their errors are reported. Those that are not set are
+ * collected and reported together, so one run names all of them; with `login` false the auth method
+ * and the credentials are left for {@link completeLogin}.
+ */
+function resolveSettings(
+  options: KmsNodeOptions,
+  readCredentialFile: CredentialFileReader | undefined,
+  login: boolean,
+): LocatedConfig | ResolvedKmsConfig {
+  const reading: Reading = { options, env: options.env ?? processEnv(), sources: {} };
+  const missing: MissingSetting[] = [];
+  const siteUrl = readSetting(reading, 'siteUrl');
+  if (!siteUrl)
     missing.push({
-      field: 'KMS_SITE_URL',
+      field: variableOf('siteUrl'),
       problem: 'is not set (the KMS server URL, e.g. https://kms.example.com)',
     });
-  const siteUrl = !rawSite
-    ? ''
-    : sources.siteUrl === 'option'
-      ? rawSite
-      : parseSiteUrl('KMS_SITE_URL', rawSite);
-
-  const credentialsDir = pick('credentialsDir', ['KMS_CREDENTIALS_DIR']) ?? DEFAULT_CREDENTIALS_DIR;
-  sources.credentialsDir ??= 'default';
-
-  const credential = (
-    field: 'clientId' | 'clientSecret',
-    names: string[],
-    fileName: 'clientId' | 'clientSecret',
-  ): string => {
-    const direct = pick(field, names);
-    if (direct) return direct;
-    if (!readCredentialFile) {
-      missing.push({
-        field: names[0]!,
-        problem: `is not set, nor ${names.slice(1).join(', ')}, and credential files cannot be read on this runtime`,
-      });
-      return '';
-    }
-    const { path, value } = readCredentialFile(credentialsDir, fileName);
-    if (value) {
-      sources[field] = `file:${path}`;
-      return value;
-    }
-    missing.push({
-      field: names[0]!,
-      problem: `is not set, nor ${names.slice(1).join(', ')}, and ${path} does not exist (set KMS_CREDENTIALS_DIR to read the credential files from another directory)`,
-    });
-    return '';
+  const credentialsDir = readSetting(reading, 'credentialsDir')!;
+  const identity = {
+    credentialsDir,
+    identityId: readSetting(reading, 'identityId'),
+    jwtFile: readSetting(reading, 'jwtFile'),
+    jwt: readSetting(reading, 'jwt'),
   };
-
-  const identityId = pick('identityId', [
-    'KMS_IDENTITY_ID',
-    'INFISICAL_OIDC_AUTH_IDENTITY_ID',
-    'INFISICAL_JWT_AUTH_IDENTITY_ID',
-  ]);
-  const jwtFile = pick('jwtFile', ['KMS_OIDC_JWT_FILE', 'KMS_JWT_FILE']);
-  const jwt = pick('jwt', ['KMS_OIDC_JWT', 'KMS_JWT']);
-  const authMethod = resolveAuthMethod(options, env, sources, {
-    universalAuth: Boolean(
-      options.clientId ??
-        options.clientSecret ??
-        fromEnv(env, ['KMS_CLIENT_ID', 'KMS_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID']),
-    ),
-    jwtLogin: Boolean(identityId && (jwtFile || jwt)),
-  });
-  let clientId = '';
-  let clientSecret = '';
-  if (authMethod === 'universal-auth') {
-    clientId = credential('clientId', ['KMS_CLIENT_ID', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID'], 'clientId');
-    clientSecret = credential(
-      'clientSecret',
-      ['KMS_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'],
-      'clientSecret',
-    );
-  } else {
-    if (!identityId)
-      missing.push({
-        field: 'KMS_IDENTITY_ID',
-        problem: `is not set (the machine identity that logs in with ${authMethod === 'oidc' ? 'OIDC' : 'JWT'} Auth)`,
-      });
-    if (jwtFile && jwt)
-      throw new KmsNodeConfigError('KMS_OIDC_JWT_FILE', 'and KMS_OIDC_JWT are both set; set one of them');
-    if (!jwtFile && !jwt)
-      missing.push({
-        field: 'KMS_OIDC_JWT_FILE',
-        problem:
-          'is not set, nor KMS_OIDC_JWT (the file the JWT-SVID is written to, read again at every login)',
-      });
-  }
-
-  // Explicit project options replace the env pair as a whole, so an option never mixes with a variable.
-  let projectId: string | undefined;
-  let projectSlug: string | undefined;
-  if (options.projectId !== undefined || options.projectSlug !== undefined) {
-    // checkOptions has refused both at once.
-    projectId = options.projectId;
-    projectSlug = options.projectSlug;
-    sources.project = 'option';
-  } else {
-    projectId = fromEnv(env, ['KMS_PROJECT_ID'])?.[0];
-    projectSlug = fromEnv(env, ['KMS_PROJECT_SLUG'])?.[0];
-    if (projectId && projectSlug) {
-      throw new KmsNodeConfigError('KMS_PROJECT_ID', 'and KMS_PROJECT_SLUG are both set; set one of them');
-    }
-    if (!projectId && !projectSlug) {
-      missing.push({
-        field: 'KMS_PROJECT_SLUG',
-        problem: 'is not set, nor KMS_PROJECT_ID (which project to read)',
-      });
-    }
-    sources.project = projectId ? 'env:KMS_PROJECT_ID' : 'env:KMS_PROJECT_SLUG';
-  }
-
-  const environment = pick('environment', ['KMS_ENVIRONMENT']);
+  const loggedIn = login ? resolveLogin(reading, identity, readCredentialFile, missing) : undefined;
+  const { projectId, projectSlug } = resolveProject(reading, missing);
+  const environment = readSetting(reading, 'environment');
   if (!environment)
-    missing.push({ field: 'KMS_ENVIRONMENT', problem: 'is not set (the environment slug, e.g. prod)' });
+    missing.push({
+      field: variableOf('environment'),
+      problem: 'is not set (the environment slug, e.g. prod)',
+    });
   if (missing.length > 0) throw missingSettingsError(missing);
 
-  const secretPath = pick('secretPath', ['KMS_SECRET_PATH']) ?? '/';
-  sources.secretPath ??= 'default';
-  if (!secretPath.startsWith('/')) {
-    throw new KmsNodeConfigError('KMS_SECRET_PATH', `must start with /, got "${secretPath}"`);
-  }
-
-  let bootTimeout = DEFAULT_BOOT_TIMEOUT;
-  if (options.bootTimeout !== undefined) {
-    bootTimeout = options.bootTimeout;
-    sources.bootTimeout = 'option';
-  } else {
-    const found = fromEnv(env, ['KMS_BOOT_TIMEOUT']);
-    sources.bootTimeout = found ? 'env:KMS_BOOT_TIMEOUT' : 'default';
-    if (found) bootTimeout = parseDuration('KMS_BOOT_TIMEOUT', found[0]);
-  }
-
-  let envMerge: EnvMergePolicy = 'preserve';
-  if (options.envMerge !== undefined) {
-    envMerge = options.envMerge;
-    sources.envMerge = 'option';
-  } else {
-    const found = fromEnv(env, ['KMS_ENV_MERGE']);
-    sources.envMerge = found ? 'env:KMS_ENV_MERGE' : 'default';
-    if (found) {
-      const value = found[0].toLowerCase();
-      if (!(envMergeValues as readonly string[]).includes(value)) {
-        throw new KmsNodeConfigError(
-          'KMS_ENV_MERGE',
-          `must be preserve, override or error, got "${found[0]}"`,
-        );
-      }
-      envMerge = value as EnvMergePolicy;
-    }
-  }
-
-  const resolved = {
-    siteUrl,
-    authMethod,
-    clientId,
-    identityId,
-    jwtFile,
+  const secretPath = readSetting(reading, 'secretPath')!;
+  const bootTimeout = readSetting(reading, 'bootTimeout')!;
+  const envMerge = readSetting(reading, 'envMerge')!;
+  const located = {
+    siteUrl: siteUrl!,
+    ...(loggedIn ? { authMethod: loggedIn.authMethod, clientId: loggedIn.clientId } : {}),
+    identityId: identity.identityId,
+    jwtFile: identity.jwtFile,
     projectId,
     projectSlug,
-    environment,
+    environment: environment!,
     secretPath: secretPath.length > 1 ? secretPath.replace(/\/+$/, '') || '/' : secretPath,
-    recursive: pickBool('recursive', 'KMS_RECURSIVE', false),
-    includeImports: pickBool('includeImports', 'KMS_INCLUDE_IMPORTS', true),
-    expandSecretReferences: pickBool('expandSecretReferences', 'KMS_EXPAND_SECRET_REFERENCES', true),
+    recursive: readSetting(reading, 'recursive')!,
+    includeImports: readSetting(reading, 'includeImports')!,
+    expandSecretReferences: readSetting(reading, 'expandSecretReferences')!,
     bootTimeout,
-    envMerge,
+    envMerge: envMerge as EnvMergePolicy,
     credentialsDir,
-    sources,
-  } as ResolvedKmsConfig;
-  Object.defineProperty(resolved, 'clientSecret', { value: clientSecret, enumerable: false });
-  Object.defineProperty(resolved, 'jwt', { value: jwt, enumerable: false });
-  return resolved;
+    sources: reading.sources,
+  };
+  return sealSecrets(located, loggedIn?.clientSecret, identity.jwt) as LocatedConfig;
+}
+
+/** What {@link resolveLogin} works from: the identity settings, read with the others. */
+type IdentitySettings = Pick<LocatedConfig, 'credentialsDir' | 'identityId' | 'jwtFile' | 'jwt'>;
+
+/**
+ * The auth method (explicit, `KMS_AUTH_METHOD`, or inferred when only one kind of credential is
+ * given) and its credentials: Universal Auth's from the options, the variables, then the credential
+ * files; OIDC / JWT Auth's identity and token checked. Settings that are not set go to `missing`.
+ */
+function resolveLogin(
+  reading: Reading,
+  identity: IdentitySettings,
+  readCredentialFile: CredentialFileReader | undefined,
+  missing: MissingSetting[],
+): { authMethod: KmsAuthMethod; clientId: string; clientSecret: string } {
+  const { identityId, jwtFile, jwt } = identity;
+  // Read before the auth method is known (their presence infers it); their sources count only for
+  // Universal Auth.
+  const direct = { sources: {} as Record<string, ConfigSource> };
+  const given = { ...reading, sources: direct.sources };
+  const directId = readSetting(given, 'clientId');
+  const directSecret = readSetting(given, 'clientSecret');
+  const universalAuth = Boolean(directId ?? directSecret);
+  const jwtLogin = Boolean(identityId && (jwtFile || jwt));
+  let authMethod = readSetting(reading, 'authMethod');
+  if (!authMethod) {
+    if (jwtLogin && universalAuth)
+      throw new KmsNodeConfigError(
+        variableOf('authMethod'),
+        'is not set, and both Universal Auth credentials and an OIDC identity with a JWT are configured; set it to universal-auth or oidc',
+      );
+    reading.sources.authMethod = 'default';
+    authMethod = jwtLogin ? 'oidc' : 'universal-auth';
+  }
+  if (authMethod === 'universal-auth') {
+    Object.assign(reading.sources, direct.sources);
+    const credential = (name: 'clientId' | 'clientSecret', set: string | undefined): string => {
+      if (set) return set;
+      const [first, ...aliases] = SETTINGS[name].variables;
+      if (!readCredentialFile) {
+        missing.push({
+          field: first!,
+          problem: `is not set, nor ${aliases.join(', ')}, and credential files cannot be read on this runtime`,
+        });
+        return '';
+      }
+      const { path, value } = readCredentialFile(identity.credentialsDir, name);
+      if (value) {
+        reading.sources[name] = `file:${path}`;
+        return value;
+      }
+      missing.push({
+        field: first!,
+        problem: `is not set, nor ${aliases.join(', ')}, and ${path} does not exist (set ${variableOf('credentialsDir')} to read the credential files from another directory)`,
+      });
+      return '';
+    };
+    const clientId = credential('clientId', directId);
+    return { authMethod, clientId, clientSecret: credential('clientSecret', directSecret) };
+  }
+  if (!identityId)
+    missing.push({
+      field: variableOf('identityId'),
+      problem: `is not set (the machine identity that logs in with ${authMethod === 'oidc' ? 'OIDC' : 'JWT'} Auth)`,
+    });
+  if (jwtFile && jwt)
+    throw new KmsNodeConfigError(
+      variableOf('jwtFile'),
+      `and ${variableOf('jwt')} are both set; set one of them`,
+    );
+  if (!jwtFile && !jwt)
+    missing.push({
+      field: variableOf('jwtFile'),
+      problem: `is not set, nor ${variableOf('jwt')} (the file the JWT-SVID is written to, read again at every login)`,
+    });
+  return { authMethod, clientId: '', clientSecret: '' };
+}
+
+/**
+ * The project, one id-or-slug pair: explicit options replace the variables as a whole, so an option
+ * never mixes with a variable; both set is refused, neither goes to `missing`.
+ */
+function resolveProject(
+  reading: Reading,
+  missing: MissingSetting[],
+): { projectId: string | undefined; projectSlug: string | undefined } {
+  const { options, env, sources } = reading;
+  if (options.projectId !== undefined || options.projectSlug !== undefined) {
+    // The option check has refused both at once.
+    sources.project = 'option';
+    return { projectId: options.projectId, projectSlug: options.projectSlug };
+  }
+  const [idVariable, slugVariable] = [variableOf('projectId'), variableOf('projectSlug')];
+  const projectId = fromEnv(env, SETTINGS.projectId.variables)?.[0];
+  const projectSlug = fromEnv(env, SETTINGS.projectSlug.variables)?.[0];
+  if (projectId && projectSlug) {
+    throw new KmsNodeConfigError(idVariable, `and ${slugVariable} are both set; set one of them`);
+  }
+  if (!projectId && !projectSlug) {
+    missing.push({ field: slugVariable, problem: `is not set, nor ${idVariable} (which project to read)` });
+  }
+  sources.project = projectId ? `env:${idVariable}` : `env:${slugVariable}`;
+  return { projectId, projectSlug };
 }
 
 /**
  * One error for every setting that is not set: a single one keeps its own message (`KMS_ENVIRONMENT is
  * not set (…)`), several are listed in one line, and `configKey` names the first.
  */
-function missingSettingsError(missing: readonly { field: string; problem: string }[]): KmsNodeConfigError {
+function missingSettingsError(missing: readonly MissingSetting[]): KmsNodeConfigError {
   const first = missing[0]!;
   const error = new KmsNodeConfigError(first.field, first.problem);
   if (missing.length > 1) {
@@ -338,48 +383,8 @@ function missingSettingsError(missing: readonly { field: string; problem: string
   return error;
 }
 
-const AUTH_METHOD_NAMES: Record<string, KmsAuthMethod> = {
-  'universal-auth': 'universal-auth',
-  universal: 'universal-auth',
-  oidc: 'oidc',
-  'oidc-auth': 'oidc',
-  jwt: 'jwt',
-  'jwt-auth': 'jwt',
-};
-
-/** The auth method: explicit, from `KMS_AUTH_METHOD`, or inferred when only one kind of credential is given. */
-function resolveAuthMethod(
-  options: KmsNodeOptions,
-  env: Record<string, string | undefined>,
-  sources: Record<string, ConfigSource>,
-  present: { universalAuth: boolean; jwtLogin: boolean },
-): KmsAuthMethod {
-  if (options.authMethod) {
-    sources.authMethod = 'option';
-    return options.authMethod;
-  }
-  const found = fromEnv(env, ['KMS_AUTH_METHOD']);
-  if (found) {
-    const method = AUTH_METHOD_NAMES[found[0].toLowerCase()];
-    if (!method)
-      throw new KmsNodeConfigError(
-        'KMS_AUTH_METHOD',
-        `must be universal-auth, oidc or jwt, got "${found[0]}"`,
-      );
-    sources.authMethod = 'env:KMS_AUTH_METHOD';
-    return method;
-  }
-  if (present.jwtLogin && present.universalAuth)
-    throw new KmsNodeConfigError(
-      'KMS_AUTH_METHOD',
-      'is not set, and both Universal Auth credentials and an OIDC identity with a JWT are configured; set it to universal-auth or oidc',
-    );
-  sources.authMethod = 'default';
-  return present.jwtLogin ? 'oidc' : 'universal-auth';
-}
-
 /**
- * The `auth` option of a `KmsClient` for a resolved config. For OIDC and JWT Auth from a file,
+ * @internal The `auth` option of a `KmsClient` for a resolved config. For OIDC and JWT Auth from a file,
  * `readJwtFile` reads it (again at every login); without one (runtimes with no filesystem) a JWT file
  * is a configuration error. A client secret that came from the `clientSecret` credential file is read
  * again at every login too (with the same reader), so rotating it is rewriting the file
@@ -401,8 +406,8 @@ export function clientAuthOf(
   if (jwtFile) {
     if (!readJwtFile)
       throw new KmsNodeConfigError(
-        'KMS_OIDC_JWT_FILE',
-        'cannot be read on this runtime; pass the token in KMS_OIDC_JWT',
+        variableOf('jwtFile'),
+        `cannot be read on this runtime; pass the token in ${variableOf('jwt')}`,
       );
     jwt = () => readJwtFile(jwtFile);
   } else jwt = config.jwt!;
@@ -410,21 +415,15 @@ export function clientAuthOf(
   return config.authMethod === 'oidc' ? { oidc: credentials } : { jwt: credentials };
 }
 
+/** The settings a fingerprint is made of: the {@link SETTINGS} rows marked `fingerprint`, in table order. */
+const fingerprinted = settingNames.filter((name) => SETTINGS[name].fingerprint);
+
 /**
  * A fingerprint of what a config reads (server, project, environment, path, flags; no credentials). The
  * boot marker stores it, so a child process configured the same way does not log in again.
  */
-export function configFingerprint(config: ResolvedKmsConfig): string {
-  const text = [
-    config.siteUrl,
-    config.projectId ?? '',
-    config.projectSlug ?? '',
-    config.environment,
-    config.secretPath,
-    config.recursive,
-    config.includeImports,
-    config.expandSecretReferences,
-  ].join('|');
+export function configFingerprint(config: LocatedConfig): string {
+  const text = fingerprinted.map((name) => config[name as keyof LocatedConfig] ?? '').join('|');
   // FNV-1a, 32-bit: a marker, not a security boundary.
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

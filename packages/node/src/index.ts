@@ -17,12 +17,7 @@ export { type BootFailureReason, type BootTarget, exitCodes } from './boot-error
 export { type BootOptions, type BootOutcome, type BootSkipReason, bootFromEnvironment } from './boot.js';
 export { applyToEnv, diffSecrets, type SecretValues } from './changes.js';
 export { clientAuth, resolveConfig } from './config.js';
-export {
-  type DefineSecretsOptions,
-  defineSecrets,
-  loadConfig,
-  validateSecrets,
-} from './define-secrets.js';
+export { type DefineSecretsOptions, defineSecrets, loadConfig } from './define-secrets.js';
 export {
   createSecretsSession,
   fetchSecrets,
@@ -32,4 +27,5 @@ export {
 } from './load-secrets.js';
 export { nodeHttpFetch } from './node-http-fetch.js';
 export { redactedRecord, sealedRecord } from './redacted-record.js';
+export { validateSecrets } from './validate-secrets.js';
 export { type StopWatching, type WatchSecretsOptions, watchSecrets } from './watch.js';

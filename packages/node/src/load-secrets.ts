@@ -9,23 +9,31 @@ import type { EnvMergeReport } from '@hanzo/kms';
 import { KmsBootError } from './boot-error.js';
 import type { SecretValues } from './changes.js';
 import {
+  addLogin,
   clientAuth,
   configFingerprint,
   type KmsNodeOptions,
+  type LocatedConfig,
+  locateConfig,
   projectLabel,
   type ResolvedKmsConfig,
+  resolveCheckedConfig,
   resolveConfig,
 } from './config.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { redactedRecord } from './redacted-record.js';
 import { SecretsSession, type SecretsSessionOptions, type SessionPlatform } from './session.js';
-import type { StandardSchemaV1 } from './define-secrets.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** Name of the variable set after a successful boot; its value is the config fingerprint. */
 export const BOOT_MARKER = 'KMS_BOOT_LOADED';
 
 /** Node: options, `KMS_*` variables and credential files; JWT files read at every login; `node:http`. */
-export const nodePlatform: SessionPlatform = { resolveConfig, auth: clientAuth, fetch: nodeHttpFetch };
+export const nodePlatform: SessionPlatform = {
+  resolveConfig: resolveCheckedConfig,
+  auth: clientAuth,
+  fetch: nodeHttpFetch,
+};
 
 /**
  * A {@link SecretsSession} on Node: configuration from `options`, then `KMS_*` variables, then the
@@ -46,9 +54,12 @@ export function createSecretsSession<S extends StandardSchemaV1 | undefined = un
   return new SecretsSession(options, nodePlatform);
 }
 
-/** A session over an already resolved config (the CLI resolves once to report what it reads). */
-function sessionOf(config: ResolvedKmsConfig): SecretsSession {
-  return new SecretsSession({}, { ...nodePlatform, resolveConfig: () => config });
+/**
+ * A session over an already resolved config (the CLI and the boot resolve once), writing `writeEnv`
+ * if given.
+ */
+function sessionOf(config: ResolvedKmsConfig, writeEnv?: Record<string, string | undefined>): SecretsSession {
+  return new SecretsSession(writeEnv ? { writeEnv } : {}, { ...nodePlatform, resolveConfig: () => config });
 }
 
 /** Options of {@link loadSecrets}. */
@@ -100,7 +111,25 @@ export async function fetchSecrets(options: KmsNodeOptions | ResolvedKmsConfig =
 export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadSecretsReport> {
   const { target, ...rest } = options;
   const env = target ?? process.env;
-  const session = createSecretsSession({ ...rest, writeEnv: env });
+  return loadInto(createSecretsSession({ ...rest, writeEnv: env }), env);
+}
+
+/**
+ * @internal {@link loadSecrets} of a config already resolved (the boot resolves it once, `boot.ts`):
+ * the same load, merge, marker and report.
+ */
+export function loadResolved(
+  config: ResolvedKmsConfig,
+  env: Record<string, string | undefined>,
+): Promise<LoadSecretsReport> {
+  return loadInto(sessionOf(config, env), env);
+}
+
+/** Loads `session` (which writes `env`), sets the boot marker and reports; closes the session either way. */
+async function loadInto(
+  session: SecretsSession,
+  env: Record<string, string | undefined>,
+): Promise<LoadSecretsReport> {
   try {
     const { merge } = await session.load();
     const fingerprint = configFingerprint(session.config);
@@ -133,8 +162,25 @@ export function bootBaseline(config: ResolvedKmsConfig): Record<string, string> 
 
 /** {@link resolveConfig}, with its config error wrapped as a `config` {@link KmsBootError}. */
 export function resolveOrThrow(options: KmsNodeOptions): ResolvedKmsConfig {
+  return asBootError(() => resolveConfig(options));
+}
+
+/**
+ * @internal {@link resolveOrThrow} for the boot, for options it made itself (no check): `whole`, or in
+ * two steps around the inherited-secrets check, what a config reads (`locate`), then how it logs in
+ * (`login`). Either way each setting is read once.
+ */
+export const bootResolution = {
+  whole: (options: KmsNodeOptions): ResolvedKmsConfig => asBootError(() => resolveCheckedConfig(options)),
+  locate: (options: KmsNodeOptions): LocatedConfig => asBootError(() => locateConfig(options)),
+  login: (located: LocatedConfig, options: KmsNodeOptions): ResolvedKmsConfig =>
+    asBootError(() => addLogin(located, options)),
+};
+
+/** Runs `resolve`; a configuration error becomes a `config` {@link KmsBootError}. */
+function asBootError<T>(resolve: () => T): T {
   try {
-    return resolveConfig(options);
+    return resolve();
   } catch (error) {
     throw new KmsBootError('config', error instanceof Error ? error.message : String(error), {
       cause: error,

@@ -1,5 +1,5 @@
 /**
- * The options of `@hanzo/kms-node` and their one check. Every entry point (`resolveConfig`,
+ * The one check of explicit options, with the rules of the settings table (`settings.ts`). Every entry point (`resolveConfig`,
  * `createSecretsSession`, `loadSecrets`, `watchSecrets`) and every adapter (`withKms`, `KmsModule`)
  * checks its options with {@link findOptionProblem}, passing the rules of the options it adds, so a
  * typo or a wrong type fails with the same words everywhere. Hand-written rather than a schema library:
@@ -7,93 +7,11 @@
  *
  * @module
  */
-import { closestName, type EnvMergePolicy } from '@hanzo/kms';
-
-export type { EnvMergePolicy } from '@hanzo/kms';
-
-/** How the machine identity logs in. */
-export type KmsAuthMethod = 'universal-auth' | 'oidc' | 'jwt';
-
-/** Options of `resolveConfig`, `loadSecrets`, `watchSecrets` and the adapters built on them. */
-export interface KmsNodeOptions {
-  /** KMS server URL, e.g. `https://kms.example.com`. Env: `KMS_SITE_URL`. Required. */
-  siteUrl?: string;
-  /**
-   * How to log in. Env: `KMS_AUTH_METHOD` (`universal-auth`, `oidc`, `jwt`). When unset it is inferred:
-   * an identity id with a JWT (file or value) and no client id/secret means `oidc`; otherwise
-   * `universal-auth`. Both configured at once is refused as ambiguous.
-   */
-  authMethod?: KmsAuthMethod;
-  /** Identity id for OIDC or JWT Auth. Env: `KMS_IDENTITY_ID`, kms-go's `INFISICAL_OIDC_AUTH_IDENTITY_ID` (or `INFISICAL_JWT_AUTH_IDENTITY_ID`). */
-  identityId?: string;
-  /**
-   * File holding the JWT for OIDC or JWT Auth (e.g. the JWT-SVID a SPIFFE helper keeps rewriting). Read
-   * again at every login, so a rotated token is always the one sent. Env: `KMS_OIDC_JWT_FILE` (or `KMS_JWT_FILE`).
-   */
-  jwtFile?: string;
-  /** The JWT itself, when it does not rotate during the process's life. Env: `KMS_OIDC_JWT` (or `KMS_JWT`). */
-  jwt?: string;
-  /** Universal Auth client id. Env: `KMS_CLIENT_ID`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID`; file `clientId`. */
-  clientId?: string;
-  /** Universal Auth client secret. Env: `KMS_CLIENT_SECRET`, `INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET`; file `clientSecret`. */
-  clientSecret?: string;
-  /** Project id. Env: `KMS_PROJECT_ID`. One of `projectId` / `projectSlug` is required. */
-  projectId?: string;
-  /** Project slug. Env: `KMS_PROJECT_SLUG`. */
-  projectSlug?: string;
-  /** Environment slug, e.g. `prod`. Env: `KMS_ENVIRONMENT`. Required (no default: a wrong guess would load another environment's secrets). */
-  environment?: string;
-  /** Folder path. Env: `KMS_SECRET_PATH`. @default "/" */
-  secretPath?: string;
-  /** Include sub-folders. Env: `KMS_RECURSIVE`. @default false */
-  recursive?: boolean;
-  /** Merge imported folders. Env: `KMS_INCLUDE_IMPORTS`. @default true */
-  includeImports?: boolean;
-  /** Let the server expand `${KEY}` references. Env: `KMS_EXPAND_SECRET_REFERENCES`. @default true */
-  expandSecretReferences?: boolean;
-  /** Deadline for login + fetch together, in milliseconds. Env: `KMS_BOOT_TIMEOUT` (seconds, or `500ms`, `10s`). @default 10000 */
-  bootTimeout?: number;
-  /** Merge policy for variables that already exist. Env: `KMS_ENV_MERGE`. @default "preserve" */
-  envMerge?: EnvMergePolicy;
-  /** Directory holding the `clientId` and `clientSecret` files. Env: `KMS_CREDENTIALS_DIR`. @default "/etc/kms/auth" */
-  credentialsDir?: string;
-  /** The environment to read `KMS_*` variables from. @default process.env */
-  env?: Record<string, string | undefined>;
-}
-
-/**
- * What an option must be: `string` (non-empty), `boolean`, `url` (http or https), `path` (starts with
- * `/`), `milliseconds` (a positive whole number), `interval` (a whole number of milliseconds, 0 for
- * off), `envMerge`, `authMethod`, `object`, `schema` (a Standard Schema), `writeEnv` (a boolean or an
- * environment object), `function`.
- */
-export type OptionRule =
-  | 'string'
-  | 'boolean'
-  | 'url'
-  | 'path'
-  | 'milliseconds'
-  | 'interval'
-  | 'envMerge'
-  | 'authMethod'
-  | 'object'
-  | 'schema'
-  | 'writeEnv'
-  | 'function';
+import { closestName } from '@hanzo/kms';
+import { type KmsNodeOptions, type OptionRule, SETTINGS, settingNames, isHttpUrl } from './settings.js';
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 const isWholeMs = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
-
-/** An http(s) URL with a host: what `siteUrl` and `KMS_SITE_URL` must be. */
-export function isHttpUrl(v: unknown): boolean {
-  if (typeof v !== 'string') return false;
-  try {
-    const url = new URL(v);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
 
 /** Each rule's test and the words of its failure, phrased to follow the option's name. */
 const RULES: Record<OptionRule, [test: (v: unknown) => boolean, problem: string]> = {
@@ -125,30 +43,15 @@ const RULES: Record<OptionRule, [test: (v: unknown) => boolean, problem: string]
   function: [(v) => typeof v === 'function', 'must be a function'],
 };
 
-/** The rule of every {@link KmsNodeOptions} key. */
-export const kmsNodeOptionRules: Readonly<Record<keyof KmsNodeOptions, OptionRule>> = Object.freeze({
-  siteUrl: 'url',
-  authMethod: 'authMethod',
-  identityId: 'string',
-  jwtFile: 'string',
-  jwt: 'string',
-  clientId: 'string',
-  clientSecret: 'string',
-  projectId: 'string',
-  projectSlug: 'string',
-  environment: 'string',
-  secretPath: 'path',
-  recursive: 'boolean',
-  includeImports: 'boolean',
-  expandSecretReferences: 'boolean',
-  bootTimeout: 'milliseconds',
-  envMerge: 'envMerge',
-  credentialsDir: 'string',
-  // process.env is not a plain object: any object will do.
-  env: 'object',
-});
+/** @internal The rule of every {@link KmsNodeOptions} key, from the settings table (`settings.ts`). */
+export const kmsNodeOptionRules: Readonly<Record<keyof KmsNodeOptions, OptionRule>> = Object.freeze(
+  Object.fromEntries(settingNames.map((name) => [name, SETTINGS[name].rule])) as Record<
+    keyof KmsNodeOptions,
+    OptionRule
+  >,
+);
 
-/** What is wrong with an explicit option: its name and the problem, never its value. */
+/** @internal What is wrong with an explicit option: its name and the problem, never its value. */
 export interface OptionProblem {
   /** The option, e.g. `secretPath` (the first unknown key for a typo). */
   field: string;
@@ -157,7 +60,7 @@ export interface OptionProblem {
 }
 
 /**
- * Checks explicit options against {@link kmsNodeOptionRules} plus the `extra` rules of the caller's own
+ * @internal Checks explicit options against {@link kmsNodeOptionRules} plus the `extra` rules of the caller's own
  * options, and that `projectId` and `projectSlug` are not both set, without reading the environment,
  * the files or the network. Returns the first problem, or `undefined` when the options are well-formed.
  * `optionsOf` names whose options they are in the message for an unknown key (`is not an option of

@@ -21,15 +21,20 @@ import {
   listValues,
   withBootDeadline,
 } from './client-setup.js';
-import { type StandardSchemaV1, validateSecrets } from './define-secrets.js';
-import type { KmsNodeOptions, OptionRule, ResolvedKmsConfig } from './env.js';
+import type { KmsNodeOptions, ResolvedKmsConfig } from './env.js';
 import { findOptionProblem } from './options.js';
+import type { OptionRule } from './settings.js';
 import { locationLabel, projectLabel } from './location.js';
 import { sealedRecord } from './redacted-record.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import { validateSecrets } from './validate-secrets.js';
 
 /** How a runtime resolves configuration, logs in and talks HTTP. */
 export interface SessionPlatform extends ClientPlatform {
-  /** Resolves options + `KMS_*` variables (+ credential files where there is a filesystem). */
+  /**
+   * Resolves options + `KMS_*` variables (+ credential files where there is a filesystem). The session
+   * has checked the options (once, with its own rules added): this does not check them again.
+   */
   resolveConfig(options: KmsNodeOptions): ResolvedKmsConfig;
 }
 
@@ -83,7 +88,7 @@ function processEnv(source: string | undefined): Record<string, string | undefin
   );
 }
 
-/** The rules of the options a session adds to {@link KmsNodeOptions}, for `findOptionProblem`. */
+/** @internal The rules of the options a session adds to {@link KmsNodeOptions}, for `findOptionProblem`. */
 export const sessionOptionRules: Readonly<Record<string, OptionRule>> = Object.freeze({
   schema: 'schema',
   refreshInterval: 'interval',
