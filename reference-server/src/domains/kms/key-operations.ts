@@ -6,7 +6,7 @@
 import type { ProjectAccess } from '../../auth/permissions.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError, badRequest, forbidden, notFound } from '../../http/errors.js';
-import type { KmsKeyRecord } from '../../store/records.js';
+import type { KmsKeyRecord, KmsKeyVersionRecord } from '../../store/records.js';
 import {
   blobVersion,
   DigestLengthError,
@@ -76,11 +76,12 @@ async function withMaterial<T>(
 ): Promise<T> {
   const validator = validatorOf(key, access);
   let material = ctx.keyMaterial.material(key.id, version, validator);
+  let read: KmsKeyVersionRecord | undefined;
   if (!material) {
-    const stored = await ctx.store.kmsKeys.getVersion(key.id, version);
-    if (!stored) throw missing();
+    read = await ctx.store.kmsKeys.getVersion(key.id, version);
+    if (!read) throw missing();
     try {
-      material = openMaterial(ctx.dataKey(access.project), key.id, version, stored.sealedMaterial);
+      material = openMaterial(ctx.dataKey(access.project), key.id, version, read.sealedMaterial);
     } catch {
       // Material that does not open for its row was altered or moved outside the API.
       throw new ApiError(
@@ -89,10 +90,12 @@ async function withMaterial<T>(
         `Stored material of key '${key.id}' failed its integrity check`,
       );
     }
-    const publicKey = stored.publicKey === null ? null : Buffer.from(stored.publicKey, 'base64');
-    ctx.keyMaterial.put(key.id, version, validator, { material, publicKey });
   }
   try {
+    if (read) {
+      const publicKey = read.publicKey === null ? null : Buffer.from(read.publicKey, 'base64');
+      ctx.keyMaterial.put(key.id, version, validator, { material, publicKey });
+    }
     return use(material);
   } finally {
     material.fill(0);
