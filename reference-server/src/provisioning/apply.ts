@@ -507,10 +507,7 @@ export async function applyFile(
         ? { identities: [] }
         : await api.call<{
             identities: { identity: { id: string; name: string; authMethods: string[] }; role: string }[];
-          }>(
-            'GET',
-            `/api/v1/identities${q({ orgId: options.orgId })}`,
-          );
+          }>('GET', `/api/v1/identities${q({ orgId: options.orgId })}`);
     const found = identities.find((i) => i.identity.name === spec.name);
     let id = found?.identity.id;
     if (!found) {
