@@ -505,10 +505,9 @@ export async function applyFile(
     const { identities } =
       api === emptyServerApi
         ? { identities: [] }
-        : await api.call<{ identities: { identity: { id: string; name: string }; role: string }[] }>(
-            'GET',
-            `/api/v1/identities${q({ orgId: options.orgId })}`,
-          );
+        : await api.call<{
+            identities: { identity: { id: string; name: string; authMethods: string[] }; role: string }[];
+          }>('GET', `/api/v1/identities${q({ orgId: options.orgId })}`);
     const found = identities.find((i) => i.identity.name === spec.name);
     let id = found?.identity.id;
     if (!found) {
@@ -536,9 +535,12 @@ export async function applyFile(
     for (const [method, config, field] of methods) {
       if (!config) continue;
       const base = `/api/v1/auth/${method}/identities`;
-      const attached = id
-        ? await api.find<Record<string, Record<string, unknown>>>(`${base}/${id}`)
-        : undefined;
+      // The identity's `authMethods` say what is attached: reading a method that is not answers 400
+      // or 404 depending on the method, as upstream (docs/reference/api.md#authentication).
+      const attached =
+        id && found?.identity.authMethods.includes(method)
+          ? await api.call<Record<string, Record<string, unknown>>>('GET', `${base}/${id}`)
+          : undefined;
       if (!attached) {
         change(
           '+',
