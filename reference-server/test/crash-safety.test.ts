@@ -100,5 +100,7 @@ describe('crash safety', () => {
       second.p.child.kill('SIGTERM');
       await second.p.exited;
     }
-  });
+    // Two server starts, 120 acknowledged requests and an `audit verify` process: on a loaded
+    // machine that takes longer than the default 20 s.
+  }, 120_000);
 });

@@ -114,7 +114,11 @@ export class GroupCommitter {
   }
 
   async #commitBatch(batch: Write[]): Promise<void> {
-    const uses = batch.filter((w): w is TokenUse => w.kind === 'token-use');
+    // Token rows are locked in id order, so two replicas' batches never wait on each other in
+    // opposite orders (a deadlock); the sort is stable, so uses of one token keep their order.
+    const uses = batch
+      .filter((w): w is TokenUse => w.kind === 'token-use')
+      .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
     const appends = batch.filter((w): w is AuditAppend => w.kind === 'audit');
     const results = new Map<Write, unknown>();
     try {
