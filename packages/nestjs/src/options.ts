@@ -5,13 +5,12 @@
  * @module
  */
 import {
-  findOptionProblem,
   KmsNodeConfigError,
   type KmsNodeOptions,
   type SecretsSessionOptions,
   type StandardSchemaV1,
-  sessionOptionRules,
 } from '@hanzo/kms-node';
+import { findOptionProblem, sessionOptionRules } from '@hanzo/kms-node/internal';
 
 /** The name errors and log lines carry (`source`, the Nest logger context). */
 export const MODULE = 'KmsModule';

@@ -4,12 +4,8 @@
  *
  * @module
  */
-import {
-  findOptionProblem,
-  type KmsNodeOptions,
-  type SecretsSessionOptions,
-  sessionOptionRules,
-} from '@hanzo/kms-node/env';
+import type { KmsNodeOptions, SecretsSessionOptions } from '@hanzo/kms-node/env';
+import { findOptionProblem, sessionOptionRules } from '@hanzo/kms-node/internal';
 import { KmsNextError } from './errors.js';
 
 /** Options of {@link withKms} and {@link registerKms}. Every connection option falls back to its `KMS_*` variable. */

@@ -16,7 +16,6 @@ export type { StandardSchemaV1 } from './standard-schema.js';
 export {
   type ConfigSource,
   type CredentialFileReader,
-  clientAuthOf,
   DEFAULT_BOOT_TIMEOUT,
   DEFAULT_CREDENTIALS_DIR,
   type EnvMergePolicy,
@@ -27,8 +26,6 @@ export {
   type ResolvedKmsConfig,
   resolveConfigFromEnv,
 } from './env.js';
-export { findOptionProblem, kmsNodeOptionRules, type OptionProblem } from './options.js';
-export type { OptionRule } from './settings.js';
 export {
   SecretsSession,
   type SecretsSessionOptions,
@@ -36,7 +33,6 @@ export {
   type SessionLoad,
   type SessionPlatform,
   type SessionValues,
-  sessionOptionRules,
 } from './session.js';
 
 /**

@@ -1,7 +1,7 @@
 /**
- * The configuration resolution of `@hanzo/kms-node` without a filesystem: explicit options (checked by
- * `options.ts`), then environment variables, each parsed with a message that names the variable it came
- * from. Imports nothing from `node:`, so edge runtimes can bundle it (`@hanzo/kms-node/env`);
+ * The configuration resolution of `@hanzo/kms-node` without a filesystem, driven by the settings table
+ * (`settings.ts`): explicit options (checked by `options.ts`), then environment variables, each parsed
+ * with a message that names the variable it came from, then defaults. Imports nothing from `node:`, so edge runtimes can bundle it (`@hanzo/kms-node/env`);
  * `resolveConfig` (`config.ts`) adds the credential files. Errors are {@link KmsNodeConfigError}s.
  *
  * @module

@@ -27,6 +27,26 @@ it('CommonJS: index.cjs and env.cjs share their classes too', () => {
   }
 });
 
+it("the public entries leave the adapters' shared helpers to @hanzo/kms-node/internal", async () => {
+  const internalOnly = ['findOptionProblem', 'sessionOptionRules', 'kmsNodeOptionRules', 'clientAuthOf'];
+  const require = createRequire(import.meta.url);
+  for (const [format, load] of [
+    ['ESM', (file: string) => import(pathToFileURL(dist(`${file}.js`)).href)],
+    ['CommonJS', async (file: string) => require(dist(`${file}.cjs`))],
+  ] as const) {
+    const [main, env, internal] = await Promise.all([load('index'), load('env'), load('internal')]);
+    for (const name of internalOnly) {
+      expect(main[name], `${format} index ${name}`).toBeUndefined();
+      expect(env[name], `${format} env ${name}`).toBeUndefined();
+    }
+    expect(Object.keys(internal).sort(), format).toEqual(['findOptionProblem', 'sessionOptionRules']);
+    expect(internal.findOptionProblem({ secretPath: 'app' })).toEqual({
+      field: 'secretPath',
+      problem: 'must start with /',
+    });
+  }
+});
+
 it('the boot recognises a worker thread without loading node:worker_threads, and skips it', async () => {
   const { Worker } = await import('node:worker_threads');
   const url = pathToFileURL(dist('index.js')).href;

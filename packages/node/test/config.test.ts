@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../src/env.ts';
-import { findOptionProblem, KmsNodeConfigError, resolveConfig } from '../src/index.ts';
+import { KmsNodeConfigError, resolveConfig } from '../src/index.ts';
+import { findOptionProblem } from '../src/internal.ts';
 import { emptyDir, errorOf } from './helpers.ts';
 
 const SECRET = 'super-secret-client-secret-value';
