@@ -24,7 +24,7 @@ import {
 } from './input-validation.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import type { KmsLogger } from './telemetry.js';
-import type { FetchLike } from './transport.js';
+import type { FetchLike } from './fetch-like.js';
 
 /** How the client authenticates. With this option the client logs in lazily, on its first request. */
 export type KmsAuthOptions =

@@ -6,6 +6,7 @@
  */
 import { jwtAuthStrategy, oidcAuthStrategy, universalAuthStrategy } from './auth/login-strategy.js';
 import { isUsesExhausted, TokenManager, type TokenLease } from './auth/token-manager.js';
+import { CallScope } from './call-scope.js';
 import {
   type KmsClientOptions,
   type ResolvedClientOptions,
@@ -34,48 +35,6 @@ function isTokenRejection(error: unknown): error is errors.KmsApiError {
 
 /** How many times one call may replace a token whose uses ran out (see `KmsClient#request`). */
 const EXHAUSTION_RETRY_BUDGET = 4;
-
-/**
- * The deadline of one logical call: aborts a signal (composed with the caller's) when the budget runs
- * out, and turns the resulting abort into a {@link errors.KmsTimeoutError} of kind `deadline`.
- */
-class CallDeadline {
-  readonly at: number;
-  readonly #controller = new AbortController();
-  readonly #timer: ReturnType<typeof setTimeout>;
-  #expired = false;
-  readonly #onCallerAbort = () => this.#controller.abort();
-  readonly #budget: number;
-  readonly #callerSignal: AbortSignal | undefined;
-
-  constructor(budget: number, callerSignal: AbortSignal | undefined) {
-    this.#budget = budget;
-    this.#callerSignal = callerSignal;
-    this.at = Date.now() + budget;
-    this.#timer = setTimeout(() => {
-      this.#expired = true;
-      this.#controller.abort();
-    }, budget);
-    (this.#timer as { unref?: () => void }).unref?.();
-    if (callerSignal?.aborted) this.#controller.abort();
-    else callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  explain(error: unknown, request: errors.KmsRequestInfo): unknown {
-    if (error instanceof errors.KmsAbortError && this.#expired && !this.#callerSignal?.aborted)
-      return new errors.KmsTimeoutError(request, this.#budget, 'deadline');
-    return error;
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
-  }
-}
 
 function isUnreachable(error: unknown): boolean {
   return (
@@ -198,7 +157,7 @@ export class KmsClient {
     this.kms = new Kms(context);
     this.changes = new ChangeNotices(() => ({
       baseUrl: this.#options.baseUrl,
-      token: async (signal) => (await this.#tokens.acquire({ signal })).token,
+      token: async (signal) => (await this.#tokens.acquire(new CallScope(undefined, signal))).token,
       // Looked up at subscribe time: the runtime's streaming fetch (the `fetch` option may not stream).
       fetch: typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined,
       headers: this.#options.headers,
@@ -238,11 +197,10 @@ export class KmsClient {
    */
   async #request<T>(request: ApiRequest): Promise<ApiResponse<T>> {
     const budget = request.requestOptions?.deadline ?? this.#options.deadline;
-    const deadline = new CallDeadline(budget, request.requestOptions?.signal);
-    const requestOptions = { ...request.requestOptions, signal: deadline.signal };
-    const call: ApiRequest = { ...request, requestOptions, deadlineAt: deadline.at };
+    const scope = new CallScope(budget, request.requestOptions?.signal);
+    const call: ApiRequest = { ...request, scope };
     try {
-      let lease: TokenLease = await this.#tokens.acquire(requestOptions);
+      let lease: TokenLease = await this.#tokens.acquire(scope);
       let refusals = 0;
       let exhaustions = 0;
       for (;;) {
@@ -259,8 +217,8 @@ export class KmsClient {
             isTokenRejection(error) &&
             (isUsesExhausted(error) ? exhaustions++ < EXHAUSTION_RETRY_BUDGET : refusals++ < 1);
           if (retry) {
-            if (await this.#tokens.rejected(lease, error, requestOptions)) {
-              lease = await this.#tokens.acquire(requestOptions);
+            if (await this.#tokens.rejected(lease, error, scope)) {
+              lease = await this.#tokens.acquire(scope);
               continue;
             }
           }
@@ -268,9 +226,7 @@ export class KmsClient {
         }
       }
     } catch (error) {
-      throw deadline.explain(error, { method: request.method, path: request.path });
-    } finally {
-      deadline.dispose();
+      throw scope.explain(error, { method: request.method, path: request.path });
     }
   }
 

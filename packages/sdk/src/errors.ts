@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { HeaderReader } from './transport.js';
+import type { HeaderReader } from './fetch-like.js';
 
 const REDACTED = '[REDACTED]';
 

@@ -97,7 +97,8 @@ export type {
 export { Secrets, SecretsBatch } from './resources/secrets.js';
 export type { Secret, SecretMetadataEntry, SecretTag } from './secret.js';
 export type { SecretImportBlock } from './secret-list-merge.js';
-export type { FetchLike, FetchLikeResponse, HeaderReader, RequestOptions } from './transport.js';
+export type { FetchLike, FetchLikeResponse, HeaderReader } from './fetch-like.js';
+export type { RequestOptions } from './transport.js';
 export { type VerifyWebhookSignatureOptions, verifyWebhookSignature } from './webhook-signature.js';
 export {
   type ChangeNotice,
