@@ -1,7 +1,7 @@
 /**
  * The scope of one logical call: its deadline, the caller's `AbortSignal` and the timeout of each HTTP
- * attempt, composed with `AbortSignal.any` and `AbortSignal.timeout` (Node ≥ 20.3, Bun, Deno, workerd,
- * the Edge Runtime). The client opens one per call; the token manager waits inside it and the
+ * attempt, composed with `AbortSignal.any` and `AbortSignal.timeout` (Node ≥ 20.3, Bun, Deno, workerd;
+ * the Edge Runtime lacks `AbortSignal.any`, so `anyOf` composes by hand there). The client opens one per call; the token manager waits inside it and the
  * transport runs its attempts and retry waits inside it. This is the one module of the SDK that starts
  * timers for a call and the one that unrefs timers ({@link unrefTimer}).
  *
@@ -134,5 +134,20 @@ function anyOf(signals: readonly (AbortSignal | undefined)[]): AbortSignal {
   if (present.length === 1) return present[0]!;
   // With no signal at all: one that never aborts.
   if (present.length === 0) return new AbortController().signal;
-  return AbortSignal.any(present);
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any(present);
+  // Vercel's Edge Runtime has AbortSignal.timeout but not AbortSignal.any (tests/runtimes runs it).
+  const composite = new AbortController();
+  const onAbort = (event: Event) => {
+    for (const signal of present) signal.removeEventListener('abort', onAbort);
+    composite.abort((event.target as AbortSignal).reason);
+  };
+  for (const signal of present) {
+    if (signal.aborted) {
+      composite.abort(signal.reason);
+      break;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  if (composite.signal.aborted) for (const signal of present) signal.removeEventListener('abort', onAbort);
+  return composite.signal;
 }

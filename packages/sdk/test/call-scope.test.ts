@@ -5,12 +5,12 @@ import { type FetchLike, KmsAbortError, KmsClient, KmsTimeoutError } from '../sr
 
 /** A fetch that never answers and never looks at its signal; counts its calls. */
 function deafFetch(): FetchLike & { calls: number } {
-  const fetch = (() => {
-    fetch.calls++;
+  let calls = 0;
+  const fetch: FetchLike = () => {
+    calls++;
     return new Promise(() => undefined);
-  }) as FetchLike & { calls: number };
-  fetch.calls = 0;
-  return fetch;
+  };
+  return Object.defineProperty(fetch, 'calls', { get: () => calls }) as FetchLike & { calls: number };
 }
 
 function client(fetch: FetchLike, options: { timeout?: number; deadline?: number } = {}) {
