@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { closestName, type EnvMergePolicy } from '@hanzo/kms';
+import type { EnvMergePolicy } from '@hanzo/kms';
+import { closestName } from '@hanzo/kms/internal';
 
 export type { EnvMergePolicy } from '@hanzo/kms';
 

@@ -15,7 +15,6 @@ export type { AccessTokenInfo } from './auth/token-manager.js';
 export { KmsClient } from './client.js';
 export type { KmsAuthOptions, KmsCacheOptions, KmsClientOptions } from './client-options.js';
 export { SDK_VERSION } from './client-options.js';
-export { closestName } from './closest-name.js';
 export { type EnvMergePolicy, type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 export {
   KmsAbortError,
