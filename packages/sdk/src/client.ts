@@ -71,7 +71,7 @@ export class KmsClient {
   readonly #cache: ResponseCache | undefined;
   readonly #telemetry: Telemetry;
 
-  /** Every error class, reachable without an extra import (`KmsClient.KmsNotFoundError`). */
+  // Every error class, reachable without an extra import (`KmsClient.KmsNotFoundError`).
   /** Alias of {@link KmsError}. @group Error class aliases */
   static readonly KmsError = errors.KmsError;
   /** Alias of {@link KmsApiError}. @group Error class aliases */
@@ -142,7 +142,7 @@ export class KmsClient {
       request: (request) =>
         this.#telemetry.run(request.operation ?? request.method, request.method, async (observation) => {
           const response = await this.#request<never>({ ...request, observer: observation });
-          describeResponse(observation, response);
+          describeResponse(observation, response, request.counted);
           return response;
         }),
       cachedGet: (request, scope) =>
@@ -238,13 +238,13 @@ export class KmsClient {
     const cache = this.#cache;
     if (!cache) {
       const response = await this.#request<T>(request);
-      describeResponse(observation, response);
+      describeResponse(observation, response, request.counted);
       return { data: response.data as T, stale: false };
     }
     const key = ResponseCache.key(request.path, request.query ?? {});
     const entry = cache.get(key);
     if (entry && cache.isFresh(entry)) {
-      observation.set({ 'kms.cache': 'hit', ...counts(entry.data) });
+      observation.set({ 'kms.cache': 'hit', ...counts(entry.data, request.counted) });
       return { data: entry.data as T, stale: false };
     }
     // With a stale answer at hand the caller gets it at once instead of waiting out an outage.
@@ -255,10 +255,10 @@ export class KmsClient {
           ? { ...request, rideOutOutages, headers: { ...request.headers, 'if-none-match': entry.etag } }
           : { ...request, rideOutOutages },
       );
-      describeResponse(observation, response);
+      describeResponse(observation, response, request.counted);
       if (response.status === 304 && entry) {
         cache.touch(key, entry);
-        observation.set({ 'kms.cache': 'revalidated', ...counts(entry.data) });
+        observation.set({ 'kms.cache': 'revalidated', ...counts(entry.data, request.counted) });
         return { data: entry.data as T, stale: false };
       }
       cache.set(key, response.data, response.headers.get('etag') ?? undefined, scope);
@@ -266,7 +266,11 @@ export class KmsClient {
       return { data: response.data as T, stale: false };
     } catch (error) {
       if (entry && cache.staleIfError && isUnreachable(error)) {
-        observation.set({ 'kms.cache': 'stale', 'error.type': (error as Error).name, ...counts(entry.data) });
+        observation.set({
+          'kms.cache': 'stale',
+          'error.type': (error as Error).name,
+          ...counts(entry.data, request.counted),
+        });
         this.#options.logger?.warn?.(
           `${observation.operation}: the server is unreachable, serving the cached answer`,
           {
@@ -281,23 +285,26 @@ export class KmsClient {
   }
 }
 
-/** Counts a call's answer holds (never the names or values). */
-function counts(data: unknown): Record<string, number> {
-  const d = data as { secrets?: unknown; imports?: unknown; keys?: unknown; folders?: unknown } | undefined;
+/** The lengths of the answer's `counted` arrays (never the names or values), as `kms.<field>.count`. */
+function counts(data: unknown, counted: readonly string[] | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  if (Array.isArray(d?.secrets)) out['kms.secrets.count'] = d.secrets.length;
-  if (Array.isArray(d?.imports)) out['kms.imports.count'] = d.imports.length;
-  if (Array.isArray(d?.keys)) out['kms.keys.count'] = d.keys.length;
-  if (Array.isArray(d?.folders)) out['kms.folders.count'] = d.folders.length;
+  for (const field of counted ?? []) {
+    const value = (data as Record<string, unknown> | undefined)?.[field];
+    if (Array.isArray(value)) out[`kms.${field}.count`] = value.length;
+  }
   return out;
 }
 
 /** Status, request id and counts of a successful response. */
-function describeResponse(observation: CallObservation, response: ApiResponse<unknown>): void {
+function describeResponse(
+  observation: CallObservation,
+  response: ApiResponse<unknown>,
+  counted: readonly string[] | undefined,
+): void {
   observation.set({
     'http.response.status_code': response.status,
     'kms.request_id': response.headers.get('x-request-id') ?? undefined,
-    ...counts(response.data),
+    ...counts(response.data, counted),
   });
 }
 

@@ -8,8 +8,7 @@
  * @module
  */
 import type { HeaderReader } from './fetch-like.js';
-
-const REDACTED = '[REDACTED]';
+import { REDACTED } from './redaction.js';
 
 /** Base class of every error thrown by `@hanzo/kms`. */
 export class KmsError extends Error {

@@ -70,6 +70,11 @@ export interface ApiRequest {
    * a {@link KmsResponseParseError} naming the field, never a `TypeError` later in the resource.
    */
   expect?: Record<string, 'array' | 'object' | 'string' | 'boolean'>;
+  /**
+   * Array fields of the answer whose lengths the span and log line record as `kms.<field>.count`
+   * (`['secrets', 'imports']`): the resource knows its answer's shape, the client does not.
+   */
+  counted?: readonly string[];
   /** The logical call this request belongs to (`secrets.list`), named in its span and log line. */
   operation?: string;
   /**
@@ -310,7 +315,6 @@ function callerHeaders(headers: Record<string, string> | undefined): Record<stri
   );
 }
 
-/** fetch wraps the socket failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
 /**
  * Whether a failed TLS handshake read a plain-HTTP answer: OpenSSL's "wrong version number" (Node's fetch
  * and `node:https` both report it, the latter as `EPROTO`) or "packet length too long".
@@ -321,6 +325,7 @@ function isPlainHttpAnswer(error: unknown): boolean {
   return typeof message === 'string' && /wrong version number|packet length too long/i.test(message);
 }
 
+/** fetch wraps the socket failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
 function connectionCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 4; depth++) {
