@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closestName } from '@hanzo/kms';
+import { closestName } from '@hanzo/kms/internal';
 import { fetchSecrets, KmsBootError } from '@hanzo/kms-node';
 import { checkClientBundle } from './check.js';
 

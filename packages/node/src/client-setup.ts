@@ -1,12 +1,12 @@
 /**
- * The client a session (or a `kms secrets` command) talks through, and the deadline every load runs
- * under. Runtime-neutral: the caller passes the login (`auth`) and the transport (`fetch`), so the edge
+ * The client a session (or a `kms secrets` command) talks through, and the boot timeout every load
+ * runs under: the SDK's call deadline, so no timer is kept here. Runtime-neutral: the caller passes the login (`auth`) and the transport (`fetch`), so the edge
  * build uses the same code with the global `fetch` and no credential files.
  *
  * @module
  */
-import { type FetchLike, KmsAbortError, type KmsAuthOptions, KmsClient } from '@hanzo/kms';
-import { type BootTarget, KmsBootError, toBootError } from './boot-error.js';
+import { type FetchLike, type KmsAuthOptions, KmsClient, type RequestOptions } from '@hanzo/kms';
+import { type BootTarget, type KmsBootError, toBootError } from './boot-error.js';
 import type { ResolvedKmsConfig } from './env.js';
 import { projectLabel } from './location.js';
 
@@ -20,7 +20,7 @@ export interface ClientPlatform {
 
 /**
  * A {@link KmsClient} for a resolved config: every call (its login, attempts and retry waits) bounded by
- * the boot timeout, retry waits capped so that a `Retry-After` storm fails within it. With `revalidate`,
+ * the boot timeout (the SDK's `deadline`), retry waits capped so that a `Retry-After` storm fails within it. With `revalidate`,
  * every list asks the server with the last ETag (`If-None-Match`): an unchanged folder is a 304.
  */
 export function createClient(
@@ -72,7 +72,7 @@ export function secretLocation(
 export async function listValues(
   client: KmsClient,
   config: ResolvedKmsConfig,
-  signal?: AbortSignal,
+  requestOptions?: RequestOptions,
 ): Promise<Record<string, string>> {
   const { secrets } = await client.secrets.list(
     {
@@ -81,7 +81,7 @@ export async function listValues(
       includeImports: config.includeImports,
       expandSecretReferences: config.expandSecretReferences,
     },
-    signal ? { signal } : undefined,
+    requestOptions,
   );
   const values: Record<string, string> = {};
   for (const secret of secrets) values[secret.secretKey] = secret.secretValue;
@@ -89,47 +89,33 @@ export async function listValues(
 }
 
 /**
- * Runs `work` with a deadline of `config.bootTimeout` covering everything it does (login and list);
- * any failure becomes a {@link KmsBootError} with a one-line message, starting with `source` if given.
+ * Runs `work`, one or more calls of a {@link createClient} client, within `config.bootTimeout` as a
+ * whole: each call passes `remaining()` as its request options, so its SDK deadline is what is left of
+ * the boot timeout and the SDK ends the step on time. Any failure becomes a {@link KmsBootError} with a
+ * one-line message, starting with `source` if given.
  */
-export async function withBootDeadline<T>(
+export async function withinBootTimeout<T>(
   config: ResolvedKmsConfig,
-  work: (signal: AbortSignal) => Promise<T>,
+  work: (remaining: () => RequestOptions) => Promise<T>,
   source?: string,
 ): Promise<T> {
-  const controller = new AbortController();
-  let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-      // A hard bound even if something below does not honour the signal.
-      reject(new KmsAbortError('boot deadline'));
-    }, config.bootTimeout);
-  });
+  const endsAt = Date.now() + config.bootTimeout;
   try {
-    return await Promise.race([work(controller.signal), deadline]);
+    return await work(() => ({ deadline: Math.max(1, endsAt - Date.now()) }));
   } catch (error) {
-    const cause = timedOut && !(error instanceof KmsBootError) ? new KmsAbortError('boot deadline') : error;
-    throw toBootError(cause, bootTarget(config), source);
-  } finally {
-    clearTimeout(timer);
+    throw toBootError(error, bootTarget(config), source);
   }
 }
 
 /**
  * Closes `client` (stops its renewal timers and revokes its token) but waits at most `ms` milliseconds:
- * revoking a token is good hygiene, yet it must not hold a boot or a shutdown. The timer is unref'd.
+ * revoking a token is good hygiene, yet it must not hold a boot or a shutdown. The wait never keeps the process alive.
  */
 export async function closeWithin(client: KmsClient, ms = 2000): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    client.close(),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-      (timer as { unref?: () => void }).unref?.();
-    }),
-  ]);
-  clearTimeout(timer);
+  // AbortSignal.timeout's timer never keeps the process alive.
+  const limit = AbortSignal.timeout(ms);
+  await new Promise<void>((resolve) => {
+    limit.addEventListener('abort', () => resolve(), { once: true });
+    client.close().then(resolve, resolve);
+  });
 }

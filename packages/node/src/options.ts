@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { closestName } from '@hanzo/kms';
+import { closestName } from '@hanzo/kms/internal';
 import { type KmsNodeOptions, type OptionRule, SETTINGS, settingNames, isHttpUrl } from './settings.js';
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;

@@ -13,14 +13,7 @@
 import { type ChangeSubscription, type EnvMergeReport, type KmsClient, mergeIntoEnv } from '@hanzo/kms';
 import { KmsBootError, toBootError } from './boot-error.js';
 import { applyToEnv, diffSecrets, type SecretsChange } from './changes.js';
-import {
-  bootTarget,
-  type ClientPlatform,
-  closeWithin,
-  createClient,
-  listValues,
-  withBootDeadline,
-} from './client-setup.js';
+import { bootTarget, type ClientPlatform, closeWithin, createClient, listValues } from './client-setup.js';
 import type { KmsNodeOptions, ResolvedKmsConfig } from './env.js';
 import { findOptionProblem } from './options.js';
 import type { OptionRule } from './settings.js';
@@ -451,12 +444,9 @@ export class SecretsSession<S extends StandardSchemaV1 | undefined = undefined> 
     return this.#options.source ? { source: this.#options.source } : {};
   }
 
+  /** One list within the boot timeout (the client's deadline, see createClient). */
   #read(): Promise<Record<string, string>> {
-    return withBootDeadline(
-      this.config,
-      (signal) => listValues(this.client, this.config, signal),
-      this.#options.source,
-    );
+    return this.#guard(() => listValues(this.client, this.config));
   }
 
   #validate(raw: Record<string, string>): Promise<SessionValues<S>> {

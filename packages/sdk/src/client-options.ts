@@ -24,7 +24,7 @@ import {
 } from './input-validation.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import type { KmsLogger } from './telemetry.js';
-import type { FetchLike } from './transport.js';
+import type { FetchLike } from './fetch-like.js';
 
 /** How the client authenticates. With this option the client logs in lazily, on its first request. */
 export type KmsAuthOptions =
@@ -258,8 +258,11 @@ export interface ResolvedClientOptions {
   logger: KmsLogger | undefined;
 }
 
-/** The SDK version, sent in the default `User-Agent`. */
-export const SDK_VERSION = '0.1.0';
+/** Replaced by the package.json version at build time (tsup.config.ts, vitest.config.ts). */
+declare const __KMS_SDK_VERSION__: string;
+
+/** The SDK version (the package's `version`), sent in the default `User-Agent`. */
+export const SDK_VERSION: string = __KMS_SDK_VERSION__;
 
 /** Appends `/api` to the site URL unless present, dropping trailing slashes (kms-go `AppendAPIEndpoint`). */
 export function apiBaseUrl(siteUrl: string): string {

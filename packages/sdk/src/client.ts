@@ -6,6 +6,7 @@
  */
 import { jwtAuthStrategy, oidcAuthStrategy, universalAuthStrategy } from './auth/login-strategy.js';
 import { isUsesExhausted, TokenManager, type TokenLease } from './auth/token-manager.js';
+import { CallScope } from './call-scope.js';
 import {
   type KmsClientOptions,
   type ResolvedClientOptions,
@@ -34,48 +35,6 @@ function isTokenRejection(error: unknown): error is errors.KmsApiError {
 
 /** How many times one call may replace a token whose uses ran out (see `KmsClient#request`). */
 const EXHAUSTION_RETRY_BUDGET = 4;
-
-/**
- * The deadline of one logical call: aborts a signal (composed with the caller's) when the budget runs
- * out, and turns the resulting abort into a {@link errors.KmsTimeoutError} of kind `deadline`.
- */
-class CallDeadline {
-  readonly at: number;
-  readonly #controller = new AbortController();
-  readonly #timer: ReturnType<typeof setTimeout>;
-  #expired = false;
-  readonly #onCallerAbort = () => this.#controller.abort();
-  readonly #budget: number;
-  readonly #callerSignal: AbortSignal | undefined;
-
-  constructor(budget: number, callerSignal: AbortSignal | undefined) {
-    this.#budget = budget;
-    this.#callerSignal = callerSignal;
-    this.at = Date.now() + budget;
-    this.#timer = setTimeout(() => {
-      this.#expired = true;
-      this.#controller.abort();
-    }, budget);
-    (this.#timer as { unref?: () => void }).unref?.();
-    if (callerSignal?.aborted) this.#controller.abort();
-    else callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  explain(error: unknown, request: errors.KmsRequestInfo): unknown {
-    if (error instanceof errors.KmsAbortError && this.#expired && !this.#callerSignal?.aborted)
-      return new errors.KmsTimeoutError(request, this.#budget, 'deadline');
-    return error;
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
-  }
-}
 
 function isUnreachable(error: unknown): boolean {
   return (
@@ -112,7 +71,7 @@ export class KmsClient {
   readonly #cache: ResponseCache | undefined;
   readonly #telemetry: Telemetry;
 
-  /** Every error class, reachable without an extra import (`KmsClient.KmsNotFoundError`). */
+  // Every error class, reachable without an extra import (`KmsClient.KmsNotFoundError`).
   /** Alias of {@link KmsError}. @group Error class aliases */
   static readonly KmsError = errors.KmsError;
   /** Alias of {@link KmsApiError}. @group Error class aliases */
@@ -183,7 +142,7 @@ export class KmsClient {
       request: (request) =>
         this.#telemetry.run(request.operation ?? request.method, request.method, async (observation) => {
           const response = await this.#request<never>({ ...request, observer: observation });
-          describeResponse(observation, response);
+          describeResponse(observation, response, request.counted);
           return response;
         }),
       cachedGet: (request, scope) =>
@@ -198,7 +157,7 @@ export class KmsClient {
     this.kms = new Kms(context);
     this.changes = new ChangeNotices(() => ({
       baseUrl: this.#options.baseUrl,
-      token: async (signal) => (await this.#tokens.acquire({ signal })).token,
+      token: async (signal) => (await this.#tokens.acquire(new CallScope(undefined, signal))).token,
       // Looked up at subscribe time: the runtime's streaming fetch (the `fetch` option may not stream).
       fetch: typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined,
       headers: this.#options.headers,
@@ -238,11 +197,10 @@ export class KmsClient {
    */
   async #request<T>(request: ApiRequest): Promise<ApiResponse<T>> {
     const budget = request.requestOptions?.deadline ?? this.#options.deadline;
-    const deadline = new CallDeadline(budget, request.requestOptions?.signal);
-    const requestOptions = { ...request.requestOptions, signal: deadline.signal };
-    const call: ApiRequest = { ...request, requestOptions, deadlineAt: deadline.at };
+    const scope = new CallScope(budget, request.requestOptions?.signal);
+    const call: ApiRequest = { ...request, scope };
     try {
-      let lease: TokenLease = await this.#tokens.acquire(requestOptions);
+      let lease: TokenLease = await this.#tokens.acquire(scope);
       let refusals = 0;
       let exhaustions = 0;
       for (;;) {
@@ -259,8 +217,8 @@ export class KmsClient {
             isTokenRejection(error) &&
             (isUsesExhausted(error) ? exhaustions++ < EXHAUSTION_RETRY_BUDGET : refusals++ < 1);
           if (retry) {
-            if (await this.#tokens.rejected(lease, error, requestOptions)) {
-              lease = await this.#tokens.acquire(requestOptions);
+            if (await this.#tokens.rejected(lease, error, scope)) {
+              lease = await this.#tokens.acquire(scope);
               continue;
             }
           }
@@ -268,9 +226,7 @@ export class KmsClient {
         }
       }
     } catch (error) {
-      throw deadline.explain(error, { method: request.method, path: request.path });
-    } finally {
-      deadline.dispose();
+      throw scope.explain(error, { method: request.method, path: request.path });
     }
   }
 
@@ -282,13 +238,13 @@ export class KmsClient {
     const cache = this.#cache;
     if (!cache) {
       const response = await this.#request<T>(request);
-      describeResponse(observation, response);
+      describeResponse(observation, response, request.counted);
       return { data: response.data as T, stale: false };
     }
     const key = ResponseCache.key(request.path, request.query ?? {});
     const entry = cache.get(key);
     if (entry && cache.isFresh(entry)) {
-      observation.set({ 'kms.cache': 'hit', ...counts(entry.data) });
+      observation.set({ 'kms.cache': 'hit', ...counts(entry.data, request.counted) });
       return { data: entry.data as T, stale: false };
     }
     // With a stale answer at hand the caller gets it at once instead of waiting out an outage.
@@ -299,10 +255,10 @@ export class KmsClient {
           ? { ...request, rideOutOutages, headers: { ...request.headers, 'if-none-match': entry.etag } }
           : { ...request, rideOutOutages },
       );
-      describeResponse(observation, response);
+      describeResponse(observation, response, request.counted);
       if (response.status === 304 && entry) {
         cache.touch(key, entry);
-        observation.set({ 'kms.cache': 'revalidated', ...counts(entry.data) });
+        observation.set({ 'kms.cache': 'revalidated', ...counts(entry.data, request.counted) });
         return { data: entry.data as T, stale: false };
       }
       cache.set(key, response.data, response.headers.get('etag') ?? undefined, scope);
@@ -310,7 +266,11 @@ export class KmsClient {
       return { data: response.data as T, stale: false };
     } catch (error) {
       if (entry && cache.staleIfError && isUnreachable(error)) {
-        observation.set({ 'kms.cache': 'stale', 'error.type': (error as Error).name, ...counts(entry.data) });
+        observation.set({
+          'kms.cache': 'stale',
+          'error.type': (error as Error).name,
+          ...counts(entry.data, request.counted),
+        });
         this.#options.logger?.warn?.(
           `${observation.operation}: the server is unreachable, serving the cached answer`,
           {
@@ -325,23 +285,26 @@ export class KmsClient {
   }
 }
 
-/** Counts a call's answer holds (never the names or values). */
-function counts(data: unknown): Record<string, number> {
-  const d = data as { secrets?: unknown; imports?: unknown; keys?: unknown; folders?: unknown } | undefined;
+/** The lengths of the answer's `counted` arrays (never the names or values), as `kms.<field>.count`. */
+function counts(data: unknown, counted: readonly string[] | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  if (Array.isArray(d?.secrets)) out['kms.secrets.count'] = d.secrets.length;
-  if (Array.isArray(d?.imports)) out['kms.imports.count'] = d.imports.length;
-  if (Array.isArray(d?.keys)) out['kms.keys.count'] = d.keys.length;
-  if (Array.isArray(d?.folders)) out['kms.folders.count'] = d.folders.length;
+  for (const field of counted ?? []) {
+    const value = (data as Record<string, unknown> | undefined)?.[field];
+    if (Array.isArray(value)) out[`kms.${field}.count`] = value.length;
+  }
   return out;
 }
 
 /** Status, request id and counts of a successful response. */
-function describeResponse(observation: CallObservation, response: ApiResponse<unknown>): void {
+function describeResponse(
+  observation: CallObservation,
+  response: ApiResponse<unknown>,
+  counted: readonly string[] | undefined,
+): void {
   observation.set({
     'http.response.status_code': response.status,
     'kms.request_id': response.headers.get('x-request-id') ?? undefined,
-    ...counts(response.data),
+    ...counts(response.data, counted),
   });
 }
 

@@ -7,9 +7,8 @@
  *
  * @module
  */
-import type { HeaderReader } from './transport.js';
-
-const REDACTED = '[REDACTED]';
+import type { HeaderReader } from './fetch-like.js';
+import { REDACTED } from './redaction.js';
 
 /** Base class of every error thrown by `@hanzo/kms`. */
 export class KmsError extends Error {

@@ -15,7 +15,6 @@ export type { AccessTokenInfo } from './auth/token-manager.js';
 export { KmsClient } from './client.js';
 export type { KmsAuthOptions, KmsCacheOptions, KmsClientOptions } from './client-options.js';
 export { SDK_VERSION } from './client-options.js';
-export { closestName } from './closest-name.js';
 export { type EnvMergePolicy, type EnvMergeReport, mergeIntoEnv } from './env-merge.js';
 export {
   KmsAbortError,
@@ -97,7 +96,8 @@ export type {
 export { Secrets, SecretsBatch } from './resources/secrets.js';
 export type { Secret, SecretMetadataEntry, SecretTag } from './secret.js';
 export type { SecretImportBlock } from './secret-list-merge.js';
-export type { FetchLike, FetchLikeResponse, HeaderReader, RequestOptions } from './transport.js';
+export type { FetchLike, FetchLikeResponse, HeaderReader } from './fetch-like.js';
+export type { RequestOptions } from './transport.js';
 export { type VerifyWebhookSignatureOptions, verifyWebhookSignature } from './webhook-signature.js';
 export {
   type ChangeNotice,

@@ -1,11 +1,12 @@
 /**
- * HTTP transport: one `fetch` call per attempt, wrapped in the SDK's one retry loop and a per-attempt
- * timeout composed with the caller's `AbortSignal`. Of the response it reads only `status`,
- * `headers.get()` and `text()`, so any fetch-compatible function works (see {@link FetchLike}),
+ * HTTP transport: one `fetch` call per attempt, wrapped in the SDK's one retry loop, each attempt and
+ * retry wait inside the call's {@link CallScope} (deadline, caller's signal, per-attempt timeout). Of the response it reads only `status`,
+ * `headers.get()` and `text()`, so any fetch-compatible function works (fetch-like.ts),
  * including one over `node:http` that never loads Node's fetch implementation (`@hanzo/kms-node`).
  *
  * @module
  */
+import { CallScope } from './call-scope.js';
 import {
   createApiError,
   KmsAbortError,
@@ -24,6 +25,7 @@ import {
   shouldRetryError,
   shouldRetryStatus,
 } from './retry-policy.js';
+import type { FetchLike, FetchLikeResponse, HeaderReader } from './fetch-like.js';
 import type { AttemptReport } from './telemetry.js';
 
 /** Per-call options accepted as the last argument of every SDK method. */
@@ -58,13 +60,21 @@ export interface ApiRequest {
   /** Strings carried by this request that must never appear in an error (values, credentials). */
   sensitive?: readonly string[];
   requestOptions?: RequestOptions | undefined;
-  /** Epoch ms by which the call must be over (set by the client for one logical call). */
-  deadlineAt?: number;
+  /**
+   * The logical call this request runs in (the client opens one per call, its login included); without
+   * one the transport opens its own from `requestOptions` and the settings.
+   */
+  scope?: CallScope;
   /**
    * Top-level fields a 2xx body must have (`{ secrets: 'array' }`): anything else, valid JSON or not, is
    * a {@link KmsResponseParseError} naming the field, never a `TypeError` later in the resource.
    */
   expect?: Record<string, 'array' | 'object' | 'string' | 'boolean'>;
+  /**
+   * Array fields of the answer whose lengths the span and log line record as `kms.<field>.count`
+   * (`['secrets', 'imports']`): the resource knows its answer's shape, the client does not.
+   */
+  counted?: readonly string[];
   /** The logical call this request belongs to (`secrets.list`), named in its span and log line. */
   operation?: string;
   /**
@@ -75,32 +85,6 @@ export interface ApiRequest {
   /** Told about each attempt (status or error, and the wait before a retry). @internal */
   observer?: { attempt(report: AttemptReport): void };
 }
-
-/** Response headers, as much of `Headers` as the SDK reads. */
-export interface HeaderReader {
-  /** The header's value (case-insensitive name), or `null` when absent. */
-  get(name: string): string | null;
-}
-
-/** The part of a fetch `Response` the SDK uses. */
-export interface FetchLikeResponse {
-  /** HTTP status code. */
-  status: number;
-  /** Response headers. */
-  headers: HeaderReader;
-  /** The whole body as text. */
-  text(): Promise<string>;
-}
-
-/**
- * A fetch-compatible function: called with a URL string and `{ method, headers, body, signal }`
- * (headers a plain object, body a string), it must resolve to something with `status`,
- * `headers.get()` and `text()`. `globalThis.fetch` qualifies.
- */
-export type FetchLike = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
-) => Promise<FetchLikeResponse>;
 
 /** A successful (2xx or 304) response. */
 export interface ApiResponse<T> {
@@ -121,50 +105,8 @@ export interface TransportSettings {
   fetch: FetchLike | undefined;
 }
 
-class TimeoutSignal {
-  readonly controller = new AbortController();
-  timedOut = false;
-  userAborted = false;
-  private readonly timer: ReturnType<typeof setTimeout>;
-  private readonly onUserAbort = () => {
-    this.userAborted = true;
-    this.controller.abort();
-  };
-  constructor(
-    timeoutMs: number,
-    private readonly userSignal: AbortSignal | undefined,
-  ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort();
-    }, timeoutMs);
-    if (userSignal?.aborted) this.onUserAbort();
-    else userSignal?.addEventListener('abort', this.onUserAbort, { once: true });
-  }
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.userSignal?.removeEventListener('abort', this.onUserAbort);
-  }
-}
-
 function abortError(request: KmsRequestInfo): KmsAbortError {
   return new KmsAbortError(`${request.method} ${request.path}: aborted by the caller`);
-}
-
-/** Waits `ms`, rejecting with {@link KmsAbortError} as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined, request: KmsRequestInfo): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(request));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(request));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Sends requests to the KMS API: serialisation, timeout, abort, retries and error mapping. */
@@ -188,10 +130,12 @@ export class HttpTransport {
     const opts = request.requestOptions ?? {};
     const maxRetries = opts.maxRetries ?? this.settings.retry.maxRetries;
     const timeoutMs = opts.timeout ?? this.settings.timeout;
-    const budget = opts.deadline ?? this.settings.deadline;
-    const deadlineAt = request.deadlineAt ?? Date.now() + budget;
+    const scope = request.scope ?? new CallScope(opts.deadline ?? this.settings.deadline, opts.signal);
+    const budget = scope.budget ?? this.settings.deadline;
+    const ended = () =>
+      scope.callerAborted ? abortError(info) : new KmsTimeoutError(info, budget, 'deadline');
     // A retry is worth its wait only if the wait ends before the deadline.
-    const fitsBeforeDeadline = (delay: number) => Date.now() + delay < deadlineAt;
+    const fitsBeforeDeadline = (delay: number) => delay < scope.remaining();
     // An outage is retried until the deadline rather than counted (retry-policy.ts).
     const rideOut = request.rideOutOutages !== false && maxRetries > 0;
     const outageDelay = (attempt: number, retryAfterMs: number | undefined) =>
@@ -199,27 +143,23 @@ export class HttpTransport {
         ? Math.min(retryDelay(attempt, undefined, this.settings.retry), OUTAGE_MAX_DELAY)
         : retryDelay(attempt, retryAfterMs, this.settings.retry);
     for (let attempt = 0; ; attempt++) {
-      if (opts.signal?.aborted) throw abortError(info);
-      const remaining = deadlineAt - Date.now();
-      if (remaining <= 0) throw new KmsTimeoutError(info, budget, 'deadline');
-      const attemptMs = Math.min(timeoutMs, remaining);
-      const outcome = await this.attempt(request, info, attemptMs);
+      if (scope.callerAborted || scope.expired) throw ended();
+      const outcome = await this.attempt(request, info, scope, timeoutMs, ended);
       if ('error' in outcome) {
-        let error = outcome.error;
+        const error = outcome.error;
         if (error instanceof KmsAbortError) throw error;
-        // An attempt cut short by the deadline reports the deadline, not the attempt timeout.
-        if (error instanceof KmsTimeoutError && attemptMs < timeoutMs)
-          error = new KmsTimeoutError(info, budget, 'deadline');
+        const pastDeadline = error instanceof KmsTimeoutError && error.kind === 'deadline';
         const outage = rideOut && this.reachedServer && isOutage({ error }, request.idempotent);
         const delay = outage
           ? outageDelay(attempt, undefined)
           : retryDelay(attempt, undefined, this.settings.retry);
         if (
+          !pastDeadline &&
           (outage || (attempt < maxRetries && shouldRetryError(error, request.idempotent))) &&
           fitsBeforeDeadline(delay)
         ) {
           request.observer?.attempt({ attempt: attempt + 1, errorType: error.name, retryDelayMs: delay });
-          await sleep(delay, opts.signal, info);
+          await scope.sleep(delay, ended);
           continue;
         }
         request.observer?.attempt({ attempt: attempt + 1, errorType: error.name });
@@ -254,7 +194,7 @@ export class HttpTransport {
           : retryDelay(attempt, retryAfter, this.settings.retry);
         if (fitsBeforeDeadline(delay)) {
           request.observer?.attempt({ attempt: attempt + 1, status: response.status, retryDelayMs: delay });
-          await sleep(delay, opts.signal, info);
+          await scope.sleep(delay, ended);
           continue;
         }
       }
@@ -279,36 +219,46 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * One HTTP attempt within `timeoutMs` and the call's scope. The fetch and the body read are raced against the
+   * signal, so a fetch that ignores it still ends on time; an aborted attempt is the caller's abort or
+   * the deadline (`ended`), or its own timeout.
+   */
   private async attempt(
     request: ApiRequest,
     info: KmsRequestInfo,
+    scope: CallScope,
     timeoutMs: number,
+    ended: () => KmsError,
   ): Promise<{ response: FetchLikeResponse; text: string } | { error: KmsError }> {
-    const signal = new TimeoutSignal(timeoutMs, request.requestOptions?.signal);
-    try {
-      const headers: Record<string, string> = {
-        accept: 'application/json',
-        ...this.settings.headers,
-        ...callerHeaders(request.requestOptions?.headers),
-        ...request.headers,
-      };
-      const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      // Called unbound: workerd and browsers throw "Illegal invocation" when the global fetch is
-      // called as a method of another object (tests/runtimes runs it in workerd).
-      const fetch = this.fetch;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...this.settings.headers,
+      ...callerHeaders(request.requestOptions?.headers),
+      ...request.headers,
+    };
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    // Called unbound: workerd and browsers throw "Illegal invocation" when the global fetch is
+    // called as a method of another object (tests/runtimes runs it in workerd).
+    const fetch = this.fetch;
+    const attempt = scope.attempt(timeoutMs);
+    const exchange = async () => {
       const response = await fetch(this.settings.baseUrl + request.path + queryString(request.query), {
         method: request.method,
         headers,
         ...(body === undefined ? {} : { body }),
-        signal: signal.controller.signal,
+        signal: attempt.signal,
       });
       this.reachedServer = true;
-      // The body is read inside the try, so a reset while reading is a connection error too.
+      // The body is read inside the race, so a reset while reading is a connection error too.
       return { response, text: await response.text() };
+    };
+    try {
+      return await scope.race(exchange(), () => new KmsAbortError('attempt aborted'), attempt.signal);
     } catch (cause) {
-      if (signal.userAborted) return { error: abortError(info) };
-      if (signal.timedOut) return { error: new KmsTimeoutError(info, timeoutMs) };
+      if (attempt.signal.aborted)
+        return { error: attempt.timedOut() ? new KmsTimeoutError(info, timeoutMs) : ended() };
       const root = connectionCause(cause);
       return {
         error: new KmsConnectionError(info, undefined, {
@@ -316,8 +266,6 @@ export class HttpTransport {
           tlsMismatch: this.settings.baseUrl.startsWith('https:') && isPlainHttpAnswer(root),
         }),
       };
-    } finally {
-      signal.dispose();
     }
   }
 }
@@ -367,7 +315,6 @@ function callerHeaders(headers: Record<string, string> | undefined): Record<stri
   );
 }
 
-/** fetch wraps the socket failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
 /**
  * Whether a failed TLS handshake read a plain-HTTP answer: OpenSSL's "wrong version number" (Node's fetch
  * and `node:https` both report it, the latter as `EPROTO`) or "packet length too long".
@@ -378,6 +325,7 @@ function isPlainHttpAnswer(error: unknown): boolean {
   return typeof message === 'string' && /wrong version number|packet length too long/i.test(message);
 }
 
+/** fetch wraps the socket failure; keep the innermost cause (e.g. `ECONNREFUSED`) for retry decisions. */
 function connectionCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 4; depth++) {

@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiBaseUrl } from '../src/client-options.js';
+import { closestName } from '../src/internal.js';
 import {
-  closestName,
   KmsClient,
   KmsConfigError,
   KmsEnvConflictError,

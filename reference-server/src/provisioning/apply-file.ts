@@ -2,7 +2,7 @@
  * The file `kms-server apply` reads (YAML or JSON): what a server should hold. Documented with an
  * example in reference-server/README.md ("Provisioning with apply").
  */
-import { closestName } from '@hanzo/kms';
+import { closestName } from '@hanzo/kms/internal';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { jwtAuthConfigSchema, oidcAuthConfigSchema } from '../auth/external-jwt-auth-router.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { closestName } from '@hanzo/kms';
+import { closestName } from '@hanzo/kms/internal';
 import { KmsBootError } from '../boot-error.js';
 import { type KmsNodeOptions, parseDuration } from '../config.js';
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { closestName } from '@hanzo/kms';
+import { closestName } from '@hanzo/kms/internal';
 import { completionCommand } from './completion.js';
 import { exportCommand } from './export.js';
 import { type CliIo, reportFailure, UsageError } from './common.js';

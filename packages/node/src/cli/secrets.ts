@@ -6,11 +6,11 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { type KmsClient, KmsNotFoundError, KmsPermissionDeniedError } from '@hanzo/kms';
+import { type KmsClient, KmsNotFoundError, KmsPermissionDeniedError, type RequestOptions } from '@hanzo/kms';
 import { KmsBootError } from '../boot-error.js';
 import type { ResolvedKmsConfig } from '../config.js';
 import { locationLabel, shortLocation } from '../location.js';
-import { createClient, listValues, secretLocation, withBootDeadline } from '../client-setup.js';
+import { createClient, listValues, secretLocation, withinBootTimeout } from '../client-setup.js';
 import { nodePlatform, resolveOrThrow } from '../load-secrets.js';
 import {
   type CliIo,
@@ -104,7 +104,7 @@ const subcommands = {
 async function secretsGet({ client, config, operands, values, io }: Invocation): Promise<number> {
   const [key, ...extra] = operands;
   if (!key || extra.length > 0) throw new UsageError('secrets get: expects exactly one KEY');
-  const secret = await withBootDeadline(config, async (signal) => {
+  const secret = await withinBootTimeout(config, async (remaining) => {
     try {
       return await client.secrets.retrieve(
         {
@@ -113,7 +113,7 @@ async function secretsGet({ client, config, operands, values, io }: Invocation):
           includeImports: config.includeImports,
           expandSecretReferences: config.expandSecretReferences,
         },
-        { signal },
+        remaining(),
       );
     } catch (error) {
       if (error instanceof KmsNotFoundError && /^(Personal )?Secret with name/i.test(error.serverMessage)) {
@@ -138,7 +138,7 @@ async function secretsList({ client, config, operands, values, io }: Invocation)
   if (format === 'dotenv' && !withValues) {
     throw new UsageError('secrets list: --format dotenv prints values; add --values');
   }
-  const secrets = await withBootDeadline(config, (signal) => listValues(client, config, signal));
+  const secrets = await withinBootTimeout(config, (remaining) => listValues(client, config, remaining()));
   const keys = Object.keys(secrets).sort();
   if (format === 'json') {
     const shown = withValues ? Object.fromEntries(keys.map((key) => [key, secrets[key]!])) : keys;
@@ -212,12 +212,12 @@ function writeRefused(error: unknown, config: ResolvedKmsConfig, verb: string): 
 
 async function secretsSet({ client, config, operands, io }: Invocation): Promise<number> {
   const assigned = await valuesFrom(operands, io);
-  const { created, updated } = await withBootDeadline(config, async (signal) => {
+  const { created, updated } = await withinBootTimeout(config, async (remaining) => {
     try {
       // Which keys exist decides the wording only; the write itself is one upsert.
       const { secrets } = await client.secrets.list(
         { ...secretLocation(config), includeImports: false, expandSecretReferences: false },
-        { signal },
+        remaining(),
       );
       const existing = new Set(secrets.map((secret) => secret.secretKey));
       await client.secrets.batch.update(
@@ -226,7 +226,7 @@ async function secretsSet({ client, config, operands, io }: Invocation): Promise
           mode: 'upsert',
           secrets: [...assigned].map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
         },
-        { signal },
+        remaining(),
       );
       const keys = [...assigned.keys()];
       return {
@@ -248,11 +248,11 @@ async function secretsSet({ client, config, operands, io }: Invocation): Promise
 async function secretsDelete({ client, config, operands, io }: Invocation): Promise<number> {
   if (operands.length === 0) throw new UsageError('secrets delete: expects KEY [KEY2 ...]');
   const keys = [...new Set(operands)];
-  await withBootDeadline(config, async (signal) => {
+  await withinBootTimeout(config, async (remaining) => {
     try {
       await client.secrets.batch.delete(
         { ...secretLocation(config), secrets: keys.map((secretKey) => ({ secretKey })) },
-        { signal },
+        remaining(),
       );
     } catch (error) {
       if (error instanceof KmsNotFoundError && /does not exist/i.test(error.serverMessage)) {
@@ -270,7 +270,12 @@ async function secretsDelete({ client, config, operands, io }: Invocation): Prom
 }
 
 /** The id of KEY in the configured folder (read without its value), or a not-found failure. */
-async function secretIdOf(client: KmsClient, config: ResolvedKmsConfig, key: string, signal: AbortSignal) {
+async function secretIdOf(
+  client: KmsClient,
+  config: ResolvedKmsConfig,
+  key: string,
+  requestOptions: RequestOptions,
+) {
   try {
     const secret = await client.secrets.retrieve(
       {
@@ -280,7 +285,7 @@ async function secretIdOf(client: KmsClient, config: ResolvedKmsConfig, key: str
         expandSecretReferences: false,
         viewSecretValue: false,
       },
-      { signal },
+      requestOptions,
     );
     return secret.id;
   } catch (error) {
@@ -307,10 +312,10 @@ async function secretsHistory({ client, config, operands, values, io }: Invocati
     throw new UsageError(`secrets history: --format must be table or json, got "${format}"`);
   }
   const withValues = values.values === true;
-  const versions = await withBootDeadline(config, async (signal) =>
+  const versions = await withinBootTimeout(config, async (remaining) =>
     client.secrets.versions(
-      { secretId: await secretIdOf(client, config, key, signal), limit: 100 },
-      { signal },
+      { secretId: await secretIdOf(client, config, key, remaining()), limit: 100 },
+      remaining(),
     ),
   );
   const rows = versions.map((v) => ({
@@ -341,10 +346,10 @@ async function secretsRollback({ client, config, operands, values, io }: Invocat
     );
   }
   const version = Number(raw);
-  const rolled = await withBootDeadline(config, async (signal) => {
+  const rolled = await withinBootTimeout(config, async (remaining) => {
     try {
-      const secretId = await secretIdOf(client, config, key, signal);
-      return await client.secrets.rollback({ secretId, version }, { signal });
+      const secretId = await secretIdOf(client, config, key, remaining());
+      return await client.secrets.rollback({ secretId, version }, remaining());
     } catch (error) {
       if (error instanceof KmsNotFoundError && /^Version /.test(error.serverMessage)) {
         throw new KmsBootError(

@@ -12,6 +12,7 @@ import {
   KmsResponseParseError,
   KmsValidationError,
 } from '../errors.js';
+import { CallScope, MAX_TIMER_MS, unrefTimer } from '../call-scope.js';
 import type { KmsEventEmitter, ReauthenticationReason } from '../events.js';
 import { printAs, REDACTED } from '../redaction.js';
 import type { HttpTransport, RequestOptions } from '../transport.js';
@@ -79,9 +80,6 @@ export function isUsesExhausted(error: { status: number; message: string }): boo
   return error.status === 401 && /number of uses limit reached/i.test(error.message);
 }
 
-/** setTimeout's limit (2^31 − 1 ms, about 24.8 days); longer delays are chained. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /** Background retry delay after a failed refresh. */
 const BACKGROUND_RETRY_MS = 1_000;
 
@@ -89,27 +87,12 @@ function toMs(seconds: number): number {
   return seconds > 0 ? seconds * 1000 : Number.POSITIVE_INFINITY;
 }
 
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  (timer as { unref?: () => void }).unref?.();
-}
+/** How the caller's wait for a shared login or renew ends when it aborts (the refresh itself goes on). */
+const authAbort = () => new KmsAbortError('aborted by the caller while authenticating');
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new KmsAbortError('aborted by the caller while authenticating'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new KmsAbortError('aborted by the caller while authenticating'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+/** A scope that only follows `requestOptions.signal`: a login or renew is shared, not bounded per caller. */
+function callerScope(requestOptions: RequestOptions | undefined): CallScope {
+  return new CallScope(undefined, requestOptions?.signal);
 }
 
 /** Owns the access token of one {@link KmsClient}. Internal: reach it through `client.auth`. */
@@ -171,9 +154,9 @@ export class TokenManager {
   /** Logs in now with the configured strategy (sharing an in-flight refresh if one runs). */
   async login(requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
     this.#closed = false;
-    await raceAbort(
+    await callerScope(requestOptions).race(
       this.#exclusive(() => this.#doLogin(undefined)),
-      requestOptions?.signal,
+      authAbort,
     );
     return this.info!;
   }
@@ -181,9 +164,9 @@ export class TokenManager {
   /** Renews the current token now; falls back to a fresh login if the renewal fails and a strategy exists. */
   async renew(requestOptions?: RequestOptions): Promise<AccessTokenInfo> {
     if (!this.#session) throw new KmsConfigError('auth', 'there is no access token to renew; log in first');
-    await raceAbort(
+    await callerScope(requestOptions).race(
       this.#exclusive(() => this.#doRenewOrLogin(true)),
-      requestOptions?.signal,
+      authAbort,
     );
     return this.info!;
   }
@@ -208,9 +191,10 @@ export class TokenManager {
 
   /**
    * Returns a token for one authenticated request, refreshing first when the token is due (a safety net
-   * behind the background timer), and counts the use.
+   * behind the background timer), and counts the use. Waiting for a login or renew ends when `scope`
+   * aborts (the caller's signal or the call's deadline).
    */
-  async acquire(requestOptions?: RequestOptions): Promise<TokenLease> {
+  async acquire(scope: CallScope = new CallScope(undefined, undefined)): Promise<TokenLease> {
     if (this.#closed) {
       throw new KmsError('the client is closed; log in again with client.auth to reuse it');
     }
@@ -228,17 +212,17 @@ export class TokenManager {
           );
         }
         const reason = this.#revokedByCaller ? 'revoked' : undefined;
-        await raceAbort(
+        await scope.race(
           this.#exclusive(() => (this.#session ? Promise.resolve() : this.#doLogin(reason))),
-          requestOptions?.signal,
+          authAbort,
         );
       } else {
         try {
-          await raceAbort(
+          await scope.race(
             this.#exclusive(() =>
               this.#isDue(session) && this.#session === session ? this.#refreshDue() : Promise.resolve(),
             ),
-            requestOptions?.signal,
+            authAbort,
           );
         } catch (error) {
           // A token inside its refresh buffer still works: serve the request with it rather than fail.
@@ -268,7 +252,7 @@ export class TokenManager {
   async rejected(
     lease: TokenLease,
     error: { status: number; message: string },
-    requestOptions?: RequestOptions,
+    scope: CallScope,
   ): Promise<boolean> {
     if (!this.#strategy) return false;
     const { status } = error;
@@ -278,13 +262,13 @@ export class TokenManager {
       this.#learnedUsesLimit = Math.max(this.#learnedUsesLimit ?? 0, served);
     }
     const reason: ReauthenticationReason = status === 401 ? 'unauthorized' : 'tokenExpired';
-    await raceAbort(
+    await scope.race(
       this.#exclusive(() =>
         this.#session && this.#session.generation !== lease.generation
           ? Promise.resolve()
           : this.#doLogin(reason),
       ),
-      requestOptions?.signal,
+      authAbort,
     );
     return true;
   }
@@ -471,7 +455,7 @@ export class TokenManager {
         },
       );
     }, delay);
-    unref(this.#timer);
+    unrefTimer(this.#timer);
   }
 
   #clearTimer(): void {

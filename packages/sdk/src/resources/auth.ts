@@ -14,6 +14,7 @@ import {
   universalAuthStrategy,
 } from '../auth/login-strategy.js';
 import type { AccessTokenInfo, TokenManager } from '../auth/token-manager.js';
+import { CallScope } from '../call-scope.js';
 import { parseInput } from '../input-validation.js';
 import type { RequestOptions } from '../transport.js';
 
@@ -104,7 +105,7 @@ export class Auth {
    * calls the API itself. Counted as one use. Treat the value as a secret.
    */
   async getAccessToken(requestOptions?: RequestOptions): Promise<string> {
-    return (await this.tokens.acquire(requestOptions)).token;
+    return (await this.tokens.acquire(new CallScope(undefined, requestOptions?.signal))).token;
   }
 
   /** Lifetimes of the current token (never the token itself), or `undefined` before the first login. */

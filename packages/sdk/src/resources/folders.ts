@@ -115,6 +115,7 @@ export class Folders extends APIResource {
     const p = parseInput(schemas().listSchema, params);
     const { data } = await this.context.request<{ folders: Folder[] }>({
       operation: 'folders.list',
+      counted: ['folders'],
       expect: { folders: 'array' },
       method: 'GET',
       path: '/v1/folders',

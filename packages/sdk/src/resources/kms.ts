@@ -398,6 +398,7 @@ export class KmsKeys extends APIResource {
     const p = parseInput(schemas().list, params);
     const { data } = await this.context.request<{ keys: KmsKey[]; totalCount: number }>({
       operation: 'kms.keys.list',
+      counted: ['keys'],
       expect: { keys: 'array' },
       method: 'GET',
       path: '/v1/kms/keys',

@@ -462,6 +462,7 @@ export class SecretsBatch extends APIResource {
     try {
       const { data } = await this.context.request<{ secrets: unknown[] }>({
         operation: `secrets.batch.${VERBS[method]}`,
+        counted: ['secrets'],
         expect: { secrets: 'array' },
         method,
         path: '/v3/secrets/batch/raw',
@@ -527,6 +528,7 @@ export class Secrets extends APIResource {
     const { data, stale } = await this.context.cachedGet<{ secrets?: unknown[]; imports?: WireImport[] }>(
       {
         operation: 'secrets.list',
+        counted: ['secrets', 'imports'],
         expect: { secrets: 'array' },
         method: 'GET',
         path: '/v3/secrets/raw',

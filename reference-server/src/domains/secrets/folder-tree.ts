@@ -1,4 +1,4 @@
-import { closestName } from '@hanzo/kms';
+import { closestName } from '@hanzo/kms/internal';
 import type { ServerContext } from '../../context.js';
 import { notFound } from '../../http/errors.js';
 import type { EnvironmentRecord, ProjectRecord } from '../../store/records.js';
