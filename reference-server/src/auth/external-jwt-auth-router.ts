@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { audit, authOf } from '../context.js';
 import { identityToManage } from '../domains/identities/identity-access.js';
-import { uuidSchema } from '../domains/shared-schemas.js';
+import { uuidSchema } from '../shared/schemas.js';
 import { badRequest, notFound, unauthorized, ValidationError } from '../http/errors.js';
 import { parseBody, parseParams } from '../http/validate.js';
 import type { AccessTokenSettings, AuthMethodName, AuthMethodRecord } from '../store/records.js';

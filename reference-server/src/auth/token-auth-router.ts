@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { audit, authOf } from '../context.js';
 import { identityToManage } from '../domains/identities/identity-access.js';
-import { uuidSchema } from '../domains/shared-schemas.js';
+import { uuidSchema } from '../shared/schemas.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../http/validate.js';
 import type { AccessTokenRecord, AuthMethodRecord, TokenAuthConfig } from '../store/records.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ttlSchema } from '../domains/shared-schemas.js';
+import { ttlSchema } from '../shared/schemas.js';
 import { badRequest } from '../http/errors.js';
 import { ALL_IPS, parseTrustedIp } from '../http/ip-match.js';
 import type { AccessTokenSettings, TrustedIp } from '../store/records.js';

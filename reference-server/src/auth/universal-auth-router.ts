@@ -5,7 +5,7 @@ import type { ServerContext } from '../context.js';
 import { audit, authOf } from '../context.js';
 import { hashClientSecret, verifySecret } from '../crypto/secret-hash.js';
 import { identityToManage } from '../domains/identities/identity-access.js';
-import { ttlSchema, uuidSchema } from '../domains/shared-schemas.js';
+import { ttlSchema, uuidSchema } from '../shared/schemas.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../http/errors.js';
 import { ALL_IPS, isIpTrusted } from '../http/ip-match.js';
 import { parseBody, parseParams } from '../http/validate.js';

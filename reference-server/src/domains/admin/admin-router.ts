@@ -8,7 +8,7 @@ import { badRequest } from '../../http/errors.js';
 import { ALL_IPS } from '../../http/ip-match.js';
 import { parseBody } from '../../http/validate.js';
 import type { AuthMethodRecord, IdentityRecord, TokenAuthConfig } from '../../store/records.js';
-import { randomSlug } from '../shared-schemas.js';
+import { randomSlug } from '../../shared/schemas.js';
 import { routeDocs } from '../../openapi/route-doc.js';
 import { bootstrapPasswordProblem } from './bootstrap-password.js';
 

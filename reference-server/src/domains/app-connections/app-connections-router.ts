@@ -4,7 +4,7 @@ import { requireAuth } from '../../auth/require-auth.js';
 import { audit, authOf, type ServerContext } from '../../context.js';
 import { parseBody, parseParams } from '../../http/validate.js';
 import { routeDocs } from '../../openapi/route-doc.js';
-import { slugSchema, uuidSchema } from '../shared-schemas.js';
+import { slugSchema, uuidSchema } from '../../shared/schemas.js';
 import {
   createAppConnection,
   deleteAppConnection,

@@ -7,7 +7,7 @@ import { audit, authOf } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import type { IdentityRecord } from '../../store/records.js';
-import { uuidSchema } from '../shared-schemas.js';
+import { uuidSchema } from '../../shared/schemas.js';
 import {
   assertMayModifyIdentity,
   assertOrgPermission,

@@ -9,7 +9,7 @@ import { ApiError, badRequest, forbidden, notFound } from '../../http/errors.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import type { KmsKeyAlgorithm, KmsKeyRecord } from '../../store/records.js';
 import { StoreConflictError } from '../../store/repositories.js';
-import { slugSchema, uuidSchema } from '../shared-schemas.js';
+import { slugSchema, uuidSchema } from '../../shared/schemas.js';
 import {
   ALGORITHMS_BY_USAGE,
   blobVersion,

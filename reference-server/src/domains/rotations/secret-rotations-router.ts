@@ -6,7 +6,7 @@ import { notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { type RouteDoc, routeDocs } from '../../openapi/route-doc.js';
 import { callerFor, callerForProjectId } from '../secrets/caller.js';
-import { slugSchema, uuidSchema } from '../shared-schemas.js';
+import { slugSchema, uuidSchema } from '../../shared/schemas.js';
 import { postgresCredentialsProvider } from './postgres-credentials-provider.js';
 import type { RotationProvider } from './rotation-provider.js';
 import {
