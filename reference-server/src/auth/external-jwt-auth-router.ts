@@ -8,7 +8,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { audit, authOf } from '../context.js';
-import { identityToManage } from '../domains/identities/identity-access.js';
+import { identityToManage } from '../shared/identity-access.js';
 import { uuidSchema } from '../shared/schemas.js';
 import { badRequest, notFound, unauthorized, ValidationError } from '../http/errors.js';
 import { parseBody, parseParams } from '../http/validate.js';

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { audit, authOf } from '../context.js';
-import { identityToManage } from '../domains/identities/identity-access.js';
+import { identityToManage } from '../shared/identity-access.js';
 import { uuidSchema } from '../shared/schemas.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../http/validate.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { audit, authOf } from '../context.js';
 import { hashClientSecret, verifySecret } from '../crypto/secret-hash.js';
-import { identityToManage } from '../domains/identities/identity-access.js';
+import { identityToManage } from '../shared/identity-access.js';
 import { ttlSchema, uuidSchema } from '../shared/schemas.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../http/errors.js';
 import { ALL_IPS, isIpTrusted } from '../http/ip-match.js';

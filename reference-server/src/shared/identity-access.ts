@@ -1,6 +1,6 @@
-import type { AuthContext, ServerContext } from '../../context.js';
-import { forbidden, notFound } from '../../http/errors.js';
-import type { IdentityRecord } from '../../store/records.js';
+import type { AuthContext, ServerContext } from '../context.js';
+import { forbidden, notFound } from '../http/errors.js';
+import type { IdentityRecord } from '../store/records.js';
 
 /** Built-in organization roles. */
 export const ORG_ROLES = ['admin', 'member', 'no-access'] as const;
