@@ -44,3 +44,14 @@ export async function projectCallerForSlug(
   const caller = orgCallerFor(ctx, req);
   return { ...caller, access: await resolveProject(ctx, caller.auth, { projectSlug }) };
 }
+
+/** Where an unauthenticated login comes from (its IP decides trusted-IP checks; both are audited). */
+export interface LoginOrigin {
+  ipAddress: string | undefined;
+  userAgent: string | null;
+}
+
+/** The origin of a login request. */
+export function loginOriginOf(req: Request): LoginOrigin {
+  return { ipAddress: req.ip, userAgent: req.get('user-agent') ?? null };
+}
