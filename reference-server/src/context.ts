@@ -2,12 +2,11 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
 import type { SigningKeyCache } from './auth/external-jwt.js';
-import type { ChangeFeed } from './domains/changes/change-feed.js';
-import type { SealedListings } from './domains/secrets/sealed-listings.js';
 import type { ServerSettings } from './config.js';
 import type { KeyObject } from 'node:crypto';
 import type { KeyManager } from './crypto/key-manager.js';
 import type { DataKey } from './crypto/value-cipher.js';
+import type { ChangeListener, ChangePlace } from './shared/change-notice.js';
 import type { AccessTokenRecord, IdentityRecord, ProjectRecord } from './store/records.js';
 import type { Store } from './store/store.js';
 
@@ -16,6 +15,21 @@ export interface AuthContext {
   identity: IdentityRecord;
   token: AccessTokenRecord;
   orgId: string;
+}
+
+/** Sealed copies of recent secrets listings, by slot and ETag (domains/secrets/sealed-listings.ts). */
+export interface ListingCache {
+  /** The sealed listing stored for `slot` under `etag`, opened; undefined when none or stale. */
+  open(slot: string, etag: string): { json: string; count: number } | undefined;
+  /** Stores a listing for `slot` under `etag`, sealed. */
+  seal(slot: string, etag: string, json: string, count: number): void;
+}
+
+/** The change feed as services see it: publish after a commit, subscribe to notices (domains/changes/change-feed.ts). */
+export interface ChangePublisher {
+  publish(place: ChangePlace): Promise<void>;
+  /** Adds a listener; returns its removal. */
+  subscribe(listener: ChangeListener): () => void;
 }
 
 /** Everything a router or service needs, injected once by createApp. */
@@ -34,11 +48,11 @@ export interface ServerContext {
   /** The HS256 key access tokens are signed with. */
   jwtKey(): Promise<KeyObject>;
   /** Sealed copies of recent secrets listings, by ETag (domains/secrets/sealed-listings.ts). */
-  sealedListings: SealedListings;
+  sealedListings: ListingCache;
   /** Identity providers' signing keys (OIDC and JWT Auth), cached across logins. */
   signingKeys: SigningKeyCache;
   /** Committed changes, published after each write (domains/changes/change-feed.ts). */
-  changes: ChangeFeed;
+  changes: ChangePublisher;
 }
 
 declare global {
@@ -50,7 +64,10 @@ declare global {
   }
 }
 
-/** The caller, or a 401 if a router forgot `requireAuth` (a programming error made visible). */
+/**
+ * The caller. A route without `requireAuth` has none: that is a programming error, so it is a plain
+ * Error (a 500 with no detail, http/error-handler.ts), not a 401 a client could act on.
+ */
 export function authOf(req: Request): AuthContext {
   if (!req.auth) throw new Error('route is missing requireAuth');
   return req.auth;
