@@ -43,7 +43,11 @@ export interface ServerContext {
   now(): number;
   /** Unwraps the project's data key through the key backend, once per project per process. */
   loadDataKey(project: ProjectRecord): Promise<DataKey>;
-  /** The project's data key, already loaded by {@link ServerContext.loadDataKey} (access checks do it). */
+  /**
+   * The project's data key if {@link ServerContext.loadDataKey} loaded it, else it throws. Services take
+   * the key from their caller's `access.dataKey` (auth/permissions.ts loads it); only domains/kms still
+   * calls this, until its service does the same.
+   */
   dataKey(project: ProjectRecord): DataKey;
   /** The HS256 key access tokens are signed with. */
   jwtKey(): Promise<KeyObject>;

@@ -36,12 +36,9 @@ export class ProjectScope {
     this.project = caller.access.project;
   }
 
-  private key?: ReturnType<ServerContext['dataKey']>;
-
-  /** The project's data key (looked up once per request). */
+  /** The project's data key (unwrapped when the caller's access was checked). */
   get dataKey() {
-    this.key ??= this.ctx.dataKey(this.project);
-    return this.key;
+    return this.caller.access.dataKey;
   }
 
   environments() {
