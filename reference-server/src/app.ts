@@ -1,3 +1,8 @@
+/**
+ * The Express app: builds the ServerContext once (store, keys, audit log, data-key cache, change feed)
+ * and mounts every router behind the http/ middleware. Wiring only: no route logic and no store calls
+ * of its own beyond loading keys.
+ */
 import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import pino, { type DestinationStream, type Logger } from 'pino';

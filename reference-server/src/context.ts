@@ -1,3 +1,7 @@
+/**
+ * The ServerContext every router and service receives, and the per-request helpers (`authOf`,
+ * `audit`). Types and small helpers only; it imports no domain.
+ */
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';

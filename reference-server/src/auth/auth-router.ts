@@ -1,3 +1,7 @@
+/**
+ * Mounts the auth routes: token renew and revoke, and the routers of each auth method. Parsing and
+ * answering only; renewal, revocation and their audit are auth/token-renewal-service.ts.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';

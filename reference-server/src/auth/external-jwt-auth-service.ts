@@ -1,3 +1,7 @@
+/**
+ * OIDC Auth and JWT Auth services: login with a verified JWT, and attaching, reading, updating and
+ * detaching the method's configuration. Audits the verified claims, never the JWT; no HTTP here.
+ */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { ServerContext } from '../context.js';

@@ -1,3 +1,7 @@
+/**
+ * The project role matrix and the access check: a caller's membership and active roles in one
+ * project, with its data key unwrapped. Decides rights; never reads or writes secrets.
+ */
 import type { AuthContext, ServerContext } from '../context.js';
 import { badRequest, forbidden, notFound, permissionDenied } from '../http/errors.js';
 import type { DataKey } from '../crypto/value-cipher.js';

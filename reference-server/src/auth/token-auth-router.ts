@@ -1,3 +1,7 @@
+/**
+ * Token Auth routes (`/api/v1/auth/token-auth`): parse, call auth/token-auth-service.ts, shape the
+ * answer. Never touches the store.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';

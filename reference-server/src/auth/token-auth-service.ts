@@ -1,3 +1,7 @@
+/**
+ * Token Auth services: the method's configuration on an identity and the tokens issued directly
+ * to it. Rules and store calls live here; no HTTP, and no token in any audit entry.
+ */
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../context.js';
 import { badRequest, notFound } from '../http/errors.js';

@@ -1,3 +1,7 @@
+/**
+ * Renewing and revoking an access token, audited as the identity that holds it (these calls carry
+ * no Authorization header). The token rules themselves are auth/access-tokens.ts.
+ */
 import type { ServerContext } from '../context.js';
 import type { LoginOrigin } from '../shared/callers.js';
 import type { AccessTokenRecord } from '../store/records.js';

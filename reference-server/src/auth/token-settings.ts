@@ -1,3 +1,7 @@
+/**
+ * The access-token settings every auth method shares (TTL, max TTL, uses, trusted IPs): their
+ * schemas, defaults and the TTL rule. Pure functions; no store and no HTTP.
+ */
 import { z } from 'zod';
 import { ttlSchema } from '../shared/schemas.js';
 import { badRequest } from '../http/errors.js';

@@ -1,3 +1,7 @@
+/**
+ * Universal Auth routes (`/api/v1/auth/universal-auth`): parse, call
+ * auth/universal-auth-service.ts, shape the answer (never a client secret's hash). No store access.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';

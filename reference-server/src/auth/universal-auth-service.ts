@@ -1,3 +1,8 @@
+/**
+ * Universal Auth services: login with a client id and secret (trusted IPs, lockout, TTL and use
+ * limits), the method's configuration and its client secrets. A client secret is returned once, at
+ * creation, and stored only as a hash.
+ */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerContext } from '../context.js';
 import { hashClientSecret, verifySecret } from '../crypto/secret-hash.js';

@@ -1,3 +1,7 @@
+/**
+ * Health, readiness, the instance config and the one-shot bootstrap. Answers never carry an error
+ * message from the store or the key backend (those go to the log).
+ */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';

@@ -1,3 +1,7 @@
+/**
+ * PostgreSQL app connection routes: parse, call app-connection-service.ts, shape the answer.
+ * Never returns a stored credential.
+ */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';

@@ -1,3 +1,7 @@
+/**
+ * The change-notice stream route (server-sent events): authenticates, parses the scope and hands
+ * the connection to change-stream.ts. Notices name places, never values.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';

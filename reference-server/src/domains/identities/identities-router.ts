@@ -1,3 +1,7 @@
+/**
+ * Machine identity routes (`/api/v1/identities`): parse, call identity-service.ts, shape the answer.
+ * Never touches the store.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';

@@ -1,3 +1,7 @@
+/**
+ * Identity services: create, read, list, update and delete machine identities of the caller's
+ * organization, with the org-role rules of shared/identity-access.ts. No HTTP here.
+ */
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';

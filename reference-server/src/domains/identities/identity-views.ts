@@ -1,3 +1,7 @@
+/**
+ * How identities appear on the wire (the identity row and its org-membership wrapper). Pure
+ * shaping: no store, and no auth-method secret.
+ */
 import type { IdentityRecord } from '../../store/records.js';
 import type { AuthMethodStates } from './auth-method-states.js';
 

@@ -1,3 +1,7 @@
+/**
+ * Environment services: create, read, list, rename or move, and delete the environments of the
+ * caller's project. Rights are checked here; no HTTP.
+ */
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';

@@ -1,3 +1,7 @@
+/**
+ * Environment routes under both project trees: parse, call environment-service.ts, shape the answer.
+ * Never touches the store.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../../context.js';

@@ -1,3 +1,7 @@
+/**
+ * Identity membership services: add, read, list, change and remove an identity's membership in the
+ * caller's project, within the caller's own privileges. No HTTP here.
+ */
 import { randomUUID } from 'node:crypto';
 import { assertWithinBoundary } from '../../auth/permissions.js';
 import type { ServerContext } from '../../context.js';

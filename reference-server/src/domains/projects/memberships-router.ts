@@ -1,3 +1,7 @@
+/**
+ * Identity membership routes (v2 and v1 trees): parse, call membership-service.ts, shape the answer.
+ * Never touches the store.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../../context.js';

@@ -1,3 +1,7 @@
+/**
+ * Project services: create (with default environments and the creator as admin), list, read,
+ * update and delete projects. Never returns key material; no HTTP here.
+ */
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, forbidden } from '../../http/errors.js';

@@ -1,3 +1,7 @@
+/**
+ * Project routes in the v1, v2 and deprecated workspace trees: parse, call project-service.ts,
+ * shape the answer. Never touches the store.
+ */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';

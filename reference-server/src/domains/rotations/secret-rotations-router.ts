@@ -1,3 +1,7 @@
+/**
+ * Secret rotation routes (`/api/v2/secret-rotations`): parse, call rotation-service.ts, shape the
+ * answer. Generated credentials are returned only by their own route, to callers with the right.
+ */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';

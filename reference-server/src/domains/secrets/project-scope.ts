@@ -1,3 +1,7 @@
+/**
+ * The secrets domain's Caller and ProjectScope: one project's environments, folder trees and
+ * decrypted secrets, loaded once per request. Decrypted values never leave the request.
+ */
 import type { AuditEvent } from '../../audit/audit-log.js';
 import type { AuthContext, ServerContext } from '../../context.js';
 import type { ProjectAccess } from '../../auth/permissions.js';
