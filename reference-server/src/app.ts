@@ -1,3 +1,8 @@
+/**
+ * The Express app: builds the ServerContext once (store, keys, audit log, data-key cache, change feed)
+ * and mounts every router behind the http/ middleware. Wiring only: no route logic and no store calls
+ * of its own beyond loading keys.
+ */
 import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import pino, { type DestinationStream, type Logger } from 'pino';
@@ -108,7 +113,6 @@ export function createContext(deps: AppDeps): ServerContext {
     const entry = dataKeys.get(project.id);
     return entry && entry.wrapped === project.dataKey.wrapped ? entry : undefined;
   };
-  const settledKeys = new WeakMap<Promise<DataKey>, DataKey>();
   // The token-signing secret (wrapped by the root key in the server config) is unwrapped once;
   // the JWT key and the audit chain key both come from it.
   let signingSecret: Promise<Buffer> | undefined;
@@ -158,7 +162,6 @@ export function createContext(deps: AppDeps): ServerContext {
       const key = deps.keys.unwrapDataKey(project.dataKey).then((raw) => {
         const dataKey = toDataKey(raw);
         raw.fill(0);
-        settledKeys.set(key, dataKey);
         return dataKey;
       });
       const entry = { wrapped: project.dataKey.wrapped, key };
@@ -166,13 +169,6 @@ export function createContext(deps: AppDeps): ServerContext {
       key.catch(() => {
         if (dataKeys.get(project.id) === entry) dataKeys.delete(project.id);
       });
-      return key;
-    },
-    dataKey(project: ProjectRecord) {
-      const cached = cachedDataKey(project);
-      const key = cached && settledKeys.get(cached.key);
-      // Project routes load the key when they check access (auth/permissions.ts).
-      if (!key) throw new Error(`data key of project ${project.id} was not loaded`);
       return key;
     },
     jwtKey() {

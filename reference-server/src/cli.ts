@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+/**
+ * The `kms-server` command line (start, dev, apply, audit verify, rotate-root-key): reads
+ * arguments and environment, then calls server.ts and provisioning/. Prints no secret value.
+ */
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';

@@ -1,3 +1,7 @@
+/**
+ * The server's settings: their zod schemas and defaults (listen address, store, rate limits, key
+ * backend). Validation only; reading the environment is cli.ts's job.
+ */
 import { z } from 'zod';
 
 /** Per-IP request budgets, each over `windowSeconds` (the contract's community defaults). */

@@ -1,14 +1,16 @@
+/**
+ * The ServerContext every router and service receives, and the per-request helpers (`authOf`,
+ * `audit`). Types and small helpers only; it imports no domain.
+ */
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditLog } from './audit/audit-log.js';
 import type { SigningKeyCache } from './auth/external-jwt.js';
-import type { ChangeFeed } from './domains/changes/change-feed.js';
-import type { KeyMaterialCache } from './domains/kms/key-material-cache.js';
-import type { SealedListings } from './domains/secrets/sealed-listings.js';
 import type { ServerSettings } from './config.js';
 import type { KeyObject } from 'node:crypto';
 import type { KeyManager } from './crypto/key-manager.js';
 import type { DataKey } from './crypto/value-cipher.js';
+import type { ChangeListener, ChangePlace } from './shared/change-notice.js';
 import type { AccessTokenRecord, IdentityRecord, ProjectRecord } from './store/records.js';
 import type { Store } from './store/store.js';
 
@@ -17,6 +19,43 @@ export interface AuthContext {
   identity: IdentityRecord;
   token: AccessTokenRecord;
   orgId: string;
+}
+
+/** Sealed copies of recent secrets listings, by slot and ETag (domains/secrets/sealed-listings.ts). */
+export interface ListingCache {
+  /** The sealed listing stored for `slot` under `etag`, opened; undefined when none or stale. */
+  open(slot: string, etag: string): { json: string; count: number } | undefined;
+  /** Stores a listing for `slot` under `etag`, sealed. */
+  seal(slot: string, etag: string, json: string, count: number): void;
+}
+
+/**
+ * KMS key material kept sealed between requests (domains/kms/key-material-cache.ts): an entry is
+ * used only while `validator` (the rows it was made from) is unchanged.
+ */
+export interface KeyMaterialKeeper {
+  /** The opened material of a key version (the caller zeroes it), or undefined when none or stale. */
+  material(keyId: string, version: number, validator: string): Buffer | undefined;
+  /** The public key of a key version (null for a symmetric key), or undefined when none or stale. */
+  publicKey(keyId: string, version: number, validator: string): Buffer | null | undefined;
+  /** Keeps what a request read of a key version, sealed. */
+  put(
+    keyId: string,
+    version: number,
+    validator: string,
+    read: { material?: Buffer; publicKey?: Buffer | null },
+  ): void;
+  /** Drops every entry of a key (after update, disable, rotation, deletion). */
+  dropKey(keyId: string): void;
+  /** Drops everything (on close). */
+  clear(): void;
+}
+
+/** The change feed as services see it: publish after a commit, subscribe to notices (domains/changes/change-feed.ts). */
+export interface ChangePublisher {
+  publish(place: ChangePlace): Promise<void>;
+  /** Adds a listener; returns its removal. */
+  subscribe(listener: ChangeListener): () => void;
 }
 
 /** Everything a router or service needs, injected once by createApp. */
@@ -28,20 +67,21 @@ export interface ServerContext {
   logger: Logger;
   /** Milliseconds since the epoch; injectable so tests control time. */
   now(): number;
-  /** Unwraps the project's data key through the key backend, once per project per process. */
+  /**
+   * Unwraps the project's data key through the key backend, once per project per process. Services
+   * take the key from their caller's `access.dataKey` (auth/permissions.ts loads it there).
+   */
   loadDataKey(project: ProjectRecord): Promise<DataKey>;
-  /** The project's data key, already loaded by {@link ServerContext.loadDataKey} (access checks do it). */
-  dataKey(project: ProjectRecord): DataKey;
   /** The HS256 key access tokens are signed with. */
   jwtKey(): Promise<KeyObject>;
   /** Sealed copies of recent secrets listings, by ETag (domains/secrets/sealed-listings.ts). */
-  sealedListings: SealedListings;
+  sealedListings: ListingCache;
   /** KMS key material opened once, kept sealed under the sealed-listing rule (domains/kms/key-material-cache.ts). */
-  keyMaterial: KeyMaterialCache;
+  keyMaterial: KeyMaterialKeeper;
   /** Identity providers' signing keys (OIDC and JWT Auth), cached across logins. */
   signingKeys: SigningKeyCache;
   /** Committed changes, published after each write (domains/changes/change-feed.ts). */
-  changes: ChangeFeed;
+  changes: ChangePublisher;
 }
 
 declare global {
@@ -53,7 +93,10 @@ declare global {
   }
 }
 
-/** The caller, or a 401 if a router forgot `requireAuth` (a programming error made visible). */
+/**
+ * The caller. A route without `requireAuth` has none: that is a programming error, so it is a plain
+ * Error (a 500 with no detail, http/error-handler.ts), not a 401 a client could act on.
+ */
 export function authOf(req: Request): AuthContext {
   if (!req.auth) throw new Error('route is missing requireAuth');
   return req.auth;

@@ -1,3 +1,7 @@
+/**
+ * Starts and stops a server: store, key backend, app, change feed, rotation scheduler and the HTTP
+ * listener, and shuts them down in order. No route logic.
+ */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

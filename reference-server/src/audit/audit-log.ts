@@ -1,3 +1,7 @@
+/**
+ * The audit log: hash-chained entries written synchronously with each audited action, and the
+ * actor/event types they record. Never records a secret value, a token or a client secret.
+ */
 import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
 import type { KeyManager } from '../crypto/key-manager.js';
 import { GENESIS_HASH } from '../store/audit-chain.js';

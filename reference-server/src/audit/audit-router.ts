@@ -1,3 +1,7 @@
+/**
+ * `GET /api/v1/audit-logs` (and the organization alias): filters parsed and checked against the
+ * caller's roles, entries queried and shaped as upstream's rows. Reads only; it never writes an entry.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { accessFor, projectAccess } from '../auth/permissions.js';

@@ -1,3 +1,7 @@
+/**
+ * Identity access tokens: signing and verifying the JWT, the token record a login issues, use
+ * counting, renewal and revocation. Never logs or returns a token outside the login response.
+ */
 import { createHmac, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { ServerContext } from '../context.js';

@@ -3,42 +3,24 @@
  * for both, since they differ only in where the signing keys come from and how refusals are worded
  * (docs/reference/api.md#authentication; docs/oidc-spiffe.md). The verification is auth/external-jwt.ts.
  */
-import { createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { audit, authOf } from '../context.js';
-import { identityToManage } from '../domains/identities/identity-access.js';
-import { uuidSchema } from '../domains/shared-schemas.js';
-import { badRequest, notFound, unauthorized, ValidationError } from '../http/errors.js';
+import { unauthorized, ValidationError } from '../http/errors.js';
 import { parseBody, parseParams } from '../http/validate.js';
-import type { AccessTokenSettings, AuthMethodName, AuthMethodRecord } from '../store/records.js';
-import { newTokenRecord, tokenResponse } from './access-tokens.js';
-import {
-  claimAt,
-  type KeySource,
-  type RefusalWording,
-  splitList,
-  verifyExternalJwt,
-} from './external-jwt.js';
-import { requireAuth } from './require-auth.js';
-import {
-  DEFAULT_TOKEN_SETTINGS,
-  definedOnly,
-  TTL_ABOVE_MAX_MESSAGE,
-  tokenSettingsFields,
-  ttlWithinMax,
-  patchAuthMethod,
-} from './token-settings.js';
 import { routeDocs } from '../openapi/route-doc.js';
-
-/** The bound-claims part shared by both configs. */
-interface BoundFields {
-  boundIssuer: string;
-  boundAudiences: string;
-  boundClaims: Record<string, string>;
-  boundSubject: string;
-}
+import { loginOriginOf, orgCallerFor } from '../shared/callers.js';
+import { uuidSchema } from '../shared/schemas.js';
+import type { AccessTokenSettings, AuthMethodRecord } from '../store/records.js';
+import { claimAt, splitList } from './external-jwt.js';
+import {
+  type BoundFields,
+  type ExternalJwtMethod,
+  externalJwtAuthService,
+} from './external-jwt-auth-service.js';
+import { requireAuth } from './require-auth.js';
+import { TTL_ABOVE_MAX_MESSAGE, tokenSettingsFields, ttlWithinMax } from './token-settings.js';
 
 /** OIDC Auth configuration of an identity. */
 export interface OidcAuthConfig extends AccessTokenSettings, BoundFields {
@@ -146,32 +128,6 @@ const loginBody = z.object({
   organizationSlug: z.string().trim().max(64).optional(),
 });
 const identityParams = z.object({ identityId: uuidSchema });
-
-/** Largest claims object copied into the login's audit entry (upstream's 32 KB rule). */
-const MAX_AUDITED_CLAIMS_BYTES = 32 * 1024;
-
-/** What distinguishes OIDC Auth from JWT Auth. */
-interface ExternalJwtMethod<C extends AccessTokenSettings & BoundFields> {
-  method: Extract<AuthMethodName, 'oidc-auth' | 'jwt-auth'>;
-  /** Route prefix, e.g. `/api/v1/auth/oidc-auth`. */
-  prefix: string;
-  /** Key of the config object in responses (`identityOidcAuth`). */
-  responseKey: string;
-  /** Audit event names: login, add, update, get, revoke. */
-  events: { login: string; add: string; update: string; get: string; revoke: string };
-  /** Human name in messages (`OIDC`, `JWT`). */
-  label: string;
-  shape: z.ZodRawShape;
-  defaults: Omit<C, keyof AccessTokenSettings>;
-  /** Throws a 422 when a merged config cannot work (e.g. `jwks` without a URL). */
-  check(config: C): void;
-  keySource(config: C): KeySource;
-  wording: RefusalWording;
-  /** Config fields upstream leaves out of the answer to a removal (certificates, keys). */
-  omittedOnRemove: readonly string[];
-  /** Extra login checks on the verified claims (OIDC's claim metadata mapping). */
-  claimMetadata?(config: C, claims: Record<string, unknown>): Record<string, unknown>;
-}
 
 const invalid = (path: string, message: string) =>
   new ValidationError([{ code: 'custom', message, path: ['body', path] }]);
@@ -292,14 +248,6 @@ function configView<C>(m: AuthMethodRecord<C>, omit: readonly string[] = []) {
   return { id: m.id, identityId: m.identityId, ...config, createdAt: m.createdAt, updatedAt: m.updatedAt };
 }
 
-/** Claims for the audit entry: as verified, or a note when they are larger than upstream keeps. */
-function auditedClaims(claims: Record<string, unknown>): Record<string, unknown> {
-  const text = JSON.stringify(claims);
-  return Buffer.byteLength(text) > MAX_AUDITED_CLAIMS_BYTES
-    ? { omitted: 'claims larger than 32 KB' }
-    : claims;
-}
-
 /** The login and configuration routes of one JWT-based method. */
 export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundFields>(
   ctx: ServerContext,
@@ -307,117 +255,41 @@ export function externalJwtAuthRouter<C extends AccessTokenSettings & BoundField
 ): Router {
   const router = Router();
   const auth = requireAuth(ctx);
-  const { access } = ctx.store;
+  const service = externalJwtAuthService(spec);
   const attachBody = withTtlRule(spec.shape);
-  const notConfigured = () =>
-    notFound(`${spec.label} auth method not found for identity, did you configure ${spec.label} auth?`);
-
-  // Upstream's words for a method not attached (the get, update and revoke functions of
-  // identity-oidc-auth-service.ts and identity-jwt-auth-service.ts): 400, each route its own.
-  const notAttached = {
-    get: `The identity does not have ${spec.label} Auth attached`,
-    update: `Failed to update ${spec.label} Auth`,
-    remove: `The identity does not have ${spec.label} auth`,
-  };
-  async function attached(identityId: string, refusal: string) {
-    const method = await access.getAuthMethod(identityId, spec.method);
-    if (!method) throw badRequest(refusal);
-    return method as AuthMethodRecord<C>;
-  }
 
   router.post(`${spec.prefix}/login`, async (req: Request, res) => {
     const body = parseBody(req, loginBody);
-    const now = ctx.now();
-    const method = (await access.getAuthMethod(body.identityId, spec.method)) as
-      | AuthMethodRecord<C>
-      | undefined;
-    if (!method) throw notConfigured();
-    const identity = await access.getIdentity(method.identityId);
-    if (!identity) throw unauthorized('Identity not found');
-    const claims = (await verifyExternalJwt(
-      body.jwt,
-      spec.keySource(method.config),
-      method.config,
-      spec.wording,
-      ctx.signingKeys,
-      now,
-    )) as Record<string, unknown>;
-    const claimMetadata = spec.claimMetadata?.(method.config, claims);
-    const iso = new Date(now).toISOString();
-    const token = newTokenRecord(identity.id, spec.method, method.config, now);
-    await access.insertAccessToken(token);
-    await access.updateIdentity({ ...identity, lastLoginAuthMethod: spec.method, lastLoginTime: iso });
-    await ctx.audit.record(
-      {
-        type: spec.events.login,
-        metadata: {
-          identityId: identity.id,
-          identityAccessTokenId: token.id,
-          authMethodId: method.id,
-          // The verified claims, never the token itself.
-          claims: auditedClaims(claims),
-          ...(claimMetadata ? { claimMetadata: auditedClaims(claimMetadata) } : {}),
-        },
-        orgId: identity.orgId,
-      },
-      { type: 'identity', metadata: { identityId: identity.id, name: identity.name } },
-      { ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
-    );
-    res.json(await tokenResponse(ctx, token, now));
+    res.json(await service.login(ctx, loginOriginOf(req), body));
   });
 
   router.post(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, attachBody);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    if (await access.getAuthMethod(identity.id, spec.method))
-      throw badRequest(`Failed to add ${spec.label} Auth to already configured identity`);
-    const config = { ...DEFAULT_TOKEN_SETTINGS, ...spec.defaults, ...definedOnly(body) } as unknown as C;
-    spec.check(config);
-    if (!ttlWithinMax(config)) throw badRequest('Access token TTL cannot be greater than max TTL');
-    const iso = new Date(ctx.now()).toISOString();
-    const method: AuthMethodRecord<C> = {
-      id: randomUUID(),
-      identityId: identity.id,
-      method: spec.method,
-      clientId: null,
-      config,
-      createdAt: iso,
-      updatedAt: iso,
-    };
-    await access.insertAuthMethod(method as AuthMethodRecord);
-    await audit(ctx, req, { type: spec.events.add, metadata: { identityId } });
+    const settings = parseBody(req, attachBody);
+    const method = await service.attach(ctx, orgCallerFor(ctx, req), { identityId, settings });
     res.json({ [spec.responseKey]: configView(method) });
   });
 
   router.get(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attached(identity.id, notAttached.get);
-    await audit(ctx, req, { type: spec.events.get, metadata: { identityId } });
-    res.json({ [spec.responseKey]: configView(method) });
+    res.json({ [spec.responseKey]: configView(await service.read(ctx, orgCallerFor(ctx, req), identityId)) });
   });
 
   router.patch(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, attachBody);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attached(identity.id, notAttached.update);
-    const updated = patchAuthMethod(method, body, ctx.now());
-    spec.check(updated.config);
-    await access.updateAuthMethod(updated as AuthMethodRecord);
-    await audit(ctx, req, { type: spec.events.update, metadata: { identityId } });
+    const settings = parseBody(req, attachBody);
+    const updated = await service.update(ctx, orgCallerFor(ctx, req), { identityId, settings });
     res.json({ [spec.responseKey]: configView(updated) });
   });
 
   router.delete(`${spec.prefix}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attached(identity.id, notAttached.remove);
-    // Removing the method also removes every token it issued.
-    await access.deleteAuthMethod(method.id, identity.id, spec.method);
-    await audit(ctx, req, { type: spec.events.revoke, metadata: { identityId } });
-    res.json({ [spec.responseKey]: configView(method, spec.omittedOnRemove) });
+    res.json({
+      [spec.responseKey]: configView(
+        await service.detach(ctx, orgCallerFor(ctx, req), identityId),
+        spec.omittedOnRemove,
+      ),
+    });
   });
 
   return router;

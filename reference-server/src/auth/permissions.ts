@@ -1,5 +1,10 @@
+/**
+ * The project role matrix and the access check: a caller's membership and active roles in one
+ * project, with its data key unwrapped. Decides rights; never reads or writes secrets.
+ */
 import type { AuthContext, ServerContext } from '../context.js';
 import { badRequest, forbidden, notFound, permissionDenied } from '../http/errors.js';
+import type { DataKey } from '../crypto/value-cipher.js';
 import type { MembershipRoleRecord, ProjectRecord } from '../store/records.js';
 
 /** What the project role matrix speaks about. */
@@ -170,6 +175,8 @@ export function assertWithinBoundary(access: ProjectAccess, roles: string[], wha
 export interface ProjectAccess {
   project: ProjectRecord;
   roles: string[];
+  /** The project's data key, unwrapped when the access was checked (every project-scoped call may need it). */
+  dataKey: DataKey;
   can(action: ProjectAction, subject: ProjectSubject): boolean;
   /** Throws the contract's 403 PermissionDenied when not allowed. */
   assert(action: ProjectAction, subject: ProjectSubject): void;
@@ -203,11 +210,12 @@ export async function accessFor(
   }
   const roles = activeRoles(membership.roles, ctx.now());
   // Every project-scoped request may need the data key: unwrap it now (a cache hit after the first).
-  await ctx.loadDataKey(project);
+  const dataKey = await ctx.loadDataKey(project);
   const can = (action: ProjectAction, subject: ProjectSubject) => rolesAllow(roles, action, subject);
   return {
     project,
     roles,
+    dataKey,
     can,
     assert(action, subject) {
       if (!can(action, subject)) throw permissionDenied(action, subject);

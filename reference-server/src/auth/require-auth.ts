@@ -1,3 +1,7 @@
+/**
+ * The `requireAuth` middleware: a Bearer identity access token, checked and counted, becomes
+ * `req.auth`. Authentication only; rights are auth/permissions.ts.
+ */
 import type { RequestHandler } from 'express';
 import type { ServerContext } from '../context.js';
 import { badRequest, unauthorized } from '../http/errors.js';

@@ -1,24 +1,28 @@
-import { randomUUID } from 'node:crypto';
+/**
+ * Token Auth routes (`/api/v1/auth/token-auth`): parse, call auth/token-auth-service.ts, shape the
+ * answer. Never touches the store.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { audit, authOf } from '../context.js';
-import { identityToManage } from '../domains/identities/identity-access.js';
-import { uuidSchema } from '../domains/shared-schemas.js';
-import { badRequest, notFound } from '../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../http/validate.js';
+import { routeDocs } from '../openapi/route-doc.js';
+import { orgCallerFor } from '../shared/callers.js';
+import { uuidSchema } from '../shared/schemas.js';
 import type { AccessTokenRecord, AuthMethodRecord, TokenAuthConfig } from '../store/records.js';
-import { newTokenRecord, tokenResponse } from './access-tokens.js';
 import { requireAuth } from './require-auth.js';
 import {
-  DEFAULT_TOKEN_SETTINGS,
-  definedOnly,
-  TTL_ABOVE_MAX_MESSAGE,
-  tokenSettingsFields,
-  ttlWithinMax,
-  patchAuthMethod,
-} from './token-settings.js';
-import { routeDocs } from '../openapi/route-doc.js';
+  attachTokenAuth,
+  createTokenAuthToken,
+  detachTokenAuth,
+  listTokenAuthTokens,
+  readTokenAuth,
+  readTokenAuthToken,
+  renameTokenAuthToken,
+  revokeTokenAuthToken,
+  updateTokenAuth,
+} from './token-auth-service.js';
+import { TTL_ABOVE_MAX_MESSAGE, tokenSettingsFields, ttlWithinMax } from './token-settings.js';
 
 const PREFIX = '/api/v1/auth/token-auth';
 const configBody = z
@@ -62,146 +66,66 @@ export function accessTokenView(t: AccessTokenRecord) {
 export function tokenAuthRouter(ctx: ServerContext): Router {
   const router = Router();
   router.use(PREFIX, requireAuth(ctx));
-  const { access } = ctx.store;
-
-  async function attached(identityId: string) {
-    const method = await access.getAuthMethod(identityId, 'token-auth');
-    if (!method) throw notFound('Token Auth configuration not found for identity');
-    return method as AuthMethodRecord<TokenAuthConfig>;
-  }
-
-  async function tokenInCallerOrg(req: Parameters<typeof authOf>[0], tokenId: string) {
-    const token = await access.getAccessToken(tokenId);
-    if (token?.authMethod !== 'token-auth') throw notFound(`Token with ID ${tokenId} not found`);
-    await identityToManage(ctx, authOf(req), token.identityId);
-    return token;
-  }
 
   router.post(`${PREFIX}/identities/:identityId`, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, configBody);
-    await identityToManage(ctx, authOf(req), identityId);
-    if (await access.getAuthMethod(identityId, 'token-auth')) {
-      throw badRequest('Failed to add Token Auth to already configured identity');
-    }
-    const iso = new Date(ctx.now()).toISOString();
-    const method: AuthMethodRecord<TokenAuthConfig> = {
-      id: randomUUID(),
-      identityId,
-      method: 'token-auth',
-      clientId: null,
-      config: { ...DEFAULT_TOKEN_SETTINGS, ...definedOnly(body) },
-      createdAt: iso,
-      updatedAt: iso,
-    };
-    if (!ttlWithinMax(method.config)) throw badRequest('Access token TTL cannot be greater than max TTL');
-    await access.insertAuthMethod(method);
-    await audit(ctx, req, { type: 'add-identity-token-auth', metadata: { identityId } });
+    const settings = parseBody(req, configBody);
+    const method = await attachTokenAuth(ctx, orgCallerFor(ctx, req), { identityId, settings });
     res.json({ identityTokenAuth: tokenAuthView(method) });
   });
 
   router.get(`${PREFIX}/identities/:identityId`, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    await identityToManage(ctx, authOf(req), identityId);
-    const method = await attached(identityId);
-    // Upstream audits every read of this router (v1/identity-token-auth-router.ts).
-    await audit(ctx, req, { type: 'get-identity-token-auth', metadata: { identityId } });
-    res.json({ identityTokenAuth: tokenAuthView(method) });
+    res.json({
+      identityTokenAuth: tokenAuthView(await readTokenAuth(ctx, orgCallerFor(ctx, req), identityId)),
+    });
   });
 
   router.patch(`${PREFIX}/identities/:identityId`, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, configBody);
-    await identityToManage(ctx, authOf(req), identityId);
-    const method = await access.getAuthMethod(identityId, 'token-auth');
-    if (!method) throw badRequest('The identity does not have token auth');
-    // Compares against the stored TTL when one side is omitted (the upstream bug is not copied).
-    const updated = patchAuthMethod(method, body, ctx.now());
-    await access.updateAuthMethod(updated);
-    await audit(ctx, req, { type: 'update-identity-token-auth', metadata: { identityId } });
-    res.json({ identityTokenAuth: tokenAuthView(updated as AuthMethodRecord<TokenAuthConfig>) });
+    const settings = parseBody(req, configBody);
+    const updated = await updateTokenAuth(ctx, orgCallerFor(ctx, req), { identityId, settings });
+    res.json({ identityTokenAuth: tokenAuthView(updated) });
   });
 
   router.delete(`${PREFIX}/identities/:identityId`, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    await identityToManage(ctx, authOf(req), identityId);
-    const method = await access.getAuthMethod(identityId, 'token-auth');
-    if (!method) throw badRequest('The identity does not have Token Auth');
-    await access.deleteAuthMethod(method.id, identityId, 'token-auth');
-    await audit(ctx, req, { type: 'revoke-identity-token-auth', metadata: { identityId } });
-    res.json({ identityTokenAuth: tokenAuthView(method as AuthMethodRecord<TokenAuthConfig>) });
+    const method = await detachTokenAuth(ctx, orgCallerFor(ctx, req), identityId);
+    res.json({ identityTokenAuth: tokenAuthView(method) });
   });
 
   router.post(`${PREFIX}/identities/:identityId/tokens`, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
     const body = parseBody(req, createTokenBody);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await access.getAuthMethod(identityId, 'token-auth');
-    if (!method) throw badRequest('The identity does not have Token Auth');
-    const now = ctx.now();
-    const token = newTokenRecord(identityId, 'token-auth', method.config, now, { name: body.name ?? null });
-    await access.insertAccessToken(token);
-    await access.updateIdentity({
-      ...identity,
-      lastLoginAuthMethod: 'token-auth',
-      lastLoginTime: token.createdAt,
+    const { response, token } = await createTokenAuthToken(ctx, orgCallerFor(ctx, req), {
+      identityId,
+      name: body.name,
     });
-    await audit(ctx, req, {
-      type: 'create-token-identity-token-auth',
-      metadata: { identityId, identityAccessTokenId: token.id },
-    });
-    res.json({ ...(await tokenResponse(ctx, token, now)), tokenData: accessTokenView(token) });
+    res.json({ ...response, tokenData: accessTokenView(token) });
   });
 
   router.get(`${PREFIX}/identities/:identityId/tokens`, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const { offset, limit } = parseQuery(req, listQuery);
-    await identityToManage(ctx, authOf(req), identityId);
-    // Upstream (identity-token-auth-service.ts getTokenAuthTokens): 400 without Token Auth.
-    if (!(await access.getAuthMethod(identityId, 'token-auth')))
-      throw badRequest('The identity does not have Token Auth');
-    const tokens = await access.listAccessTokens(identityId, 'token-auth');
-    await audit(ctx, req, { type: 'get-tokens-identity-token-auth', metadata: { identityId } });
-    res.json({ tokens: tokens.slice(offset, offset + limit).map(accessTokenView) });
+    const page = parseQuery(req, listQuery);
+    const tokens = await listTokenAuthTokens(ctx, orgCallerFor(ctx, req), { identityId, ...page });
+    res.json({ tokens: tokens.map(accessTokenView) });
   });
 
   router.get(`${PREFIX}/tokens/:tokenId`, async (req, res) => {
     const { tokenId } = parseParams(req, tokenParams);
-    const token = await tokenInCallerOrg(req, tokenId);
-    const identity = await access.getIdentity(token.identityId);
-    await audit(ctx, req, {
-      type: 'get-token-identity-token-auth',
-      metadata: { identityId: token.identityId, identityName: identity?.name ?? null, tokenId },
-    });
-    res.json({ token: accessTokenView(token) });
+    res.json({ token: accessTokenView(await readTokenAuthToken(ctx, orgCallerFor(ctx, req), tokenId)) });
   });
 
   router.patch(`${PREFIX}/tokens/:tokenId`, async (req, res) => {
     const { tokenId } = parseParams(req, tokenParams);
     const body = parseBody(req, createTokenBody);
-    const token = await tokenInCallerOrg(req, tokenId);
-    const updated = { ...token, name: body.name ?? token.name, updatedAt: new Date(ctx.now()).toISOString() };
-    await access.renameAccessToken(token.id, updated.name, updated.updatedAt);
-    await audit(ctx, req, {
-      type: 'update-token-identity-token-auth',
-      metadata: { identityId: token.identityId, tokenId, name: body.name ?? null },
-    });
+    const updated = await renameTokenAuthToken(ctx, orgCallerFor(ctx, req), { tokenId, name: body.name });
     res.json({ token: accessTokenView(updated) });
   });
 
   router.post(`${PREFIX}/tokens/:tokenId/revoke`, async (req, res) => {
     const { tokenId } = parseParams(req, tokenParams);
-    const token = await access.getAccessToken(tokenId);
-    if (!token || token.isRevoked || token.authMethod !== 'token-auth') {
-      throw notFound(`Token with ID ${tokenId} not found or already revoked`);
-    }
-    await identityToManage(ctx, authOf(req), token.identityId);
-    if (!(await access.revokeAccessToken(tokenId, new Date(ctx.now()).toISOString())))
-      throw notFound(`Token with ID ${tokenId} not found or already revoked`);
-    await audit(ctx, req, {
-      type: 'revoke-token-identity-token-auth',
-      metadata: { identityAccessTokenId: tokenId },
-    });
+    await revokeTokenAuthToken(ctx, orgCallerFor(ctx, req), tokenId);
     res.json({ message: 'Successfully revoked access token' });
   });
 

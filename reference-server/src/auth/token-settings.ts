@@ -1,5 +1,9 @@
+/**
+ * The access-token settings every auth method shares (TTL, max TTL, uses, trusted IPs): their
+ * schemas, defaults and the TTL rule. Pure functions; no store and no HTTP.
+ */
 import { z } from 'zod';
-import { ttlSchema } from '../domains/shared-schemas.js';
+import { ttlSchema } from '../shared/schemas.js';
 import { badRequest } from '../http/errors.js';
 import { ALL_IPS, parseTrustedIp } from '../http/ip-match.js';
 import type { AccessTokenSettings, TrustedIp } from '../store/records.js';

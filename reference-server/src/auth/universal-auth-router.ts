@@ -1,27 +1,34 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+/**
+ * Universal Auth routes (`/api/v1/auth/universal-auth`): parse, call
+ * auth/universal-auth-service.ts, shape the answer (never a client secret's hash). No store access.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { audit, authOf } from '../context.js';
-import { hashClientSecret, verifySecret } from '../crypto/secret-hash.js';
-import { identityToManage } from '../domains/identities/identity-access.js';
-import { ttlSchema, uuidSchema } from '../domains/shared-schemas.js';
-import { badRequest, forbidden, notFound, unauthorized } from '../http/errors.js';
-import { ALL_IPS, isIpTrusted } from '../http/ip-match.js';
 import { parseBody, parseParams } from '../http/validate.js';
+import { routeDocs } from '../openapi/route-doc.js';
+import { loginOriginOf, orgCallerFor } from '../shared/callers.js';
+import { ttlSchema, uuidSchema } from '../shared/schemas.js';
 import type { AuthMethodRecord, ClientSecretRecord, UniversalAuthConfig } from '../store/records.js';
-import { newTokenRecord, tokenResponse } from './access-tokens.js';
 import { requireAuth } from './require-auth.js';
 import {
-  DEFAULT_TOKEN_SETTINGS,
-  definedOnly,
   TTL_ABOVE_MAX_MESSAGE,
   tokenSettingsFields,
   trustedIpsSchema,
   ttlWithinMax,
-  patchAuthMethod,
 } from './token-settings.js';
-import { routeDocs } from '../openapi/route-doc.js';
+import {
+  attachUniversalAuth,
+  clearUniversalAuthLockouts,
+  createClientSecret,
+  detachUniversalAuth,
+  listClientSecrets,
+  loginUniversalAuth,
+  readClientSecret,
+  readUniversalAuth,
+  revokeClientSecret,
+  updateUniversalAuth,
+} from './universal-auth-service.js';
 
 const PREFIX = '/api/v1/auth/universal-auth';
 
@@ -53,15 +60,6 @@ const clientSecretBody = z.object({
 const identityParams = z.object({ identityId: uuidSchema });
 const clientSecretParams = z.object({ identityId: uuidSchema, clientSecretId: uuidSchema });
 
-const DEFAULT_UA_CONFIG: UniversalAuthConfig = {
-  ...DEFAULT_TOKEN_SETTINGS,
-  clientSecretTrustedIps: ALL_IPS,
-  lockoutEnabled: true,
-  lockoutThreshold: 3,
-  lockoutDurationSeconds: 300,
-  lockoutCounterResetSeconds: 30,
-};
-
 /** The `identityUniversalAuth` object the API returns. */
 function universalAuthView(m: AuthMethodRecord<UniversalAuthConfig>) {
   return {
@@ -90,230 +88,78 @@ function clientSecretView(s: ClientSecretRecord) {
   };
 }
 
-const LOCKED_MESSAGE = 'This identity auth method is temporarily locked, please try again later';
-
 /** Universal Auth: login, configuration and client secrets (docs/reference/api.md#authentication). */
 export function universalAuthRouter(ctx: ServerContext): Router {
   const router = Router();
   const auth = requireAuth(ctx);
-  const { access } = ctx.store;
-
-  async function attachedUniversalAuth(identityId: string) {
-    const method = await access.getAuthMethod(identityId, 'universal-auth');
-    if (!method) throw notFound(`Failed to find universal auth for identity with ID ${identityId}`);
-    return method as AuthMethodRecord<UniversalAuthConfig>;
-  }
-
-  /** Counts a failed secret; locks the method at the threshold (one count per failure, across replicas). */
-  async function recordFailure(method: AuthMethodRecord<UniversalAuthConfig>, now: number) {
-    if (!method.config.lockoutEnabled) return;
-    const windowMs = method.config.lockoutCounterResetSeconds * 1000;
-    await access.updateLockout(method.id, (current) => {
-      const fresh = !current || now - current.windowStartedAt > windowMs;
-      const failures = fresh ? 1 : current.failures + 1;
-      const lockedUntil =
-        failures >= method.config.lockoutThreshold ? now + method.config.lockoutDurationSeconds * 1000 : null;
-      return {
-        authMethodId: method.id,
-        failures: lockedUntil ? 0 : failures,
-        windowStartedAt: fresh ? now : (current?.windowStartedAt ?? now),
-        lockedUntil,
-      };
-    });
-  }
 
   router.post(`${PREFIX}/login`, async (req, res) => {
     const body = parseBody(req, loginBody);
-    const now = ctx.now();
-    const iso = new Date(now).toISOString();
-    const method = (await access.getAuthMethodByClientId(body.clientId)) as
-      | AuthMethodRecord<UniversalAuthConfig>
-      | undefined;
-    if (method?.method !== 'universal-auth') throw unauthorized('Invalid credentials');
-    if (!isIpTrusted(req.ip, method.config.clientSecretTrustedIps)) {
-      throw forbidden('You are not allowed to access this resource from the current IP address');
-    }
-    const lockout = await access.getLockout(method.id);
-    if (method.config.lockoutEnabled && lockout?.lockedUntil && lockout.lockedUntil > now)
-      throw unauthorized(LOCKED_MESSAGE);
-
-    const candidates = await access.findClientSecretsByPrefix(method.id, body.clientSecret.slice(0, 4));
-    const secret = candidates.find((c) => verifySecret(body.clientSecret, c.secretHash));
-    if (!secret) {
-      await recordFailure(method, now);
-      throw unauthorized('Invalid credentials');
-    }
-    // As upstream (identity-ua-service.ts `login`): a matching secret clears the lockout before its
-    // own TTL and use limit are checked, and an expired secret is revoked.
-    if (lockout) await access.clearLockouts(method.id);
-    if (secret.ttl > 0 && Date.parse(secret.createdAt) + secret.ttl * 1000 < now) {
-      await access.revokeClientSecret(secret.id, iso);
-      throw unauthorized('Access denied due to expired client secret');
-    }
-    // A used-up secret stays listed as such (numUses == limit), not revoked: every later login with
-    // it, concurrent or not, gets the same answer and none counts toward the lockout (decision D16).
-    if (!(await access.consumeClientSecretUse(secret.id, iso))) {
-      throw unauthorized('Access denied due to client secret usage limit reached');
-    }
-
-    const identity = await access.getIdentity(method.identityId);
-    if (!identity) throw unauthorized('Invalid credentials');
-    const token = newTokenRecord(identity.id, 'universal-auth', method.config, now, {
-      clientSecretId: secret.id,
-    });
-    await access.insertAccessToken(token);
-    await access.updateIdentity({ ...identity, lastLoginAuthMethod: 'universal-auth', lastLoginTime: iso });
-    await ctx.audit.record(
-      {
-        type: 'login-identity-universal-auth',
-        metadata: {
-          clientSecretId: secret.id,
-          identityId: identity.id,
-          identityAccessTokenId: token.id,
-          identityUniversalAuthId: method.id,
-        },
-        orgId: identity.orgId,
-      },
-      { type: 'identity', metadata: { identityId: identity.id, name: identity.name } },
-      { ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
-    );
-    res.json(await tokenResponse(ctx, token, now));
+    res.json(await loginUniversalAuth(ctx, loginOriginOf(req), body));
   });
 
   router.post(`${PREFIX}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, universalAuthConfigSchema);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    if (await access.getAuthMethod(identity.id, 'universal-auth')) {
-      throw badRequest('Failed to add universal auth to already configured identity');
-    }
-    const iso = new Date(ctx.now()).toISOString();
-    const method: AuthMethodRecord<UniversalAuthConfig> = {
-      id: randomUUID(),
-      identityId: identity.id,
-      method: 'universal-auth',
-      clientId: randomUUID(),
-      config: { ...DEFAULT_UA_CONFIG, ...definedOnly(body) },
-      createdAt: iso,
-      updatedAt: iso,
-    };
-    if (!ttlWithinMax(method.config)) throw badRequest('Access token TTL cannot be greater than max TTL');
-    await access.insertAuthMethod(method);
-    await audit(ctx, req, { type: 'add-identity-universal-auth', metadata: { identityId: identity.id } });
+    const settings = parseBody(req, universalAuthConfigSchema);
+    const method = await attachUniversalAuth(ctx, orgCallerFor(ctx, req), { identityId, settings });
     res.json({ identityUniversalAuth: universalAuthView(method) });
   });
 
   router.get(`${PREFIX}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attachedUniversalAuth(identity.id);
-    await audit(ctx, req, { type: 'get-identity-universal-auth', metadata: { identityId } });
+    const method = await readUniversalAuth(ctx, orgCallerFor(ctx, req), identityId);
     res.json({ identityUniversalAuth: universalAuthView(method) });
   });
 
   router.patch(`${PREFIX}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const body = parseBody(req, universalAuthConfigSchema);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attachedUniversalAuth(identity.id);
-    const updated = patchAuthMethod(method, body, ctx.now());
-    await access.updateAuthMethod(updated);
-    await audit(ctx, req, { type: 'update-identity-universal-auth', metadata: { identityId } });
+    const settings = parseBody(req, universalAuthConfigSchema);
+    const updated = await updateUniversalAuth(ctx, orgCallerFor(ctx, req), { identityId, settings });
     res.json({ identityUniversalAuth: universalAuthView(updated) });
   });
 
   router.delete(`${PREFIX}/identities/:identityId`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attachedUniversalAuth(identity.id);
-    await access.deleteAuthMethod(method.id, identity.id, 'universal-auth');
-    await audit(ctx, req, { type: 'revoke-identity-universal-auth', metadata: { identityId } });
+    const method = await detachUniversalAuth(ctx, orgCallerFor(ctx, req), identityId);
     res.json({ identityUniversalAuth: universalAuthView(method) });
   });
 
   router.post(`${PREFIX}/identities/:identityId/client-secrets`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
     const body = parseBody(req, clientSecretBody);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attachedUniversalAuth(identity.id);
-    const clientSecret = randomBytes(32).toString('hex');
-    const iso = new Date(ctx.now()).toISOString();
-    const record: ClientSecretRecord = {
-      id: randomUUID(),
-      authMethodId: method.id,
-      description: body.description,
-      prefix: clientSecret.slice(0, 4),
-      secretHash: hashClientSecret(clientSecret),
-      ttl: body.ttl,
-      numUses: 0,
-      numUsesLimit: body.numUsesLimit,
-      isRevoked: false,
-      createdAt: iso,
-      updatedAt: iso,
-    };
-    await access.insertClientSecret(record);
-    await audit(ctx, req, {
-      type: 'create-identity-universal-auth-client-secret',
-      metadata: { identityId, clientSecretId: record.id },
+    const { clientSecret, record } = await createClientSecret(ctx, orgCallerFor(ctx, req), {
+      identityId,
+      ...body,
     });
     res.json({ clientSecret, clientSecretData: clientSecretView(record) });
   });
 
   router.get(`${PREFIX}/identities/:identityId/client-secrets`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    const identity = await identityToManage(ctx, authOf(req), identityId);
-    const method = await attachedUniversalAuth(identity.id);
-    const secrets = await access.listClientSecrets(method.id);
-    await audit(ctx, req, { type: 'get-identity-universal-auth-client-secret', metadata: { identityId } });
+    const secrets = await listClientSecrets(ctx, orgCallerFor(ctx, req), identityId);
     res.json({ clientSecretData: secrets.map(clientSecretView) });
   });
 
-  async function clientSecretOf(identityId: string, clientSecretId: string) {
-    const method = await attachedUniversalAuth(identityId);
-    const secret = await access.getClientSecret(clientSecretId);
-    if (!secret || secret.authMethodId !== method.id) {
-      throw notFound(`Failed to find client secret with ID ${clientSecretId}`);
-    }
-    return secret;
-  }
-
   router.get(`${PREFIX}/identities/:identityId/client-secrets/:clientSecretId`, auth, async (req, res) => {
-    const { identityId, clientSecretId } = parseParams(req, clientSecretParams);
-    await identityToManage(ctx, authOf(req), identityId);
-    const secret = await clientSecretOf(identityId, clientSecretId);
-    await audit(ctx, req, {
-      type: 'get-identity-universal-auth-client-secret-by-id',
-      metadata: { identityId, clientSecretId },
+    const ids = parseParams(req, clientSecretParams);
+    res.json({
+      clientSecretData: clientSecretView(await readClientSecret(ctx, orgCallerFor(ctx, req), ids)),
     });
-    res.json({ clientSecretData: clientSecretView(secret) });
   });
 
   router.post(
     `${PREFIX}/identities/:identityId/client-secrets/:clientSecretId/revoke`,
     auth,
     async (req, res) => {
-      const { identityId, clientSecretId } = parseParams(req, clientSecretParams);
-      await identityToManage(ctx, authOf(req), identityId);
-      const secret = await clientSecretOf(identityId, clientSecretId);
-      const iso = new Date(ctx.now()).toISOString();
-      await access.revokeClientSecret(secret.id, iso);
-      // As upstream: a revoked client secret no longer authorizes what was issued with it.
-      const revokedTokens = await access.revokeAccessTokensOfClientSecret(secret.id, iso);
-      await audit(ctx, req, {
-        type: 'revoke-identity-universal-auth-client-secret',
-        metadata: { identityId, clientSecretId, revokedAccessTokens: revokedTokens },
-      });
-      res.json({ clientSecretData: clientSecretView({ ...secret, isRevoked: true, updatedAt: iso }) });
+      const ids = parseParams(req, clientSecretParams);
+      const revoked = await revokeClientSecret(ctx, orgCallerFor(ctx, req), ids);
+      res.json({ clientSecretData: clientSecretView(revoked) });
     },
   );
 
   router.post(`${PREFIX}/identities/:identityId/clear-lockouts`, auth, async (req, res) => {
     const { identityId } = parseParams(req, identityParams);
-    await identityToManage(ctx, authOf(req), identityId);
-    const method = await attachedUniversalAuth(identityId);
-    const deleted = await access.clearLockouts(method.id);
-    await audit(ctx, req, { type: 'clear-identity-universal-auth-lockouts', metadata: { identityId } });
-    res.json({ deleted });
+    res.json({ deleted: await clearUniversalAuthLockouts(ctx, orgCallerFor(ctx, req), identityId) });
   });
 
   return router;

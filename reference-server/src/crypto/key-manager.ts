@@ -1,3 +1,7 @@
+/**
+ * The key manager: project data keys generated and wrapped by the root-key backend, unwrapped on
+ * demand. Never writes a raw key anywhere.
+ */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /** A data key wrapped by a root key, as stored beside the project it protects. */

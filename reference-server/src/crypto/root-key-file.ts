@@ -1,3 +1,6 @@
+/**
+ * The local root-key file: created once with mode 0600, never overwritten.
+ */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseRootKey, RootKeyError } from './key-manager.js';

@@ -1,3 +1,7 @@
+/**
+ * One-way hashes of server-generated client secrets and their constant-time check. Never for
+ * user-chosen passwords.
+ */
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 
 // Two one-way formats:

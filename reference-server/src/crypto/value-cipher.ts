@@ -1,3 +1,6 @@
+/**
+ * AES-256-GCM sealing of values under a project data key. Pure crypto: no storage, no logging.
+ */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * What `kms-server dev` prints on start: the URL and the credentials a developer needs, as shell
+ * words. Dev mode only.
+ */
 import type { DevInstance } from './provision-demo.js';
 
 /** A word as a POSIX shell reads it back unchanged: bare when it is safe, else single-quoted. */

@@ -1,3 +1,6 @@
+/**
+ * Where `kms-server dev` takes its root key from. Dev mode only; `start` never generates a key.
+ */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,7 @@
+/**
+ * `kms-server dev`'s demo instance: bootstrap, a project and an identity with Universal Auth, over
+ * the server's own API. Dev mode only.
+ */
 import { ApiClient } from '../provisioning/api-client.js';
 
 /** What `kms-server dev` prints: everything needed to talk to the local instance. */

@@ -1,3 +1,7 @@
+/**
+ * The one error handler: ApiErrors become the API's error body, body-parser failures their 4xx,
+ * anything else a 500 whose details go only to the log.
+ */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AuditChainError } from '../store/audit-chain.js';

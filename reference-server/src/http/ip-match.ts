@@ -1,3 +1,6 @@
+/**
+ * Trusted-IP matching (addresses and CIDR ranges, IPv4 and IPv6). Pure functions.
+ */
 import { BlockList, isIP } from 'node:net';
 import type { TrustedIp } from '../store/records.js';
 

@@ -1,3 +1,7 @@
+/**
+ * The JSON body parser: the size limit (after decompression) and the accepted content codings. No
+ * route logic.
+ */
 import express, { type RequestHandler } from 'express';
 import { ApiError, unsupportedMediaType } from './errors.js';
 

@@ -1,3 +1,7 @@
+/**
+ * Per-IP rate limiting by bucket (reads, writes, secrets, auth, project creation), answering 429 with
+ * Retry-After. Keeps counts only, never request content.
+ */
 import type { RequestHandler } from 'express';
 import type { RateLimitConfig } from '../config.js';
 import { normaliseIp } from './ip-match.js';

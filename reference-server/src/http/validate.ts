@@ -1,3 +1,7 @@
+/**
+ * Parsing a request's params, query and body with zod, failing with the API's 422. Issues name the
+ * field, never the offending value.
+ */
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { ValidationError } from './errors.js';

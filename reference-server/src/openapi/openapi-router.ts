@@ -1,3 +1,6 @@
+/**
+ * Serves the OpenAPI document. Read-only; the document itself is openapi/document.ts.
+ */
 import { type Request, type Response, Router } from 'express';
 import { OPENAPI_DOCUMENT_PATH } from './document.js';
 import { routeDocs } from './route-doc.js';

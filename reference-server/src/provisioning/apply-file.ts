@@ -9,7 +9,7 @@ import { jwtAuthConfigSchema, oidcAuthConfigSchema } from '../auth/external-jwt-
 import { universalAuthConfigSchema } from '../auth/universal-auth-router.js';
 import { folderNameSchema, secretKeySchema, tagSlugSchema } from '../domains/secrets/schemas.js';
 import { bootstrapPasswordProblem } from '../domains/admin/bootstrap-password.js';
-import { environmentSlugSchema, slugSchema } from '../domains/shared-schemas.js';
+import { environmentSlugSchema, slugSchema } from '../shared/schemas.js';
 
 /** A value written in the file, or read from an environment variable when apply runs. */
 const valueSource = z.union([

@@ -1,3 +1,8 @@
+/**
+ * The store contract: the repository interfaces services call (access, projects, secrets, audit, KMS
+ * keys, ...) and the store's own errors. Interfaces only; the SQL implementations are in
+ * store/repositories/, and nothing here knows HTTP or a domain's rules.
+ */
 import type { WrappedKey } from '../crypto/key-manager.js';
 import type { LegacySecretRow, ResealedFields } from './sql/migrations.js';
 import type {

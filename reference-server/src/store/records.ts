@@ -1,3 +1,7 @@
+/**
+ * The records the store reads and writes (identities, tokens, projects, secrets, audit entries, ...):
+ * plain data shared by the store contract, its implementations and the services. Types only.
+ */
 import type { WrappedKey } from '../crypto/key-manager.js';
 
 /** Records the store reads and writes: camelCase, timestamps as ISO strings. */

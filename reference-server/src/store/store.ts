@@ -1,3 +1,7 @@
+/**
+ * Opens a store over SQLite or PostgreSQL: runs the migrations, reseals legacy rows and wires the
+ * repositories and the group committer into one Store. Services see only the contract (contract.ts).
+ */
 import type Database from 'better-sqlite3';
 import { SqlAccessStore } from './repositories/access.js';
 import { SqlAppConnectionStore } from './repositories/app-connections.js';

@@ -1,3 +1,7 @@
+/**
+ * Health, readiness, the instance config and the one-shot bootstrap. Answers never carry an error
+ * message from the store or the key backend (those go to the log).
+ */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -8,7 +12,7 @@ import { badRequest } from '../../http/errors.js';
 import { ALL_IPS } from '../../http/ip-match.js';
 import { parseBody } from '../../http/validate.js';
 import type { AuthMethodRecord, IdentityRecord, TokenAuthConfig } from '../../store/records.js';
-import { randomSlug } from '../shared-schemas.js';
+import { randomSlug } from '../../shared/schemas.js';
 import { routeDocs } from '../../openapi/route-doc.js';
 import { bootstrapPasswordProblem } from './bootstrap-password.js';
 

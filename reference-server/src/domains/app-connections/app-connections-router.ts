@@ -1,10 +1,14 @@
+/**
+ * PostgreSQL app connection routes: parse, call app-connection-service.ts, shape the answer.
+ * Never returns a stored credential.
+ */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';
 import { audit, authOf, type ServerContext } from '../../context.js';
 import { parseBody, parseParams } from '../../http/validate.js';
 import { routeDocs } from '../../openapi/route-doc.js';
-import { slugSchema, uuidSchema } from '../shared-schemas.js';
+import { slugSchema, uuidSchema } from '../../shared/schemas.js';
 import {
   createAppConnection,
   deleteAppConnection,

@@ -6,34 +6,8 @@
  * (domains/webhooks/) deliver the notices of writes made on this replica; the notice stream
  * (change-stream.ts) hands every notice to the sessions listening.
  */
+import type { ChangeListener, ChangeNotice, ChangePlace } from '../../shared/change-notice.js';
 import type { Store } from '../../store/store.js';
-
-/** Where a committed change happened. */
-export interface ChangePlace {
-  projectId: string;
-  projectName: string;
-  envId: string;
-  /** The environment's slug. */
-  environment: string;
-  environmentName: string;
-  /** The folder whose secrets changed (`/` for the root). */
-  secretPath: string;
-  /** Milliseconds since the epoch, when the write committed. */
-  timestamp: number;
-}
-
-/** One committed change to the secrets of a folder, with its place in the feed. */
-export interface ChangeNotice extends ChangePlace {
-  /** Increases with every notice, across replicas; a stream resumes after it. */
-  id: number;
-}
-
-/** Someone interested in notices. `origin` says whether this replica made the write. */
-export interface ChangeListener {
-  notice(notice: ChangeNotice, origin: 'local' | 'remote'): void;
-  /** The feed is closing (server shutdown): stop, abort in-flight work. */
-  close?(): void;
-}
 
 /** Carries notices between replicas (PostgreSQL LISTEN/NOTIFY); absent on SQLite (one process). */
 export interface ChangeRelay {

@@ -1,6 +1,6 @@
 /** Turning a committed write into change notices (one per folder it touched). */
 import type { ProjectScope } from '../secrets/project-scope.js';
-import type { ChangePlace } from './change-feed.js';
+import type { ChangePlace } from '../../shared/change-notice.js';
 
 /**
  * A folder whose secrets (or imports) a write changed, by id, or by path when the folder itself is

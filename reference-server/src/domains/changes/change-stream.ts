@@ -10,7 +10,8 @@ import type { AuthContext, ServerContext } from '../../context.js';
 import { accessFor } from '../../auth/permissions.js';
 import { ApiError } from '../../http/errors.js';
 import type { ProjectRecord } from '../../store/records.js';
-import { type ChangeListener, type ChangeNotice, parseStoredNotice } from './change-feed.js';
+import type { ChangeListener, ChangeNotice } from '../../shared/change-notice.js';
+import { parseStoredNotice } from './change-feed.js';
 
 /** What one stream listens to. */
 export interface StreamScope {

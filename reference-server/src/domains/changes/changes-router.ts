@@ -1,10 +1,14 @@
+/**
+ * The change-notice stream route (server-sent events): authenticates, parses the scope and hands
+ * the connection to change-stream.ts. Notices name places, never values.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';
 import { authOf, type ServerContext } from '../../context.js';
 import { parseQuery, parseWith } from '../../http/validate.js';
 import { routeDocs } from '../../openapi/route-doc.js';
-import { environmentSlugSchema } from '../shared-schemas.js';
+import { environmentSlugSchema } from '../../shared/schemas.js';
 import { callerFor } from '../secrets/caller.js';
 import { environmentBySlug } from '../secrets/folder-tree.js';
 import { secretPathSchema } from '../secrets/paths.js';

@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { ChangeNotice, ChangeRelay } from './change-feed.js';
+import type { ChangeNotice } from '../../shared/change-notice.js';
+import type { ChangeRelay } from './change-feed.js';
 
 /** The channel every replica listens on. */
 export const CHANGE_CHANNEL = 'kms_change_notices';

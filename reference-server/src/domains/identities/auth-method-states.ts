@@ -1,3 +1,7 @@
+/**
+ * Which auth methods an identity has and which are locked out now, as identity listings report
+ * them. Method names only, never a client id or secret.
+ */
 import type { ServerContext } from '../../context.js';
 
 /** An identity's attached auth methods, and those locked out right now. */

@@ -81,7 +81,7 @@ async function withMaterial<T>(
     read = await ctx.store.kmsKeys.getVersion(key.id, version);
     if (!read) throw missing();
     try {
-      material = openMaterial(ctx.dataKey(access.project), key.id, version, read.sealedMaterial);
+      material = openMaterial(access.dataKey, key.id, version, read.sealedMaterial);
     } catch {
       // Material that does not open for its row was altered or moved outside the API.
       throw new ApiError(

@@ -38,7 +38,7 @@ export async function rotateKey(ctx: ServerContext, caller: KmsCaller, input: Ke
     await ctx.store.kmsKeys.rotateKey(rotated, {
       keyId: key.id,
       version,
-      sealedMaterial: sealMaterial(ctx.dataKey(access.project), key.id, version, generated.material),
+      sealedMaterial: sealMaterial(access.dataKey, key.id, version, generated.material),
       publicKey: null,
       createdAt: iso,
     });

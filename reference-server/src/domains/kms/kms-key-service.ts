@@ -97,7 +97,7 @@ export async function createKey(
     await keys.insertKey(key, {
       keyId: key.id,
       version: 1,
-      sealedMaterial: sealMaterial(ctx.dataKey(access.project), key.id, 1, generated.material),
+      sealedMaterial: sealMaterial(access.dataKey, key.id, 1, generated.material),
       publicKey: generated.publicKey?.toString('base64') ?? null,
       createdAt: iso,
     });

@@ -3,7 +3,7 @@
  * before a service runs, and what the OpenAPI document describes. No behaviour beyond parsing.
  */
 import { z } from 'zod';
-import { slugSchema, uuidSchema } from '../shared-schemas.js';
+import { slugSchema, uuidSchema } from '../../shared/schemas.js';
 import {
   ALGORITHMS_BY_USAGE,
   ENCRYPTION_ALGORITHMS,

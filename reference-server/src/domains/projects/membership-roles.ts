@@ -1,3 +1,7 @@
+/**
+ * Membership roles as a body names them (permanent or temporary) and as stored. Parsing and
+ * conversion only; granting rules are membership-service.ts.
+ */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { BUILT_IN_PROJECT_ROLES } from '../../auth/permissions.js';

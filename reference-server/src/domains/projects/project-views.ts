@@ -1,3 +1,7 @@
+/**
+ * How projects, environments and memberships appear on the wire. Pure shaping; never includes a
+ * project's wrapped data key.
+ */
 import type { AuthMethodStates } from '../identities/auth-method-states.js';
 import type {
   EnvironmentRecord,

@@ -4,14 +4,15 @@
  */
 import type { ProjectAccess } from '../../auth/permissions.js';
 import type { ServerContext } from '../../context.js';
+import type { DataKey } from '../../crypto/value-cipher.js';
 import type { IdentityRecord, ProjectRecord } from '../../store/records.js';
 import type { Caller } from '../secrets/project-scope.js';
 
 /** How secret versions written by a scheduled rotation name their author. */
 export const PLATFORM_AUTHOR = { actorId: 'platform', actorType: 'platform', name: 'Secret Rotation' };
 
-/** A caller for `project` that is no identity; its project data key must be loaded first. */
-export function platformCaller(ctx: ServerContext, project: ProjectRecord): Caller {
+/** A caller for `project` that is no identity, with the project's data key (ServerContext.loadDataKey). */
+export function platformCaller(ctx: ServerContext, project: ProjectRecord, dataKey: DataKey): Caller {
   const identity: IdentityRecord = {
     id: PLATFORM_AUTHOR.actorId,
     name: PLATFORM_AUTHOR.name,
@@ -24,7 +25,7 @@ export function platformCaller(ctx: ServerContext, project: ProjectRecord): Call
     createdAt: project.createdAt,
     updatedAt: project.createdAt,
   };
-  const access: ProjectAccess = { project, roles: [], can: () => true, assert: () => {} };
+  const access: ProjectAccess = { project, roles: [], dataKey, can: () => true, assert: () => {} };
   return {
     auth: { identity, orgId: project.orgId },
     access,

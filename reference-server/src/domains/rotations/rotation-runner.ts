@@ -57,7 +57,7 @@ export async function runClaimedRotation(
   const provider = ROTATION_PROVIDERS[rotation.type];
   if (!provider) throw new Error(`no provider for rotation type ${rotation.type}`);
   const store = ctx.store.secretRotations;
-  const key = await ctx.loadDataKey(caller.access.project);
+  const key = caller.access.dataKey;
   const log = ctx.logger.child({ rotationId: rotation.id, rotationType: rotation.type });
   const resumed = rotation.pendingCredentialsCiphertext !== null;
   const rotatedAt = ctx.now();

@@ -55,8 +55,8 @@ export class RotationScheduler {
       if (!claimed) continue;
       const project = await this.ctx.store.projects.getProject(claimed.projectId);
       if (!project) continue;
-      await this.ctx.loadDataKey(project);
-      await runClaimedRotation(this.ctx, platformCaller(this.ctx, project), claimed, holder, false);
+      const dataKey = await this.ctx.loadDataKey(project);
+      await runClaimedRotation(this.ctx, platformCaller(this.ctx, project, dataKey), claimed, holder, false);
     }
   }
 }

@@ -1,3 +1,7 @@
+/**
+ * Secret rotation routes (`/api/v2/secret-rotations`): parse, call rotation-service.ts, shape the
+ * answer. Generated credentials are returned only by their own route, to callers with the right.
+ */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';
@@ -6,7 +10,7 @@ import { notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { type RouteDoc, routeDocs } from '../../openapi/route-doc.js';
 import { callerFor, callerForProjectId } from '../secrets/caller.js';
-import { slugSchema, uuidSchema } from '../shared-schemas.js';
+import { slugSchema, uuidSchema } from '../../shared/schemas.js';
 import { postgresCredentialsProvider } from './postgres-credentials-provider.js';
 import type { RotationProvider } from './rotation-provider.js';
 import {

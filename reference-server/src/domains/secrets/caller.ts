@@ -1,3 +1,7 @@
+/**
+ * Builds the secrets domain's Caller from a request: the project resolved by id or slug, the
+ * caller's access, and its audit sink. No rule and no store call of its own.
+ */
 import type { Request } from 'express';
 import { audit, authOf, type ServerContext } from '../../context.js';
 import { type ProjectAccess, projectAccess, resolveProject } from '../../auth/permissions.js';

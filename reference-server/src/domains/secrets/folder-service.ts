@@ -1,3 +1,7 @@
+/**
+ * Folder services: create, rename, list and delete folders of an environment. Rights are checked
+ * here; no HTTP.
+ */
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound, ValidationError } from '../../http/errors.js';

@@ -1,3 +1,6 @@
+/**
+ * An environment's folder tree, loaded once per request, and path lookups in it. Reads only.
+ */
 import { closestName } from '@hanzo/kms/internal';
 import type { ServerContext } from '../../context.js';
 import { notFound } from '../../http/errors.js';

@@ -1,3 +1,6 @@
+/**
+ * Folder routes (`/api/v1/folders`): parse, call folder-service.ts, shape the answer.
+ */
 import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';

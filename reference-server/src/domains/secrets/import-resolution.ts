@@ -1,3 +1,7 @@
+/**
+ * Resolves secret imports (imports of imports, to a depth limit) into the secrets they bring.
+ * Reads only; values stay in memory.
+ */
 import type { EnvironmentRecord } from '../../store/records.js';
 import type { FolderRecord, SecretRecord } from '../../store/records.js';
 import type { ProjectScope } from './project-scope.js';

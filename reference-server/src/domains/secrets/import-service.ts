@@ -1,3 +1,7 @@
+/**
+ * Secret import services: create, read, list, update and delete the imports of a folder, and list
+ * the secrets they bring. Rights are checked here; no HTTP.
+ */
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';

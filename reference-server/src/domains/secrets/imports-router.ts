@@ -1,3 +1,6 @@
+/**
+ * Secret import routes (v1 and v2 trees): parse, call import-service.ts, shape the answer.
+ */
 import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';

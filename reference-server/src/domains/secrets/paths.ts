@@ -1,3 +1,6 @@
+/**
+ * Secret paths and folder names: validation and normalisation. Pure functions.
+ */
 import { z } from 'zod';
 
 /** Upstream's folder-name rule. */

@@ -1,3 +1,7 @@
+/**
+ * The secrets domain's Caller and ProjectScope: one project's environments, folder trees and
+ * decrypted secrets, loaded once per request. Decrypted values never leave the request.
+ */
 import type { AuditEvent } from '../../audit/audit-log.js';
 import type { AuthContext, ServerContext } from '../../context.js';
 import type { ProjectAccess } from '../../auth/permissions.js';
@@ -36,12 +40,9 @@ export class ProjectScope {
     this.project = caller.access.project;
   }
 
-  private key?: ReturnType<ServerContext['dataKey']>;
-
-  /** The project's data key (looked up once per request). */
+  /** The project's data key (unwrapped when the caller's access was checked). */
   get dataKey() {
-    this.key ??= this.ctx.dataKey(this.project);
-    return this.key;
+    return this.caller.access.dataKey;
   }
 
   environments() {

@@ -1,3 +1,7 @@
+/**
+ * Secret references (`${KEY}`, `${env.path.KEY}`): parsing, expansion to a depth limit, and
+ * rewriting on rename. Values are expanded in memory only.
+ */
 import { ApiError, forbidden } from '../../http/errors.js';
 import { MAX_SECRET_VALUE_LENGTH } from './schemas.js';
 

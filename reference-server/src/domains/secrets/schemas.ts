@@ -1,3 +1,7 @@
+/**
+ * The zod schemas of the secrets routes (bodies and queries). Validation only; error messages never
+ * repeat an input value.
+ */
 import { z } from 'zod';
 import { FOLDER_NAME_PATTERN, secretPathSchema } from './paths.js';
 

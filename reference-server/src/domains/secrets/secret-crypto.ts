@@ -1,3 +1,7 @@
+/**
+ * Sealing and opening a secret's fields, bound to its row (project, environment, folder, key).
+ * Pure crypto over a data key: no storage, no logging.
+ */
 import { type DataKey, decryptValue, encryptValue } from '../../crypto/value-cipher.js';
 import { ApiError } from '../../http/errors.js';
 import type { LegacySecretRow, ResealedFields } from '../../store/sql/migrations.js';

@@ -1,3 +1,6 @@
+/**
+ * Folder snapshot routes and rollback: parse, call secret-snapshots.ts, shape the answer.
+ */
 import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import { authOf, type ServerContext } from '../../context.js';

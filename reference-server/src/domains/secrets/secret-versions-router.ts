@@ -1,3 +1,6 @@
+/**
+ * Secret version routes: parse, call secret-versions.ts, shape the answer.
+ */
 import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import { authOf, type ServerContext } from '../../context.js';

@@ -1,3 +1,6 @@
+/**
+ * How secrets appear on the wire, the value masked unless the caller may read it. Pure shaping.
+ */
 import type { SecretRecord, TagRecord } from '../../store/records.js';
 import type { SecretMetadataItem } from './secret-crypto.js';
 

@@ -1,3 +1,7 @@
+/**
+ * Write plans for secrets (what each secret should become) and their commit with versions,
+ * reference rewrites and change notices. Values are sealed before they reach the store.
+ */
 import { randomUUID } from 'node:crypto';
 import { publishFolderChanges } from '../changes/change-notices.js';
 import { conflict, notFound } from '../../http/errors.js';

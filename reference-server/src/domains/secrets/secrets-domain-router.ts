@@ -1,3 +1,7 @@
+/**
+ * Mounts the secrets domain's routers (secrets, versions, snapshots, folders, imports, tags).
+ * Wiring only.
+ */
 import { Router } from 'express';
 import type { ServerContext } from '../../context.js';
 import { foldersRouter } from './folders-router.js';

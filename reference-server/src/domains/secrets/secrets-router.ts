@@ -1,3 +1,7 @@
+/**
+ * Secrets v3 raw routes: parse, call secret-queries.ts and secret-commands.ts, answer (ETag and 304
+ * for listings). Never touches the store.
+ */
 import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';

@@ -1,3 +1,6 @@
+/**
+ * Tag services: create, read, update and delete a project's tags. Rights are checked here; no HTTP.
+ */
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';

@@ -1,3 +1,6 @@
+/**
+ * Tag routes (current and deprecated workspace trees): parse, call tag-service.ts, shape the answer.
+ */
 import { Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';

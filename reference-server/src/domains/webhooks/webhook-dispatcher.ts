@@ -7,7 +7,7 @@
 import picomatch from 'picomatch';
 import type { ServerContext } from '../../context.js';
 import type { ProjectRecord, WebhookRecord } from '../../store/records.js';
-import type { ChangeListener, ChangeNotice } from '../changes/change-feed.js';
+import type { ChangeListener, ChangeNotice } from '../../shared/change-notice.js';
 import { openWebhookTarget } from './webhook-crypto.js';
 import { type WebhookEventName, type WebhookEventPlace, webhookPayload } from './webhook-payloads.js';
 import { postWebhook } from './webhook-request.js';

@@ -1,6 +1,6 @@
 /** Request schemas of the webhook routes (upstream's fields and defaults). */
 import { z } from 'zod';
-import { environmentSlugSchema, uuidSchema } from '../shared-schemas.js';
+import { environmentSlugSchema, uuidSchema } from '../../shared/schemas.js';
 import { MAX_PATH_LENGTH } from '../secrets/paths.js';
 import { SUBSCRIBABLE_WEBHOOK_EVENTS } from './webhook-payloads.js';
 

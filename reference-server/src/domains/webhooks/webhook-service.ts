@@ -78,7 +78,7 @@ export async function createWebhook(ctx: ServerContext, caller: Caller, input: C
     envId: env.id,
     secretPath: input.secretPath,
     type: 'general',
-    ...sealWebhookTarget(ctx.dataKey(project), id, input.webhookUrl, input.webhookSecretKey || undefined),
+    ...sealWebhookTarget(caller.access.dataKey, id, input.webhookUrl, input.webhookSecretKey || undefined),
     isDisabled: false,
     filteredEvents: (input.eventsFilter ?? []).map((e) => e.eventName),
     lastStatus: null,
@@ -105,7 +105,7 @@ export async function listWebhooks(
     (w) => input.secretPath === undefined || w.secretPath === input.secretPath,
   );
   const envs = new Map((await ctx.store.projects.listEnvironments(project.id)).map((e) => [e.id, e]));
-  const dataKey = ctx.dataKey(project);
+  const { dataKey } = caller.access;
   const views = hooks.flatMap((w) => {
     const e = envs.get(w.envId);
     return e ? [{ ...webhookView(w, e), url: openWebhookTarget(dataKey, w).url }] : [];

@@ -1,3 +1,7 @@
+/**
+ * Webhook routes (`/api/v1/webhooks`): parse, call webhook-service.ts, shape the answer. A webhook's
+ * secret key is never returned.
+ */
 import { type Request, Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';

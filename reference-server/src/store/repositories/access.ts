@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the access store: identities, auth methods, client secrets, lockouts and
+ * access tokens (a token's use goes through the group committer, store/group-commit.ts).
+ */
 import type { AccessStore } from '../contract.js';
 import type { GroupCommitter } from '../group-commit.js';
 import type {

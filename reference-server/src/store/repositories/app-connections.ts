@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the app-connection store: the sealed credentials of external systems that
+ * secret rotations use. Rows only; sealing is domains/app-connections' job.
+ */
 import type { AppConnectionRecord } from '../records.js';
 import { type AppConnectionStore, StoreConflictError } from '../contract.js';
 import type { Row } from '../rows.js';

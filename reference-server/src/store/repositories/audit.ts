@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the audit store: appends chained entries (through the group committer),
+ * reads and filters them, and keeps the sealed head record (store/audit-chain.ts holds the chain's rules).
+ */
 import { AuditChainError, GENESIS_HASH, tailProblem } from '../audit-chain.js';
 import type { AuditStore } from '../contract.js';
 import type { GroupCommitter } from '../group-commit.js';

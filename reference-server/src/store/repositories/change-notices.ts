@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the change-notice store: the committed-change notices replicas and the
+ * change stream read (domains/changes/). Rows only.
+ */
 import type { ChangeNoticeStore } from '../contract.js';
 import type { SqlDatabase } from '../sql/database.js';
 

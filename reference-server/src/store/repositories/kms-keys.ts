@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the KMS key store: keys and their versions' sealed material. Never opens
+ * material (domains/kms/ does, under the project's data key).
+ */
 import type {
   KmsKeyAlgorithm,
   KmsKeyListQuery,

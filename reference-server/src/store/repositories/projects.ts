@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the project store: projects, environments (kept a position sequence),
+ * memberships and roles.
+ */
 import type { EnvironmentRecord, MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../records.js';
 import type { ProjectStore } from '../contract.js';
 import { bool, compareText, type Row } from '../rows.js';

@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the secret-rotation store: rotation definitions, their schedule and state.
+ * Rows only; running a rotation is domains/rotations' job.
+ */
 import type { SecretRotationRecord } from '../records.js';
 import { type RotationOutcome, type SecretRotationStore, StoreConflictError } from '../contract.js';
 import { bool, json, type Row } from '../rows.js';

@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the secret store: folders, secrets (sealed values), tags, imports, versions,
+ * and the one transaction that commits a set of secret writes. Never decrypts a value.
+ */
 import type {
   FolderRecord,
   SecretActorRecord,

@@ -1,3 +1,7 @@
+/**
+ * SQL implementation of the snapshot store: point-in-time copies of a folder's secret versions, taken
+ * in the same transaction as the writes they follow.
+ */
 import { randomUUID } from 'node:crypto';
 import type {
   SnapshotContentRecord,

@@ -1,3 +1,6 @@
+/**
+ * SQL implementation of the webhook store: webhook definitions and their delivery status.
+ */
 import type { WebhookRecord, WebhookStatus } from '../records.js';
 import type { WebhookStore } from '../contract.js';
 import { bool, json, type Row } from '../rows.js';

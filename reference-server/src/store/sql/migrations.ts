@@ -1,3 +1,7 @@
+/**
+ * The schema: numbered migrations in the subset of SQL both engines share (postgresDdl adapts the
+ * rest), and the runner that applies the missing ones in order. Append only; never edit a shipped one.
+ */
 import type { SqlDatabase, SqlExecutor } from './database.js';
 
 /** One schema change. `sql` is written for SQLite and translated for PostgreSQL by {@link postgresDdl}. */

@@ -1,3 +1,7 @@
+/**
+ * The PostgreSQL driver behind SqlDatabase: a pg pool, `?` placeholders translated to `$n`,
+ * transactions, and the round-trip counter the bench prints.
+ */
 import pg from 'pg';
 import {
   postgresDialect,

@@ -1,3 +1,7 @@
+/**
+ * The SQLite driver behind SqlDatabase (better-sqlite3, WAL, synchronous=FULL), and the owner-only
+ * permissions of the data folder.
+ */
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -1,3 +1,7 @@
+/**
+ * Schemas several routers share (slugs, environment slugs, UUIDs, TTLs) and slug generation.
+ * Validation only.
+ */
 import { z } from 'zod';
 
 /** Slugs as upstream validates them: lower-case letters, digits and single hyphens. */

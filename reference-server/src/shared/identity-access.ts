@@ -1,6 +1,10 @@
-import type { AuthContext, ServerContext } from '../../context.js';
-import { forbidden, notFound } from '../../http/errors.js';
-import type { IdentityRecord } from '../../store/records.js';
+/**
+ * Organization-level identity rules shared by domains/identities and the auth-method services: org
+ * roles, the privilege boundary, and which identities a caller may manage. Decides; never answers HTTP.
+ */
+import type { AuthContext, ServerContext } from '../context.js';
+import { forbidden, notFound } from '../http/errors.js';
+import type { IdentityRecord } from '../store/records.js';
 
 /** Built-in organization roles. */
 export const ORG_ROLES = ['admin', 'member', 'no-access'] as const;
