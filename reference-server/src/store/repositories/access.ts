@@ -3,7 +3,6 @@
  * access tokens (a token's use goes through the group committer, store/group-commit.ts).
  */
 import type { AccessStore } from '../contract.js';
-import type { GroupCommitter } from '../group-commit.js';
 import type {
   AccessTokenRecord,
   AuthMethodName,
@@ -140,7 +139,10 @@ const INSERT_AUTH_METHOD = `INSERT INTO identity_auth_methods (id, identity_id, 
 export class SqlAccessStore implements AccessStore {
   constructor(
     private readonly db: SqlDatabase,
-    private readonly commits: GroupCommitter,
+    // The group committer (store/group-commit.ts), by shape: it imports this file's row mapping.
+    private readonly commits: {
+      useAccessToken(id: string, now: string): Promise<AccessTokenRecord | undefined>;
+    },
   ) {}
 
   async getConfig() {

@@ -4,7 +4,6 @@
  */
 import { AuditChainError, GENESIS_HASH, tailProblem } from '../audit-chain.js';
 import type { AuditStore } from '../contract.js';
-import type { GroupCommitter } from '../group-commit.js';
 import type { AuditChainKey, AuditHead, AuditQuery, AuditRecord } from '../records.js';
 import { json, type Row } from '../rows.js';
 import { marks, type SqlDatabase, type SqlExecutor } from '../sql/database.js';
@@ -35,7 +34,14 @@ const PAGE = 1000;
 export class SqlAuditStore implements AuditStore {
   constructor(
     private readonly db: SqlDatabase,
-    private readonly commits: GroupCommitter,
+    // The group committer (store/group-commit.ts), by shape: it imports this file's head helpers.
+    private readonly commits: {
+      appendAudit(
+        entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
+        key: AuditChainKey,
+        checkTail: boolean,
+      ): Promise<AuditRecord>;
+    },
   ) {}
 
   async append(
