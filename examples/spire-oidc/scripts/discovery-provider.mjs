@@ -4,7 +4,7 @@
 // a file (rewritten every minute, 5-minute lifetime), as spiffe-helper would. Keys live in memory.
 //
 //   node scripts/discovery-provider.mjs --port 8443 --svid-file ./svid.jwt
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startOidcProvider } from '@hanzo/kms-testing';
 
@@ -25,12 +25,18 @@ const provider = await startOidcProvider({ port }).catch((error) => {
   console.error(`discovery-provider: cannot listen on 127.0.0.1:${port}: ${error.code ?? error.message}`);
   process.exit(69);
 });
-const writeSvid = async () =>
+// Written whole, then renamed into place (as SPIRE's helper does): a reader never sees half a token.
+const writeSvid = async () => {
+  const next = `${values['svid-file']}.tmp`;
   writeFileSync(
-    values['svid-file'],
+    next,
     await provider.svid({ spiffeId: values['spiffe-id'], audience: 'kms', ttlSeconds: 300 }),
-    { mode: 0o600 },
+    {
+      mode: 0o600,
+    },
   );
+  renameSync(next, values['svid-file']);
+};
 await writeSvid();
 const refresh = setInterval(() => void writeSvid(), 60_000);
 console.log(`issuer: ${provider.issuer}`);

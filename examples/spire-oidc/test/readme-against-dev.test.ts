@@ -44,8 +44,9 @@ it('kms-server dev + apply kms.yaml + the README exports: kms run and the curl f
     const issuer = await new Promise<string>((resolve, reject) => {
       provider.stdout.on('data', (d: Buffer) => {
         printed += d;
+        // Both lines may arrive in separate chunks: wait for the second before reading the first.
         const found = /^issuer: (\S+)$/m.exec(printed)?.[1];
-        if (found) resolve(found);
+        if (found && /^svid file: /m.test(printed)) resolve(found);
       });
       provider.stderr.on('data', (d: Buffer) => (printed += d));
       provider.once('exit', (code) => reject(new Error(`discovery-provider exited ${code}: ${printed}`)));

@@ -1,7 +1,7 @@
 // End to end: the reference server and a SPIRE-like OIDC discovery provider on loopback (signing
 // JWT-SVIDs for spiffe://example.org/...), the workload run three ways as its README documents.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,8 +58,11 @@ const workloadEnv = () => ({
   KMS_ENVIRONMENT: 'prod',
   KMS_SECRET_PATH: '/ledger',
 });
-const writeSvid = async (ttlSeconds = 300) =>
-  writeFileSync(svidFile, await provider.svid({ spiffeId: SPIFFE_ID, audience: 'kms', ttlSeconds }));
+// Written whole, then renamed into place, as SPIRE's helper does: a login never reads a half-written file.
+const writeSvid = async (ttlSeconds = 300) => {
+  writeFileSync(`${svidFile}.tmp`, await provider.svid({ spiffeId: SPIFFE_ID, audience: 'kms', ttlSeconds }));
+  renameSync(`${svidFile}.tmp`, svidFile);
+};
 
 describe('a SPIRE workload with OIDC Auth', () => {
   it('kms run injects the secrets, logging in with the SVID file', async () => {
