@@ -86,7 +86,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'kms-runtime-matrix-'));
 const importMap = join(scratch, 'import-map.json');
 writeFileSync(
   importMap,
-  JSON.stringify({ imports: { '@hanzo/kms': pathToFileURL(`${repoRoot}packages/sdk/dist/index.js`).href } }),
+  JSON.stringify({
+    imports: {
+      '@hanzo/kms': pathToFileURL(`${repoRoot}packages/sdk/dist/index.js`).href,
+      // kms-node's entries import the SDK's helpers for the other packages (packages/sdk/src/internal.ts).
+      '@hanzo/kms/internal': pathToFileURL(`${repoRoot}packages/sdk/dist/internal.js`).href,
+    },
+  }),
 );
 
 const nodeRuntime = (major: number): Runtime => ({
