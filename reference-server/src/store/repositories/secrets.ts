@@ -24,7 +24,8 @@ import {
   type SqlExecutor,
 } from '../sql/database.js';
 
-const toFolder = (r: Row): FolderRecord => ({
+/** A `folders` row as a record (the project view of repositories/projects.ts reads folders too). */
+export const toFolder = (r: Row): FolderRecord => ({
   id: r.id as string,
   envId: r.env_id as string,
   parentId: (r.parent_id as string | null) ?? null,
