@@ -21,17 +21,6 @@ const read = (file: string) => readFileSync(join(SRC, file), 'utf8');
 const importsOf = (file: string) =>
   [...read(file).matchAll(/^\s*(?:import|export)[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
 
-/**
- * Routers that still reach the store, each to leave this list when its domain gets its service
- * (issue 28): the list only shrinks, and a router on it that no longer touches the store fails too.
- */
-const ROUTERS_NOT_YET_LAYERED = [
-  'audit/audit-router.ts',
-  'domains/admin/admin-router.ts',
-  'domains/rotations/secret-rotations-router.ts',
-  'domains/webhooks/webhooks-router.ts',
-];
-
 describe('server layering', () => {
   const routers = files.filter((f) => f.endsWith('-router.ts'));
 
@@ -42,10 +31,7 @@ describe('server layering', () => {
   });
 
   it('no router touches ctx.store: the services do', () => {
-    const touching = routers.filter((f) => /\bctx\.store\b/.test(read(f)));
-    expect(touching.filter((f) => !ROUTERS_NOT_YET_LAYERED.includes(f))).toEqual([]);
-    // A router that was layered leaves the list, so the list cannot hide a regression.
-    expect(ROUTERS_NOT_YET_LAYERED.filter((f) => !touching.includes(f))).toEqual([]);
+    expect(routers.filter((f) => /\bctx\.store\b/.test(read(f)))).toEqual([]);
   });
 
   it('auth/ does not import domains/', () => {

@@ -1,27 +1,16 @@
 /**
- * `GET /api/v1/audit-logs` (and the organization alias): filters parsed and checked against the
- * caller's roles, entries queried and shaped as upstream's rows. Reads only; it never writes an entry.
+ * `GET /api/v1/audit-logs` (and the organization alias): filters parsed, audit-service.ts called,
+ * entries shaped as upstream's rows. Never touches the store; reads only, it never writes an entry.
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { accessFor, projectAccess } from '../auth/permissions.js';
 import { requireAuth } from '../auth/require-auth.js';
-import type { AuthContext, ServerContext } from '../context.js';
-import { authOf } from '../context.js';
-import { forbidden } from '../http/errors.js';
+import type { ServerContext } from '../context.js';
 import { parseQuery } from '../http/validate.js';
-import type { AuditRecord } from '../store/records.js';
-import type { AuditQuery } from '../store/records.js';
 import { routeDocs } from '../openapi/route-doc.js';
-
-/** Ids of the projects whose audit logs the caller's roles may read. */
-async function auditableProjects(ctx: ServerContext, caller: AuthContext): Promise<string[]> {
-  const ids: string[] = [];
-  for (const project of await ctx.store.projects.listProjectsForIdentity(caller.identity.id)) {
-    if ((await accessFor(ctx, caller, project)).can('read', 'audit-logs')) ids.push(project.id);
-  }
-  return ids;
-}
+import { orgCallerFor } from '../shared/callers.js';
+import type { AuditRecord } from '../store/records.js';
+import { queryAuditLogs } from './audit-service.js';
 
 const METADATA_KEY = '[A-Za-z_][A-Za-z0-9_]{0,63}(?:\\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7}';
 const METADATA_PAIR = `${METADATA_KEY}=[^,]*`;
@@ -114,20 +103,7 @@ export function auditRouter(ctx: ServerContext): Router {
   const paths = ['/api/v1/audit-logs', '/api/v1/organization/audit-logs'];
   router.get(paths, requireAuth(ctx), async (req, res) => {
     const q = parseQuery(req, auditQuery);
-    const caller = authOf(req);
-    let visibleTo: AuditQuery['visibleTo'];
-    if (q.projectId) {
-      (await projectAccess(ctx, caller, q.projectId)).assert('read', 'audit-logs');
-    } else if (caller.identity.orgRole === 'member') {
-      // An org member sees the projects whose audit logs its roles may read, and its own
-      // organization-level events; only org admins see the whole organization.
-      visibleTo = { projectIds: await auditableProjects(ctx, caller), actorId: caller.identity.id };
-    } else if (caller.identity.orgRole !== 'admin') {
-      throw forbidden('You are not allowed to read on audit-logs', { name: 'PermissionDenied' });
-    }
-    const entries = await ctx.store.audit.query({
-      visibleTo,
-      orgId: caller.orgId,
+    const entries = await queryAuditLogs(ctx, orgCallerFor(ctx, req), {
       projectId: q.projectId,
       environment: q.environment,
       actorType: q.actorType,

@@ -57,6 +57,16 @@ async function rotationOf(ctx: ServerContext, caller: Caller, provider: Rotation
   return rotation;
 }
 
+/**
+ * The project of rotation `id`, so a route naming a rotation only by id can build its caller
+ * (the contract's 404 when there is none; the caller's access is checked after, in that project).
+ */
+export async function projectOfRotation(ctx: ServerContext, id: string): Promise<string> {
+  const rotation = await ctx.store.secretRotations.get(id);
+  if (!rotation) throw notFound(`Could not find Secret Rotation with ID "${id}"`);
+  return rotation.projectId;
+}
+
 /** The provider of a route's rotation type. */
 export function providerFor(type: string): RotationProvider {
   const provider = ROTATION_PROVIDERS[type];

@@ -1,12 +1,12 @@
 /**
  * Secret rotation routes (`/api/v2/secret-rotations`): parse, call rotation-service.ts, shape the
- * answer. Generated credentials are returned only by their own route, to callers with the right.
+ * answer; never touches the store. Generated credentials are returned only by their own route, to
+ * callers with the right.
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
-import { notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { type RouteDoc, routeDocs } from '../../openapi/route-doc.js';
 import { callerFor, callerForProjectId } from '../secrets/caller.js';
@@ -20,6 +20,7 @@ import {
   getRotation,
   getRotationByName,
   listRotations,
+  projectOfRotation,
   rotateNow,
   updateRotation,
 } from './rotation-service.js';
@@ -77,9 +78,7 @@ function bodySchemas(provider: RotationProvider) {
 /** The caller of a route naming a rotation by id: its project is the rotation's (404 when none). */
 async function callerForRotation(ctx: ServerContext, req: Request) {
   const { rotationId } = parseParams(req, idParams);
-  const rotation = await ctx.store.secretRotations.get(rotationId);
-  if (!rotation) throw notFound(`Could not find Secret Rotation with ID "${rotationId}"`);
-  return { rotationId, caller: await callerForProjectId(ctx, req, rotation.projectId) };
+  return { rotationId, caller: await callerForProjectId(ctx, req, await projectOfRotation(ctx, rotationId)) };
 }
 
 /** `/api/v2/secret-rotations/…` (docs/reference/api.md#secret-rotations). */

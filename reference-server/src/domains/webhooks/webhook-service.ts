@@ -46,6 +46,16 @@ async function environmentOf(ctx: ServerContext, webhook: WebhookRecord): Promis
   return env;
 }
 
+/**
+ * The project of webhook `webhookId`, so a route naming a webhook only by id can build its caller
+ * (404 when there is none; the caller's access is checked after, in that project).
+ */
+export async function projectOfWebhook(ctx: ServerContext, webhookId: string): Promise<string> {
+  const webhook = await ctx.store.webhooks.getWebhook(webhookId);
+  if (!webhook) throw notFound(`Webhook with ID '${webhookId}' not found`);
+  return webhook.projectId;
+}
+
 /** The webhook with this id in the caller's project, or 404. */
 export async function webhookInProject(ctx: ServerContext, caller: Caller, webhookId: string) {
   const webhook = await ctx.store.webhooks.getWebhook(webhookId);

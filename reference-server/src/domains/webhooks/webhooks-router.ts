@@ -1,11 +1,10 @@
 /**
- * Webhook routes (`/api/v1/webhooks`): parse, call webhook-service.ts, shape the answer. A webhook's
- * secret key is never returned.
+ * Webhook routes (`/api/v1/webhooks`): parse, call webhook-service.ts, shape the answer; never
+ * touches the store. A webhook's secret key is never returned.
  */
 import { type Request, Router } from 'express';
 import { requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
-import { notFound } from '../../http/errors.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { routeDocs } from '../../openapi/route-doc.js';
 import { callerFor, callerForProjectId } from '../secrets/caller.js';
@@ -15,7 +14,14 @@ import {
   updateWebhookBody,
   webhookIdParams,
 } from './webhook-schemas.js';
-import { createWebhook, deleteWebhook, listWebhooks, testWebhook, updateWebhook } from './webhook-service.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  listWebhooks,
+  projectOfWebhook,
+  testWebhook,
+  updateWebhook,
+} from './webhook-service.js';
 
 /** Project webhooks, upstream's `/api/v1/webhooks` (docs/webhooks.md, docs/reference/api.md). */
 export function webhooksRouter(ctx: ServerContext): Router {
@@ -25,9 +31,7 @@ export function webhooksRouter(ctx: ServerContext): Router {
   /** The caller of a route naming a webhook: its project's access (a webhook of another org is 404). */
   const callerOfWebhook = async (req: Request) => {
     const { webhookId } = parseParams(req, webhookIdParams);
-    const webhook = await ctx.store.webhooks.getWebhook(webhookId);
-    if (!webhook) throw notFound(`Webhook with ID '${webhookId}' not found`);
-    return { webhookId, caller: await callerForProjectId(ctx, req, webhook.projectId) };
+    return { webhookId, caller: await callerForProjectId(ctx, req, await projectOfWebhook(ctx, webhookId)) };
   };
 
   router.post('/api/v1/webhooks', async (req, res) => {
