@@ -5,14 +5,7 @@
 import type { AuthContext, ServerContext } from '../context.js';
 import { badRequest, forbidden, notFound, permissionDenied } from '../http/errors.js';
 import type { DataKey } from '../crypto/value-cipher.js';
-import type { ProjectView } from '../store/contract.js';
-import type {
-  EnvironmentRecord,
-  FolderRecord,
-  MembershipRecord,
-  MembershipRoleRecord,
-  ProjectRecord,
-} from '../store/records.js';
+import type { MembershipRoleRecord, ProjectRecord } from '../store/records.js';
 
 /** What the project role matrix speaks about. */
 export type ProjectSubject =
@@ -184,12 +177,6 @@ export interface ProjectAccess {
   roles: string[];
   /** The project's data key, unwrapped when the access was checked (every project-scoped call may need it). */
   dataKey: DataKey;
-  /**
-   * The project's environments and their folders as read in the same statement as the access
-   * (`ProjectStore.getProjectView`), when it was: the request's ProjectScope starts from them
-   * instead of reading them again (domains/secrets/project-scope.ts).
-   */
-  loaded?: { environments: EnvironmentRecord[]; foldersByEnv: Map<string, FolderRecord[]> };
   can(action: ProjectAction, subject: ProjectSubject): boolean;
   /** Throws the contract's 403 PermissionDenied when not allowed. */
   assert(action: ProjectAction, subject: ProjectSubject): void;
@@ -204,35 +191,18 @@ export async function projectAccess(
   auth: AuthContext,
   projectId: string,
 ): Promise<ProjectAccess> {
-  const view = await ctx.store.projects.getProjectView({ id: projectId }, auth.identity.id);
-  if (!view || view.project.orgId !== auth.orgId) throw notFound(`Project with ID '${projectId}' not found`);
-  return accessOf(ctx, view);
+  const project = await ctx.store.projects.getProject(projectId);
+  if (!project || project.orgId !== auth.orgId) throw notFound(`Project with ID '${projectId}' not found`);
+  return accessFor(ctx, auth, project);
 }
 
-/** As {@link projectAccess} for a project already loaded (its membership read on its own). */
+/** As {@link projectAccess} for a project already loaded. */
 export async function accessFor(
   ctx: ServerContext,
   auth: AuthContext,
   project: ProjectRecord,
 ): Promise<ProjectAccess> {
   const membership = await ctx.store.projects.getMembership(project.id, auth.identity.id);
-  return grant(ctx, project, membership);
-}
-
-/** The access of a project view: project, membership, environments and folders read at once. */
-function accessOf(ctx: ServerContext, view: ProjectView): Promise<ProjectAccess> {
-  return grant(ctx, view.project, view.membership, {
-    environments: view.environments,
-    foldersByEnv: view.foldersByEnv,
-  });
-}
-
-async function grant(
-  ctx: ServerContext,
-  project: ProjectRecord,
-  membership: MembershipRecord | undefined,
-  loaded?: ProjectAccess['loaded'],
-): Promise<ProjectAccess> {
   if (!membership) {
     throw forbidden(`Identity is not a member of the specified project with ID '${project.id}'`, {
       name: 'PermissionDenied',
@@ -246,7 +216,6 @@ async function grant(
     project,
     roles,
     dataKey,
-    ...(loaded ? { loaded } : {}),
     can,
     assert(action, subject) {
       if (!can(action, subject)) throw permissionDenied(action, subject);
@@ -262,12 +231,9 @@ export async function resolveProject(
 ): Promise<ProjectAccess> {
   if (ref.projectId) return projectAccess(ctx, auth, ref.projectId);
   if (ref.projectSlug) {
-    const view = await ctx.store.projects.getProjectView(
-      { orgId: auth.orgId, slug: ref.projectSlug },
-      auth.identity.id,
-    );
-    if (!view) throw notFound(`Project with slug '${ref.projectSlug}' not found`);
-    return accessOf(ctx, view);
+    const project = await ctx.store.projects.getProjectBySlug(auth.orgId, ref.projectSlug);
+    if (!project) throw notFound(`Project with slug '${ref.projectSlug}' not found`);
+    return accessFor(ctx, auth, project);
   }
   throw badRequest('You must provide projectSlug or workspaceId');
 }

@@ -161,17 +161,6 @@ export interface AccessStore {
   purgeDeadAccessTokens(nowMs: number): Promise<number>;
 }
 
-/** A project as one request sees it when it starts: see {@link ProjectStore.getProjectView}. */
-export interface ProjectView {
-  project: ProjectRecord;
-  /** The identity's membership with its roles; undefined when it is not a member. */
-  membership: MembershipRecord | undefined;
-  /** In position order. */
-  environments: EnvironmentRecord[];
-  /** Every environment's folders, in the order `SecretStore.listFolders` returns them. */
-  foldersByEnv: Map<string, FolderRecord[]>;
-}
-
 /** Projects, their environments (each with a root folder) and identity memberships. */
 export interface ProjectStore {
   /** Inserts the project, its environments with their root folders, and the creator's admin membership. */
@@ -207,16 +196,6 @@ export interface ProjectStore {
   deleteEnvironment(id: string): Promise<void>;
 
   getMembership(projectId: string, identityId: string): Promise<MembershipRecord | undefined>;
-  /**
-   * What every project-scoped request reads before its work, in one statement (one round trip on
-   * PostgreSQL): the project named by id or by slug in an organization, the identity's membership
-   * in it with its roles, the project's environments and every environment's folders. Nothing is
-   * cached: each call reads the rows as they are now, on any replica.
-   */
-  getProjectView(
-    ref: { id: string } | { orgId: string; slug: string },
-    identityId: string,
-  ): Promise<ProjectView | undefined>;
   getMembershipById(id: string): Promise<MembershipRecord | undefined>;
   listMemberships(projectId: string): Promise<MembershipRecord[]>;
   listMembershipsOfIdentity(identityId: string): Promise<MembershipRecord[]>;

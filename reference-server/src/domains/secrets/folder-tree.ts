@@ -88,19 +88,8 @@ export class FolderTree {
 export async function environmentBySlug(ctx: ServerContext, project: ProjectRecord, slug: string) {
   const env = await ctx.store.projects.getEnvironmentBySlug(project.id, slug);
   if (env) return env;
-  return environmentMissing(project, slug, await ctx.store.projects.listEnvironments(project.id));
-}
-
-/** The 404 of an environment slug not among the project's environments (with `didYouMean`). */
-export function environmentMissing(
-  project: ProjectRecord,
-  slug: string,
-  environments: EnvironmentRecord[],
-): never {
-  const near = closestName(
-    slug,
-    environments.map((e) => e.slug),
-  );
+  const slugs = (await ctx.store.projects.listEnvironments(project.id)).map((e) => e.slug);
+  const near = closestName(slug, slugs);
   throw notFound(`Environment with slug '${slug}' in project with ID ${project.id} not found`, {
     ...(near ? { details: { didYouMean: near } } : {}),
   });

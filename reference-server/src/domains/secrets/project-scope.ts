@@ -7,7 +7,7 @@ import type { AuthContext, ServerContext } from '../../context.js';
 import type { ProjectAccess } from '../../auth/permissions.js';
 import type { EnvironmentRecord, ProjectRecord } from '../../store/records.js';
 import type { SecretRecord } from '../../store/records.js';
-import { environmentBySlug, environmentMissing, FolderTree, loadFolderTree } from './folder-tree.js';
+import { environmentBySlug, type FolderTree, loadFolderTree } from './folder-tree.js';
 import { openSecret, type SecretPlainFields } from './secret-crypto.js';
 
 /** The caller of a service call: identity, standing in the project, and its audit sink. */
@@ -45,12 +45,8 @@ export class ProjectScope {
     return this.caller.access.dataKey;
   }
 
-  /** The environments read with the caller's access, or read now when the access did not carry them. */
   environments() {
-    const loaded = this.caller.access.loaded;
-    this.envList ??= loaded
-      ? Promise.resolve(loaded.environments)
-      : this.ctx.store.projects.listEnvironments(this.project.id);
+    this.envList ??= this.ctx.store.projects.listEnvironments(this.project.id);
     return this.envList;
   }
 
@@ -63,21 +59,14 @@ export class ProjectScope {
   }
 
   /** The environment or 404. */
-  async envBySlug(slug: string) {
-    const loaded = this.caller.access.loaded;
-    if (!loaded) return environmentBySlug(this.ctx, this.project, slug);
-    return (
-      loaded.environments.find((e) => e.slug === slug) ??
-      environmentMissing(this.project, slug, loaded.environments)
-    );
+  envBySlug(slug: string) {
+    return environmentBySlug(this.ctx, this.project, slug);
   }
 
-  /** The environment's folder tree: from the folders read with the caller's access, else read now. */
   tree(env: EnvironmentRecord) {
     let tree = this.trees.get(env.id);
     if (!tree) {
-      const folders = this.caller.access.loaded?.foldersByEnv.get(env.id);
-      tree = folders ? Promise.resolve(new FolderTree(env, folders)) : loadFolderTree(this.ctx, env);
+      tree = loadFolderTree(this.ctx, env);
       this.trees.set(env.id, tree);
     }
     return tree;

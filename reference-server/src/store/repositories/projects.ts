@@ -2,16 +2,9 @@
  * SQL implementation of the project store: projects, environments (kept a position sequence),
  * memberships and roles.
  */
-import type {
-  EnvironmentRecord,
-  FolderRecord,
-  MembershipRecord,
-  MembershipRoleRecord,
-  ProjectRecord,
-} from '../records.js';
-import type { ProjectStore, ProjectView } from '../contract.js';
-import { bool, compareText, orderBy, type Row } from '../rows.js';
-import { toFolder } from './secrets.js';
+import type { EnvironmentRecord, MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../records.js';
+import type { ProjectStore } from '../contract.js';
+import { bool, compareText, type Row } from '../rows.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 
 const toProject = (r: Row): ProjectRecord => ({
@@ -267,71 +260,6 @@ export class SqlProjectStore implements ProjectStore {
     );
   }
 
-  async getProjectView(ref: { id: string } | { orgId: string; slug: string }, identityId: string) {
-    // One statement instead of four (project, membership with roles, environments, folders): a row
-    // per (role, folder) pair, the project's columns repeated. Every environment has its root
-    // folder, so each appears; a non-member gets NULL membership and role columns.
-    const where = 'id' in ref ? 'p.id = ?' : 'p.org_id = ? AND p.slug = ?';
-    const rows = await this.db.all(
-      `SELECT p.*,
-         m.id AS m_id, m.created_at AS m_created_at, m.updated_at AS m_updated_at,
-         r.id AS r_id, r.role AS r_role, r.is_temporary AS r_is_temporary,
-         r.temporary_mode AS r_temporary_mode, r.temporary_range AS r_temporary_range,
-         r.temporary_access_start_time AS r_temporary_access_start_time,
-         r.temporary_access_end_time AS r_temporary_access_end_time,
-         r.created_at AS r_created_at, r.updated_at AS r_updated_at,
-         ${this.db.dialect.rowOrder('r')} AS r_row_order,
-         e.id AS e_id, e.name AS e_name, e.slug AS e_slug, e.position AS e_position,
-         e.created_at AS e_created_at, e.updated_at AS e_updated_at,
-         f.id AS f_id, f.parent_id AS f_parent_id, f.name AS f_name, f.description AS f_description,
-         f.version AS f_version, f.created_at AS f_created_at, f.updated_at AS f_updated_at
-       FROM projects p
-       LEFT JOIN project_memberships m ON m.project_id = p.id AND m.identity_id = ?
-       LEFT JOIN project_membership_roles r ON r.membership_id = m.id
-       LEFT JOIN environments e ON e.project_id = p.id
-       LEFT JOIN folders f ON f.env_id = e.id
-       WHERE ${where}`,
-      'id' in ref ? [identityId, ref.id] : [identityId, ref.orgId, ref.slug],
-    );
-    const first = rows[0];
-    if (!first) return undefined;
-    const project = toProject(first);
-    const roleRows = new Map<string, Row>();
-    const envRows = new Map<string, Row>();
-    const folderRows = new Map<string, Row>();
-    for (const r of rows) {
-      if (r.r_id != null && !roleRows.has(r.r_id as string))
-        roleRows.set(r.r_id as string, prefixed(r, 'r_'));
-      if (r.e_id != null && !envRows.has(r.e_id as string)) {
-        envRows.set(r.e_id as string, { ...prefixed(r, 'e_'), project_id: project.id });
-      }
-      if (r.f_id != null && !folderRows.has(r.f_id as string)) {
-        folderRows.set(r.f_id as string, { ...prefixed(r, 'f_'), env_id: r.e_id });
-      }
-    }
-    const membership =
-      first.m_id == null
-        ? undefined
-        : membershipOf(
-            {
-              id: first.m_id,
-              project_id: project.id,
-              identity_id: identityId,
-              created_at: first.m_created_at,
-              updated_at: first.m_updated_at,
-            },
-            [...roleRows.values()],
-          );
-    // The orders of listEnvironments and SecretStore.listFolders.
-    const environments = orderBy([...envRows.values()], 'position', 'created_at').map(toEnvironment);
-    const foldersByEnv = new Map<string, FolderRecord[]>(environments.map((e) => [e.id, []]));
-    for (const f of orderBy([...folderRows.values()], 'created_at', 'name').map(toFolder)) {
-      foldersByEnv.get(f.envId)?.push(f);
-    }
-    const view: ProjectView = { project, membership, environments, foldersByEnv };
-    return view;
-  }
-
   async getMembershipById(id: string) {
     const r = await this.db.one('SELECT * FROM project_memberships WHERE id = ?', [id]);
     return r && this.withRoles(r);
@@ -378,13 +306,6 @@ export class SqlProjectStore implements ProjectStore {
     );
     return membershipOf(r, roles);
   }
-}
-
-/** The columns of a joined row that start with `prefix`, without it. */
-function prefixed(r: Row, prefix: string): Row {
-  const out: Row = {};
-  for (const [k, v] of Object.entries(r)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
-  return out;
 }
 
 /** A membership row with its role rows (each carrying `row_order`). */

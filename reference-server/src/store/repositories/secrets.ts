@@ -24,8 +24,7 @@ import {
   type SqlExecutor,
 } from '../sql/database.js';
 
-/** A `folders` row as a record (the project view of repositories/projects.ts reads folders too). */
-export const toFolder = (r: Row): FolderRecord => ({
+const toFolder = (r: Row): FolderRecord => ({
   id: r.id as string,
   envId: r.env_id as string,
   parentId: (r.parent_id as string | null) ?? null,
