@@ -9,7 +9,7 @@ import { call } from './provision-list.mjs';
 const kms = await startServer({ rateLimit: false });
 const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
   email: 'b@bench.test',
-  password: 'p',
+  password: 'kms-bench-7Qx2-vT9m-Lp4w', // at least 12 characters, as every bootstrap password
   organization: 'bench',
 });
 const admin = boot.identity.credentials.token;
