@@ -24,9 +24,9 @@ export interface AuthContext {
 /** Sealed copies of recent secrets listings, by slot and ETag (domains/secrets/sealed-listings.ts). */
 export interface ListingCache {
   /** The sealed listing stored for `slot` under `etag`, opened; undefined when none or stale. */
-  open(slot: string, etag: string): { json: string; count: number } | undefined;
-  /** Stores a listing for `slot` under `etag`, sealed. */
-  seal(slot: string, etag: string, json: string, count: number): void;
+  open(slot: string, etag: string): { body: Buffer; count: number } | undefined;
+  /** Stores a listing's body (UTF-8 JSON) for `slot` under `etag`, sealed. */
+  seal(slot: string, etag: string, body: Buffer, count: number): void;
 }
 
 /**

@@ -59,9 +59,9 @@ it('serves the same body again, but a write, another caller or another query nev
 
 it('keeps only ciphertext under a process-ephemeral key, bound to the ETag', () => {
   const listings = new SealedListings();
-  listings.seal('slot', '"etag-a"', '{"secrets":[{"secretValue":"s3cr3t"}]}', 1);
+  listings.seal('slot', '"etag-a"', Buffer.from('{"secrets":[{"secretValue":"s3cr3t"}]}'), 1);
   expect(listings.open('slot', '"etag-a"')).toEqual({
-    json: '{"secrets":[{"secretValue":"s3cr3t"}]}',
+    body: Buffer.from('{"secrets":[{"secretValue":"s3cr3t"}]}'),
     count: 1,
   });
   // A stale ETag (the project changed) or another slot never gets the copy.

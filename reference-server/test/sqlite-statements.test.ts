@@ -14,7 +14,6 @@ async function rowBuilderCompiles(body: () => Promise<void>): Promise<number> {
     if (/^return \(.*\) => \(\{/.test(args.at(-1) ?? '')) compiles++;
     return original(...args);
   } as unknown as FunctionConstructor;
-  counting.prototype = original.prototype;
   globalThis.Function = counting;
   try {
     await body();

@@ -29,7 +29,7 @@ export class SealedListings {
   #bytes = 0;
 
   /** The copy in `slot` if it was made for `etag`, opened; undefined when absent, stale or unreadable. */
-  open(slot: string, etag: string): { json: string; count: number } | undefined {
+  open(slot: string, etag: string): { body: Buffer; count: number } | undefined {
     const entry = this.#sealed.get(slot);
     if (!entry || entry.etag !== etag) return undefined;
     this.#sealed.delete(slot);
@@ -39,8 +39,9 @@ export class SealedListings {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, blob.subarray(0, 12));
       decipher.setAAD(Buffer.from(etag));
       decipher.setAuthTag(blob.subarray(12, 28));
-      const json = Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]).toString('utf8');
-      return { json, count: entry.count };
+      // Served as the bytes it was sealed from: no UTF-8 decoding here and re-encoding in the response.
+      const body = Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]);
+      return { body, count: entry.count };
     } catch {
       this.#drop(slot);
       return undefined;
@@ -48,14 +49,14 @@ export class SealedListings {
   }
 
   /** Seals a listing's body for its ETag, replacing the slot's older copy. */
-  seal(slot: string, etag: string, json: string, count: number): void {
+  seal(slot: string, etag: string, body: Buffer, count: number): void {
     this.#drop(slot);
-    if (json.length > MAX_LISTING_BYTES) return;
+    if (body.length > MAX_LISTING_BYTES) return;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(etag));
-    const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
-    const blob = Buffer.concat([iv, cipher.getAuthTag(), body]);
+    const sealed = Buffer.concat([cipher.update(body), cipher.final()]);
+    const blob = Buffer.concat([iv, cipher.getAuthTag(), sealed]);
     this.#sealed.set(slot, { etag, blob, count });
     this.#bytes += blob.length;
     while (this.#bytes > MAX_TOTAL_BYTES) this.#drop(this.#sealed.keys().next().value!);

@@ -46,7 +46,7 @@ export interface ListSecretsInput {
  */
 export interface SecretListing {
   etag: string;
-  render(): Promise<string>;
+  render(): Promise<Buffer>;
 }
 
 /**
@@ -89,7 +89,7 @@ async function renderListing(
   input: ListSecretsInput,
   slot: string,
   etag: string,
-): Promise<string> {
+): Promise<Buffer> {
   const listed = (numberOfSecrets: number) =>
     caller.audit({
       type: 'get-secrets',
@@ -100,7 +100,7 @@ async function renderListing(
   const sealed = ctx.sealedListings.open(slot, etag);
   if (sealed) {
     await listed(sealed.count);
-    return sealed.json;
+    return sealed.body;
   }
 
   const tree = await scope.tree(at.env);
@@ -188,10 +188,10 @@ async function renderListing(
     }
   }
 
-  const json = JSON.stringify({ secrets: items, imports });
-  ctx.sealedListings.seal(slot, etag, json, items.length);
+  const body = Buffer.from(JSON.stringify({ secrets: items, imports }));
+  ctx.sealedListings.seal(slot, etag, body, items.length);
   await listed(items.length);
-  return json;
+  return body;
 }
 
 // ---------------------------------------------------------------------------------------------
