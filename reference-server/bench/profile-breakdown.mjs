@@ -1,0 +1,116 @@
+// Where an authenticated request's CPU goes: runs the server in a child process under --cpu-prof,
+// loads one route with autocannon (10 connections), and attributes every profile sample to what
+// the request was doing (the nearest frame of a known step, walking up from the sampled frame),
+// printed as a share of the server's CPU and as µs per request.
+// Run: node bench/profile-breakdown.mjs [list|encrypt] (after `pnpm --filter @hanzo/kms-server build`).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+
+/** The steps of a request, by the function names (src/) that do them; the first match up the stack wins. */
+const STEPS = [
+  ['JWT check', ['verifyAccessTokenJwt', 'verifyOwnJwt']],
+  ['token lookup (SQL)', ['getAccessTokenForRequest']],
+  ['token use (counted write)', ['consumeUse', 'consumeAccessTokenUse']],
+  [
+    'audit entry (hash chain, insert, head)',
+    ['appendEntries', 'writeHead', 'readHead', 'entryHash', 'headMac'],
+  ],
+  ['group commit (BEGIN/COMMIT)', ['transaction', '#commitBatch', '#drain']],
+  [
+    'project access (project, membership, roles)',
+    ['projectAccess', 'accessFor', 'resolveProject', 'getMembership', 'getProject'],
+  ],
+  ['environment and folders', ['locate', 'loadFolderTree']],
+  ['listing: sealed copy opened', ['open', 'listingOf']],
+  ['KMS key lookup and material', ['withMaterial', 'material', '#open', 'keyFor', 'getKey']],
+  ['KMS cipher', ['encryptBlob', 'decryptBlob']],
+  ['request validation (zod)', ['parseWith', 'parseBody', 'parseQuery', 'parseParams']],
+  ['request id, access log', ['accessLog']],
+];
+const BY_FILE = [
+  [
+    'HTTP, Express and JSON bodies',
+    /node:_http|node:net|node:internal\/(streams|stream_base|http|url|querystring)|node:events|express@|router@|body-parser@|raw-body@|path-to-regexp@|content-type@|mime|forwarded@|proxy-addr@|on-finished@|type-is@|iconv|writev|readv|parserOn/,
+  ],
+  ['SQLite (other statements)', /better-sqlite3/],
+];
+
+const route = process.argv[2] ?? 'list';
+if (!['list', 'encrypt'].includes(route)) throw new Error('usage: profile-breakdown.mjs [list|encrypt]');
+const dir = mkdtempSync(join(tmpdir(), 'kms-profile-'));
+const serve = fileURLToPath(new URL('./profile-serve.mjs', import.meta.url));
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, serve, route], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const target = JSON.parse(
+  await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d)))),
+);
+const load = (duration) =>
+  new Promise((resolve, reject) =>
+    autocannon({ ...target, connections: 10, duration }, (e, r) => (e ? reject(e) : resolve(r))),
+  );
+await load(2);
+const result = await load(SECONDS);
+child.kill('SIGTERM');
+await new Promise((resolve) => child.on('exit', resolve));
+const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+rmSync(dir, { recursive: true, force: true });
+
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const stepOf = new Map();
+function step(id) {
+  if (stepOf.has(id)) return stepOf.get(id);
+  const { functionName, url } = nodes.get(id).callFrame;
+  let found;
+  if (functionName === '(idle)') found = 'idle';
+  else if (functionName === '(garbage collector)') found = 'garbage collection';
+  else {
+    const named = STEPS.find(
+      ([, names]) => names.includes(functionName) && url.includes('reference-server/dist'),
+    );
+    if (named) found = named[0];
+    else {
+      const up = parent.get(id);
+      found = up === undefined ? undefined : step(up);
+      if (
+        found === undefined ||
+        found === 'HTTP, Express and JSON bodies' ||
+        found === 'SQLite (other statements)'
+      ) {
+        const byFile = BY_FILE.find(([, pattern]) => pattern.test(url) || pattern.test(functionName));
+        if (byFile) found = byFile[0];
+      }
+    }
+  }
+  stepOf.set(id, found);
+  return found;
+}
+const totals = new Map();
+let all = 0;
+for (let i = 0; i < profile.samples.length; i++) {
+  const dt = profile.timeDeltas[i] ?? 0;
+  const name = step(profile.samples[i]) ?? 'other (V8, timers, app glue)';
+  totals.set(name, (totals.get(name) ?? 0) + dt);
+  all += dt;
+}
+const busy = all - (totals.get('idle') ?? 0);
+const requests = result.requests.total + 0;
+console.log(
+  `${route}: ${Math.round(result.requests.average)} req/s under load; server CPU busy ${((100 * busy) / all).toFixed(0)}% of the profile`,
+);
+console.log('step                                            share of busy CPU   µs per request (approx.)');
+const profiledRequests = requests * ((SECONDS + 2) / SECONDS); // warm-up load is profiled too
+for (const [name, t] of [...totals].filter(([n]) => n !== 'idle').sort((a, b) => b[1] - a[1])) {
+  console.log(
+    `${name.padEnd(48)} ${`${((100 * t) / busy).toFixed(1)}%`.padStart(8)}   ${(t / profiledRequests).toFixed(0).padStart(10)}`,
+  );
+}
