@@ -1,10 +1,14 @@
 // The server profile-breakdown.mjs profiles (run in its own process under --cpu-prof): provisions
 // one route's data, prints what autocannon should send as one JSON line, and stops on SIGTERM so
 // the profile is written.
+import express from 'express';
 import { startServer } from '../dist/index.js';
 import { call, serverWith100Secrets } from './provision-list.mjs';
 
+// `list` or `encrypt`; with `--bare`, a bare Express route answering the same body instead (for
+// the list, serialising the same JSON; for encrypt, parsing the same JSON request first).
 const route = process.argv[2];
+const bareMode = process.argv.includes('--bare');
 let kms;
 let target;
 if (route === 'list') {
@@ -39,7 +43,24 @@ if (route === 'list') {
     body: JSON.stringify({ plaintext: Buffer.alloc(1024, 7).toString('base64') }),
   };
 }
+if (bareMode) {
+  const sample = await (await fetch(target.url, target)).json();
+  await kms.close();
+  const bare = express();
+  bare.use(express.json());
+  bare.all('/bare', (_req, res) => res.json(sample));
+  const server = await new Promise((resolve) => {
+    const s = bare.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  target = { ...target, url: `http://127.0.0.1:${server.address().port}/bare` };
+  kms = { close: () => new Promise((resolve) => server.close(resolve)) };
+}
 console.log(JSON.stringify(target));
+// SIGUSR2 asks for the CPU time this process has used so far (µs, user + system), one JSON line.
+process.on('SIGUSR2', () => {
+  const { user, system } = process.cpuUsage();
+  console.log(JSON.stringify({ cpuMicros: user + system }));
+});
 process.on('SIGTERM', async () => {
   await kms.close();
   process.exit(0);
