@@ -37,7 +37,11 @@ export function secretsRouter(ctx: ServerContext): Router {
 
   router.get('/api/v3/secrets/raw', auth, async (req, res) => {
     const q = parseQuery(req, listSecretsQuery);
-    const caller = await callerFor(ctx, req, { projectId: q.workspaceId, projectSlug: q.workspaceSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: q.workspaceId,
+      projectSlug: q.workspaceSlug,
+      environment: q.environment,
+    });
     const listing = await openListing(ctx, caller, {
       environment: q.environment,
       secretPath: q.secretPath,
@@ -60,7 +64,12 @@ export function secretsRouter(ctx: ServerContext): Router {
   router.get('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
     const { secretName } = parseParams(req, secretNameParams);
     const q = parseQuery(req, getSecretQuery);
-    const caller = await callerFor(ctx, req, { projectId: q.workspaceId, projectSlug: q.workspaceSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: q.workspaceId,
+      projectSlug: q.workspaceSlug,
+      environment: q.environment,
+      secretKey: secretName,
+    });
     res.json(
       await getSecret(ctx, caller, {
         environment: q.environment,
