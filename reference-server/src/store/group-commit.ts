@@ -5,10 +5,11 @@
  * Writes arriving while a commit is in flight wait for it, then all of them go into the next
  * transaction together; when nothing is in flight a write starts its commit at once (no timer).
  * Each caller's promise settles only after the transaction holding its write has committed, so
- * nothing is acknowledged before it is durable, and the cost of a commit (BEGIN, the chain lock,
- * the head read and write, COMMIT, the fsync) is shared by the batch. A batch that fails rejects
- * every write in it with the same error: the transaction rolled back, none of them happened.
- * See docs/reference/storage.md#group-commit.
+ * nothing is acknowledged before it is durable, and the cost of a commit (its round trips, the
+ * fsync) is shared by the batch. A batch of audit entries continues the chain from the head this
+ * process last wrote, in one statement on PostgreSQL (appendAfterKnownHead), and reads the head
+ * under the chain lock only when another replica moved it. A batch that fails rejects every write
+ * in it with the same error: nothing of it was written. See docs/reference/storage.md#group-commit.
  */
 import { AuditChainError, GENESIS_HASH, tailProblem } from './audit-chain.js';
 import { StoreInputError, StoreUnavailableError } from './contract.js';
