@@ -220,6 +220,96 @@ describe.each(engines)('group commit on %s', (engine) => {
   });
 });
 
+describe.each(engines)('the audit append after the head a process knows, on %s', (engine) => {
+  const open: OpenedStore[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  /** Two stores (pools, committers) on one database: two replicas, used one after the other. */
+  async function twoReplicas(): Promise<[OpenedStore, OpenedStore]> {
+    const location = await newLocation(engine);
+    const a = await openStore(location);
+    const b = await openStore(location);
+    open.push(a, b);
+    return [a, b];
+  }
+
+  it('continues the chain without reading the head: one round trip per append on PostgreSQL', async () => {
+    const [a] = await twoReplicas();
+    const key = auditChainKey(randomBytes(32));
+    await a.audit.checkTail(key);
+    // The first append of a process checks the tail under the chain lock.
+    await a.audit.append(entry(0), key, { checkTail: true });
+    expect(a.commits.stats.lockedAppends).toBe(1);
+    const before = { ...a.sql.counters };
+    for (let i = 1; i <= 10; i++) await a.audit.append(entry(i), key);
+    expect(a.commits.stats.lockedAppends).toBe(1);
+    if (engine === 'postgres') expect(a.sql.counters.roundTrips - before.roundTrips).toBe(10);
+    const head = await a.audit.head();
+    expect(head).toMatchObject({ lastSeq: 11, total: 11 });
+    expect(await verifyAuditChain(a.audit.all(), { key, head })).toMatchObject({ ok: true, entries: 11 });
+  });
+
+  it('finds the head moved by another replica, reads it under the lock and continues after it', async () => {
+    const [a, b] = await twoReplicas();
+    const key = auditChainKey(randomBytes(32));
+    await a.audit.checkTail(key);
+    await a.audit.append(entry(0), key, { checkTail: true });
+    await b.audit.append(entry(1), key, { checkTail: true });
+    const lockedBefore = a.commits.stats.lockedAppends;
+    // a still knows the head it wrote; b moved it: a's compare-and-set misses, nothing is written
+    // twice, and a continues after b's entry.
+    const [x, y] = await Promise.all([a.audit.append(entry(2), key), a.audit.append(entry(3), key)]);
+    expect(a.commits.stats.lockedAppends).toBe(lockedBefore + 1);
+    expect([x?.seq, y?.seq]).toEqual([3, 4]);
+    await b.audit.append(entry(4), key);
+    const read = [];
+    for await (const e of a.audit.all()) read.push(e);
+    expect(read.map((e) => [e.seq, e.eventMetadata.n])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [4, 3],
+      [5, 4],
+    ]);
+    expect(await verifyAuditChain(a.audit.all(), { key, head: await a.audit.head() })).toMatchObject({
+      ok: true,
+      entries: 5,
+    });
+  });
+
+  it('fails every write of a batch whose append statement is refused (a duplicate entry id), and writes none of it', async () => {
+    const [a] = await twoReplicas();
+    const key = auditChainKey(randomBytes(32));
+    await a.audit.checkTail(key);
+    const first = await a.audit.append(entry(0), key, { checkTail: true });
+    const headBefore = await a.audit.head();
+    const lockedBefore = a.commits.stats.lockedAppends;
+    // No hook: the statement itself fails, on the id another entry already holds.
+    const settled = await Promise.allSettled([
+      a.audit.append(entry(1), key),
+      a.audit.append({ ...entry(2), id: first.id }, key),
+      a.audit.append(entry(3), key),
+    ]);
+    // It was the append after the known head (no locked read), and it failed as a whole.
+    expect(a.commits.stats.lockedAppends).toBe(lockedBefore);
+    for (const s of settled) {
+      expect(s.status).toBe('rejected');
+      expect((s as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    }
+    expect(await countRows(a, 'audit_logs')).toBe(1);
+    expect(await a.audit.head()).toEqual(headBefore);
+    // The next batch reads the head again under the lock and continues the chain.
+    await a.audit.append(entry(4), key);
+    expect(a.commits.stats.lockedAppends).toBe(lockedBefore + 1);
+    expect(await verifyAuditChain(a.audit.all(), { key, head: await a.audit.head() })).toMatchObject({
+      ok: true,
+      entries: 2,
+    });
+  });
+});
+
 describe.each(engines)('group commit over HTTP on %s', (engine) => {
   let server: TestServer | undefined;
   afterEach(async () => {

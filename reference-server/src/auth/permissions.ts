@@ -5,7 +5,8 @@
 import type { AuthContext, ServerContext } from '../context.js';
 import { badRequest, forbidden, notFound, permissionDenied } from '../http/errors.js';
 import type { DataKey } from '../crypto/value-cipher.js';
-import type { MembershipRoleRecord, ProjectRecord } from '../store/records.js';
+import type { ProjectView, ProjectViewRequest } from '../store/contract.js';
+import type { MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../store/records.js';
 
 /** What the project role matrix speaks about. */
 export type ProjectSubject =
@@ -177,32 +178,61 @@ export interface ProjectAccess {
   roles: string[];
   /** The project's data key, unwrapped when the access was checked (every project-scoped call may need it). */
   dataKey: DataKey;
+  /**
+   * What was read in the same statement as the access (`ProjectStore.getProjectView`), when the
+   * request named its environment: the request's ProjectScope starts from it instead of reading
+   * it again (domains/secrets/project-scope.ts). Read fresh for this request, never cached.
+   */
+  loaded?: LoadedView;
   can(action: ProjectAction, subject: ProjectSubject): boolean;
   /** Throws the contract's 403 PermissionDenied when not allowed. */
   assert(action: ProjectAction, subject: ProjectSubject): void;
 }
 
+/** The environment (by slug) and secret rows read with a caller's access: see {@link ProjectAccess.loaded}. */
+export interface LoadedView {
+  /** The slug asked for; `environment` is undefined when the project has no such environment. */
+  environmentSlug: string;
+  environment: ProjectView['environment'];
+  secret: ProjectView['secret'];
+}
+
 /**
- * Loads a project the caller belongs to. A project in another organization is 404;
- * a caller without membership gets upstream's 403.
+ * Loads a project the caller belongs to, with what the request names in `request` (its
+ * environment and folders, a secret's rows) in the same statement. A project in another
+ * organization is 404; a caller without membership gets upstream's 403.
  */
 export async function projectAccess(
   ctx: ServerContext,
   auth: AuthContext,
   projectId: string,
+  request: ProjectViewRequest = {},
 ): Promise<ProjectAccess> {
-  const project = await ctx.store.projects.getProject(projectId);
-  if (!project || project.orgId !== auth.orgId) throw notFound(`Project with ID '${projectId}' not found`);
-  return accessFor(ctx, auth, project);
+  const view = await ctx.store.projects.getProjectView({ id: projectId }, auth.identity.id, request);
+  if (!view || view.project.orgId !== auth.orgId) throw notFound(`Project with ID '${projectId}' not found`);
+  return grant(ctx, view.project, view.membership, loadedOf(view, request));
 }
 
-/** As {@link projectAccess} for a project already loaded. */
+/** As {@link projectAccess} for a project already loaded (its membership read on its own). */
 export async function accessFor(
   ctx: ServerContext,
   auth: AuthContext,
   project: ProjectRecord,
 ): Promise<ProjectAccess> {
-  const membership = await ctx.store.projects.getMembership(project.id, auth.identity.id);
+  return grant(ctx, project, await ctx.store.projects.getMembership(project.id, auth.identity.id), undefined);
+}
+
+const loadedOf = (view: ProjectView, request: ProjectViewRequest): LoadedView | undefined =>
+  request.environment === undefined
+    ? undefined
+    : { environmentSlug: request.environment, environment: view.environment, secret: view.secret };
+
+async function grant(
+  ctx: ServerContext,
+  project: ProjectRecord,
+  membership: MembershipRecord | undefined,
+  loaded: LoadedView | undefined,
+): Promise<ProjectAccess> {
   if (!membership) {
     throw forbidden(`Identity is not a member of the specified project with ID '${project.id}'`, {
       name: 'PermissionDenied',
@@ -216,6 +246,7 @@ export async function accessFor(
     project,
     roles,
     dataKey,
+    ...(loaded ? { loaded } : {}),
     can,
     assert(action, subject) {
       if (!can(action, subject)) throw permissionDenied(action, subject);
@@ -223,17 +254,25 @@ export async function accessFor(
   };
 }
 
-/** Resolves `workspaceId` / `workspaceSlug` / `projectSlug` inside the caller's organization. */
+/**
+ * Resolves `workspaceId` / `workspaceSlug` / `projectSlug` inside the caller's organization, with
+ * what the request names (see {@link projectAccess}) read in the same statement.
+ */
 export async function resolveProject(
   ctx: ServerContext,
   auth: AuthContext,
-  ref: { projectId?: string | undefined; projectSlug?: string | undefined },
+  ref: { projectId?: string | undefined; projectSlug?: string | undefined } & ProjectViewRequest,
 ): Promise<ProjectAccess> {
-  if (ref.projectId) return projectAccess(ctx, auth, ref.projectId);
+  const request = { environment: ref.environment, secretKey: ref.secretKey };
+  if (ref.projectId) return projectAccess(ctx, auth, ref.projectId, request);
   if (ref.projectSlug) {
-    const project = await ctx.store.projects.getProjectBySlug(auth.orgId, ref.projectSlug);
-    if (!project) throw notFound(`Project with slug '${ref.projectSlug}' not found`);
-    return accessFor(ctx, auth, project);
+    const view = await ctx.store.projects.getProjectView(
+      { orgId: auth.orgId, slug: ref.projectSlug },
+      auth.identity.id,
+      request,
+    );
+    if (!view) throw notFound(`Project with slug '${ref.projectSlug}' not found`);
+    return grant(ctx, view.project, view.membership, loadedOf(view, request));
   }
   throw badRequest('You must provide projectSlug or workspaceId');
 }

@@ -161,6 +161,32 @@ export interface AccessStore {
   purgeDeadAccessTokens(nowMs: number): Promise<number>;
 }
 
+/** What a project-scoped request asks {@link ProjectStore.getProjectView} to read with the project. */
+export interface ProjectViewRequest {
+  /** The environment (by slug) whose folders the request works in. */
+  environment?: string | undefined;
+  /** A shared secret's key: its row in each folder of that environment, and the project's tags. */
+  secretKey?: string | undefined;
+}
+
+/** A project as one request sees it when it starts: see {@link ProjectStore.getProjectView}. */
+export interface ProjectView {
+  project: ProjectRecord;
+  /** The identity's membership with its roles; undefined when it is not a member. */
+  membership: MembershipRecord | undefined;
+  /**
+   * The requested environment and all its folders (in `SecretStore.listFolders` order); undefined
+   * when none was requested or the project has no environment with that slug.
+   */
+  environment: { record: EnvironmentRecord; folders: FolderRecord[] } | undefined;
+  /**
+   * When a secret key was requested: the shared secret with that key in each folder of the
+   * environment that holds one (as `SecretStore.getSecret` returns it), and the project's tags
+   * (as `SecretStore.listTags` returns them).
+   */
+  secret: { key: string; rows: SecretRecord[]; tags: TagRecord[] } | undefined;
+}
+
 /** Projects, their environments (each with a root folder) and identity memberships. */
 export interface ProjectStore {
   /** Inserts the project, its environments with their root folders, and the creator's admin membership. */
@@ -196,6 +222,18 @@ export interface ProjectStore {
   deleteEnvironment(id: string): Promise<void>;
 
   getMembership(projectId: string, identityId: string): Promise<MembershipRecord | undefined>;
+  /**
+   * What a project-scoped request reads before its work, in one statement (one round trip on
+   * PostgreSQL): the project named by id, or by slug in an organization; the identity's membership
+   * in it with its roles; and, when asked, one environment with its folders and one shared
+   * secret's rows with the project's tags. Nothing is cached: each call reads the rows as they are
+   * now, on any replica. Undefined when there is no such project.
+   */
+  getProjectView(
+    ref: { id: string } | { orgId: string; slug: string },
+    identityId: string,
+    request?: ProjectViewRequest,
+  ): Promise<ProjectView | undefined>;
   getMembershipById(id: string): Promise<MembershipRecord | undefined>;
   listMemberships(projectId: string): Promise<MembershipRecord[]>;
   listMembershipsOfIdentity(identityId: string): Promise<MembershipRecord[]>;

@@ -5,17 +5,18 @@
  * Writes arriving while a commit is in flight wait for it, then all of them go into the next
  * transaction together; when nothing is in flight a write starts its commit at once (no timer).
  * Each caller's promise settles only after the transaction holding its write has committed, so
- * nothing is acknowledged before it is durable, and the cost of a commit (BEGIN, the chain lock,
- * the head read and write, COMMIT, the fsync) is shared by the batch. A batch that fails rejects
- * every write in it with the same error: the transaction rolled back, none of them happened.
- * See docs/reference/storage.md#group-commit.
+ * nothing is acknowledged before it is durable, and the cost of a commit (its round trips, the
+ * fsync) is shared by the batch. A batch of audit entries continues the chain from the head this
+ * process last wrote, in one statement on PostgreSQL (appendAfterKnownHead), and reads the head
+ * under the chain lock only when another replica moved it. A batch that fails rejects every write
+ * in it with the same error: nothing of it was written. See docs/reference/storage.md#group-commit.
  */
 import { AuditChainError, GENESIS_HASH, tailProblem } from './audit-chain.js';
 import { StoreInputError, StoreUnavailableError } from './contract.js';
 import type { AccessTokenRecord, AuditChainKey, AuditHead, AuditRecord } from './records.js';
 import { lastEntry, readHead, writeHead } from './repositories/audit.js';
 import { toToken } from './repositories/access.js';
-import type { SqlDatabase, SqlExecutor } from './sql/database.js';
+import type { SqlDatabase, SqlExecutor, SqlTransaction } from './sql/database.js';
 
 /** An audit entry as the caller builds it; the chain fields are filled in by the batch. */
 export type AuditEntryInput = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>;
@@ -52,18 +53,48 @@ export const CONSUME_TOKEN_USE_SQL = `UPDATE access_tokens SET num_uses = num_us
 const ROWS_PER_INSERT = 50;
 
 /**
- * Called with each batch before it commits (tests inject faults here, after every statement of
- * the batch has run and before COMMIT); a throw rolls the batch back.
+ * The most audit rows the one-statement append sends (16 parameters each: about 16,000 of
+ * PostgreSQL's 65,535); a larger batch takes the locked path, which inserts them in chunks.
+ */
+const MAX_ROWS_ONE_STATEMENT = 1000;
+
+/**
+ * Called with each batch before it commits (tests inject faults here); a throw fails the batch and
+ * writes nothing of it. In a transaction it runs after every statement of the batch, before
+ * COMMIT; for a batch sent as one statement (PostgreSQL, audit entries only) it runs just before
+ * that statement.
  */
 export type BeforeCommitHook = (batch: { tokenUses: number; auditEntries: number }) => void | Promise<void>;
+
+/** The chain head as this process last wrote or read it, and the key that seals it. */
+interface KnownHead {
+  head: Omit<AuditHead, 'mac'>;
+  key: AuditChainKey;
+}
+
+/** A batch's entries chained after a head: the stored records and the head that ends them. */
+interface Chained {
+  stored: AuditRecord[];
+  next: Omit<AuditHead, 'mac'>;
+}
 
 /** The per-request writes of one store, committed in groups. */
 export class GroupCommitter {
   #queue: Write[] = [];
   #committing = false;
   #beforeCommit: BeforeCommitHook | undefined;
-  /** How many transactions (or single statements) committed batches, and how many writes they held. */
-  readonly stats = { batches: 0, writes: 0 };
+  /**
+   * The head this process last wrote (or read under the chain lock): a batch continues the chain
+   * from it without reading it, and its head update applies only while the stored head is still
+   * this one (see {@link appendAfterKnownHead}). Undefined at start and after a failed batch.
+   */
+  #known: KnownHead | undefined;
+  /**
+   * How many transactions (or single statements) committed batches, how many writes they held, and
+   * how many batches of audit entries had to read the head under the chain lock (a process's first
+   * append, or after another replica appended).
+   */
+  readonly stats = { batches: 0, writes: 0, lockedAppends: 0 };
 
   constructor(private readonly db: SqlDatabase) {}
 
@@ -121,32 +152,60 @@ export class GroupCommitter {
       .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
     const appends = batch.filter((w): w is AuditAppend => w.kind === 'audit');
     const results = new Map<Write, unknown>();
+    let chained: (Chained & { key: AuditChainKey }) | undefined;
     try {
       const only = batch[0] as Write;
+      let known = this.#knownFor(appends);
       if (batch.length === 1 && only.kind === 'token-use' && !this.#beforeCommit) {
         // One conditional update alone is its own transaction: no BEGIN/COMMIT round trips.
         results.set(only, await consumeUse(this.db, only));
-      } else {
-        // A batch with audit entries takes the chain lock as it begins (with BEGIN on PostgreSQL).
-        const begin = appends.length > 0 ? { lock: 'audit-chain' } : {};
-        await this.db.transaction(async (tx) => {
+      } else if (uses.length === 0 && known && this.db.dialect.name === 'postgres') {
+        // PostgreSQL, audit entries only, head known: one statement, its own transaction.
+        await this.#beforeCommit?.({ tokenUses: 0, auditEntries: appends.length });
+        const done = await appendAfterKnownHead(this.db, appends, known);
+        if (done) chained = { ...done, key: known.key };
+        // Another replica moved the head: this batch reads it under the lock instead.
+        else known = undefined;
+      }
+      if (!chained && !results.has(only)) {
+        chained = await this.db.transaction(async (tx) => {
           results.clear(); // PostgreSQL may run the body again after a serialization failure
           for (const use of uses) results.set(use, await consumeUse(tx, use));
+          let done: Chained | undefined;
           if (appends.length > 0) {
-            const stored = await appendEntries(tx, appends);
-            for (const [i, append] of appends.entries()) results.set(append, stored[i]);
+            done = known && (await appendAfterKnownHead(tx, appends, known));
+            if (!done) {
+              this.stats.lockedAppends++;
+              done = await appendUnderLock(tx, appends);
+            }
           }
           await this.#beforeCommit?.({ tokenUses: uses.length, auditEntries: appends.length });
-        }, begin);
+          return done && { ...done, key: (appends[0] as AuditAppend).key };
+        });
       }
     } catch (error) {
+      // Whatever the head is now, it is read again (under the lock) by the next batch.
+      this.#known = undefined;
       const failure = batchFailure(error);
       for (const write of batch) write.reject(failure);
       return;
     }
+    if (chained) {
+      this.#known = { head: chained.next, key: chained.key };
+      for (const [i, append] of appends.entries()) results.set(append, chained.stored[i]);
+    }
     this.stats.batches++;
     this.stats.writes += batch.length;
     for (const write of batch) (write.resolve as (value: unknown) => void)(results.get(write));
+  }
+
+  /** The known head, when this batch of entries may continue from it without the lock. */
+  #knownFor(appends: AuditAppend[]): KnownHead | undefined {
+    const known = this.#known;
+    if (!known || appends.length === 0 || appends.length > MAX_ROWS_ONE_STATEMENT) return undefined;
+    // A process's first append checks the stored tail, which only the locked path reads.
+    if (appends.some((a) => a.checkTail || a.key !== known.key)) return undefined;
+    return known;
   }
 }
 
@@ -156,14 +215,107 @@ async function consumeUse(db: SqlExecutor, use: TokenUse): Promise<AccessTokenRe
 }
 
 /**
- * The batch's entries continue the chain in queue order (the order their requests asked), under
- * the chain lock every replica takes: one head read, one INSERT per {@link ROWS_PER_INSERT}
- * entries, one head write. Appends of every replica queue on that lock, so each batch reads the
- * head the previous one wrote.
+ * The batch's entries continue the chain after `head` in queue order (the order their requests
+ * asked): sequence numbers, hashes and the new head are computed here, so both paths below write
+ * exactly these.
  */
-async function appendEntries(tx: SqlExecutor, appends: AuditAppend[]): Promise<AuditRecord[]> {
-  // The transaction began with the `audit-chain` lock (see #commitBatch).
-  const head = await readHead(tx);
+function chainAfter(
+  head: Omit<AuditHead, 'mac'> | undefined,
+  appends: AuditAppend[],
+  key: AuditChainKey,
+): Chained {
+  let prevHash = head?.lastHash ?? GENESIS_HASH;
+  let seq = head?.lastSeq ?? 0;
+  const stored = appends.map(({ entry }): AuditRecord => {
+    const hash = key.entryHash(entry, prevHash);
+    const record = { ...entry, seq: ++seq, prevHash, hash, chainVersion: 2 as const };
+    prevHash = hash;
+    return record;
+  });
+  return { stored, next: { lastSeq: seq, lastHash: prevHash, total: (head?.total ?? 0) + stored.length } };
+}
+
+const AUDIT_COLUMNS = `seq, id, org_id, project_id, project_name, event_type, event_metadata, actor_type,
+  actor_metadata, ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash, chain_version`;
+
+/** One row's VALUES tuple; the sequence number is cast so PostgreSQL types it inside VALUES. */
+const AUDIT_ROW = '(CAST(? AS BIGINT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)';
+
+const auditParams = (rows: AuditRecord[]) =>
+  rows.flatMap((e) => [
+    e.seq,
+    e.id,
+    e.orgId,
+    e.projectId,
+    e.projectName,
+    e.eventType,
+    JSON.stringify(e.eventMetadata),
+    e.actorType,
+    JSON.stringify(e.actorMetadata),
+    e.ipAddress,
+    e.userAgent,
+    e.userAgentType,
+    e.createdAt,
+    e.expiresAt,
+    e.prevHash,
+    e.hash,
+  ]);
+
+/** Moves the head from `known` to `next` only if it is still `known` (the compare-and-set). */
+const HEAD_MOVE = `UPDATE audit_head SET last_seq = ?, last_hash = ?, total = ?, mac = ?
+  WHERE id = 1 AND last_seq = ? AND last_hash = ? AND total = ?`;
+
+/**
+ * Appends the batch after the head this process knows, without reading it: the head moves only if
+ * it is still that head, and the entries are written only if it moved. Returns undefined, having
+ * written nothing, when the head is another (another replica appended, the head was removed).
+ *
+ * On PostgreSQL it is one statement, a data-modifying CTE (one round trip, atomic on its own): the
+ * compare-and-set of the head takes its row lock, so a concurrent append of another replica waits
+ * and then finds the head moved; an append under the chain lock reads the head `FOR UPDATE`
+ * (see {@link appendUnderLock}). SQLite has no data-modifying CTE: the same two writes run in the
+ * batch's transaction (which costs no round trip there).
+ */
+async function appendAfterKnownHead(
+  db: SqlExecutor,
+  appends: AuditAppend[],
+  known: KnownHead,
+): Promise<Chained | undefined> {
+  const chained = chainAfter(known.head, appends, known.key);
+  const { next } = chained;
+  const headParams = [
+    next.lastSeq,
+    next.lastHash,
+    next.total,
+    known.key.headMac(next),
+    known.head.lastSeq,
+    known.head.lastHash,
+    known.head.total,
+  ];
+  if (db.dialect.name === 'postgres') {
+    const inserted = await db.run(
+      `WITH moved AS (${HEAD_MOVE} RETURNING 1)
+       INSERT INTO audit_logs (${AUDIT_COLUMNS})
+       SELECT * FROM (VALUES ${chained.stored.map(() => AUDIT_ROW).join(', ')}) AS entries
+       WHERE EXISTS (SELECT 1 FROM moved)`,
+      [...headParams, ...auditParams(chained.stored)],
+    );
+    return inserted === 0 ? undefined : chained;
+  }
+  if ((await db.run(HEAD_MOVE, headParams)) === 0) return undefined;
+  await insertEntries(db, chained.stored);
+  return chained;
+}
+
+/**
+ * The batch's entries continue the chain under the `audit-chain` lock every replica takes, from
+ * the head read now (`FOR UPDATE` on PostgreSQL, so a one-statement append of another replica
+ * cannot move it meanwhile): one head read, one INSERT per {@link ROWS_PER_INSERT} entries, one
+ * head write. Runs the tail check of a process's first append.
+ */
+async function appendUnderLock(tx: SqlTransaction, appends: AuditAppend[]): Promise<Chained> {
+  await tx.lock('audit-chain');
+  const head = await readHead(tx, { forUpdate: true });
   const key = (appends[0] as AuditAppend).key;
   // Entries without a head are never sealed by an append: that is how a truncated or recomputed
   // chain would be re-sealed (docs/reference/audit-log.md).
@@ -173,56 +325,20 @@ async function appendEntries(tx: SqlExecutor, appends: AuditAppend[]): Promise<A
       ? undefined
       : (await lastEntry(tx)) && 'entries exist but the head record is missing';
   if (problem) throw new AuditChainError(problem);
-  let prevHash = head?.lastHash ?? GENESIS_HASH;
-  const chained = appends.map(({ entry }) => {
-    const hash = key.entryHash(entry, prevHash);
-    const record = { ...entry, prevHash, hash };
-    prevHash = hash;
-    return record;
-  });
-  const stored: AuditRecord[] = [];
-  for (let i = 0; i < chained.length; i += ROWS_PER_INSERT) {
-    const rows = chained.slice(i, i + ROWS_PER_INSERT);
-    const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)').join(', ');
-    const inserted = await tx.all<{ id: string; seq: number }>(
-      `INSERT INTO audit_logs (id, org_id, project_id, project_name, event_type, event_metadata, actor_type,
-       actor_metadata, ip_address, user_agent, user_agent_type, created_at, expires_at, prev_hash, hash, chain_version)
-       VALUES ${values} RETURNING id, seq`,
-      rows.flatMap((e) => [
-        e.id,
-        e.orgId,
-        e.projectId,
-        e.projectName,
-        e.eventType,
-        JSON.stringify(e.eventMetadata),
-        e.actorType,
-        JSON.stringify(e.actorMetadata),
-        e.ipAddress,
-        e.userAgent,
-        e.userAgentType,
-        e.createdAt,
-        e.expiresAt,
-        e.prevHash,
-        e.hash,
-      ]),
+  const chained = chainAfter(head, appends, key);
+  await insertEntries(tx, chained.stored);
+  await writeHead(tx, chained.next, key);
+  return chained;
+}
+
+async function insertEntries(tx: SqlExecutor, stored: AuditRecord[]): Promise<void> {
+  for (let i = 0; i < stored.length; i += ROWS_PER_INSERT) {
+    const rows = stored.slice(i, i + ROWS_PER_INSERT);
+    await tx.run(
+      `INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ${rows.map(() => AUDIT_ROW).join(', ')}`,
+      auditParams(rows),
     );
-    const seqById = new Map(inserted.map((r) => [r.id, r.seq]));
-    for (const e of rows) {
-      const seq = seqById.get(e.id) as number;
-      // The chain is walked by seq: the entries must take their sequence numbers in chain order.
-      const previousSeq = stored.at(-1)?.seq ?? head?.lastSeq ?? 0;
-      if (!(seq > previousSeq)) throw new Error('audit entries of a batch were numbered out of chain order');
-      stored.push({ ...e, seq, chainVersion: 2 });
-    }
   }
-  const last = stored.at(-1) as AuditRecord;
-  const next: Omit<AuditHead, 'mac'> = {
-    lastSeq: last.seq,
-    lastHash: last.hash,
-    total: (head?.total ?? 0) + stored.length,
-  };
-  await writeHead(tx, next, key);
-  return stored;
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { Request } from 'express';
 import { audit, authOf, type ServerContext } from '../../context.js';
 import { type ProjectAccess, projectAccess, resolveProject } from '../../auth/permissions.js';
+import type { ProjectViewRequest } from '../../store/contract.js';
 import type { Caller } from './project-scope.js';
 
 function callerOf(ctx: ServerContext, req: Request, access: ProjectAccess): Caller {
@@ -16,11 +17,14 @@ function callerOf(ctx: ServerContext, req: Request, access: ProjectAccess): Call
   };
 }
 
-/** The caller of a request against a project named by id or slug (403/404 per the contract). */
+/**
+ * The caller of a request against a project named by id or slug (403/404 per the contract); the
+ * environment and secret key the request names are read with its access, in one statement.
+ */
 export async function callerFor(
   ctx: ServerContext,
   req: Request,
-  ref: { projectId?: string | undefined; projectSlug?: string | undefined },
+  ref: { projectId?: string | undefined; projectSlug?: string | undefined } & ProjectViewRequest,
 ): Promise<Caller> {
   return callerOf(ctx, req, await resolveProject(ctx, authOf(req), ref));
 }

@@ -88,6 +88,15 @@ export class FolderTree {
 export async function environmentBySlug(ctx: ServerContext, project: ProjectRecord, slug: string) {
   const env = await ctx.store.projects.getEnvironmentBySlug(project.id, slug);
   if (env) return env;
+  return environmentMissing(ctx, project, slug);
+}
+
+/** The 404 of an environment slug the project does not have (reads its slugs for `didYouMean`). */
+export async function environmentMissing(
+  ctx: ServerContext,
+  project: ProjectRecord,
+  slug: string,
+): Promise<never> {
   const slugs = (await ctx.store.projects.listEnvironments(project.id)).map((e) => e.slug);
   const near = closestName(slug, slugs);
   throw notFound(`Environment with slug '${slug}' in project with ID ${project.id} not found`, {

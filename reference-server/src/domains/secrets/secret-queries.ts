@@ -228,7 +228,7 @@ export async function getSecret(ctx: ServerContext, caller: Caller, input: GetSe
       : notFound(`Secret with name '${input.secretName}' not found`);
 
   let found: ImportedSecret | undefined;
-  const local = await ctx.store.secrets.getSecret(at.folder.id, input.secretName, input.type);
+  const local = await scope.secret(at.folder, input.secretName, input.type);
   if (local) found = { secret: local, env: at.env, path: at.path };
   else if (input.includeImports && input.type === 'shared' && input.version === undefined) {
     // Local first, then the imports from the last to the first (docs/reference/api.md, decision D5).
@@ -256,7 +256,7 @@ export async function getSecret(ctx: ServerContext, caller: Caller, input: GetSe
     { envSlug: found.env.slug, path: found.path },
     input.viewSecretValue,
   );
-  const tags = await ctx.store.secrets.listTags(scope.project.id);
+  const tags = await scope.tags();
   await caller.audit({
     type: 'get-secret',
     metadata: {

@@ -37,7 +37,11 @@ export function secretsRouter(ctx: ServerContext): Router {
 
   router.get('/api/v3/secrets/raw', auth, async (req, res) => {
     const q = parseQuery(req, listSecretsQuery);
-    const caller = await callerFor(ctx, req, { projectId: q.workspaceId, projectSlug: q.workspaceSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: q.workspaceId,
+      projectSlug: q.workspaceSlug,
+      environment: q.environment,
+    });
     const listing = await openListing(ctx, caller, {
       environment: q.environment,
       secretPath: q.secretPath,
@@ -60,7 +64,12 @@ export function secretsRouter(ctx: ServerContext): Router {
   router.get('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
     const { secretName } = parseParams(req, secretNameParams);
     const q = parseQuery(req, getSecretQuery);
-    const caller = await callerFor(ctx, req, { projectId: q.workspaceId, projectSlug: q.workspaceSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: q.workspaceId,
+      projectSlug: q.workspaceSlug,
+      environment: q.environment,
+      secretKey: secretName,
+    });
     res.json(
       await getSecret(ctx, caller, {
         environment: q.environment,
@@ -78,39 +87,63 @@ export function secretsRouter(ctx: ServerContext): Router {
   router.post('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
     const { secretName } = parseParams(req, secretNameParams);
     const { workspaceId, projectSlug, ...body } = parseBody(req, createSecretBody);
-    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: workspaceId,
+      projectSlug,
+      environment: body.environment,
+    });
     res.json(await createSecret(ctx, caller, { ...body, secretName }));
   });
 
   router.patch('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
     const { secretName } = parseParams(req, secretNameParams);
     const { workspaceId, projectSlug, ...body } = parseBody(req, updateSecretBody);
-    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: workspaceId,
+      projectSlug,
+      environment: body.environment,
+    });
     res.json(await updateSecret(ctx, caller, { ...body, secretName }));
   });
 
   router.delete('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
     const { secretName } = parseParams(req, secretNameParams);
     const { workspaceId, projectSlug, ...body } = parseBody(req, deleteSecretBody);
-    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: workspaceId,
+      projectSlug,
+      environment: body.environment,
+    });
     res.json(await deleteSecret(ctx, caller, { ...body, secretName }));
   });
 
   router.post('/api/v3/secrets/batch/raw', auth, async (req, res) => {
     const { workspaceId, projectSlug, ...body } = parseBody(req, batchCreateBody);
-    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: workspaceId,
+      projectSlug,
+      environment: body.environment,
+    });
     res.json(await createSecretsBatch(ctx, caller, body));
   });
 
   router.patch('/api/v3/secrets/batch/raw', auth, async (req, res) => {
     const { workspaceId, projectSlug, ...body } = parseBody(req, batchUpdateBody);
-    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: workspaceId,
+      projectSlug,
+      environment: body.environment,
+    });
     res.json(await updateSecretsBatch(ctx, caller, body));
   });
 
   router.delete('/api/v3/secrets/batch/raw', auth, async (req, res) => {
     const { workspaceId, projectSlug, ...body } = parseBody(req, batchDeleteBody);
-    const caller = await callerFor(ctx, req, { projectId: workspaceId, projectSlug });
+    const caller = await callerFor(ctx, req, {
+      projectId: workspaceId,
+      projectSlug,
+      environment: body.environment,
+    });
     res.json(await deleteSecretsBatch(ctx, caller, body));
   });
 

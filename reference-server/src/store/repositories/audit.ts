@@ -144,8 +144,17 @@ export class SqlAuditStore implements AuditStore {
   }
 }
 
-export async function readHead(db: SqlExecutor): Promise<AuditHead | undefined> {
-  const r = await db.one('SELECT * FROM audit_head WHERE id = 1');
+/**
+ * The sealed head record. `forUpdate` locks its row on PostgreSQL until the transaction ends, so
+ * a one-statement append of another replica (store/group-commit.ts) cannot move it meanwhile
+ * (SQLite's write transaction is exclusive already).
+ */
+export async function readHead(
+  db: SqlExecutor,
+  options: { forUpdate?: boolean } = {},
+): Promise<AuditHead | undefined> {
+  const lock = options.forUpdate && db.dialect.name === 'postgres' ? ' FOR UPDATE' : '';
+  const r = await db.one(`SELECT * FROM audit_head WHERE id = 1${lock}`);
   if (!r) return undefined;
   return {
     lastSeq: r.last_seq as number,

@@ -3,9 +3,10 @@
  * memberships and roles.
  */
 import type { EnvironmentRecord, MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../records.js';
-import type { ProjectStore } from '../contract.js';
-import { bool, compareText, type Row } from '../rows.js';
-import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
+import type { ProjectStore, ProjectView, ProjectViewRequest } from '../contract.js';
+import { bool, compareText, orderBy, type Row } from '../rows.js';
+import type { SqlDatabase, SqlDialect, SqlExecutor } from '../sql/database.js';
+import { toFolder, toSecret, toTag } from './secrets.js';
 
 const toProject = (r: Row): ProjectRecord => ({
   id: r.id as string,
@@ -260,6 +261,72 @@ export class SqlProjectStore implements ProjectStore {
     );
   }
 
+  async getProjectView(
+    ref: { id: string } | { orgId: string; slug: string },
+    identityId: string,
+    request: ProjectViewRequest = {},
+  ): Promise<ProjectView | undefined> {
+    const byId = 'id' in ref;
+    const withEnv = request.environment !== undefined;
+    const withSecret = withEnv && request.secretKey !== undefined;
+    const shape = `${byId ? 'id' : 'slug'}:${withEnv}:${withSecret}`;
+    let sql = this.#viewSql.get(shape);
+    if (!sql) {
+      sql = projectViewSql(this.db.dialect, byId, withEnv, withSecret);
+      this.#viewSql.set(shape, sql);
+    }
+    // In the order of the placeholders: the joins, then the WHERE.
+    const params: unknown[] = [identityId];
+    if (withEnv) params.push(request.environment);
+    if (withSecret) params.push(request.secretKey);
+    params.push(...('id' in ref ? [ref.id] : [ref.orgId, ref.slug]));
+    const rows = await this.db.all(sql, params);
+    const first = rows[0];
+    if (!first) return undefined;
+    const project = toProject(first);
+    const membership =
+      first.m_id === null || first.m_id === undefined
+        ? undefined
+        : membershipOf(
+            {
+              id: first.m_id,
+              project_id: project.id,
+              identity_id: identityId,
+              created_at: first.m_created_at,
+              updated_at: first.m_updated_at,
+            },
+            jsonRows(first.m_roles),
+          );
+    let environment: ProjectView['environment'];
+    if (first.e_id !== null && first.e_id !== undefined) {
+      const record = toEnvironment({ ...pick(first, 'e_', ENV_COLUMNS), project_id: project.id });
+      const folderRows = rows
+        .filter((r) => r.f_id !== null && r.f_id !== undefined)
+        .map((r) => ({ ...pick(r, 'f_', FOLDER_COLUMNS), env_id: record.id }));
+      // The order of SecretStore.listFolders.
+      environment = { record, folders: orderBy(folderRows, 'created_at', 'name').map(toFolder) };
+    }
+    let secret: ProjectView['secret'];
+    if (withSecret) {
+      const secretRows = rows
+        .filter((r) => r.s_id !== null && r.s_id !== undefined)
+        .map((r) => toSecret({ ...pick(r, 's_', SECRET_COLUMNS), folder_id: r.f_id, env_id: first.e_id }));
+      // The order of SecretStore.listTags.
+      const tags = jsonRows(first.p_tags)
+        .sort(
+          (a, b) =>
+            compareText(a.created_at as string, b.created_at as string) ||
+            (a.row_order as number) - (b.row_order as number),
+        )
+        .map(toTag);
+      secret = { key: request.secretKey as string, rows: secretRows, tags };
+    }
+    return { project, membership, environment, secret };
+  }
+
+  /** The project view's statement text per shape (by id or slug, with environment, with secret). */
+  readonly #viewSql = new Map<string, string>();
+
   async getMembershipById(id: string) {
     const r = await this.db.one('SELECT * FROM project_memberships WHERE id = ?', [id]);
     return r && this.withRoles(r);
@@ -306,6 +373,110 @@ export class SqlProjectStore implements ProjectStore {
     );
     return membershipOf(r, roles);
   }
+}
+
+const ROLE_COLUMNS = [
+  'id',
+  'role',
+  'is_temporary',
+  'temporary_mode',
+  'temporary_range',
+  'temporary_access_start_time',
+  'temporary_access_end_time',
+  'created_at',
+  'updated_at',
+];
+const TAG_COLUMNS = [
+  'id',
+  'project_id',
+  'slug',
+  'color',
+  'created_by',
+  'created_by_actor_type',
+  'created_at',
+  'updated_at',
+];
+const ENV_COLUMNS = ['id', 'name', 'slug', 'position', 'created_at', 'updated_at'];
+const FOLDER_COLUMNS = ['id', 'parent_id', 'name', 'description', 'version', 'created_at', 'updated_at'];
+const SECRET_COLUMNS = [
+  'id',
+  'key',
+  'type',
+  'version',
+  'value_ciphertext',
+  'comment_ciphertext',
+  'skip_multiline_encoding',
+  'reminder_note',
+  'reminder_repeat_days',
+  'metadata',
+  'actor',
+  'created_at',
+  'updated_at',
+  'tag_ids',
+];
+
+/** `alias.column AS prefix_column, …` */
+const aliased = (alias: string, prefix: string, columns: string[]) =>
+  columns.map((c) => `${alias}.${c} AS ${prefix}${c}`).join(', ');
+
+/** The columns `prefix_column` of a joined row, named `column`. */
+function pick(r: Row, prefix: string, columns: string[]): Row {
+  const out: Row = {};
+  for (const c of columns) out[c] = r[`${prefix}${c}`];
+  return out;
+}
+
+/**
+ * The rows of a subquery as one JSON array (with each row's insertion order as `row_order`):
+ * a scalar, so the statement's rows are not multiplied by them.
+ */
+function jsonArray(d: SqlDialect, alias: string, columns: string[]): string {
+  const pairs = [...columns.map((c) => `'${c}', ${alias}.${c}`), `'row_order', ${d.rowOrder(alias)}`].join(
+    ', ',
+  );
+  return d.name === 'postgres'
+    ? `json_agg(json_build_object(${pairs}))`
+    : `json_group_array(json_object(${pairs}))`;
+}
+
+/** A JSON array column: parsed already by pg (type json), text on SQLite, NULL for no rows on PostgreSQL. */
+function jsonRows(value: unknown): Row[] {
+  if (value === null || value === undefined) return [];
+  return (typeof value === 'string' ? JSON.parse(value) : value) as Row[];
+}
+
+/**
+ * The project view (ProjectStore.getProjectView) as one statement: one row per folder of the
+ * requested environment (one row when there is none), the project and membership columns repeated
+ * on each; the roles and the tags are JSON scalars, so roles never multiply the rows; the secret
+ * is joined to the folder holding it, so each folder row carries that folder's secret or NULLs.
+ */
+function projectViewSql(d: SqlDialect, byId: boolean, withEnv: boolean, withSecret: boolean): string {
+  const columns = [
+    'p.*',
+    'm.id AS m_id, m.created_at AS m_created_at, m.updated_at AS m_updated_at',
+    `(SELECT ${jsonArray(d, 'r', ROLE_COLUMNS)} FROM project_membership_roles r WHERE r.membership_id = m.id) AS m_roles`,
+  ];
+  const joins = ['LEFT JOIN project_memberships m ON m.project_id = p.id AND m.identity_id = ?'];
+  if (withEnv) {
+    columns.push(aliased('e', 'e_', ENV_COLUMNS), aliased('f', 'f_', FOLDER_COLUMNS));
+    joins.push('LEFT JOIN environments e ON e.project_id = p.id AND e.slug = ?');
+    joins.push('LEFT JOIN folders f ON f.env_id = e.id');
+  }
+  if (withSecret) {
+    columns.push(
+      `(SELECT ${jsonArray(d, 't', TAG_COLUMNS)} FROM secret_tags t WHERE t.project_id = p.id) AS p_tags`,
+      aliased(
+        's',
+        's_',
+        SECRET_COLUMNS.filter((c) => c !== 'tag_ids'),
+      ),
+      `(SELECT ${d.joinText('l.tag_id')} FROM secret_tag_links l WHERE l.secret_id = s.id) AS s_tag_ids`,
+    );
+    joins.push("LEFT JOIN secrets s ON s.folder_id = f.id AND s.key = ? AND s.type = 'shared'");
+  }
+  const where = byId ? 'p.id = ?' : 'p.org_id = ? AND p.slug = ?';
+  return `SELECT ${columns.join(',\n  ')}\nFROM projects p\n${joins.join('\n')}\nWHERE ${where}`;
 }
 
 /** A membership row with its role rows (each carrying `row_order`). */

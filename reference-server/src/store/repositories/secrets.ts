@@ -24,7 +24,8 @@ import {
   type SqlExecutor,
 } from '../sql/database.js';
 
-const toFolder = (r: Row): FolderRecord => ({
+/** A `folders` row as a record (the project view of repositories/projects.ts reads folders too). */
+export const toFolder = (r: Row): FolderRecord => ({
   id: r.id as string,
   envId: r.env_id as string,
   parentId: (r.parent_id as string | null) ?? null,
@@ -63,7 +64,8 @@ const toContent = (r: Row): SecretContentRecord => ({
   skipMultilineEncoding: bool(r.skip_multiline_encoding),
 });
 
-const toSecret = (
+/** A `secrets` row (with `env_id` and comma-joined `tag_ids`) as a record; the project view reads them too. */
+export const toSecret = (
   r: Row,
   parseActor: (v: unknown) => SecretActorRecord | null = actorParser(),
 ): SecretRecord => ({
@@ -86,7 +88,8 @@ const toVersion = (r: Row): SecretVersionRecord => ({
   createdAt: r.created_at as string,
 });
 
-const toTag = (r: Row): TagRecord => ({
+/** A `secret_tags` row as a record (the project view of repositories/projects.ts reads tags too). */
+export const toTag = (r: Row): TagRecord => ({
   id: r.id as string,
   projectId: r.project_id as string,
   slug: r.slug as string,

@@ -487,6 +487,13 @@ CREATE TABLE change_notices (
 CREATE INDEX change_notices_by_project ON change_notices (project_id, id);
 `,
   },
+  {
+    version: 80,
+    name: 'the roles of a membership found by index (every project-scoped request reads them)',
+    sql: `
+CREATE INDEX project_membership_roles_membership ON project_membership_roles (membership_id);
+`,
+  },
 ];
 
 /**

@@ -1,0 +1,75 @@
+// Database round trips per authenticated request on PostgreSQL, counted by the store's own counter
+// (src/store/sql/database.ts, SqlCounters; docs/reference/storage.md, "Statements and round trips
+// per request"). Counting is deterministic: no timing is measured here.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { OpenedStore } from '../src/store/store.js';
+import { createDatabase } from './helpers/postgres.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+/** Token lookup, token use, the project view, the audit append: docs/reference/storage.md. */
+const MAX_ROUND_TRIPS = 4;
+
+describe('round trips per authenticated request on PostgreSQL', () => {
+  let s: TestServer;
+  let project: { id: string; slug: string };
+  beforeAll(async () => {
+    s = await startTestServer({ databaseUrl: await createDatabase(inject('postgresAdminUrl')) });
+    project = await s.createProject(`rt-${randomBytes(3).toString('hex')}`);
+    await s.admin('POST', '/api/v3/secrets/batch/raw', {
+      workspaceId: project.id,
+      environment: 'dev',
+      secretPath: '/',
+      secrets: Array.from({ length: 100 }, (_, i) => ({
+        secretKey: `S_${String(i).padStart(3, '0')}`,
+        secretValue: `value-${i}`,
+      })),
+    });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  /**
+   * The round trips of each of several sequential requests (each one's writes commit alone, nothing
+   * shares them), after two to warm up (the process's first audit append checks the chain's tail).
+   * The median: a statement of a background job (token purge, rotation poll) landing during one
+   * request cannot move it.
+   */
+  async function roundTripsOf(path: string, check: (body: any) => void): Promise<number> {
+    const { counters } = (s.store as OpenedStore).sql;
+    const counts: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const before = counters.roundTrips;
+      const r = await s.call('GET', path, undefined, s.adminToken);
+      const used = counters.roundTrips - before;
+      expect(r.status).toBe(200);
+      check(r.body);
+      if (i >= 2) counts.push(used);
+    }
+    return counts.sort((a, b) => a - b)[Math.floor(counts.length / 2)] as number;
+  }
+
+  const refs = () => [`workspaceId=${project.id}`, `workspaceSlug=${project.slug}`];
+
+  it(`lists 100 secrets in at most ${MAX_ROUND_TRIPS} round trips, project by id and by slug`, async () => {
+    for (const ref of refs()) {
+      const used = await roundTripsOf(`/api/v3/secrets/raw?${ref}&environment=dev&secretPath=/`, (body) =>
+        expect(body.secrets).toHaveLength(100),
+      );
+      expect(used).toBeGreaterThan(0);
+      expect(used).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
+    }
+  });
+
+  it(`reads one secret in at most ${MAX_ROUND_TRIPS} round trips, project by id and by slug`, async () => {
+    for (const ref of refs()) {
+      const used = await roundTripsOf(
+        `/api/v3/secrets/raw/S_042?${ref}&environment=dev&secretPath=/`,
+        (body) => expect(body.secret).toMatchObject({ secretKey: 'S_042', secretValue: 'value-42' }),
+      );
+      expect(used).toBeGreaterThan(0);
+      expect(used).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
+    }
+  });
+});
