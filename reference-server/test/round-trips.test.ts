@@ -1,9 +1,10 @@
 // Database round trips per authenticated request on PostgreSQL, counted by the store's own counter
 // (src/store/sql/database.ts, SqlCounters; docs/reference/storage.md, "Statements and round trips
 // per request"). Counting is deterministic: no timing is measured here.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { OpenedStore } from '../src/store/store.js';
+import { auditChainKey } from '../src/audit/audit-log.js';
+import { type OpenedStore, openStore } from '../src/store/store.js';
 import { createDatabase } from './helpers/postgres.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -70,6 +71,57 @@ describe('round trips per authenticated request on PostgreSQL', () => {
       );
       expect(used).toBeGreaterThan(0);
       expect(used).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
+    }
+  });
+});
+
+describe('statements kept prepared on PostgreSQL', () => {
+  it('prepares the project view and the one-statement audit append once per connection', async () => {
+    // One connection, so the statements this test sends all run where the earlier ones were prepared.
+    const store = await openStore({
+      postgres: { url: await createDatabase(inject('postgresAdminUrl')), poolSize: 1 },
+    });
+    try {
+      const prepared = async () =>
+        (await store.sql.all<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name')).map(
+          (r) => r.name,
+        );
+      expect(await prepared()).toEqual([]);
+      await store.projects.getProjectView({ id: randomUUID() }, randomUUID(), { environment: 'dev' });
+      const afterView = await prepared();
+      expect(afterView).toHaveLength(1);
+      expect(afterView[0]).toMatch(/^kms_[0-9a-f]{24}$/);
+      // The same shape again reuses it; another shape is one more.
+      await store.projects.getProjectView({ id: randomUUID() }, randomUUID(), { environment: 'prod' });
+      expect(await prepared()).toEqual(afterView);
+      await store.projects.getProjectView({ id: randomUUID() }, randomUUID());
+      expect(await prepared()).toHaveLength(2);
+      // The audit append after the known head: the first append reads the head under the lock
+      // (nothing prepared), the next ones are the one statement, prepared once per batch size.
+      const key = auditChainKey(randomBytes(32));
+      await store.audit.checkTail(key);
+      const entry = () => ({
+        id: randomUUID(),
+        orgId: null,
+        projectId: null,
+        projectName: null,
+        eventType: 'get-secrets',
+        eventMetadata: {},
+        actorType: 'identity',
+        actorMetadata: {},
+        ipAddress: null,
+        userAgent: null,
+        userAgentType: null,
+        createdAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      await store.audit.append(entry(), key, { checkTail: true });
+      expect(await prepared()).toHaveLength(2);
+      for (let i = 0; i < 3; i++) await store.audit.append(entry(), key);
+      expect(await prepared()).toHaveLength(3);
+      expect(store.commits.stats.lockedAppends).toBe(1);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -58,6 +58,9 @@ const ROWS_PER_INSERT = 50;
  */
 const MAX_ROWS_ONE_STATEMENT = 1000;
 
+/** The largest batch whose one-statement append is kept prepared (a text per batch size). */
+const MAX_PREPARED_ROWS = 16;
+
 /**
  * Called with each batch before it commits (tests inject faults here); a throw fails the batch and
  * writes nothing of it. In a transaction it runs after every statement of the batch, before
@@ -293,12 +296,15 @@ async function appendAfterKnownHead(
     known.head.total,
   ];
   if (db.dialect.name === 'postgres') {
+    // Prepared for the common batch sizes (one text per size): planning it costs more than running it.
+    const prepare = chained.stored.length <= MAX_PREPARED_ROWS;
     const inserted = await db.run(
       `WITH moved AS (${HEAD_MOVE} RETURNING 1)
        INSERT INTO audit_logs (${AUDIT_COLUMNS})
        SELECT * FROM (VALUES ${chained.stored.map(() => AUDIT_ROW).join(', ')}) AS entries
        WHERE EXISTS (SELECT 1 FROM moved)`,
       [...headParams, ...auditParams(chained.stored)],
+      { prepare },
     );
     return inserted === 0 ? undefined : chained;
   }

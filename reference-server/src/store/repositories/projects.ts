@@ -280,7 +280,8 @@ export class SqlProjectStore implements ProjectStore {
     if (withEnv) params.push(request.environment);
     if (withSecret) params.push(request.secretKey);
     params.push(...('id' in ref ? [ref.id] : [ref.orgId, ref.slug]));
-    const rows = await this.db.all(sql, params);
+    // Prepared on PostgreSQL: planning this join costs more than running it.
+    const rows = await this.db.all(sql, params, { prepare: true });
     const first = rows[0];
     if (!first) return undefined;
     const project = toProject(first);
@@ -375,6 +376,23 @@ export class SqlProjectStore implements ProjectStore {
   }
 }
 
+/** The columns `toProject` reads. */
+const PROJECT_COLUMNS = [
+  'id',
+  'org_id',
+  'name',
+  'slug',
+  'description',
+  'type',
+  'auto_capitalization',
+  'has_delete_protection',
+  'data_key_wrapped',
+  'data_key_id',
+  'content_version',
+  'pit_version_limit',
+  'created_at',
+  'updated_at',
+];
 const ROLE_COLUMNS = [
   'id',
   'role',
@@ -453,7 +471,8 @@ function jsonRows(value: unknown): Row[] {
  */
 function projectViewSql(d: SqlDialect, byId: boolean, withEnv: boolean, withSecret: boolean): string {
   const columns = [
-    'p.*',
+    // Named, not `p.*`: a prepared statement may not change its result columns (SqlStatementOptions).
+    PROJECT_COLUMNS.map((c) => `p.${c}`).join(', '),
     'm.id AS m_id, m.created_at AS m_created_at, m.updated_at AS m_updated_at',
     `(SELECT ${jsonArray(d, 'r', ROLE_COLUMNS)} FROM project_membership_roles r WHERE r.membership_id = m.id) AS m_roles`,
   ];

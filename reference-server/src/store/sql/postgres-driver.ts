@@ -2,6 +2,7 @@
  * The PostgreSQL driver behind SqlDatabase: a pg pool, `?` placeholders translated to `$n`,
  * transactions, and the round-trip counter the bench prints.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
   postgresDialect,
@@ -9,6 +10,7 @@ import {
   type SqlDatabase,
   type SqlExecutor,
   type SqlParams,
+  type SqlStatementOptions,
   type SqlTransaction,
   type SqlTransactionOptions,
 } from './database.js';
@@ -39,6 +41,8 @@ interface Translated {
   text: string;
   /** For named parameters, the name behind each `$n`; undefined for positional ones. */
   names: string[] | undefined;
+  /** The name it is prepared under on each connection, once a caller asked (SqlStatementOptions.prepare). */
+  prepared?: string;
 }
 
 const translations = new Map<string, Translated>();
@@ -130,12 +134,15 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
 
 /** Runs statements on a checked-out client, or on a connection borrowed from the pool per statement. */
 function executor(target: pg.Pool | pg.PoolClient, counters: SqlCounters): SqlExecutor {
-  const send = async (text: string, params?: unknown[]) => {
+  const send = async (text: string, params?: unknown[], prepared?: string) => {
     const client = target instanceof pg.Pool ? await connect(target) : target;
     let broken: Error | undefined;
     try {
       counters.statements++;
       counters.roundTrips++;
+      // A named query is parsed and planned by the first run on each connection (pg sends Parse
+      // with the name once per client), then only bound and executed.
+      if (prepared) return await client.query({ name: prepared, text, values: params ?? [] });
       return await client.query(text, params);
     } catch (error) {
       const mapped = unavailable(error);
@@ -146,24 +153,26 @@ function executor(target: pg.Pool | pg.PoolClient, counters: SqlCounters): SqlEx
       if (client !== target) (client as pg.PoolClient).release(broken);
     }
   };
-  const query = (sql: string, params: SqlParams | undefined) => {
+  const query = (sql: string, params: SqlParams | undefined, options?: SqlStatementOptions) => {
     const t = translatePlaceholders(sql);
-    return send(t.text, values(t, params));
+    if (options?.prepare)
+      t.prepared ??= `kms_${createHash('sha256').update(t.text).digest('hex').slice(0, 24)}`;
+    return send(t.text, values(t, params), options?.prepare ? t.prepared : undefined);
   };
   // PostgreSQL text cannot hold NUL, so no stored value contains one: a lookup by such a value
   // finds nothing (as on SQLite), and a write of one is refused as bad input.
   return {
     dialect: postgresDialect,
-    all: async <T>(sql: string, params?: SqlParams) =>
-      params && hasNul(Object.values(params)) ? [] : ((await query(sql, params)).rows as T[]),
+    all: async <T>(sql: string, params?: SqlParams, options?: SqlStatementOptions) =>
+      params && hasNul(Object.values(params)) ? [] : ((await query(sql, params, options)).rows as T[]),
     one: async <T>(sql: string, params?: SqlParams) =>
       params && hasNul(Object.values(params))
         ? undefined
         : ((await query(sql, params)).rows[0] as T | undefined),
-    run: async (sql: string, params?: SqlParams) => {
+    run: async (sql: string, params?: SqlParams, options?: SqlStatementOptions) => {
       if (params && hasNul(Object.values(params)))
         throw new StoreInputError('text values cannot contain NUL characters (\\u0000)');
-      return (await query(sql, params)).rowCount ?? 0;
+      return (await query(sql, params, options)).rowCount ?? 0;
     },
     // No parameters: the simple query protocol, which takes several statements (migrations).
     exec: async (sql: string) => {
