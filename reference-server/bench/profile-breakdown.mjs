@@ -2,13 +2,14 @@
 // loads one route with autocannon (10 connections), and attributes every profile sample to what
 // the request was doing (the nearest frame of a known step, walking up from the sampled frame),
 // printed as a share of the samples and as an estimate of µs of CPU per request.
-// Run: node bench/profile-breakdown.mjs [list|encrypt] (after `pnpm --filter @hanzo/kms-server build`).
+// Run: node bench/profile-breakdown.mjs [list|encrypt] [--postgres] (after `pnpm --filter @hanzo/kms-server build`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startEmbeddedPostgres } from '../tools/embedded-postgres.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 
@@ -42,10 +43,17 @@ const BY_FILE = [
     /node:_http|node:net|node:internal\/(streams|stream_base|http|url|querystring)|node:events|express@|router@|body-parser@|raw-body@|path-to-regexp@|content-type@|mime|forwarded@|proxy-addr@|on-finished@|type-is@|iconv|writev|readv|parserOn/,
   ],
   ['SQLite (other statements)', /better-sqlite3/],
+  ['PostgreSQL driver (pg: protocol, rows; outside a step)', /node_modules\/\.pnpm\/pg[-@]/],
 ];
 
 const route = process.argv[2] ?? 'list';
-if (!['list', 'encrypt'].includes(route)) throw new Error('usage: profile-breakdown.mjs [list|encrypt]');
+if (!['list', 'encrypt'].includes(route))
+  throw new Error('usage: profile-breakdown.mjs [list|encrypt] [--postgres]');
+// --postgres: the server keeps its store in a real PostgreSQL (embedded-postgres, fsync on).
+const postgres = process.argv.includes('--postgres')
+  ? await startEmbeddedPostgres({ durable: true })
+  : undefined;
+const storeArgs = postgres ? [`--database-url=${await postgres.createDatabase()}`] : [];
 const dir = mkdtempSync(join(tmpdir(), 'kms-profile-'));
 const serve = fileURLToPath(new URL('./profile-serve.mjs', import.meta.url));
 
@@ -80,9 +88,10 @@ async function measure({ child, target }, seconds) {
 
 const bare = await measure(await startServing([serve, route, '--bare']), Math.min(SECONDS, 4));
 const { result, cpuPerRequest } = await measure(
-  await startServing(['--cpu-prof', `--cpu-prof-dir=${dir}`, serve, route]),
+  await startServing(['--cpu-prof', `--cpu-prof-dir=${dir}`, serve, route, ...storeArgs]),
   SECONDS,
 );
+await postgres?.stop();
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
 rmSync(dir, { recursive: true, force: true });
@@ -129,7 +138,7 @@ for (let i = 0; i < profile.samples.length; i++) {
 }
 const busy = all - (totals.get('idle') ?? 0);
 console.log(
-  `${route}: ${Math.round(result.requests.average)} req/s under load; the server used ${Math.round(cpuPerRequest)} µs of CPU per request ` +
+  `${route}${postgres ? ' on PostgreSQL' : ''}: ${Math.round(result.requests.average)} req/s under load; the server used ${Math.round(cpuPerRequest)} µs of CPU per request ` +
     `(process.cpuUsage; a bare Express route answering the same body: ${Math.round(bare.cpuPerRequest)} µs, ` +
     `${Math.round(bare.result.requests.average)} req/s); its profile was busy ${((100 * busy) / all).toFixed(0)}% of the time`,
 );

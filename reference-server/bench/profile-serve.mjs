@@ -7,19 +7,24 @@ import { call, serverWith100Secrets } from './provision-list.mjs';
 
 // `list` or `encrypt`; with `--bare`, a bare Express route answering the same body instead (for
 // the list, serialising the same JSON; for encrypt, parsing the same JSON request first).
+// `--database-url=<url>` serves from PostgreSQL instead of in-memory SQLite.
 const route = process.argv[2];
 const bareMode = process.argv.includes('--bare');
+const databaseUrl = process.argv
+  .find((a) => a.startsWith('--database-url='))
+  ?.slice('--database-url='.length);
+const store = databaseUrl ? { databaseUrl } : {};
 let kms;
 let target;
 if (route === 'list') {
-  const provisioned = await serverWith100Secrets();
+  const provisioned = await serverWith100Secrets(store);
   kms = provisioned.kms;
   target = {
     url: `${kms.url}${provisioned.listPath}`,
     headers: { authorization: `Bearer ${provisioned.admin}` },
   };
 } else {
-  kms = await startServer({ rateLimit: false });
+  kms = await startServer({ rateLimit: false, ...store });
   const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
     email: 'b@bench.test',
     password: 'bench-admin-password',
