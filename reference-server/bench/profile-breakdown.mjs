@@ -69,25 +69,32 @@ const load = (target, duration) =>
   new Promise((resolve, reject) =>
     autocannon({ ...target, connections: 10, duration }, (e, r) => (e ? reject(e) : resolve(r))),
   );
-/** The server's CPU time so far (µs, user + system), asked for over SIGUSR2. */
-const serverCpu = (child) =>
+/** The server's CPU time so far and its monotonic clock (both µs), asked for over SIGUSR2. */
+const serverClock = (child) =>
   new Promise((resolve) => {
-    child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).cpuMicros));
+    child.stdout.once('data', (d) => resolve(JSON.parse(String(d))));
     child.kill('SIGUSR2');
   });
-/** Loads a server (after a 2 s warm-up) and measures its CPU per answered request. */
+/**
+ * Loads a server (after a 2 s warm-up) and measures its CPU per answered request; `window` is
+ * the measured load's span on the server's monotonic clock (start-up and warm-up left out).
+ */
 async function measure({ child, target }, seconds) {
   await load(target, 2);
-  const before = await serverCpu(child);
+  const before = await serverClock(child);
   const result = await load(target, seconds);
-  const cpuPerRequest = ((await serverCpu(child)) - before) / result.requests.total;
+  const after = await serverClock(child);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
-  return { result, cpuPerRequest };
+  return {
+    result,
+    cpuPerRequest: (after.cpuMicros - before.cpuMicros) / result.requests.total,
+    window: [before.monotonicMicros, after.monotonicMicros],
+  };
 }
 
 const bare = await measure(await startServing([serve, route, '--bare']), Math.min(SECONDS, 4));
-const { result, cpuPerRequest } = await measure(
+const { result, cpuPerRequest, window } = await measure(
   await startServing(['--cpu-prof', `--cpu-prof-dir=${dir}`, serve, route, ...storeArgs]),
   SECONDS,
 );
@@ -130,8 +137,12 @@ function step(id) {
 }
 const totals = new Map();
 let all = 0;
+// Only the samples of the measured load count (the profile's clock is the monotonic one in µs).
+let at = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
   const dt = profile.timeDeltas[i] ?? 0;
+  at += dt;
+  if (at < window[0] || at > window[1]) continue;
   const name = step(profile.samples[i]) ?? 'other (V8, timers, app glue)';
   totals.set(name, (totals.get(name) ?? 0) + dt);
   all += dt;

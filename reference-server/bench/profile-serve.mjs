@@ -61,10 +61,12 @@ if (bareMode) {
   kms = { close: () => new Promise((resolve) => server.close(resolve)) };
 }
 console.log(JSON.stringify(target));
-// SIGUSR2 asks for the CPU time this process has used so far (µs, user + system), one JSON line.
+// SIGUSR2 asks for the CPU time this process has used so far (µs, user + system) and the
+// monotonic clock in µs (the clock of --cpu-prof's sample times), one JSON line.
 process.on('SIGUSR2', () => {
   const { user, system } = process.cpuUsage();
-  console.log(JSON.stringify({ cpuMicros: user + system }));
+  const monotonicMicros = Number(process.hrtime.bigint() / 1000n);
+  console.log(JSON.stringify({ cpuMicros: user + system, monotonicMicros }));
 });
 process.on('SIGTERM', async () => {
   await kms.close();
