@@ -23,13 +23,6 @@ async function rowBuilderCompiles(body: () => Promise<void>): Promise<number> {
   return compiles;
 }
 
-it('puts a unary plus before every placeholder outside quoted literals', () => {
-  expect(sqliteStatementText("SELECT * FROM t WHERE a = ? AND b = '?' AND c = @name AND d = 'x@y'")).toBe(
-    "SELECT * FROM t WHERE a = +? AND b = '?' AND c = +@name AND d = 'x@y'",
-  );
-  expect(sqliteStatementText("SELECT 'it''s ?' || ?")).toBe("SELECT 'it''s ?' || +?");
-});
-
 it('runs a join with new parameters without recompiling it, and keeps its index', async () => {
   const db = openSqlite(':memory:');
   db.handle.exec(`CREATE TABLE a (id TEXT PRIMARY KEY, b_id TEXT); CREATE TABLE b (id TEXT PRIMARY KEY, y TEXT);

@@ -108,6 +108,33 @@ export const postgresDialect: SqlDialect = {
   rowOrder: (alias) => (alias ? `${alias}._rowid` : '_rowid'),
 };
 
+/**
+ * Rewrites each placeholder of `sql` (`?`, or `@name` for a named parameter), leaving quoted
+ * literals as they are: `replace` gets the name (undefined for `?`) and returns the text to put
+ * instead. Both drivers write their engine's form of the shared SQL with it.
+ */
+export function rewritePlaceholders(sql: string, replace: (name: string | undefined) => string): string {
+  let text = '';
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i] as string;
+    if (c === "'") {
+      const end = sql.indexOf("'", i + 1);
+      const stop = end === -1 ? sql.length : end + 1;
+      text += sql.slice(i, stop);
+      i = stop - 1;
+    } else if (c === '?') {
+      text += replace(undefined);
+    } else if (c === '@' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
+      const name = (/^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1)) as RegExpExecArray)[0];
+      text += replace(name);
+      i += name.length;
+    } else {
+      text += c;
+    }
+  }
+  return text;
+}
+
 /** Whether a write was refused by a constraint (unique name, key or reference). */
 export function isConstraintViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || !('code' in error)) return false;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
   postgresDialect,
+  rewritePlaceholders,
   type SqlCounters,
   type SqlDatabase,
   type SqlExecutor,
@@ -50,31 +51,16 @@ const translations = new Map<string, Translated>();
 export function translatePlaceholders(sql: string): Translated {
   const cached = translations.get(sql);
   if (cached) return cached;
-  let text = '';
   let n = 0;
   const names: string[] = [];
   let named = false;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i] as string;
-    if (c === "'") {
-      const end = sql.indexOf("'", i + 1);
-      const stop = end === -1 ? sql.length : end + 1;
-      text += sql.slice(i, stop);
-      i = stop - 1;
-    } else if (c === '?') {
-      text += `$${++n}`;
-    } else if (c === '@' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
-      const match = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1)) as RegExpExecArray;
-      const name = match[0];
-      named = true;
-      let index = names.indexOf(name);
-      if (index === -1) index = names.push(name) - 1;
-      text += `$${index + 1}`;
-      i += name.length;
-    } else {
-      text += c;
-    }
-  }
+  const text = rewritePlaceholders(sql, (name) => {
+    if (name === undefined) return `$${++n}`;
+    named = true;
+    let index = names.indexOf(name);
+    if (index === -1) index = names.push(name) - 1;
+    return `$${index + 1}`;
+  });
   const result = { text, names: named ? names : undefined };
   if (translations.size > 2000) translations.clear();
   translations.set(sql, result);

@@ -12,6 +12,7 @@ import {
   type SqlParams,
   type SqlTransaction,
   type SqlTransactionOptions,
+  rewritePlaceholders,
   sqliteDialect,
 } from './database.js';
 
@@ -71,21 +72,7 @@ const bind = (params: SqlParams | undefined): unknown[] =>
  * checks that authenticated requests recompile nothing.
  */
 export function sqliteStatementText(sql: string): string {
-  let text = '';
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i] as string;
-    if (c === "'") {
-      const end = sql.indexOf("'", i + 1);
-      const stop = end === -1 ? sql.length : end + 1;
-      text += sql.slice(i, stop);
-      i = stop - 1;
-    } else if (c === '?' || (c === '@' && /[A-Za-z_]/.test(sql[i + 1] ?? ''))) {
-      text += `+${c}`;
-    } else {
-      text += c;
-    }
-  }
-  return text;
+  return rewritePlaceholders(sql, (name) => (name === undefined ? '+?' : `+@${name}`));
 }
 
 /**
