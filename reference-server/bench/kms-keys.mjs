@@ -10,8 +10,7 @@
 import { constants, createCipheriv, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import autocannon from 'autocannon';
 import express from 'express';
-import { startServer } from '../dist/index.js';
-import { call } from './provision-list.mjs';
+import { call, serverWithProject } from './provision-list.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -32,17 +31,7 @@ const run = (url, headers, body) =>
     );
   });
 
-const kms = await startServer({ rateLimit: false });
-const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
-  email: 'b@bench.test',
-  password: 'bench-admin-password',
-  organization: 'bench',
-});
-const admin = boot.identity.credentials.token;
-const { project } = await call(kms.url, admin, 'POST', '/api/v2/workspace', {
-  projectName: 'kms',
-  slug: 'kms-bench',
-});
+const { kms, admin, project } = await serverWithProject('kms-bench');
 const key = async (name, keyUsage, encryptionAlgorithm) =>
   (
     await call(kms.url, admin, 'POST', '/api/v1/kms/keys', {

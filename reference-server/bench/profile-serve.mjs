@@ -2,8 +2,7 @@
 // one route's data, prints what autocannon should send as one JSON line, and stops on SIGTERM so
 // the profile is written.
 import express from 'express';
-import { startServer } from '../dist/index.js';
-import { call, serverWith100Secrets } from './provision-list.mjs';
+import { call, serverWith100Secrets, serverWithProject } from './provision-list.mjs';
 
 // `list` or `encrypt`; with `--bare`, a bare Express route answering the same body instead (for
 // the list, serialising the same JSON; for encrypt, parsing the same JSON request first).
@@ -24,17 +23,9 @@ if (route === 'list') {
     headers: { authorization: `Bearer ${provisioned.admin}` },
   };
 } else {
-  kms = await startServer({ rateLimit: false, ...store });
-  const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
-    email: 'b@bench.test',
-    password: 'bench-admin-password',
-    organization: 'bench',
-  });
-  const admin = boot.identity.credentials.token;
-  const { project } = await call(kms.url, admin, 'POST', '/api/v2/workspace', {
-    projectName: 'kms',
-    slug: 'kms',
-  });
+  const provisioned = await serverWithProject('kms', store);
+  kms = provisioned.kms;
+  const { admin, project } = provisioned;
   const { key } = await call(kms.url, admin, 'POST', '/api/v1/kms/keys', {
     projectId: project.id,
     name: 'aes',

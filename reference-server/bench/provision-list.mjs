@@ -13,11 +13,11 @@ export async function call(url, token, method, path, body) {
 }
 
 /**
- * Starts a server and provisions 100 secrets; returns it, the admin token, the list path and the
- * path reading one of the secrets.
- * `options` go to startServer (e.g. `databaseUrl` for PostgreSQL; default: in-memory SQLite).
+ * Starts a server (no rate limit), bootstraps it and creates one project; returns the server, the
+ * admin token and the project. `options` go to startServer (e.g. `databaseUrl` for PostgreSQL;
+ * default: in-memory SQLite).
  */
-export async function serverWith100Secrets(options = {}) {
+export async function serverWithProject(slug, options = {}) {
   const kms = await startServer({ rateLimit: false, ...options });
   const boot = await call(kms.url, null, 'POST', '/api/v1/admin/bootstrap', {
     email: 'b@bench.test',
@@ -25,10 +25,16 @@ export async function serverWith100Secrets(options = {}) {
     organization: 'bench',
   });
   const admin = boot.identity.credentials.token;
-  const { project } = await call(kms.url, admin, 'POST', '/api/v2/workspace', {
-    projectName: 'bench',
-    slug: 'bench',
-  });
+  const { project } = await call(kms.url, admin, 'POST', '/api/v2/workspace', { projectName: slug, slug });
+  return { kms, admin, project };
+}
+
+/**
+ * Starts a server and provisions 100 secrets; returns it, the admin token, the list path and the
+ * path reading one of the secrets. `options` go to startServer (see serverWithProject).
+ */
+export async function serverWith100Secrets(options = {}) {
+  const { kms, admin, project } = await serverWithProject('bench', options);
   await call(kms.url, admin, 'POST', '/api/v3/secrets/batch/raw', {
     workspaceId: project.id,
     environment: 'dev',
