@@ -16,16 +16,28 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 /** The steps of a request, by the function names (src/) that do them; the first match up the stack wins. */
 const STEPS = [
   ['JWT check', ['verifyAccessTokenJwt', 'verifyOwnJwt']],
-  ['token lookup (SQL)', ['getAccessTokenForRequest']],
-  ['token use (counted write)', ['consumeUse', 'consumeAccessTokenUse']],
+  // On the secret reads the token row is read in the project view's statement.
+  [
+    'token lookup (SQL; with the project view on reads)',
+    ['getAccessTokenForRequest', 'getProjectViewForToken'],
+  ],
+  ['token use (counted write)', ['consumeUse', 'consumeAccessTokenUse', 'countAttachedUses']],
   [
     'audit entry (hash chain, insert, head)',
-    ['appendEntries', 'writeHead', 'readHead', 'entryHash', 'headMac'],
+    [
+      'appendAfterKnownHead',
+      'appendUnderLock',
+      'insertEntries',
+      'writeHead',
+      'readHead',
+      'entryHash',
+      'headMac',
+    ],
   ],
   ['group commit (BEGIN/COMMIT)', ['transaction', '#commitBatch', '#drain']],
   [
     'project access (project, membership, roles)',
-    ['projectAccess', 'accessFor', 'resolveProject', 'getMembership', 'getProject'],
+    ['projectAccess', 'accessFor', 'accessFromView', 'resolveProject', 'getMembership', 'getProject'],
   ],
   ['environment and folders', ['locate', 'loadFolderTree']],
   ['listing: sealed copy opened', ['open', 'listingOf']],

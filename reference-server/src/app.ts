@@ -8,6 +8,7 @@ import express, { type Express } from 'express';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { AuditLog, auditChainKey } from './audit/audit-log.js';
 import { auditRouter } from './audit/audit-router.js';
+import { settleAuthBeforeError } from './auth/require-auth.js';
 import { authRouter } from './auth/auth-router.js';
 import { SigningKeyCache } from './auth/external-jwt.js';
 import { type ServerSettingsInput, serverSettingsSchema } from './config.js';
@@ -221,6 +222,7 @@ export function createApp(deps: AppDeps, ctx: ServerContext = createContext(deps
   app.use(changesRouter(ctx));
 
   app.use(notFoundRoute);
+  app.use(settleAuthBeforeError(ctx));
   app.use(errorHandler(ctx.logger));
   return app;
 }

@@ -11,6 +11,7 @@ import type { KeyObject } from 'node:crypto';
 import type { KeyManager } from './crypto/key-manager.js';
 import type { DataKey } from './crypto/value-cipher.js';
 import type { ChangeListener, ChangePlace } from './shared/change-notice.js';
+import type { AttachedTokenUse } from './store/contract.js';
 import type { AccessTokenRecord, IdentityRecord, ProjectRecord } from './store/records.js';
 import type { Store } from './store/store.js';
 
@@ -19,6 +20,19 @@ export interface AuthContext {
   identity: IdentityRecord;
   token: AccessTokenRecord;
   orgId: string;
+  /**
+   * This request's use of an unlimited token, not yet counted (requireAuth's `countUseWithAudit`):
+   * it commits with the request's audit entry ({@link audit}), or alone before an answer without
+   * one (`countUncountedUse`, auth/require-auth.ts).
+   */
+  uncountedUse?: AttachedTokenUse | undefined;
+}
+
+/** See `Request.pendingAuth` and auth/require-auth.ts. */
+export interface PendingAuth {
+  tokenId: string;
+  /** Leave an unlimited token's use to the audit entry (requireAuth's `countUseWithAudit`). */
+  deferUnlimited: boolean;
 }
 
 /** Sealed copies of recent secrets listings, by slot and ETag (domains/secrets/sealed-listings.ts). */
@@ -89,6 +103,11 @@ declare global {
     interface Request {
       reqId: string;
       auth?: AuthContext;
+      /**
+       * A checked JWT whose token row is read with the route's project (requireAuth's
+       * `readTokenWithProject`); `auth` is set once that row passed its checks.
+       */
+      pendingAuth?: PendingAuth | undefined;
     }
   }
 }
@@ -98,6 +117,8 @@ declare global {
  * Error (a 500 with no detail, http/error-handler.ts), not a 401 a client could act on.
  */
 export function authOf(req: Request): AuthContext {
+  if (req.pendingAuth)
+    throw new Error('route used its caller before reading its project (readTokenWithProject)');
   if (!req.auth) throw new Error('route is missing requireAuth');
   return req.auth;
 }
@@ -109,10 +130,17 @@ export function actorOf(req: Request): AuditActor {
     : { type: 'unknownUser', metadata: {} };
 }
 
-/** Records an audit event for this request (actor, IP and user agent taken from it). */
+/**
+ * Records an audit event for this request (actor, IP and user agent taken from it), with the
+ * request's uncounted token use if it has one: both commit together.
+ */
 export function audit(ctx: ServerContext, req: Request, event: AuditEvent) {
-  return ctx.audit.record({ ...event, orgId: event.orgId ?? req.auth?.orgId ?? null }, actorOf(req), {
-    ipAddress: req.ip ?? null,
-    userAgent: req.get('user-agent') ?? null,
-  });
+  const tokenUse = req.auth?.uncountedUse;
+  if (req.auth) req.auth.uncountedUse = undefined;
+  return ctx.audit.record(
+    { ...event, orgId: event.orgId ?? req.auth?.orgId ?? null },
+    actorOf(req),
+    { ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+    tokenUse,
+  );
 }

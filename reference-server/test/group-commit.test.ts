@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { auditChainKey, verifyAuditChain } from '../src/audit/audit-log.js';
+import { createLogger } from '../src/app.js';
 import { newTokenRecord } from '../src/auth/access-tokens.js';
 import type { AccessTokenSettings, AuditRecord } from '../src/store/records.js';
-import { StoreUnavailableError } from '../src/store/contract.js';
+import { StoreUnavailableError, TokenUseRefusedError } from '../src/store/contract.js';
 import { type OpenedStore, openStore, type StoreLocation } from '../src/store/store.js';
 import { createDatabase } from './helpers/postgres.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -178,6 +179,58 @@ describe.each(engines)('group commit on %s', (engine) => {
     }
   });
 
+  it('counts the uses unlimited tokens attach to their audit entries in the same commit, and refuses a token revoked meanwhile', async () => {
+    const [a, b] = await replicas();
+    const identity = await identityIn(a);
+    const key = auditChainKey(randomBytes(32));
+    await a.audit.checkTail(key);
+    await a.audit.append(entry(-1), key, { checkTail: true });
+    await b.audit.append(entry(-2), key, { checkTail: true });
+    const tokens = Array.from({ length: 3 }, () =>
+      newTokenRecord(identity.id, 'token-auth', settings, Date.now()),
+    );
+    for (const t of tokens) await a.access.insertAccessToken(t);
+    const [one, two, revoked] = tokens as [(typeof tokens)[0], (typeof tokens)[0], (typeof tokens)[0]];
+    await a.access.revokeAccessToken(revoked.id, iso());
+    const limited = newTokenRecord(
+      identity.id,
+      'token-auth',
+      { ...settings, accessTokenNumUsesLimit: 4 },
+      Date.now(),
+    );
+    await a.access.insertAccessToken(limited);
+    const lastUse = iso(Date.now() + 5000);
+    const before = a.commits.stats.batches;
+    // 30 appends over both replicas, each with a use of one of the three tokens, mixed with
+    // standalone uses of a limited token: they share batches.
+    const appends = Array.from({ length: 30 }, (_, i) =>
+      (i % 2 ? a : b).audit.append(entry(i), key, {
+        tokenUse: { tokenId: (tokens[i % 3] as (typeof tokens)[0]).id, now: i === 27 ? lastUse : iso() },
+      }),
+    );
+    const uses = Array.from({ length: 6 }, () => a.access.consumeAccessTokenUse(limited.id, iso()));
+    const settled = await Promise.allSettled(appends);
+    expect((await Promise.all(uses)).filter((u) => u !== undefined)).toHaveLength(4);
+    expect(a.commits.stats.batches - before).toBeLessThan(30);
+    for (const [i, r] of settled.entries()) {
+      if (i % 3 === 2) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TokenUseRefusedError);
+      } else expect(r.status).toBe('fulfilled');
+    }
+    // Each token counted once per attached use, with the latest time; the revoked one not at all.
+    expect((await b.access.getAccessToken(one.id))?.numUses).toBe(10);
+    expect((await b.access.getAccessToken(two.id))?.numUses).toBe(10);
+    expect((await b.access.getAccessToken(one.id))?.lastUsedAt).toBe(lastUse);
+    expect((await b.access.getAccessToken(revoked.id))?.numUses).toBe(0);
+    expect((await b.access.getAccessToken(limited.id))?.numUses).toBe(4);
+    // Every entry was written, the refused requests' too (they record the attempt), in one chain.
+    expect(await verifyAuditChain(a.audit.all(), { key, head: await a.audit.head() })).toMatchObject({
+      ok: true,
+      entries: 32,
+    });
+  });
+
   it('fails every write of a batch that does not commit, writes none of it, and goes on afterwards', async () => {
     const [a] = await replicas();
     const identity = await identityIn(a);
@@ -196,6 +249,9 @@ describe.each(engines)('group commit on %s', (engine) => {
     const writes = [
       ...Array.from({ length: 10 }, (_, i) => a.audit.append(entry(i), key)),
       ...Array.from({ length: 5 }, () => a.access.consumeAccessTokenUse(token.id, iso())),
+      ...Array.from({ length: 5 }, (_, i) =>
+        a.audit.append(entry(50 + i), key, { tokenUse: { tokenId: token.id, now: iso() } }),
+      ),
     ];
     const settled = await Promise.allSettled(writes);
     a.commits.setBeforeCommit(undefined);
@@ -317,12 +373,18 @@ describe.each(engines)('group commit over HTTP on %s', (engine) => {
     server = undefined;
   });
 
-  async function serverWithSecrets() {
-    const s = await startTestServer(
-      engine === 'postgres'
+  /** `errorLines` collects the server's error log lines. */
+  async function serverWithSecrets(errorLines: string[] = []) {
+    const logger = createLogger({
+      level: 'error',
+      destination: { write: (line: string) => void errorLines.push(line) },
+    });
+    const s = await startTestServer({
+      logger,
+      ...(engine === 'postgres'
         ? { databaseUrl: await createDatabase(inject('postgresAdminUrl')) }
-        : { dataDir: mkdtempSync(join(tmpdir(), 'kms-group-commit-http-')) },
-    );
+        : { dataDir: mkdtempSync(join(tmpdir(), 'kms-group-commit-http-')) }),
+    });
     server = s;
     const project = await s.createProject(`gc-${randomBytes(3).toString('hex')}`);
     await s.admin('POST', '/api/v3/secrets/batch/raw', {
@@ -367,6 +429,97 @@ describe.each(engines)('group commit over HTTP on %s', (engine) => {
     expect((await s.call('GET', listPath, undefined, s.adminToken)).status).toBe(200);
     expect(await s.verifyAuditLog()).toMatchObject({ ok: true });
   });
+
+  it('counts each request of an unlimited token once, before its answer, on the routes that count it with the audit entry', async () => {
+    const errorLines: string[] = [];
+    const { s, store, listPath } = await serverWithSecrets(errorLines);
+    const project = new URL(listPath, 'http://x').searchParams.get('workspaceId') as string;
+    const key = await s.admin('POST', '/api/v1/kms/keys', { projectId: project, name: 'payloads' });
+    const tokenId = JSON.parse(Buffer.from(s.adminToken.split('.')[1] as string, 'base64url').toString())
+      .identityAccessTokenId as string;
+    const uses = async () => (await store.access.getAccessToken(tokenId))?.numUses as number;
+    const audited = () => countRows(store, 'audit_logs');
+    const readPath = listPath.replace('/raw?', '/raw/A?');
+    const encryptPath = `/api/v1/kms/keys/${key.key.id}/encrypt`;
+    const first = await s.call('GET', listPath, undefined, s.adminToken);
+    const etag = first.headers.get('etag') as string;
+    // [what, request, expected status, whether it writes an audit entry]
+    const requests: [string, () => Promise<{ status: number }>, number, boolean][] = [
+      ['list', () => s.call('GET', listPath, undefined, s.adminToken), 200, true],
+      [
+        'list, unchanged (304)',
+        () => s.call('GET', listPath, undefined, s.adminToken, { 'if-none-match': etag }),
+        304,
+        false,
+      ],
+      ['read', () => s.call('GET', readPath, undefined, s.adminToken), 200, true],
+      [
+        'read, missing secret',
+        () => s.call('GET', readPath.replace('/raw/A?', '/raw/NOPE?'), undefined, s.adminToken),
+        404,
+        false,
+      ],
+      [
+        'list, invalid query',
+        () => s.call('GET', `${listPath}&recursive=maybe`, undefined, s.adminToken),
+        422,
+        false,
+      ],
+      ['encrypt', () => s.call('POST', encryptPath, { plaintext: 'aGk=' }, s.adminToken), 200, true],
+      [
+        'encrypt, invalid body',
+        () => s.call('POST', encryptPath, { plaintext: 7 }, s.adminToken),
+        422,
+        false,
+      ],
+    ];
+    for (const [what, request, status, writesEntry] of requests) {
+      const [usesBefore, auditedBefore] = [await uses(), await audited()];
+      const r = await request();
+      expect(r.status, what).toBe(status);
+      // Counted by the time the answer arrived, exactly once, whatever the answer.
+      expect(await uses(), what).toBe(usesBefore + 1);
+      expect(await audited(), what).toBe(auditedBefore + (writesEntry ? 1 : 0));
+    }
+    // Concurrent reads share commits and are each counted once.
+    const usesBefore = await uses();
+    const concurrent = await Promise.all(
+      Array.from({ length: 20 }, () => s.call('GET', listPath, undefined, s.adminToken)),
+    );
+    expect(concurrent.every((r) => r.status === 200)).toBe(true);
+    expect(await uses()).toBe(usesBefore + 20);
+    expect(await s.verifyAuditLog()).toMatchObject({ ok: true });
+    // None of them was left to the late count of a route that forgot it (require-auth.ts).
+    expect(errorLines.join('')).not.toContain('token use counted after the answer');
+  });
+
+  // PostgreSQL only: there the revocation can land between the lookup and the one-statement commit
+  // from another connection. On SQLite the batch's transaction excludes it; the conditional update
+  // that refuses a revoked token is checked on both engines by the store-level test above.
+  if (engine === 'postgres')
+    it('refuses with 401 a read whose token is revoked between its lookup and its commit', async () => {
+      const { s, store, listPath } = await serverWithSecrets();
+      const project = new URL(listPath, 'http://x').searchParams.get('workspaceId') as string;
+      const { clientId, clientSecret } = await s.createMachineIdentity({
+        project: { id: project, role: 'viewer' },
+      });
+      const token = (await s.login(clientId, clientSecret)).body.accessToken as string;
+      const tokenId = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString())
+        .identityAccessTokenId as string;
+      expect((await s.call('GET', listPath, undefined, token)).status).toBe(200);
+      // The revocation lands after the request looked the token up, just before its commit.
+      store.commits.setBeforeCommit(async ({ auditEntries }) => {
+        if (auditEntries > 0)
+          await store.sql.run('UPDATE access_tokens SET is_revoked = 1 WHERE id = ?', [tokenId]);
+      });
+      const refused = await s.call('GET', listPath, undefined, token);
+      store.commits.setBeforeCommit(undefined);
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ statusCode: 401, message: 'No identity access token found' });
+      expect(JSON.stringify(refused.body)).not.toContain('value-a');
+      expect((await store.access.getAccessToken(tokenId))?.numUses).toBe(1);
+      expect(await s.verifyAuditLog()).toMatchObject({ ok: true });
+    });
 
   it('counts a limited token exactly under concurrent authenticated requests', async () => {
     const { s, listPath } = await serverWithSecrets();

@@ -151,6 +151,55 @@ describe.each(engines)('the project view on %s', (engine) => {
     expect(missing?.secret?.rows).toEqual([]);
   });
 
+  it('reads a token with the view in one statement: the same rows as the token lookup and the view alone', async () => {
+    const { server, store, project, member, outsider } = await fixture();
+    const tokenIdOf = async (identity: { clientId: string; clientSecret: string }) => {
+      const jwt = (await server.login(identity.clientId, identity.clientSecret)).body.accessToken as string;
+      return JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString())
+        .identityAccessTokenId as string;
+    };
+    for (const [identity, tokenId] of [
+      [member, await tokenIdOf(member)],
+      [outsider, await tokenIdOf(outsider)],
+    ] as const) {
+      const token = await store.access.getAccessTokenForRequest(tokenId);
+      expect(token?.identity?.id).toBe(identity.identityId);
+      for (const [ref, orgRef] of [
+        [{ id: project.id }, { id: project.id }],
+        [{ slug: project.slug }, { orgId: server.orgId, slug: project.slug }],
+      ] as const) {
+        for (const request of [
+          {},
+          { environment: 'dev' },
+          { environment: 'dev', secretKey: 'SHARED' },
+          { environment: 'nope', secretKey: 'SHARED' },
+        ]) {
+          const both = await store.projects.getProjectViewForToken(tokenId, ref, request);
+          expect(both?.token).toEqual(token);
+          expect(both?.view).toEqual(
+            await store.projects.getProjectView(orgRef, identity.identityId, request),
+          );
+        }
+      }
+    }
+    const memberToken = await tokenIdOf(member);
+    // No such project: the token, and no view. No such token: nothing.
+    expect(await store.projects.getProjectViewForToken(memberToken, { id: randomUUID() })).toEqual({
+      token: await store.access.getAccessTokenForRequest(memberToken),
+      view: undefined,
+    });
+    expect(
+      (
+        await store.projects.getProjectViewForToken(
+          memberToken,
+          { slug: 'no-such-slug' },
+          { environment: 'dev' },
+        )
+      )?.view,
+    ).toBeUndefined();
+    expect(await store.projects.getProjectViewForToken(randomUUID(), { id: project.id })).toBeUndefined();
+  });
+
   it('finds no project by an unknown id, or by its slug in another organization', async () => {
     const { store, project, member } = await fixture();
     expect(await store.projects.getProjectView({ id: randomUUID() }, member.identityId)).toBeUndefined();
@@ -159,6 +208,59 @@ describe.each(engines)('the project view on %s', (engine) => {
         environment: 'dev',
       }),
     ).toBeUndefined();
+  });
+
+  it('over HTTP: a token read with the project answers as a token read alone, before anything of the project', async () => {
+    const { server, store, project } = await fixture();
+    const list = (query: string, token: string) =>
+      server.call('GET', `/api/v3/secrets/raw?${query}&secretPath=/`, undefined, token);
+    const read = (query: string, token: string) =>
+      server.call('GET', `/api/v3/secrets/raw/SHARED?${query}&secretPath=/`, undefined, token);
+    const loggedIn = async (ua: Record<string, unknown> = {}) => {
+      const identity = await server.createMachineIdentity({
+        ua,
+        project: { id: project.id, role: 'viewer' },
+      });
+      const jwt = (await server.login(identity.clientId, identity.clientSecret)).body.accessToken as string;
+      const tokenId = JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString())
+        .identityAccessTokenId as string;
+      return { jwt, tokenId };
+    };
+    const queries = [
+      `workspaceId=${project.id}&environment=dev`,
+      `workspaceSlug=${project.slug}&environment=dev`,
+      `workspaceId=${randomUUID()}&environment=dev`, // no such project
+      `workspaceId=${project.id}&environment=dev&recursive=maybe`, // invalid query: 422 for a good token
+      'environment=dev', // no project: 400 for a good token
+    ];
+    // Revoked: 401 whatever the query and the project.
+    const revoked = await loggedIn();
+    await store.access.revokeAccessToken(revoked.tokenId, new Date().toISOString());
+    for (const call of [list, read])
+      for (const q of queries) {
+        const r = await call(q, revoked.jwt);
+        expect(r.status, q).toBe(401);
+        expect(r.body.message).toBe('No identity access token found');
+      }
+    // From an address the token does not trust: 403, whatever the query.
+    const untrusted = await loggedIn({ accessTokenTrustedIps: [{ ipAddress: '10.0.0.0/8' }] });
+    for (const q of queries) {
+      const r = await list(q, untrusted.jwt);
+      expect(r.status, q).toBe(403);
+      expect(r.body.message).toBe('You are not allowed to access this resource from the current IP address');
+    }
+    // A limited token: each request counts one use, whatever its answer, until none is left.
+    const limited = await loggedIn({ accessTokenNumUsesLimit: queries.length + 1 });
+    const statuses = [];
+    for (const q of [...queries, queries[0] as string, queries[0] as string])
+      statuses.push((await list(q, limited.jwt)).status);
+    expect(statuses).toEqual([200, 200, 404, 422, 400, 200, 401]);
+    // A good unlimited token: the same answers, each request counted once.
+    const good = await loggedIn();
+    const answers = [];
+    for (const q of queries) answers.push((await list(q, good.jwt)).status);
+    expect(answers).toEqual([200, 200, 404, 422, 400]);
+    expect((await store.access.getAccessToken(good.tokenId))?.numUses).toBe(queries.length);
   });
 
   it('over HTTP: a non-member gets 403, another organization 404, an unknown environment 404 with a suggestion', async () => {

@@ -5,7 +5,7 @@
 import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
 import type { KeyManager } from '../crypto/key-manager.js';
 import { GENESIS_HASH } from '../store/audit-chain.js';
-import type { AuditStore } from '../store/contract.js';
+import type { AttachedTokenUse, AuditStore } from '../store/contract.js';
 import type { AuditChainKey, AuditHead, AuditRecord, ServerConfigRecord } from '../store/records.js';
 
 /** Who did it, as recorded (never a credential). */
@@ -144,7 +144,16 @@ export class AuditLog {
     private readonly rootKeyId: () => string,
   ) {}
 
-  async record(event: AuditEvent, actor: AuditActor, request: AuditRequestInfo): Promise<AuditRecord> {
+  /**
+   * Appends the entry and resolves once it has committed. `tokenUse`, an unlimited token's use,
+   * commits with it (rejects with TokenUseRefusedError, the entry written, when the token went).
+   */
+  async record(
+    event: AuditEvent,
+    actor: AuditActor,
+    request: AuditRequestInfo,
+    tokenUse?: AttachedTokenUse,
+  ): Promise<AuditRecord> {
     const createdMs = this.now();
     const entry = {
       id: randomUUID(),
@@ -165,7 +174,10 @@ export class AuditLog {
     };
     // The first append of this process checks the tail again: the database may have been edited
     // between start-up and now. A failed check stays failed: every later append checks again.
-    const appended = await this.store.append(entry, await this.chainKey(), { checkTail: !this.tailChecked });
+    const appended = await this.store.append(entry, await this.chainKey(), {
+      checkTail: !this.tailChecked,
+      ...(tokenUse ? { tokenUse } : {}),
+    });
     this.tailChecked = true;
     return appended;
   }

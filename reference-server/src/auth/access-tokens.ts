@@ -7,6 +7,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { ServerContext } from '../context.js';
 import { badRequest, forbidden, tokenError, unauthorized } from '../http/errors.js';
 import { isIpTrusted } from '../http/ip-match.js';
+import type { AccessTokenForRequest } from '../store/contract.js';
 import type { AccessTokenRecord, AccessTokenSettings, AuthMethodName, TrustedIp } from '../store/records.js';
 
 /** Claims of an identity access token, as upstream issues them. */
@@ -201,13 +202,38 @@ const USES_EXHAUSTED = 'Unable to renew because access token number of uses limi
 
 /**
  * Everything an authenticated request does with an identity token (docs/reference/api.md#authentication):
- * JWT check, live row, trusted IP, TTL, and one atomically counted use.
+ * JWT check, live row, trusted IP, TTL, and one atomically counted use. See {@link acceptAccessToken}
+ * for `deferUnlimited`.
  */
-export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string | undefined) {
+export async function useAccessToken(
+  ctx: ServerContext,
+  jwt: string,
+  ip: string | undefined,
+  options: { deferUnlimited?: boolean } = {},
+) {
   const claims = await verifyAccessTokenJwt(ctx, jwt);
-  const { access } = ctx.store;
   // One statement: the token, its identity and its auth method's current settings.
-  const found = await access.getAccessTokenForRequest(claims.identityAccessTokenId);
+  const found = await ctx.store.access.getAccessTokenForRequest(claims.identityAccessTokenId);
+  return acceptAccessToken(ctx, found, ip, options);
+}
+
+/**
+ * The checks of a token row read for a request (by {@link useAccessToken}, or with the project in
+ * one statement, `ProjectStore.getProjectViewForToken`): live, trusted IP, TTL, uses left; then one
+ * atomically counted use.
+ *
+ * With `deferUnlimited`, the use of an unlimited token (`numUsesLimit` 0, which no use can
+ * exhaust) is not committed here: it is returned as `uncountedUse`, and the caller commits it
+ * with the request's audit entry (auth/require-auth.ts). A limited token's use is always
+ * committed first, so its last use still goes to exactly one caller.
+ */
+export async function acceptAccessToken(
+  ctx: ServerContext,
+  found: AccessTokenForRequest | undefined,
+  ip: string | undefined,
+  options: { deferUnlimited?: boolean } = {},
+) {
+  const { access } = ctx.store;
   const token = found?.token;
   if (!found || !token || token.isRevoked) throw unauthorized('No identity access token found');
   // The trusted IPs of the identity's auth method as it is now, as upstream does, so narrowing
@@ -229,8 +255,15 @@ export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string
     await access.deleteAccessToken(token.id);
     throw unauthorized('Failed to renew MI access token due to TTL expiration');
   }
+  const { identity } = found;
+  const usedAt = new Date(now).toISOString();
+  if (options.deferUnlimited && token.numUsesLimit === 0) {
+    if (!identity) throw unauthorized('Identity does not belong to any organization');
+    const counted = { ...token, numUses: token.numUses + 1, lastUsedAt: usedAt };
+    return { token: counted, identity, uncountedUse: { tokenId: token.id, now: usedAt } };
+  }
   // Group-committed with the other requests' writes (store/group-commit.ts).
-  const used = await access.consumeAccessTokenUse(token.id, new Date(now).toISOString());
+  const used = await access.consumeAccessTokenUse(token.id, usedAt);
   if (!used) {
     // Lost the race for the last use (or revoked meanwhile).
     const current = await access.getAccessToken(token.id);
@@ -240,9 +273,8 @@ export async function useAccessToken(ctx: ServerContext, jwt: string, ip: string
     }
     throw unauthorized('No identity access token found');
   }
-  const { identity } = found;
   if (!identity) throw unauthorized('Identity does not belong to any organization');
-  return { token: used, identity };
+  return { token: used, identity, uncountedUse: undefined };
 }
 
 /** Renew (docs/reference/api.md, decision D2): a new JWT; the max TTL stays anchored at login. */

@@ -209,8 +209,7 @@ export async function projectAccess(
   request: ProjectViewRequest = {},
 ): Promise<ProjectAccess> {
   const view = await ctx.store.projects.getProjectView({ id: projectId }, auth.identity.id, request);
-  if (!view || view.project.orgId !== auth.orgId) throw notFound(`Project with ID '${projectId}' not found`);
-  return grant(ctx, view.project, view.membership, loadedOf(view, request));
+  return accessFromView(ctx, auth, { projectId, ...request }, view);
 }
 
 /** As {@link projectAccess} for a project already loaded (its membership read on its own). */
@@ -265,14 +264,32 @@ export async function resolveProject(
 ): Promise<ProjectAccess> {
   const request = { environment: ref.environment, secretKey: ref.secretKey };
   if (ref.projectId) return projectAccess(ctx, auth, ref.projectId, request);
-  if (ref.projectSlug) {
-    const view = await ctx.store.projects.getProjectView(
-      { orgId: auth.orgId, slug: ref.projectSlug },
-      auth.identity.id,
-      request,
-    );
-    if (!view) throw notFound(`Project with slug '${ref.projectSlug}' not found`);
-    return grant(ctx, view.project, view.membership, loadedOf(view, request));
+  if (!ref.projectSlug) throw badRequest('You must provide projectSlug or workspaceId');
+  const view = await ctx.store.projects.getProjectView(
+    { orgId: auth.orgId, slug: ref.projectSlug },
+    auth.identity.id,
+    request,
+  );
+  return accessFromView(ctx, auth, ref, view);
+}
+
+/**
+ * The access a project view grants (read by {@link resolveProject}, or with the token in one
+ * statement, domains/secrets/caller.ts): 404 for no such project in the caller's organization,
+ * upstream's 403 for a caller without membership.
+ */
+export async function accessFromView(
+  ctx: ServerContext,
+  auth: AuthContext,
+  ref: { projectId?: string | undefined; projectSlug?: string | undefined } & ProjectViewRequest,
+  view: ProjectView | undefined,
+): Promise<ProjectAccess> {
+  if (ref.projectId) {
+    if (!view || view.project.orgId !== auth.orgId)
+      throw notFound(`Project with ID '${ref.projectId}' not found`);
+  } else if (!view || view.project.orgId !== auth.orgId) {
+    throw notFound(`Project with slug '${ref.projectSlug}' not found`);
   }
-  throw badRequest('You must provide projectSlug or workspaceId');
+  const request = { environment: ref.environment, secretKey: ref.secretKey };
+  return grant(ctx, view.project, view.membership, loadedOf(view, request));
 }

@@ -5,7 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AuditChainError } from '../store/audit-chain.js';
-import { StoreInputError, StoreUnavailableError } from '../store/contract.js';
+import { StoreInputError, StoreUnavailableError, TokenUseRefusedError } from '../store/contract.js';
 import { OPENAPI_DOCUMENT_PATH } from '../openapi/document.js';
 import { ApiError, ValidationError } from './errors.js';
 
@@ -62,18 +62,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
             new ApiError(400, 'BadRequest', 'Malformed percent-encoding in the request path')
           : err instanceof StoreInputError
             ? new ApiError(400, 'BadRequest', `Invalid input: ${err.message}`)
-            : err instanceof StoreUnavailableError
-              ? new ApiError(503, 'ServiceUnavailable', 'The database is unavailable; retry shortly', {
-                  headers: { 'retry-after': '1' },
-                })
-              : err instanceof AuditChainError
-                ? new ApiError(
-                    503,
-                    'AuditLogUnavailable',
-                    'The audit log failed its integrity check; audited operations are refused until an operator runs `kms-server audit verify`',
-                  )
-                : (fromBodyParser(err as BodyParserError) ??
-                  new ApiError(500, 'InternalServerError', 'Something went wrong'));
+            : err instanceof TokenUseRefusedError
+              ? // The token was revoked while the request ran (auth/require-auth.ts).
+                new ApiError(401, 'UnauthorizedError', 'No identity access token found')
+              : err instanceof StoreUnavailableError
+                ? new ApiError(503, 'ServiceUnavailable', 'The database is unavailable; retry shortly', {
+                    headers: { 'retry-after': '1' },
+                  })
+                : err instanceof AuditChainError
+                  ? new ApiError(
+                      503,
+                      'AuditLogUnavailable',
+                      'The audit log failed its integrity check; audited operations are refused until an operator runs `kms-server audit verify`',
+                    )
+                  : (fromBodyParser(err as BodyParserError) ??
+                    new ApiError(500, 'InternalServerError', 'Something went wrong'));
     if (error.statusCode >= 500) {
       // The 503 of an unreachable database is logged too: operators must see it.
       logger.error(

@@ -61,6 +61,18 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The token use counted with a request's audit entry (an unlimited token's, see
+ * auth/access-tokens.ts) found the token revoked or deleted since the request looked it up. The
+ * entry was written (it records the attempt); the request is refused with 401.
+ */
+export class TokenUseRefusedError extends Error {
+  constructor() {
+    super('the access token was revoked or deleted before its use was counted');
+    this.name = 'TokenUseRefusedError';
+  }
+}
+
 /** A write lost a race or hit a uniqueness rule; services turn it into a 4xx. */
 export class StoreConflictError extends Error {
   constructor(
@@ -234,6 +246,18 @@ export interface ProjectStore {
     identityId: string,
     request?: ProjectViewRequest,
   ): Promise<ProjectView | undefined>;
+  /**
+   * The token lookup of {@link AccessStore.getAccessTokenForRequest} and {@link getProjectView} in
+   * one statement, for a request whose route reads a project first: the token row with its identity
+   * and auth method, and the view of the project (by id, or by slug in the identity's
+   * organization) for that identity. Undefined when there is no such token; `view` undefined when
+   * there is no such project.
+   */
+  getProjectViewForToken(
+    tokenId: string,
+    ref: { id: string } | { slug: string },
+    request?: ProjectViewRequest,
+  ): Promise<{ token: AccessTokenForRequest; view: ProjectView | undefined } | undefined>;
   getMembershipById(id: string): Promise<MembershipRecord | undefined>;
   listMemberships(projectId: string): Promise<MembershipRecord[]>;
   listMembershipsOfIdentity(identityId: string): Promise<MembershipRecord[]>;
@@ -359,6 +383,13 @@ export interface AccessTokenForRequest {
   methodConfig: AuthMethodRecord['config'] | undefined;
 }
 
+/** A use of an unlimited access token that commits with the request's audit entry. */
+export interface AttachedTokenUse {
+  tokenId: string;
+  /** ISO time of the use (`last_used_at`). */
+  now: string;
+}
+
 /** The append-only, hash-chained audit log. */
 export interface AuditStore {
   /**
@@ -373,6 +404,12 @@ export interface AuditStore {
     options?: {
       /** Run the start-up tail check in the same transaction first (a process's first append). */
       checkTail?: boolean;
+      /**
+       * One use of an unlimited access token (`numUsesLimit` 0), counted in the same commit as the
+       * entry. When the token was revoked or deleted meanwhile the entry is still written and the
+       * promise rejects with {@link TokenUseRefusedError}.
+       */
+      tokenUse?: AttachedTokenUse;
     },
   ): Promise<AuditRecord>;
   query(q: AuditQuery): Promise<AuditRecord[]>;

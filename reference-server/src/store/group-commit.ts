@@ -1,6 +1,7 @@
 /**
  * Group commit for the writes every authenticated request makes: one counted use of its access
- * token (auth/access-tokens.ts) and its audit entry (audit/audit-log.ts).
+ * token (auth/access-tokens.ts) and its audit entry (audit/audit-log.ts). The use of an unlimited
+ * token may ride with the request's audit entry (an attached use): both commit together.
  *
  * Writes arriving while a commit is in flight wait for it, then all of them go into the next
  * transaction together; when nothing is in flight a write starts its commit at once (no timer).
@@ -12,7 +13,12 @@
  * in it with the same error: nothing of it was written. See docs/reference/storage.md#group-commit.
  */
 import { AuditChainError, GENESIS_HASH, tailProblem } from './audit-chain.js';
-import { StoreInputError, StoreUnavailableError } from './contract.js';
+import {
+  type AttachedTokenUse,
+  StoreInputError,
+  StoreUnavailableError,
+  TokenUseRefusedError,
+} from './contract.js';
 import type { AccessTokenRecord, AuditChainKey, AuditHead, AuditRecord } from './records.js';
 import { lastEntry, readHead, writeHead } from './repositories/audit.js';
 import { toToken } from './repositories/access.js';
@@ -37,6 +43,8 @@ interface AuditAppend extends Pending<AuditRecord> {
   entry: AuditEntryInput;
   key: AuditChainKey;
   checkTail: boolean;
+  /** An unlimited token's use counted in the same commit (see {@link countAttachedUses}). */
+  use: AttachedTokenUse | undefined;
 }
 
 type Write = TokenUse | AuditAppend;
@@ -75,10 +83,14 @@ interface KnownHead {
   key: AuditChainKey;
 }
 
-/** A batch's entries chained after a head: the stored records and the head that ends them. */
+/**
+ * A batch's entries chained after a head: the stored records, the head that ends them, and the
+ * tokens whose attached uses were counted with them.
+ */
 interface Chained {
   stored: AuditRecord[];
   next: Omit<AuditHead, 'mac'>;
+  counted: Set<string>;
 }
 
 /** The per-request writes of one store, committed in groups. */
@@ -117,12 +129,17 @@ export class GroupCommitter {
    * Appends an audit entry to the chain; resolves with the stored entry after the commit.
    * `checkTail` runs the tail check of a process's first append in the same transaction.
    */
-  appendAudit(entry: AuditEntryInput, key: AuditChainKey, checkTail: boolean): Promise<AuditRecord> {
+  appendAudit(
+    entry: AuditEntryInput,
+    key: AuditChainKey,
+    checkTail: boolean,
+    use?: AttachedTokenUse,
+  ): Promise<AuditRecord> {
     // Refused here, for this caller alone: in the batch it would fail every other request's write.
     if (Object.values(entry).some((v) => typeof v === 'string' && v.includes('\u0000')))
       return Promise.reject(new StoreInputError('text values cannot contain NUL characters (\\u0000)'));
     return new Promise((resolve, reject) =>
-      this.#enqueue({ kind: 'audit', entry, key, checkTail, resolve, reject }),
+      this.#enqueue({ kind: 'audit', entry, key, checkTail, use, resolve, reject }),
     );
   }
 
@@ -154,6 +171,7 @@ export class GroupCommitter {
       .filter((w): w is TokenUse => w.kind === 'token-use')
       .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
     const appends = batch.filter((w): w is AuditAppend => w.kind === 'audit');
+    const attached = appends.filter((a) => a.use).length;
     const results = new Map<Write, unknown>();
     let chained: (Chained & { key: AuditChainKey }) | undefined;
     try {
@@ -164,7 +182,7 @@ export class GroupCommitter {
         results.set(only, await consumeUse(this.db, only));
       } else if (uses.length === 0 && known && this.db.dialect.name === 'postgres') {
         // PostgreSQL, audit entries only, head known: one statement, its own transaction.
-        await this.#beforeCommit?.({ tokenUses: 0, auditEntries: appends.length });
+        await this.#beforeCommit?.({ tokenUses: attached, auditEntries: appends.length });
         const done = await appendAfterKnownHead(this.db, appends, known);
         if (done) chained = { ...done, key: known.key };
         // Another replica moved the head: this batch reads it under the lock instead.
@@ -173,7 +191,8 @@ export class GroupCommitter {
       if (!chained && !results.has(only)) {
         chained = await this.db.transaction(async (tx) => {
           results.clear(); // PostgreSQL may run the body again after a serialization failure
-          for (const use of uses) results.set(use, await consumeUse(tx, use));
+          // The chain head before any token row: every batch that writes both takes them in that
+          // order (the one-statement append too), so two replicas' batches cannot deadlock.
           let done: Chained | undefined;
           if (appends.length > 0) {
             done = known && (await appendAfterKnownHead(tx, appends, known));
@@ -182,7 +201,8 @@ export class GroupCommitter {
               done = await appendUnderLock(tx, appends);
             }
           }
-          await this.#beforeCommit?.({ tokenUses: uses.length, auditEntries: appends.length });
+          for (const use of uses) results.set(use, await consumeUse(tx, use));
+          await this.#beforeCommit?.({ tokenUses: uses.length + attached, auditEntries: appends.length });
           return done && { ...done, key: (appends[0] as AuditAppend).key };
         });
       }
@@ -199,7 +219,12 @@ export class GroupCommitter {
     }
     this.stats.batches++;
     this.stats.writes += batch.length;
-    for (const write of batch) (write.resolve as (value: unknown) => void)(results.get(write));
+    for (const write of batch) {
+      // The entry is written either way; a request whose token went meanwhile is refused.
+      if (write.kind === 'audit' && write.use && !chained?.counted.has(write.use.tokenId))
+        write.reject(new TokenUseRefusedError());
+      else (write.resolve as (value: unknown) => void)(results.get(write));
+    }
   }
 
   /** The known head, when this batch of entries may continue from it without the lock. */
@@ -235,7 +260,11 @@ function chainAfter(
     prevHash = hash;
     return record;
   });
-  return { stored, next: { lastSeq: seq, lastHash: prevHash, total: (head?.total ?? 0) + stored.length } };
+  return {
+    stored,
+    next: { lastSeq: seq, lastHash: prevHash, total: (head?.total ?? 0) + stored.length },
+    counted: new Set(),
+  };
 }
 
 const AUDIT_COLUMNS = `seq, id, org_id, project_id, project_name, event_type, event_metadata, actor_type,
@@ -244,8 +273,27 @@ const AUDIT_COLUMNS = `seq, id, org_id, project_id, project_name, event_type, ev
 /** One row's VALUES tuple; the sequence number is cast so PostgreSQL types it inside VALUES. */
 const AUDIT_ROW = '(CAST(? AS BIGINT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)';
 
-const auditParams = (rows: AuditRecord[]) =>
-  rows.flatMap((e) => [
+/** The same, followed by the row's attached token use (token id and time, or NULLs). */
+const AUDIT_ROW_WITH_USE = '(CAST(? AS BIGINT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2, ?, ?)';
+
+/**
+ * The later of a token's last use and this batch's (ISO times compare as text): two replicas'
+ * batches may commit in either order, and the time must not go back.
+ */
+const laterUse = (column: string, at: string) =>
+  `CASE WHEN ${column} IS NULL OR ${column} < ${at} THEN ${at} ELSE ${column} END`;
+
+/**
+ * An unlimited token's uses in one batch, added at once while it is neither revoked nor limited
+ * (parameters: the count, the time twice, the token id).
+ */
+const COUNT_ATTACHED_USES_SQL = `UPDATE access_tokens SET num_uses = num_uses + ?,
+  last_used_at = ${laterUse('last_used_at', '?')}
+  WHERE id = ? AND is_revoked = 0 AND num_uses_limit = 0`;
+
+/** The rows' parameters in AUDIT_COLUMNS order, each followed by `extra(i)` when given. */
+const auditParams = (rows: AuditRecord[], extra?: (i: number) => unknown[]) =>
+  rows.flatMap((e, i) => [
     e.seq,
     e.id,
     e.orgId,
@@ -262,6 +310,7 @@ const auditParams = (rows: AuditRecord[]) =>
     e.expiresAt,
     e.prevHash,
     e.hash,
+    ...(extra ? extra(i) : []),
   ]);
 
 /** Moves the head from `known` to `next` only if it is still `known` (the compare-and-set). */
@@ -298,19 +347,72 @@ async function appendAfterKnownHead(
   if (db.dialect.name === 'postgres') {
     // Prepared for the common batch sizes (one text per size): planning it costs more than running it.
     const prepare = chained.stored.length <= MAX_PREPARED_ROWS;
-    const inserted = await db.run(
-      `WITH moved AS (${HEAD_MOVE} RETURNING 1)
-       INSERT INTO audit_logs (${AUDIT_COLUMNS})
-       SELECT * FROM (VALUES ${chained.stored.map(() => AUDIT_ROW).join(', ')}) AS entries
-       WHERE EXISTS (SELECT 1 FROM moved)`,
-      [...headParams, ...auditParams(chained.stored)],
+    if (!appends.some((a) => a.use)) {
+      const inserted = await db.run(
+        `WITH moved AS (${HEAD_MOVE} RETURNING 1)
+         INSERT INTO audit_logs (${AUDIT_COLUMNS})
+         SELECT * FROM (VALUES ${chained.stored.map(() => AUDIT_ROW).join(', ')}) AS entries
+         WHERE EXISTS (SELECT 1 FROM moved)`,
+        [...headParams, ...auditParams(chained.stored)],
+        { prepare },
+      );
+      return inserted === 0 ? undefined : chained;
+    }
+    // With attached uses: each row also names its token (or NULL), and one UPDATE counts them per
+    // token, after the head moved (its lock first, as in the batch transaction).
+    const [row] = await db.all<{ moved: boolean; counted: string[] }>(
+      `WITH moved AS (${HEAD_MOVE} RETURNING 1),
+       entries AS (SELECT * FROM (VALUES ${chained.stored.map(() => AUDIT_ROW_WITH_USE).join(', ')})
+         AS e(${AUDIT_COLUMNS}, use_token, use_at)),
+       used AS (UPDATE access_tokens AS t SET num_uses = t.num_uses + u.n,
+         last_used_at = ${laterUse('t.last_used_at', 'u.at')}
+         FROM (SELECT use_token, COUNT(*) AS n, MAX(use_at) AS at FROM entries
+               WHERE use_token IS NOT NULL GROUP BY use_token) AS u
+         WHERE t.id = u.use_token AND t.is_revoked = 0 AND t.num_uses_limit = 0
+           AND EXISTS (SELECT 1 FROM moved)
+         RETURNING t.id),
+       inserted AS (INSERT INTO audit_logs (${AUDIT_COLUMNS})
+         SELECT ${AUDIT_COLUMNS} FROM entries WHERE EXISTS (SELECT 1 FROM moved))
+       SELECT EXISTS (SELECT 1 FROM moved) AS moved, ARRAY(SELECT id FROM used) AS counted`,
+      [
+        ...headParams,
+        ...auditParams(chained.stored, (i) => {
+          const use = (appends[i] as AuditAppend).use;
+          return [use?.tokenId ?? null, use?.now ?? null];
+        }),
+      ],
       { prepare },
     );
-    return inserted === 0 ? undefined : chained;
+    return row?.moved ? { ...chained, counted: new Set(row.counted) } : undefined;
   }
   if ((await db.run(HEAD_MOVE, headParams)) === 0) return undefined;
   await insertEntries(db, chained.stored);
-  return chained;
+  return { ...chained, counted: await countAttachedUses(db, appends) };
+}
+
+/**
+ * Counts the attached uses of a batch (unlimited tokens' uses riding with their requests' audit
+ * entries): one conditional UPDATE per token, in id order, adding that token's uses in the batch.
+ * Returns the tokens counted; a token revoked or deleted since its requests read it is not.
+ */
+async function countAttachedUses(db: SqlExecutor, appends: AuditAppend[]): Promise<Set<string>> {
+  const perToken = new Map<string, { n: number; at: string }>();
+  for (const { use } of appends) {
+    if (!use) continue;
+    const seen = perToken.get(use.tokenId);
+    if (!seen) perToken.set(use.tokenId, { n: 1, at: use.now });
+    else {
+      seen.n++;
+      if (use.now > seen.at) seen.at = use.now;
+    }
+  }
+  const counted = new Set<string>();
+  for (const tokenId of [...perToken.keys()].sort()) {
+    const { n, at } = perToken.get(tokenId) as { n: number; at: string };
+    if ((await db.run(COUNT_ATTACHED_USES_SQL, [n, at, at, tokenId], { prepare: true })) === 1)
+      counted.add(tokenId);
+  }
+  return counted;
 }
 
 /**
@@ -334,7 +436,7 @@ async function appendUnderLock(tx: SqlTransaction, appends: AuditAppend[]): Prom
   const chained = chainAfter(head, appends, key);
   await insertEntries(tx, chained.stored);
   await writeHead(tx, chained.next, key);
-  return chained;
+  return { ...chained, counted: await countAttachedUses(tx, appends) };
 }
 
 async function insertEntries(tx: SqlExecutor, stored: AuditRecord[]): Promise<void> {

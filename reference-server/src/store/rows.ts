@@ -37,3 +37,14 @@ export function orderBy<T extends Row>(rows: T[], ...keys: string[]): T[] {
     return 0;
   });
 }
+
+/** `alias.column AS prefix_column, …`: a joined table's columns, prefixed so rows can share a statement. */
+export const aliased = (alias: string, prefix: string, columns: string[]) =>
+  columns.map((c) => `${alias}.${c} AS ${prefix}${c}`).join(', ');
+
+/** The columns `prefix_column` of a joined row, named `column` (the inverse of {@link aliased}). */
+export function pick(r: Row, prefix: string, columns: string[]): Row {
+  const out: Row = {};
+  for (const c of columns) out[c] = r[`${prefix}${c}`];
+  return out;
+}

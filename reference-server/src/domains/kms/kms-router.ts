@@ -51,7 +51,9 @@ export const KMS_PREFIX = '/api/v1/kms';
  */
 export function kmsRouter(ctx: ServerContext): Router {
   const router = Router();
-  router.use(requireAuth(ctx));
+  const auth = requireAuth(ctx);
+  // The key operations audit every successful answer: an unlimited token's use commits with it.
+  const operationAuth = requireAuth(ctx, { countUseWithAudit: true });
 
   /** The caller of a request: its identity, and audit entries in the project a service names. */
   const callerOf = (req: Request): KmsCaller => ({
@@ -61,57 +63,57 @@ export function kmsRouter(ctx: ServerContext): Router {
   });
   const keyRef = (req: Request) => parseParams(req, keyParams);
 
-  router.post('/keys', async (req, res) => {
+  router.post('/keys', auth, async (req, res) => {
     const body = parseBody(req, createBody);
     res.json({ key: keyView(await createKey(ctx, callerOf(req), body)) });
   });
 
-  router.get('/keys', async (req, res) => {
+  router.get('/keys', auth, async (req, res) => {
     const q = parseQuery(req, listQuery);
     const { keys, totalCount } = await listKeys(ctx, callerOf(req), q);
     res.json({ keys: keys.map(keyView), totalCount });
   });
 
-  router.get('/keys/key-name/:keyName', async (req, res) => {
+  router.get('/keys/key-name/:keyName', auth, async (req, res) => {
     const { keyName } = parseParams(req, keyNameParams);
     const { projectId } = parseQuery(req, keyNameQuery);
     res.json({ key: keyView(await getKeyByName(ctx, callerOf(req), { projectId, keyName })) });
   });
 
-  router.get('/keys/:keyId', async (req, res) => {
+  router.get('/keys/:keyId', auth, async (req, res) => {
     res.json({ key: keyView(await getKey(ctx, callerOf(req), keyRef(req))) });
   });
 
-  router.patch('/keys/:keyId', async (req, res) => {
+  router.patch('/keys/:keyId', auth, async (req, res) => {
     const body = parseBody(req, updateBody);
     res.json({ key: keyView(await updateKey(ctx, callerOf(req), { ...keyRef(req), ...body })) });
   });
 
-  router.delete('/keys/:keyId', async (req, res) => {
+  router.delete('/keys/:keyId', auth, async (req, res) => {
     res.json({ key: keyView(await deleteKey(ctx, callerOf(req), keyRef(req))) });
   });
 
-  router.post('/keys/:keyId/rotate', async (req, res) => {
+  router.post('/keys/:keyId/rotate', auth, async (req, res) => {
     res.json({ key: keyView(await rotateKey(ctx, callerOf(req), keyRef(req))) });
   });
 
-  router.get('/keys/:keyId/versions', async (req, res) => {
+  router.get('/keys/:keyId/versions', auth, async (req, res) => {
     res.json({ versions: await listKeyVersions(ctx, callerOf(req), keyRef(req)) });
   });
 
-  router.post('/keys/:keyId/encrypt', async (req, res) => {
+  router.post('/keys/:keyId/encrypt', operationAuth, async (req, res) => {
     const { plaintext } = parseBody(req, encryptBody);
     const blob = await encrypt(ctx, callerOf(req), { ...keyRef(req), plaintext });
     res.json({ ciphertext: blob.toString('base64') });
   });
 
-  router.post('/keys/:keyId/decrypt', async (req, res) => {
+  router.post('/keys/:keyId/decrypt', operationAuth, async (req, res) => {
     const { ciphertext } = parseBody(req, decryptBody);
     const plaintext = await decrypt(ctx, callerOf(req), { ...keyRef(req), ciphertext });
     res.json({ plaintext: plaintext.toString('base64') });
   });
 
-  router.post('/keys/:keyId/sign', async (req, res) => {
+  router.post('/keys/:keyId/sign', operationAuth, async (req, res) => {
     const body = parseBody(req, signBody);
     const { key, signature } = await sign(ctx, callerOf(req), { ...keyRef(req), ...body });
     res.json({
@@ -121,21 +123,21 @@ export function kmsRouter(ctx: ServerContext): Router {
     });
   });
 
-  router.post('/keys/:keyId/verify', async (req, res) => {
+  router.post('/keys/:keyId/verify', operationAuth, async (req, res) => {
     const body = parseBody(req, verifyBody);
     const { key, signatureValid } = await verify(ctx, callerOf(req), { ...keyRef(req), ...body });
     res.json({ signatureValid, keyId: key.id, signingAlgorithm: body.signingAlgorithm });
   });
 
-  router.get('/keys/:keyId/public-key', async (req, res) => {
+  router.get('/keys/:keyId/public-key', auth, async (req, res) => {
     res.json({ publicKey: await getPublicKey(ctx, callerOf(req), keyRef(req)) });
   });
 
-  router.get('/keys/:keyId/signing-algorithms', async (req, res) => {
+  router.get('/keys/:keyId/signing-algorithms', auth, async (req, res) => {
     res.json({ signingAlgorithms: await listSigningAlgorithms(ctx, callerOf(req), keyRef(req)) });
   });
 
-  router.get('/keys/:keyId/private-key', async (req, _res) => {
+  router.get('/keys/:keyId/private-key', auth, async (req, _res) => {
     await exportPrivateKey(ctx, callerOf(req), keyRef(req));
   });
 

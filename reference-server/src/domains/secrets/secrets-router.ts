@@ -3,7 +3,7 @@
  * for listings). Never touches the store.
  */
 import { Router } from 'express';
-import { requireAuth } from '../../auth/require-auth.js';
+import { countUncountedUse, requireAuth } from '../../auth/require-auth.js';
 import type { ServerContext } from '../../context.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { callerFor } from './caller.js';
@@ -34,8 +34,11 @@ import { routeDocs } from '../../openapi/route-doc.js';
 export function secretsRouter(ctx: ServerContext): Router {
   const router = Router();
   const auth = requireAuth(ctx);
+  // The reads audit every successful answer (an unlimited token's use commits with that entry), and
+  // read their project first (the token row is read in the same statement).
+  const readAuth = requireAuth(ctx, { countUseWithAudit: true, readTokenWithProject: true });
 
-  router.get('/api/v3/secrets/raw', auth, async (req, res) => {
+  router.get('/api/v3/secrets/raw', readAuth, async (req, res) => {
     const q = parseQuery(req, listSecretsQuery);
     const caller = await callerFor(ctx, req, {
       projectId: q.workspaceId,
@@ -55,13 +58,14 @@ export function secretsRouter(ctx: ServerContext): Router {
     res.set('ETag', listing.etag);
     // An unchanged listing costs no decryption and no audit entry of a read (nothing was read).
     if (etagMatches(req.get('if-none-match'), listing.etag)) {
+      await countUncountedUse(ctx, req);
       res.status(304).end();
       return;
     }
     res.type('application/json').send(await listing.render());
   });
 
-  router.get('/api/v3/secrets/raw/:secretName', auth, async (req, res) => {
+  router.get('/api/v3/secrets/raw/:secretName', readAuth, async (req, res) => {
     const { secretName } = parseParams(req, secretNameParams);
     const q = parseQuery(req, getSecretQuery);
     const caller = await callerFor(ctx, req, {

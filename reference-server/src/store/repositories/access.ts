@@ -2,7 +2,7 @@
  * SQL implementation of the access store: identities, auth methods, client secrets, lockouts and
  * access tokens (a token's use goes through the group committer, store/group-commit.ts).
  */
-import type { AccessStore } from '../contract.js';
+import type { AccessStore, AccessTokenForRequest } from '../contract.js';
 import type {
   AccessTokenRecord,
   AuthMethodName,
@@ -13,7 +13,7 @@ import type {
   OrganizationRecord,
   ServerConfigRecord,
 } from '../records.js';
-import { bool, json, type Row } from '../rows.js';
+import { aliased, bool, json, pick, type Row } from '../rows.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 
 const toOrg = (r: Row): OrganizationRecord => ({
@@ -81,6 +81,66 @@ export const toToken = (r: Row): AccessTokenRecord => ({
   createdAt: r.created_at as string,
   updatedAt: r.updated_at as string,
 });
+
+/** The token row's columns. */
+const TOKEN_COLUMNS = [
+  'id',
+  'identity_id',
+  'auth_method',
+  'name',
+  'client_secret_id',
+  'ttl',
+  'max_ttl',
+  'num_uses',
+  'num_uses_limit',
+  'period',
+  'trusted_ips',
+  'is_revoked',
+  'last_used_at',
+  'last_renewed_at',
+  'created_at_ms',
+  'renewed_at_ms',
+  'created_at',
+  'updated_at',
+];
+
+const IDENTITY_COLUMNS = [
+  'id',
+  'name',
+  'org_id',
+  'org_role',
+  'has_delete_protection',
+  'metadata',
+  'last_login_auth_method',
+  'last_login_time',
+  'created_at',
+  'updated_at',
+];
+
+/**
+ * What the token lookup of a request selects (`AccessTokenForRequest`), by name (the statement is
+ * kept prepared on PostgreSQL, where `*` may not be), prefixed so it can share a row with the
+ * project view (`ProjectStore.getProjectViewForToken`): the token (`tk_`), its identity (`i_`) and
+ * its auth method (`am_`). From `access_tokens t` with {@link TOKEN_FOR_REQUEST_JOINS}.
+ */
+export const TOKEN_FOR_REQUEST_COLUMNS = [
+  aliased('t', 'tk_', TOKEN_COLUMNS),
+  aliased('i', 'i_', IDENTITY_COLUMNS),
+  'am.id AS am_id, am.config AS am_config',
+].join(', ');
+
+/** The joins of the token lookup, after `FROM access_tokens t`. */
+export const TOKEN_FOR_REQUEST_JOINS = `LEFT JOIN identities i ON i.id = t.identity_id
+  LEFT JOIN identity_auth_methods am ON am.identity_id = t.identity_id AND am.method = t.auth_method`;
+
+/** A row selected with {@link TOKEN_FOR_REQUEST_COLUMNS}. */
+export function tokenForRequestOf(r: Row): AccessTokenForRequest {
+  return {
+    token: toToken(pick(r, 'tk_', TOKEN_COLUMNS)),
+    identity: r.i_id == null ? undefined : toIdentity(pick(r, 'i_', IDENTITY_COLUMNS)),
+    methodConfig: r.am_id == null ? undefined : json(r.am_config, {} as AuthMethodRecord['config']),
+  };
+}
 
 const tokenParams = (t: AccessTokenRecord) => ({
   id: t.id,
@@ -376,30 +436,13 @@ export class SqlAccessStore implements AccessStore {
   }
 
   async getAccessTokenForRequest(id: string) {
-    const r = await this.db.one(
-      `SELECT t.*, m.config AS m_config, m.id AS m_id,
-         i.id AS i_id, i.name AS i_name, i.org_id AS i_org_id, i.org_role AS i_org_role,
-         i.has_delete_protection AS i_has_delete_protection, i.metadata AS i_metadata,
-         i.last_login_auth_method AS i_last_login_auth_method, i.last_login_time AS i_last_login_time,
-         i.created_at AS i_created_at, i.updated_at AS i_updated_at
-       FROM access_tokens t
-       LEFT JOIN identities i ON i.id = t.identity_id
-       LEFT JOIN identity_auth_methods m ON m.identity_id = t.identity_id AND m.method = t.auth_method
-       WHERE t.id = ?`,
+    // Every authenticated request sends it: kept prepared on PostgreSQL, so its columns are named.
+    const [r] = await this.db.all(
+      `SELECT ${TOKEN_FOR_REQUEST_COLUMNS} FROM access_tokens t ${TOKEN_FOR_REQUEST_JOINS} WHERE t.id = ?`,
       [id],
+      { prepare: true },
     );
-    if (!r) return undefined;
-    const prefixed = (prefix: string): Row =>
-      Object.fromEntries(
-        Object.entries(r)
-          .filter(([k]) => k.startsWith(prefix))
-          .map(([k, v]) => [k.slice(prefix.length), v]),
-      );
-    return {
-      token: toToken(r),
-      identity: r.i_id == null ? undefined : toIdentity(prefixed('i_')),
-      methodConfig: r.m_id == null ? undefined : json(r.m_config, {} as AuthMethodRecord['config']),
-    };
+    return r && tokenForRequestOf(r);
   }
 
   async listAccessTokens(identityId: string, authMethod: AuthMethodName) {

@@ -3,7 +3,7 @@
  * reads and filters them, and keeps the sealed head record (store/audit-chain.ts holds the chain's rules).
  */
 import { AuditChainError, GENESIS_HASH, tailProblem } from '../audit-chain.js';
-import type { AuditStore } from '../contract.js';
+import type { AttachedTokenUse, AuditStore } from '../contract.js';
 import type { AuditChainKey, AuditHead, AuditQuery, AuditRecord } from '../records.js';
 import { json, type Row } from '../rows.js';
 import { marks, type SqlDatabase, type SqlExecutor } from '../sql/database.js';
@@ -40,6 +40,7 @@ export class SqlAuditStore implements AuditStore {
         entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
         key: AuditChainKey,
         checkTail: boolean,
+        tokenUse?: AttachedTokenUse,
       ): Promise<AuditRecord>;
     },
   ) {}
@@ -47,10 +48,10 @@ export class SqlAuditStore implements AuditStore {
   async append(
     entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'chainVersion'>,
     key: AuditChainKey,
-    options: { checkTail?: boolean } = {},
+    options: { checkTail?: boolean; tokenUse?: AttachedTokenUse } = {},
   ) {
     // Batched with the other requests' writes (store/group-commit.ts): resolves once committed.
-    return this.commits.appendAudit(entry, key, options.checkTail === true);
+    return this.commits.appendAudit(entry, key, options.checkTail === true, options.tokenUse);
   }
 
   async head() {

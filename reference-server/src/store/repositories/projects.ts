@@ -4,8 +4,9 @@
  */
 import type { EnvironmentRecord, MembershipRecord, MembershipRoleRecord, ProjectRecord } from '../records.js';
 import type { ProjectStore, ProjectView, ProjectViewRequest } from '../contract.js';
-import { bool, compareText, orderBy, type Row } from '../rows.js';
+import { aliased, bool, compareText, orderBy, pick, type Row } from '../rows.js';
 import type { SqlDatabase, SqlDialect, SqlExecutor } from '../sql/database.js';
+import { TOKEN_FOR_REQUEST_COLUMNS, TOKEN_FOR_REQUEST_JOINS, tokenForRequestOf } from './access.js';
 import { toFolder, toSecret, toTag } from './secrets.js';
 
 const toProject = (r: Row): ProjectRecord => ({
@@ -266,66 +267,45 @@ export class SqlProjectStore implements ProjectStore {
     identityId: string,
     request: ProjectViewRequest = {},
   ): Promise<ProjectView | undefined> {
-    const byId = 'id' in ref;
-    const withEnv = request.environment !== undefined;
-    const withSecret = withEnv && request.secretKey !== undefined;
-    const shape = `${byId ? 'id' : 'slug'}:${withEnv}:${withSecret}`;
-    let sql = this.#viewSql.get(shape);
-    if (!sql) {
-      sql = projectViewSql(this.db.dialect, byId, withEnv, withSecret);
-      this.#viewSql.set(shape, sql);
-    }
+    const sql = this.#viewSqlFor('id' in ref ? 'id' : 'slug', request, false);
     // In the order of the placeholders: the joins, then the WHERE.
-    const params: unknown[] = [identityId];
-    if (withEnv) params.push(request.environment);
-    if (withSecret) params.push(request.secretKey);
+    const params: unknown[] = [identityId, ...viewParams(request)];
     params.push(...('id' in ref ? [ref.id] : [ref.orgId, ref.slug]));
     // Prepared on PostgreSQL: planning this join costs more than running it.
     const rows = await this.db.all(sql, params, { prepare: true });
-    const first = rows[0];
-    if (!first) return undefined;
-    const project = toProject(first);
-    const membership =
-      first.m_id === null || first.m_id === undefined
-        ? undefined
-        : membershipOf(
-            {
-              id: first.m_id,
-              project_id: project.id,
-              identity_id: identityId,
-              created_at: first.m_created_at,
-              updated_at: first.m_updated_at,
-            },
-            jsonRows(first.m_roles),
-          );
-    let environment: ProjectView['environment'];
-    if (first.e_id !== null && first.e_id !== undefined) {
-      const record = toEnvironment({ ...pick(first, 'e_', ENV_COLUMNS), project_id: project.id });
-      const folderRows = rows
-        .filter((r) => r.f_id !== null && r.f_id !== undefined)
-        .map((r) => ({ ...pick(r, 'f_', FOLDER_COLUMNS), env_id: record.id }));
-      // The order of SecretStore.listFolders.
-      environment = { record, folders: orderBy(folderRows, 'created_at', 'name').map(toFolder) };
-    }
-    let secret: ProjectView['secret'];
-    if (withSecret) {
-      const secretRows = rows
-        .filter((r) => r.s_id !== null && r.s_id !== undefined)
-        .map((r) => toSecret({ ...pick(r, 's_', SECRET_COLUMNS), folder_id: r.f_id, env_id: first.e_id }));
-      // The order of SecretStore.listTags.
-      const tags = jsonRows(first.p_tags)
-        .sort(
-          (a, b) =>
-            compareText(a.created_at as string, b.created_at as string) ||
-            (a.row_order as number) - (b.row_order as number),
-        )
-        .map(toTag);
-      secret = { key: request.secretKey as string, rows: secretRows, tags };
-    }
-    return { project, membership, environment, secret };
+    return rows[0] && viewOf(rows, identityId, request);
   }
 
-  /** The project view's statement text per shape (by id or slug, with environment, with secret). */
+  async getProjectViewForToken(
+    tokenId: string,
+    ref: { id: string } | { slug: string },
+    request: ProjectViewRequest = {},
+  ) {
+    const sql = this.#viewSqlFor('id' in ref ? 'id' : 'slug', request, true);
+    // The project's join, the environment's and the secret's, then the token in the WHERE.
+    const params = ['id' in ref ? ref.id : ref.slug, ...viewParams(request), tokenId];
+    const rows = await this.db.all(sql, params, { prepare: true });
+    const first = rows[0];
+    if (!first) return undefined;
+    const token = tokenForRequestOf(first);
+    const view =
+      first.id === null || first.id === undefined ? undefined : viewOf(rows, token.token.identityId, request);
+    return { token, view };
+  }
+
+  #viewSqlFor(by: 'id' | 'slug', request: ProjectViewRequest, viaToken: boolean): string {
+    const withEnv = request.environment !== undefined;
+    const withSecret = withEnv && request.secretKey !== undefined;
+    const shape = `${by}:${withEnv}:${withSecret}:${viaToken}`;
+    let sql = this.#viewSql.get(shape);
+    if (!sql) {
+      sql = projectViewSql(this.db.dialect, by === 'id', withEnv, withSecret, viaToken);
+      this.#viewSql.set(shape, sql);
+    }
+    return sql;
+  }
+
+  /** The project view's statement text per shape (by id or slug, with environment, with secret, via a token). */
   readonly #viewSql = new Map<string, string>();
 
   async getMembershipById(id: string) {
@@ -433,17 +413,6 @@ const SECRET_COLUMNS = [
   'tag_ids',
 ];
 
-/** `alias.column AS prefix_column, …` */
-const aliased = (alias: string, prefix: string, columns: string[]) =>
-  columns.map((c) => `${alias}.${c} AS ${prefix}${c}`).join(', ');
-
-/** The columns `prefix_column` of a joined row, named `column`. */
-function pick(r: Row, prefix: string, columns: string[]): Row {
-  const out: Row = {};
-  for (const c of columns) out[c] = r[`${prefix}${c}`];
-  return out;
-}
-
 /**
  * The rows of a subquery as one JSON array (with each row's insertion order as `row_order`):
  * a scalar, so the statement's rows are not multiplied by them.
@@ -455,6 +424,56 @@ function jsonArray(d: SqlDialect, alias: string, columns: string[]): string {
   return d.name === 'postgres'
     ? `json_agg(json_build_object(${pairs}))`
     : `json_group_array(json_object(${pairs}))`;
+}
+
+/** The view's parameters after the project's: the environment's slug, the secret's key. */
+function viewParams(request: ProjectViewRequest): unknown[] {
+  if (request.environment === undefined) return [];
+  return request.secretKey === undefined ? [request.environment] : [request.environment, request.secretKey];
+}
+
+/** The project view from the rows of its statement (at least one; one per folder). */
+function viewOf(rows: Row[], identityId: string, request: ProjectViewRequest): ProjectView {
+  const first = rows[0] as Row;
+  const project = toProject(first);
+  const membership =
+    first.m_id === null || first.m_id === undefined
+      ? undefined
+      : membershipOf(
+          {
+            id: first.m_id,
+            project_id: project.id,
+            identity_id: identityId,
+            created_at: first.m_created_at,
+            updated_at: first.m_updated_at,
+          },
+          jsonRows(first.m_roles),
+        );
+  let environment: ProjectView['environment'];
+  if (first.e_id !== null && first.e_id !== undefined) {
+    const record = toEnvironment({ ...pick(first, 'e_', ENV_COLUMNS), project_id: project.id });
+    const folderRows = rows
+      .filter((r) => r.f_id !== null && r.f_id !== undefined)
+      .map((r) => ({ ...pick(r, 'f_', FOLDER_COLUMNS), env_id: record.id }));
+    // The order of SecretStore.listFolders.
+    environment = { record, folders: orderBy(folderRows, 'created_at', 'name').map(toFolder) };
+  }
+  let secret: ProjectView['secret'];
+  if (request.environment !== undefined && request.secretKey !== undefined) {
+    const secretRows = rows
+      .filter((r) => r.s_id !== null && r.s_id !== undefined)
+      .map((r) => toSecret({ ...pick(r, 's_', SECRET_COLUMNS), folder_id: r.f_id, env_id: first.e_id }));
+    // The order of SecretStore.listTags.
+    const tags = jsonRows(first.p_tags)
+      .sort(
+        (a, b) =>
+          compareText(a.created_at as string, b.created_at as string) ||
+          (a.row_order as number) - (b.row_order as number),
+      )
+      .map(toTag);
+    secret = { key: request.secretKey, rows: secretRows, tags };
+  }
+  return { project, membership, environment, secret };
 }
 
 /** A JSON array column: parsed already by pg (type json), text on SQLite, NULL for no rows on PostgreSQL. */
@@ -469,14 +488,31 @@ function jsonRows(value: unknown): Row[] {
  * on each; the roles and the tags are JSON scalars, so roles never multiply the rows; the secret
  * is joined to the folder holding it, so each folder row carries that folder's secret or NULLs.
  */
-function projectViewSql(d: SqlDialect, byId: boolean, withEnv: boolean, withSecret: boolean): string {
+function projectViewSql(
+  d: SqlDialect,
+  byId: boolean,
+  withEnv: boolean,
+  withSecret: boolean,
+  viaToken: boolean,
+): string {
   const columns = [
     // Named, not `p.*`: a prepared statement may not change its result columns (SqlStatementOptions).
     PROJECT_COLUMNS.map((c) => `p.${c}`).join(', '),
     'm.id AS m_id, m.created_at AS m_created_at, m.updated_at AS m_updated_at',
     `(SELECT ${jsonArray(d, 'r', ROLE_COLUMNS)} FROM project_membership_roles r WHERE r.membership_id = m.id) AS m_roles`,
   ];
-  const joins = ['LEFT JOIN project_memberships m ON m.project_id = p.id AND m.identity_id = ?'];
+  // Via a token: from the token's row (one, or none), the project by id or by slug in the token
+  // identity's organization joined to it; NULL project columns when there is no such project.
+  const joins = viaToken
+    ? [
+        TOKEN_FOR_REQUEST_JOINS,
+        byId
+          ? 'LEFT JOIN projects p ON p.id = ?'
+          : 'LEFT JOIN projects p ON p.org_id = i.org_id AND p.slug = ?',
+        'LEFT JOIN project_memberships m ON m.project_id = p.id AND m.identity_id = t.identity_id',
+      ]
+    : ['LEFT JOIN project_memberships m ON m.project_id = p.id AND m.identity_id = ?'];
+  if (viaToken) columns.unshift(TOKEN_FOR_REQUEST_COLUMNS);
   if (withEnv) {
     columns.push(aliased('e', 'e_', ENV_COLUMNS), aliased('f', 'f_', FOLDER_COLUMNS));
     joins.push('LEFT JOIN environments e ON e.project_id = p.id AND e.slug = ?');
@@ -494,6 +530,8 @@ function projectViewSql(d: SqlDialect, byId: boolean, withEnv: boolean, withSecr
     );
     joins.push("LEFT JOIN secrets s ON s.folder_id = f.id AND s.key = ? AND s.type = 'shared'");
   }
+  if (viaToken)
+    return `SELECT ${columns.join(',\n  ')}\nFROM access_tokens t\n${joins.join('\n')}\nWHERE t.id = ?`;
   const where = byId ? 'p.id = ?' : 'p.org_id = ? AND p.slug = ?';
   return `SELECT ${columns.join(',\n  ')}\nFROM projects p\n${joins.join('\n')}\nWHERE ${where}`;
 }
