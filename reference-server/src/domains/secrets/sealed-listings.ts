@@ -40,7 +40,10 @@ export class SealedListings {
       decipher.setAAD(Buffer.from(etag));
       decipher.setAuthTag(blob.subarray(12, 28));
       // Served as the bytes it was sealed from: no UTF-8 decoding here and re-encoding in the response.
-      const body = Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]);
+      // GCM's final() yields no bytes; it checks the tag (and throws) before the body is used. No
+      // Buffer.concat: it would copy the whole body once more.
+      const body = decipher.update(blob.subarray(28));
+      decipher.final();
       return { body, count: entry.count };
     } catch {
       this.#drop(slot);
