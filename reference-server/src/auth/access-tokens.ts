@@ -167,14 +167,27 @@ const TOKEN_MESSAGES = {
   expired: 'Your token has expired. Please re-authenticate.',
 } as const;
 
+/**
+ * The JWT key of each server context once loaded: the common case, a token this server signed,
+ * is then checked without a promise (the key never changes in a process: a root-key rotation
+ * re-wraps the signing secret, it does not replace it).
+ */
+const loadedJwtKeys = new WeakMap<ServerContext, KeyObject>();
+
 /** Verifies signature and expiry; every failure is the contract's 403 `TokenError`. */
 export async function verifyAccessTokenJwt(ctx: ServerContext, jwt: string): Promise<AccessTokenClaims> {
+  // A token verifyOwnJwt accepts passes every check below (this server signs only canonical
+  // tokens), so checking it first changes no answer; anything else gets the checks in order.
+  const loaded = loadedJwtKeys.get(ctx);
+  const own = loaded && jwt.length <= 8192 ? verifyOwnJwt(loaded, jwt, ctx.now()) : undefined;
+  if (own) return own;
   if (jwt === '') throw tokenError(TOKEN_MESSAGES.missing);
   if (jwt.length > 8192 || jwt.split('.').length !== 3) throw tokenError(TOKEN_MESSAGES.malformed);
   if (!CANONICAL_JWT.test(jwt) || !decodesAsJwt(jwt)) throw tokenError(TOKEN_MESSAGES.invalid);
   if (!canonicalSignature(jwt)) throw tokenError(TOKEN_MESSAGES.signature);
   try {
     const key = await ctx.jwtKey();
+    loadedJwtKeys.set(ctx, key);
     const own = verifyOwnJwt(key, jwt, ctx.now());
     if (own) return own;
     const { payload } = await jwtVerify(jwt, key, {
