@@ -46,7 +46,10 @@ const db = new Database(':memory:');
 db.exec(`CREATE TABLE tokens (id TEXT PRIMARY KEY, identity_id TEXT, num_uses INTEGER, is_revoked INTEGER);
   CREATE TABLE projects (id TEXT PRIMARY KEY, org_id TEXT, name TEXT);
   CREATE TABLE memberships (project_id TEXT, identity_id TEXT, role TEXT, PRIMARY KEY (project_id, identity_id));
-  CREATE TABLE audit (seq INTEGER PRIMARY KEY, id TEXT, event TEXT, prev_hash TEXT, hash TEXT);`);
+  CREATE TABLE audit (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, project_id TEXT, org_id TEXT,
+    created_at TEXT, event TEXT, prev_hash TEXT, hash TEXT);
+  CREATE INDEX audit_project ON audit(project_id, created_at);
+  CREATE INDEX audit_org ON audit(org_id, created_at);`);
 const tokenId = randomUUID();
 const identityId = randomUUID();
 const projectId = randomUUID();
@@ -57,14 +60,20 @@ const readToken = db.prepare('SELECT * FROM tokens WHERE id = ?');
 const readTokenWithProject = db.prepare(`SELECT t.*, p.name AS p_name, m.role AS m_role FROM tokens t
   LEFT JOIN projects p ON p.id = ? LEFT JOIN memberships m ON m.project_id = p.id AND m.identity_id = t.identity_id
   WHERE t.id = ?`);
-const insertEntry = db.prepare('INSERT INTO audit (id, event, prev_hash, hash) VALUES (?, ?, ?, ?)');
+// The audit table keeps the indexes the server's has (by id, by project and by organization, in time):
+// the audit log API needs them, so they are part of the required work.
+const insertEntry = db.prepare(
+  "INSERT INTO audit (id, project_id, org_id, created_at, event, prev_hash, hash) VALUES (?, ?, 'org', ?, ?, ?, ?)",
+);
 const countUse = db.prepare('UPDATE tokens SET num_uses = num_uses + 1 WHERE id = ? AND is_revoked = 0');
 const auditKey = createSecretKey(randomBytes(32));
 let lastHash = '0'.repeat(64);
 const audited = db.transaction((event) => {
-  const entry = JSON.stringify({ id: randomUUID(), ...event, createdAt: new Date().toISOString() });
+  const id = randomUUID();
+  const createdAt = new Date().toISOString();
+  const entry = JSON.stringify({ id, ...event, createdAt });
   const hash = createHmac('sha256', auditKey).update(`${lastHash}|${entry}`).digest('hex');
-  insertEntry.run(randomUUID(), entry, lastHash, hash);
+  insertEntry.run(id, projectId, createdAt, entry, lastHash, hash);
   countUse.run(tokenId);
   lastHash = hash;
 });
