@@ -34,7 +34,6 @@ import { accessLog } from './http/access-log.js';
 import { jsonBody } from './http/json-body.js';
 import { under } from './http/mount.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
-import { unsupportedMediaType } from './http/errors.js';
 import { rateLimiter } from './http/rate-limit.js';
 import { ROUTE_DOCS } from './openapi/catalogue.js';
 import { buildOpenApiDocument, OPENAPI_DOCUMENT_PATH } from './openapi/document.js';
@@ -194,21 +193,16 @@ export function createApp(deps: AppDeps, ctx: ServerContext = createContext(deps
   app.set('trust proxy', ctx.settings.trustProxy);
   app.set('query parser', 'simple');
 
+  // One layer for what every request needs first (each Express layer is a walk step of its own):
+  // its id, its access-log line, and its body checked and parsed.
+  const startAccessLog = accessLog(ctx.logger);
+  const body = jsonBody(ctx.settings.maxBodyBytes);
   app.use((req, res, next) => {
     req.reqId = `req-${randomUUID()}`;
-    res.set('x-request-id', req.reqId);
-    next();
+    res.setHeader('x-request-id', req.reqId);
+    startAccessLog(req, res);
+    body(req, res, next);
   });
-  app.use(accessLog(ctx.logger));
-  app.use((req, _res, next) => {
-    // A body that is not JSON is refused before routing, so no handler sees it.
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    if (hasBody && !req.is('application/json')) {
-      return next(unsupportedMediaType('Request bodies must be JSON (Content-Type: application/json)'));
-    }
-    next();
-  });
-  app.use(jsonBody(ctx.settings.maxBodyBytes));
   if (ctx.settings.rateLimit) app.use(rateLimiter(ctx.settings.rateLimit, ctx.now));
 
   // Each router is entered only for the path prefixes its routes live under (test/routing.test.ts
