@@ -61,6 +61,36 @@ export function kmsRouter(ctx: ServerContext): Router {
   });
   const keyRef = (req: Request) => parseParams(req, keyParams);
 
+  // The key operations first: they are the hot routes, and Express tries the routes in order (no
+  // two of these routes answer the same method and path, so the order changes no answer).
+  router.post('/keys/:keyId/encrypt', async (req, res) => {
+    const { plaintext } = parseBody(req, encryptBody);
+    const blob = await encrypt(ctx, callerOf(req), { ...keyRef(req), plaintext });
+    res.json({ ciphertext: blob.toString('base64') });
+  });
+
+  router.post('/keys/:keyId/decrypt', async (req, res) => {
+    const { ciphertext } = parseBody(req, decryptBody);
+    const plaintext = await decrypt(ctx, callerOf(req), { ...keyRef(req), ciphertext });
+    res.json({ plaintext: plaintext.toString('base64') });
+  });
+
+  router.post('/keys/:keyId/sign', async (req, res) => {
+    const body = parseBody(req, signBody);
+    const { key, signature } = await sign(ctx, callerOf(req), { ...keyRef(req), ...body });
+    res.json({
+      signature: signature.toString('base64'),
+      keyId: key.id,
+      signingAlgorithm: body.signingAlgorithm,
+    });
+  });
+
+  router.post('/keys/:keyId/verify', async (req, res) => {
+    const body = parseBody(req, verifyBody);
+    const { key, signatureValid } = await verify(ctx, callerOf(req), { ...keyRef(req), ...body });
+    res.json({ signatureValid, keyId: key.id, signingAlgorithm: body.signingAlgorithm });
+  });
+
   router.post('/keys', async (req, res) => {
     const body = parseBody(req, createBody);
     res.json({ key: keyView(await createKey(ctx, callerOf(req), body)) });
@@ -97,34 +127,6 @@ export function kmsRouter(ctx: ServerContext): Router {
 
   router.get('/keys/:keyId/versions', async (req, res) => {
     res.json({ versions: await listKeyVersions(ctx, callerOf(req), keyRef(req)) });
-  });
-
-  router.post('/keys/:keyId/encrypt', async (req, res) => {
-    const { plaintext } = parseBody(req, encryptBody);
-    const blob = await encrypt(ctx, callerOf(req), { ...keyRef(req), plaintext });
-    res.json({ ciphertext: blob.toString('base64') });
-  });
-
-  router.post('/keys/:keyId/decrypt', async (req, res) => {
-    const { ciphertext } = parseBody(req, decryptBody);
-    const plaintext = await decrypt(ctx, callerOf(req), { ...keyRef(req), ciphertext });
-    res.json({ plaintext: plaintext.toString('base64') });
-  });
-
-  router.post('/keys/:keyId/sign', async (req, res) => {
-    const body = parseBody(req, signBody);
-    const { key, signature } = await sign(ctx, callerOf(req), { ...keyRef(req), ...body });
-    res.json({
-      signature: signature.toString('base64'),
-      keyId: key.id,
-      signingAlgorithm: body.signingAlgorithm,
-    });
-  });
-
-  router.post('/keys/:keyId/verify', async (req, res) => {
-    const body = parseBody(req, verifyBody);
-    const { key, signatureValid } = await verify(ctx, callerOf(req), { ...keyRef(req), ...body });
-    res.json({ signatureValid, keyId: key.id, signingAlgorithm: body.signingAlgorithm });
   });
 
   router.get('/keys/:keyId/public-key', async (req, res) => {
