@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newTestDatabaseUrl, onPostgres } from './helpers/replicas.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 let kms: TestServer | undefined;
@@ -65,6 +67,52 @@ describe('bad input never reaches a 500', () => {
       expect(r.status, `${method} ${path}`).toBeLessThan(500);
       expect(r.body).toHaveProperty('reqId');
     }
+  });
+});
+
+/** Sends `head` (request line and headers, exactly as given) and no body; the status and JSON body. */
+async function rawRequest(url: string, head: string[]): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(url);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () =>
+      // Not half-closed: the server ends the connection after its answer (Connection: close).
+      socket.write(`${[...head, `Host: ${hostname}`, 'Connection: close'].join('\r\n')}\r\n\r\n`),
+    );
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      text += chunk;
+    });
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  const [headers = '', body = ''] = answer.split('\r\n\r\n');
+  return { status: Number(headers.split(' ')[1]), body: JSON.parse(body) };
+}
+
+describe('requests without a body', () => {
+  // src/http/json-body.ts skips the body checks for a request with none of Content-Length,
+  // Transfer-Encoding and Content-Encoding; with any of them the checks run as for a body.
+  it('answer as a body would: 422 naming the field, a refused Content-Encoding still 415', async () => {
+    // One server, no round-robin proxy in front: the proxy would add a Content-Length of its own.
+    kms = await startTestServer(onPostgres ? { databaseUrl: await newTestDatabaseUrl() } : {});
+    const login = 'POST /api/v1/auth/universal-auth/login HTTP/1.1';
+    const missingClientId = { path: ['body', 'clientId'] };
+    for (const head of [
+      [login],
+      [login, 'Content-Length: 0'],
+      [login, 'Content-Length: 0', 'Content-Type: application/json'],
+    ]) {
+      const res = await rawRequest(kms.url, head);
+      expect(res.status, head.join(', ')).toBe(422);
+      expect(res.body.message[0], head.join(', ')).toMatchObject(missingClientId);
+    }
+    const zstd = await rawRequest(kms.url, ['GET /api/status HTTP/1.1', 'Content-Encoding: zstd']);
+    expect(zstd.status).toBe(415);
+    expect(zstd.body.message).toBe('Content-Encoding zstd is not accepted; use identity, gzip, deflate, br');
+    const status = await rawRequest(kms.url, ['GET /api/status HTTP/1.1']);
+    expect(status.status).toBe(200);
+    expect(status.body.message).toBe('Ok');
   });
 });
 

@@ -15,27 +15,37 @@ function routeOf(req: Parameters<RequestHandler>[0]): string {
   return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
 }
 
-/** The access-log middleware; a no-op when the logger does not print `info`. */
-export function accessLog(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    if (!logger.isLevelEnabled('info')) return next();
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      const line: Record<string, unknown> = {
-        method: req.method,
-        route: routeOf(req),
-        status: res.statusCode,
-        durationMs: Math.round(Number(process.hrtime.bigint() - started) / 10_000) / 100,
-        reqId: req.reqId,
-        identityId: req.auth?.identity.id ?? null,
-        ip: req.ip,
-      };
-      if (logger.isLevelEnabled('debug')) {
-        line.userAgent = req.get('user-agent') ?? null;
-        line.queryKeys = Object.keys(req.query ?? {});
-      }
-      logger.info(line, 'request');
-    });
-    next();
+/** When the request started (process.hrtime.bigint()), kept on the request for the shared listener. */
+const STARTED = Symbol('accessLogStarted');
+type Timed = Parameters<RequestHandler>[0] & { [STARTED]?: bigint };
+
+/**
+ * Starts one request's access-log line, printed when its response finishes; nothing when the logger
+ * does not print `info`. One listener function serves every request (no closure per request).
+ */
+export function accessLog(
+  logger: Logger,
+): (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => void {
+  function onFinish(this: Parameters<RequestHandler>[1]) {
+    const req = this.req as Timed;
+    const line: Record<string, unknown> = {
+      method: req.method,
+      route: routeOf(req),
+      status: this.statusCode,
+      durationMs: Math.round(Number(process.hrtime.bigint() - (req[STARTED] ?? 0n)) / 10_000) / 100,
+      reqId: req.reqId,
+      identityId: req.auth?.identity.id ?? null,
+      ip: req.ip,
+    };
+    if (logger.isLevelEnabled('debug')) {
+      line.userAgent = req.get('user-agent') ?? null;
+      line.queryKeys = Object.keys(req.query ?? {});
+    }
+    logger.info(line, 'request');
+  }
+  return (req, res) => {
+    if (!logger.isLevelEnabled('info')) return;
+    (req as Timed)[STARTED] = process.hrtime.bigint();
+    res.on('finish', onFinish);
   };
 }

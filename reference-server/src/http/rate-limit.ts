@@ -29,6 +29,13 @@ export function bucketFor(method: string, rawPath: string): Bucket | undefined {
   return method === 'GET' || method === 'HEAD' ? 'readLimit' : 'writeLimit';
 }
 
+/** Counts one request against `key`; the count so far. */
+function take(counts: Map<string, number>, key: string): number {
+  const used = (counts.get(key) ?? 0) + 1;
+  counts.set(key, used);
+  return used;
+}
+
 /**
  * Fixed-window per-IP counters in memory. Each request draws from its bucket and from the
  * global budget. A window's counters are dropped when it ends, so memory stays bounded by
@@ -47,15 +54,9 @@ export function rateLimiter(config: RateLimitConfig, now: () => number): Request
       counts = new Map();
     }
     const ip = normaliseIp(req.ip);
-    const take = (name: Bucket | 'globalLimit') => {
-      const key = `${name}|${ip}`;
-      const used = (counts.get(key) ?? 0) + 1;
-      counts.set(key, used);
-      return used <= config[name];
-    };
     // Both budgets are always charged, so a refused request still counts against the global one.
-    const withinGlobal = take('globalLimit');
-    const withinBucket = take(bucket);
+    const withinGlobal = take(counts, `globalLimit|${ip}`) <= config.globalLimit;
+    const withinBucket = take(counts, `${bucket}|${ip}`) <= config[bucket];
     if (!withinGlobal || !withinBucket) {
       return next(rateLimitExceeded(Math.max(1, Math.ceil((windowStart + windowMs - t) / 1000))));
     }

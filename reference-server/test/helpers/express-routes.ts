@@ -6,13 +6,14 @@ export type RegisteredRoute = `${string} ${string}`;
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
   handle?: { stack?: Layer[] };
-  rawPath?: string | string[];
+  rawPath?: string | RegExp | (string | RegExp)[];
   slash?: boolean;
 }
 
 /**
  * Every method and path the app answers, read from Express's router stack (router 2.x keeps each
  * layer's path as `rawPath`), nested routers and mount prefixes (`app.use('/api/v1/kms', …)`) included.
+ * A RegExp mount (src/http/mount.ts) is a zero-width lookahead: it strips nothing from the path.
  */
 export function registeredRoutes(app: Express): Set<RegisteredRoute> {
   const found = new Set<RegisteredRoute>();
@@ -26,7 +27,8 @@ export function registeredRoutes(app: Express): Set<RegisteredRoute> {
         }
       } else if (layer.handle?.stack) {
         const mounts = Array.isArray(layer.rawPath) ? layer.rawPath : [layer.rawPath ?? '/'];
-        for (const mount of mounts) walk(layer.handle.stack, mount === '/' ? prefix : `${prefix}${mount}`);
+        for (const mount of mounts)
+          walk(layer.handle.stack, mount === '/' || mount instanceof RegExp ? prefix : `${prefix}${mount}`);
       }
     }
   };

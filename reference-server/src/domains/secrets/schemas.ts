@@ -3,10 +3,16 @@
  * repeat an input value.
  */
 import { z } from 'zod';
+import { withFastPath } from '../../http/validate.js';
 import { FOLDER_NAME_PATTERN, secretPathSchema } from './paths.js';
+import {
+  fastGetSecretQuery,
+  fastListSecretsQuery,
+  fastSecretNameParams,
+  MAX_SECRET_KEY_LENGTH,
+} from './query-fast-paths.js';
 
-/** Longest secret key accepted. */
-export const MAX_SECRET_KEY_LENGTH = 500;
+export { MAX_SECRET_KEY_LENGTH };
 /** Largest secret value accepted, in characters (64 KiB). */
 export const MAX_SECRET_VALUE_LENGTH = 64 * 1024;
 /** Largest comment accepted, in characters. */
@@ -108,47 +114,54 @@ const metadataFilterSchema = z
     return pairs;
   });
 
-export const listSecretsQuery = z.object({
-  workspaceId: optionalRef,
-  workspaceSlug: optionalRef,
-  environment: z.string().trim().optional(),
-  secretPath: secretPathSchema.default('/'),
-  viewSecretValue: booleanFlag(true),
-  expandSecretReferences: booleanFlag(false),
-  recursive: booleanFlag(false),
-  include_imports: booleanFlag(false),
-  tagSlugs: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ? v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : [],
-    ),
-  metadataFilter: metadataFilterSchema,
-});
+// The hot reads' query and parameters are parsed by hand when plain (query-fast-paths.ts).
+export const listSecretsQuery = withFastPath(
+  z.object({
+    workspaceId: optionalRef,
+    workspaceSlug: optionalRef,
+    environment: z.string().trim().optional(),
+    secretPath: secretPathSchema.default('/'),
+    viewSecretValue: booleanFlag(true),
+    expandSecretReferences: booleanFlag(false),
+    recursive: booleanFlag(false),
+    include_imports: booleanFlag(false),
+    tagSlugs: z
+      .string()
+      .optional()
+      .transform((v) =>
+        v
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
+      ),
+    metadataFilter: metadataFilterSchema,
+  }),
+  fastListSecretsQuery,
+);
 
-export const secretNameParams = z.object({ secretName: secretKeySchema });
+export const secretNameParams = withFastPath(z.object({ secretName: secretKeySchema }), fastSecretNameParams);
 
-export const getSecretQuery = z.object({
-  workspaceId: optionalRef,
-  workspaceSlug: optionalRef,
-  environment: z.string().trim().optional(),
-  secretPath: secretPathSchema.default('/'),
-  type: secretType,
-  version: z
-    .string()
-    .regex(/^\d{1,9}$/, 'version must be a positive integer')
-    .transform(Number)
-    .refine((n) => n >= 1, 'version must be a positive integer')
-    .optional(),
-  viewSecretValue: booleanFlag(true),
-  expandSecretReferences: booleanFlag(false),
-  include_imports: booleanFlag(false),
-});
+export const getSecretQuery = withFastPath(
+  z.object({
+    workspaceId: optionalRef,
+    workspaceSlug: optionalRef,
+    environment: z.string().trim().optional(),
+    secretPath: secretPathSchema.default('/'),
+    type: secretType,
+    version: z
+      .string()
+      .regex(/^\d{1,9}$/, 'version must be a positive integer')
+      .transform(Number)
+      .refine((n) => n >= 1, 'version must be a positive integer')
+      .optional(),
+    viewSecretValue: booleanFlag(true),
+    expandSecretReferences: booleanFlag(false),
+    include_imports: booleanFlag(false),
+  }),
+  fastGetSecretQuery,
+);
 
 const projectRefBody = { workspaceId: optionalRef, projectSlug: optionalRef };
 
