@@ -51,9 +51,15 @@ const prefixedNames = new WeakMap<string[], Map<string, string[]>>();
 /** The columns `prefix_column` of a joined row, named `column` (the inverse of {@link aliased}). */
 export function pick(r: Row, prefix: string, columns: string[]): Row {
   let byPrefix = prefixedNames.get(columns);
-  if (!byPrefix) prefixedNames.set(columns, (byPrefix = new Map()));
+  if (!byPrefix) {
+    byPrefix = new Map();
+    prefixedNames.set(columns, byPrefix);
+  }
   let names = byPrefix.get(prefix);
-  if (!names) byPrefix.set(prefix, (names = columns.map((c) => `${prefix}${c}`)));
+  if (!names) {
+    names = columns.map((c) => `${prefix}${c}`);
+    byPrefix.set(prefix, names);
+  }
   const out: Row = {};
   for (let i = 0; i < columns.length; i++) out[columns[i] as string] = r[names[i] as string];
   return out;
