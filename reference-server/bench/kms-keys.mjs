@@ -16,7 +16,10 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const PROFILE_REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 300);
 
-const run = (url, headers, body) =>
+// Each target is loaded this long, unmeasured, before its measured run (both sides compared warm).
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+
+const load = (url, headers, body, duration) =>
   new Promise((resolve, reject) => {
     autocannon(
       {
@@ -25,11 +28,17 @@ const run = (url, headers, body) =>
         headers: { 'content-type': 'application/json', ...headers },
         body,
         connections: CONNECTIONS,
-        duration: DURATION,
+        duration,
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
+
+/** The measured run of `url`, after its warm-up. */
+async function run(url, headers, body) {
+  if (WARMUP > 0) await load(url, headers, body, WARMUP);
+  return load(url, headers, body, DURATION);
+}
 
 const { kms, admin, project } = await serverWithProject('kms-bench');
 const key = async (name, keyUsage, encryptionAlgorithm) =>

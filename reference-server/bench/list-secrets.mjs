@@ -13,13 +13,22 @@ import { call, perRequest, serverWith100Secrets } from './provision-list.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+// Each target is loaded this long, unmeasured, before its measured run: both sides of a ratio are
+// then compared warm (compiled code, caches filled), whatever ran before them.
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 
-function run(url, headers) {
+function load(url, headers, duration) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION }, (error, result) =>
+    autocannon({ url, headers, connections: CONNECTIONS, duration }, (error, result) =>
       error ? reject(error) : resolve(result),
     );
   });
+}
+
+/** The measured run of `url`, after its warm-up. */
+async function run(url, headers) {
+  if (WARMUP > 0) await load(url, headers, WARMUP);
+  return load(url, headers, DURATION);
 }
 
 const { kms, admin, listPath, readPath } = await serverWith100Secrets();
@@ -37,8 +46,9 @@ console.log(`listing 100 secrets, ${CONNECTIONS} connections, ${DURATION}s each 
 const bareResult = await run(bareUrl, {});
 /** Runs the load and adds the store's statements and round trips per answered request under it. */
 async function runCounted(store, url, headers) {
+  if (WARMUP > 0) await load(url, headers, WARMUP);
   const before = { ...store.sql.counters };
-  const result = await run(url, headers);
+  const result = await load(url, headers, DURATION);
   const n = result['2xx'] || 1;
   result.perRequest = {
     statements: (store.sql.counters.statements - before.statements) / n,
