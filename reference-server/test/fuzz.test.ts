@@ -7,6 +7,7 @@ import { createApp } from '../src/app.js';
 import { LocalKeyManager } from '../src/crypto/key-manager.js';
 import { createSqliteStore } from '../src/store/store.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 interface Route {
   method: string;
@@ -37,17 +38,6 @@ async function routesOf(): Promise<Route[]> {
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
   // Deletes last, so the project and identities the other cases aim at exist while they run.
   return routes.sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
-}
-
-/** A small seeded PRNG (mulberry32) so every run sends the same cases. */
-function prng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ODD_VALUES: unknown[] = [
@@ -169,7 +159,7 @@ describe('fuzz: no input produces a 5xx', () => {
   });
 
   it('every route × odd params, queries and bodies, as admin and as viewer', async () => {
-    const random = prng(0x6b6d73);
+    const random = seededRandom(0x6b6d73);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
     const failures: string[] = [];
     let sent = 0;

@@ -13,6 +13,7 @@ import {
 } from '../src/domains/kms/kms-fast-paths.js';
 import { decryptBody, encryptBody, keyParams, signBody, verifyBody } from '../src/domains/kms/kms-schemas.js';
 import { parseBody } from '../src/http/validate.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 const b64 = (bytes: number) => Buffer.alloc(bytes, 7).toString('base64');
 const VALUES: unknown[] = [
@@ -63,22 +64,11 @@ const KEYS = [
   'other',
 ];
 
-/** A deterministic pseudo-random sequence (mulberry32), so a failure reproduces. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Non-objects, every single-field variation, then random combinations. */
 function* inputs(count: number, keys: readonly string[]): Generator<unknown> {
   yield* [undefined, null, 'YQ==', [], [{ plaintext: 'YQ==' }], {}];
   for (const key of KEYS) for (const value of VALUES) yield value === undefined ? {} : { [key]: value };
-  const next = random(26);
+  const next = seededRandom(26);
   for (let i = 0; i < count; i++) {
     const input: Record<string, unknown> = {};
     // Mostly the schema's own fields, so the valid combinations are many.

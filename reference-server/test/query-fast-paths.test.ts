@@ -11,6 +11,7 @@ import {
 } from '../src/domains/secrets/query-fast-paths.js';
 import { getSecretQuery, listSecretsQuery, secretNameParams } from '../src/domains/secrets/schemas.js';
 import { parseQuery } from '../src/http/validate.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 const VALUES: unknown[] = [
   undefined,
@@ -67,22 +68,11 @@ const KEYS = [
   'unknown',
 ];
 
-/** A deterministic pseudo-random sequence (mulberry32), so a failure reproduces. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Every single-parameter variation, then random combinations. */
 function* inputs(count: number): Generator<Record<string, unknown>> {
   yield {};
   for (const key of KEYS) for (const value of VALUES) yield value === undefined ? {} : { [key]: value };
-  const next = random(26);
+  const next = seededRandom(26);
   for (let i = 0; i < count; i++) {
     const input: Record<string, unknown> = {};
     for (const key of KEYS) {
