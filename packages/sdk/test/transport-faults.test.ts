@@ -203,7 +203,17 @@ describe('retries', () => {
   });
 
   it('ends a 503 outage at the deadline with the typed 5xx error', async () => {
-    const calls = sequence('get', LIST, [status(503, { 'retry-after': '0.02' })]);
+    // Three short outage answers, then one whose Retry-After cannot end before the deadline: that
+    // wait is not started and its 503 is thrown (docs/token-lifecycle.md, item 10). With the short
+    // wait repeated instead, a loaded machine could let the deadline cut the next attempt in flight,
+    // which is the other documented ending (KmsTimeoutError), and the test would race.
+    const shortWait = status(503, { 'retry-after': '0.02' });
+    const calls = sequence('get', LIST, [
+      shortWait,
+      shortWait,
+      shortWait,
+      status(503, { 'retry-after': '10' }),
+    ]);
     const kms = client();
     await kms.auth.universalAuth.login({ clientId: 'client-id', clientSecret: CLIENT_SECRET });
     const err = await kms.secrets.list(listParams, { deadline: 300 }).catch((e) => e);
